@@ -1,0 +1,109 @@
+//! peel's own figures: what an OCI unpacker leaves visible, and where every
+//! other byte went (metrics.md, "Exact figures").
+
+use std::collections::HashSet;
+
+use crate::tree::{HideReason, State, Tree};
+
+/// A hidden regular-file entry whose bytes are not in the final image.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Waste {
+    /// Canonical path of the entry.
+    pub path: Vec<u8>,
+    /// The layer whose entry carried the bytes.
+    pub layer: u32,
+    pub bytes: u64,
+    pub reason: HideReason,
+    /// The layer that hid the entry.
+    pub hidden_by: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExactFigures {
+    pub total_bytes: u64,
+    pub visible_bytes: u64,
+    pub wasted_bytes: u64,
+    pub efficiency: f64,
+    pub base_layers: usize,
+    pub user_bytes: u64,
+    pub user_wasted_bytes: u64,
+    pub user_wasted_percent: f64,
+    /// Paths that are not directories in the final image.
+    pub file_count: u64,
+    /// Largest first; ties by path, then layer.
+    pub wasted: Vec<Waste>,
+}
+
+/// Compute the exact figures from the stacked tree and the layer sizes.
+pub fn compute(tree: &Tree, layer_sizes: &[u64], base_layers: usize) -> ExactFigures {
+    let total_bytes: u64 = layer_sizes.iter().sum();
+    let mut visible_files = HashSet::new();
+    let mut file_count = 0u64;
+    for node in &tree.nodes[1..] {
+        if let Some(State::Present { meta, content, .. }) = node.current() {
+            if !meta.kind.is_dir() {
+                file_count += 1;
+            }
+            if let Some(file) = content {
+                visible_files.insert(*file);
+            }
+        }
+    }
+    let visible_bytes: u64 = visible_files
+        .iter()
+        .map(|&f| tree.files[f as usize].size)
+        .sum();
+    let mut wasted: Vec<Waste> = tree
+        .files
+        .iter()
+        .enumerate()
+        .filter(|(idx, file)| file.size > 0 && !visible_files.contains(&(*idx as u32)))
+        .map(|(_, file)| {
+            // An entry whose bytes are not visible was hidden: its path was
+            // overwritten, deleted, hidden by an opaque marker or replaced.
+            let (hidden_by, reason) = file.hidden.unwrap_or((file.layer, HideReason::Deleted));
+            Waste {
+                path: tree.path_of(file.node),
+                layer: file.layer,
+                bytes: file.size,
+                reason,
+                hidden_by,
+            }
+        })
+        .collect();
+    wasted.sort_by(|a, b| {
+        b.bytes
+            .cmp(&a.bytes)
+            .then_with(|| a.path.cmp(&b.path))
+            .then_with(|| a.layer.cmp(&b.layer))
+    });
+    let wasted_bytes = total_bytes - visible_bytes;
+    let base_layers = base_layers.min(layer_sizes.len());
+    let user_bytes: u64 = layer_sizes[base_layers..].iter().sum();
+    let user_wasted_bytes: u64 = wasted
+        .iter()
+        .filter(|w| w.hidden_by as usize >= base_layers)
+        .map(|w| w.bytes)
+        .sum();
+    ExactFigures {
+        total_bytes,
+        visible_bytes,
+        wasted_bytes,
+        efficiency: ratio(visible_bytes, total_bytes, 1.0),
+        base_layers,
+        user_bytes,
+        user_wasted_bytes,
+        user_wasted_percent: ratio(user_wasted_bytes, user_bytes, 0.0),
+        file_count,
+        wasted,
+    }
+}
+
+/// `num / den`, or `if_zero` when the denominator is 0.
+pub fn ratio(num: u64, den: u64, if_zero: f64) -> f64 {
+    if den == 0 {
+        if_zero
+    } else {
+        num as f64 / den as f64
+    }
+}

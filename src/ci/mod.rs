@@ -1,0 +1,238 @@
+//! `--ci`: three rules judged against the exact figures (or, with
+//! `--dive-compat`, dive's), with dive's thresholds and semantics.
+
+pub mod config;
+pub mod threshold;
+
+use crate::analysis::Analysis;
+use crate::error::{Error, Result};
+use threshold::{Threshold, parse_bytes, parse_fraction};
+
+pub const LOWEST_EFFICIENCY: &str = "lowestEfficiency";
+pub const HIGHEST_WASTED_BYTES: &str = "highestWastedBytes";
+pub const HIGHEST_USER_WASTED_PERCENT: &str = "highestUserWastedPercent";
+
+/// The thresholds in force.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rules {
+    pub lowest_efficiency: Threshold<f64>,
+    pub highest_wasted_bytes: Threshold<u64>,
+    pub highest_user_wasted_percent: Threshold<f64>,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules {
+            lowest_efficiency: Threshold::Value(0.9),
+            highest_wasted_bytes: Threshold::Disabled,
+            highest_user_wasted_percent: Threshold::Value(0.1),
+        }
+    }
+}
+
+/// Rule values as text from one place (flags, environment, file).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RuleText {
+    pub lowest_efficiency: Option<String>,
+    pub highest_wasted_bytes: Option<String>,
+    pub highest_user_wasted_percent: Option<String>,
+}
+
+impl Rules {
+    /// Defaults, overridden by the file, overridden by flags (or their
+    /// environment variables).
+    pub fn resolve(file: &RuleText, flags: &RuleText) -> Result<Self> {
+        let mut rules = Rules::default();
+        for layer in [file, flags] {
+            if let Some(text) = &layer.lowest_efficiency {
+                rules.lowest_efficiency =
+                    parse_fraction(LOWEST_EFFICIENCY, text).map_err(Error::Config)?;
+            }
+            if let Some(text) = &layer.highest_wasted_bytes {
+                rules.highest_wasted_bytes =
+                    parse_bytes(HIGHEST_WASTED_BYTES, text).map_err(Error::Config)?;
+            }
+            if let Some(text) = &layer.highest_user_wasted_percent {
+                rules.highest_user_wasted_percent =
+                    parse_fraction(HIGHEST_USER_WASTED_PERCENT, text).map_err(Error::Config)?;
+            }
+        }
+        Ok(rules)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Pass,
+    Fail,
+    Skip,
+}
+
+impl Status {
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Pass => "PASS",
+            Status::Fail => "FAIL",
+            Status::Skip => "SKIP",
+        }
+    }
+}
+
+/// A number as the rules see it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Number {
+    Ratio(f64),
+    Bytes(u64),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleResult {
+    pub name: &'static str,
+    pub threshold: Option<Number>,
+    pub value: Number,
+    pub status: Status,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    pub rules: Vec<RuleResult>,
+    /// The rules judged dive's figures (`--dive-compat`).
+    pub dive_compat: bool,
+}
+
+impl Verdict {
+    pub fn passed(&self) -> bool {
+        self.rules.iter().all(|r| r.status != Status::Fail)
+    }
+
+    pub fn failed_count(&self) -> usize {
+        self.rules
+            .iter()
+            .filter(|r| r.status == Status::Fail)
+            .count()
+    }
+}
+
+/// The figures the rules judge.
+pub struct Judged {
+    pub efficiency: f64,
+    pub wasted_bytes: u64,
+    pub user_wasted_percent: f64,
+}
+
+impl Judged {
+    pub fn of(analysis: &Analysis, dive_compat: bool) -> Self {
+        if dive_compat {
+            Judged {
+                efficiency: analysis.dive.efficiency_score,
+                wasted_bytes: analysis.dive.inefficient_bytes,
+                user_wasted_percent: analysis.dive.user_wasted_percent,
+            }
+        } else {
+            Judged {
+                efficiency: analysis.exact.efficiency,
+                wasted_bytes: analysis.exact.wasted_bytes,
+                user_wasted_percent: analysis.exact.user_wasted_percent,
+            }
+        }
+    }
+}
+
+/// Judge the figures. Comparisons are strict: a value equal to its threshold passes.
+pub fn evaluate(rules: &Rules, judged: &Judged, dive_compat: bool) -> Verdict {
+    let lowest = match rules.lowest_efficiency {
+        Threshold::Disabled => (None, Status::Skip),
+        Threshold::Value(t) => (Some(Number::Ratio(t)), status(judged.efficiency < t)),
+    };
+    let wasted = match rules.highest_wasted_bytes {
+        Threshold::Disabled => (None, Status::Skip),
+        Threshold::Value(t) => (Some(Number::Bytes(t)), status(judged.wasted_bytes > t)),
+    };
+    let user = match rules.highest_user_wasted_percent {
+        Threshold::Disabled => (None, Status::Skip),
+        Threshold::Value(t) => (
+            Some(Number::Ratio(t)),
+            status(judged.user_wasted_percent > t),
+        ),
+    };
+    Verdict {
+        rules: vec![
+            RuleResult {
+                name: LOWEST_EFFICIENCY,
+                threshold: lowest.0,
+                value: Number::Ratio(judged.efficiency),
+                status: lowest.1,
+            },
+            RuleResult {
+                name: HIGHEST_WASTED_BYTES,
+                threshold: wasted.0,
+                value: Number::Bytes(judged.wasted_bytes),
+                status: wasted.1,
+            },
+            RuleResult {
+                name: HIGHEST_USER_WASTED_PERCENT,
+                threshold: user.0,
+                value: Number::Ratio(judged.user_wasted_percent),
+                status: user.1,
+            },
+        ],
+        dive_compat,
+    }
+}
+
+fn status(failed: bool) -> Status {
+    if failed { Status::Fail } else { Status::Pass }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn judged(e: f64, w: u64, u: f64) -> Judged {
+        Judged {
+            efficiency: e,
+            wasted_bytes: w,
+            user_wasted_percent: u,
+        }
+    }
+
+    #[test]
+    fn equal_passes() {
+        let rules = Rules {
+            lowest_efficiency: Threshold::Value(0.9),
+            highest_wasted_bytes: Threshold::Value(100),
+            highest_user_wasted_percent: Threshold::Value(0.1),
+        };
+        let v = evaluate(&rules, &judged(0.9, 100, 0.1), false);
+        assert!(v.passed());
+        let v = evaluate(&rules, &judged(0.89, 101, 0.11), false);
+        assert_eq!(v.failed_count(), 3);
+    }
+
+    #[test]
+    fn flags_override_file() {
+        let file = RuleText {
+            lowest_efficiency: Some("0.5".into()),
+            highest_wasted_bytes: Some("1MB".into()),
+            ..RuleText::default()
+        };
+        let flags = RuleText {
+            lowest_efficiency: Some("0.8".into()),
+            ..RuleText::default()
+        };
+        let rules = Rules::resolve(&file, &flags).unwrap();
+        assert_eq!(rules.lowest_efficiency, Threshold::Value(0.8));
+        assert_eq!(rules.highest_wasted_bytes, Threshold::Value(1_000_000));
+        assert_eq!(rules.highest_user_wasted_percent, Threshold::Value(0.1));
+        assert!(
+            Rules::resolve(
+                &RuleText::default(),
+                &RuleText {
+                    lowest_efficiency: Some("2".into()),
+                    ..RuleText::default()
+                }
+            )
+            .is_err()
+        );
+    }
+}

@@ -1,0 +1,93 @@
+//! The command line (clap derive). dive's flag spellings are accepted as
+//! aliases so that a pipeline can swap the binary.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+
+use crate::image::PlatformSpec;
+use crate::source::SourceKind;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "peel",
+    version,
+    about = "See where a container image's bytes go, layer by layer: what each layer adds, changes and deletes, the bytes wasted, and an efficiency score.",
+    after_help = "Examples:\n  peel --ci image.tar                       report, rules, exit code\n  peel --json report.json oci:./layout      machine-readable report\n  docker save app:1 | peel --ci -           from standard input\n\nExit status: 0 all rules pass, 1 a rule failed, 2 the image could not be read or the configuration is invalid."
+)]
+pub struct Cli {
+    /// The image: a docker-save or OCI archive (file, or '-' for stdin), an OCI
+    /// layout directory, or a transport reference (docker-archive:PATH[:TAG],
+    /// oci:PATH[:TAG], oci-archive:PATH[:TAG], docker-archive://PATH).
+    pub image: Option<String>,
+
+    /// Headless: print the report, judge the rules, exit 0 (pass) or 1 (fail).
+    /// Also on when the environment has CI=true.
+    #[arg(long)]
+    pub ci: bool,
+
+    /// Write the JSON report to PATH ('-' for standard output).
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
+
+    /// The CI rules file (YAML, dive's .dive-ci format).
+    #[arg(long, value_name = "PATH", default_value = ".dive-ci")]
+    pub ci_config: PathBuf,
+
+    /// Fail when the efficiency is below this fraction (0..1, or 'disabled').
+    #[arg(
+        long,
+        alias = "lowestEfficiency",
+        value_name = "FRACTION",
+        env = "PEEL_LOWEST_EFFICIENCY"
+    )]
+    pub lowest_efficiency: Option<String>,
+
+    /// Fail when more bytes than this are wasted (20MB, 20MiB, ..., or 'disabled').
+    #[arg(
+        long,
+        alias = "highestWastedBytes",
+        value_name = "BYTES",
+        env = "PEEL_HIGHEST_WASTED_BYTES"
+    )]
+    pub highest_wasted_bytes: Option<String>,
+
+    /// Fail when the user layers waste more than this fraction of their bytes
+    /// (0..1, or 'disabled').
+    #[arg(
+        long,
+        alias = "highestUserWastedPercent",
+        value_name = "FRACTION",
+        env = "PEEL_HIGHEST_USER_WASTED_PERCENT"
+    )]
+    pub highest_user_wasted_percent: Option<String>,
+
+    /// Judge the rules on dive's figures instead of peel's exact ones.
+    #[arg(long)]
+    pub dive_compat: bool,
+
+    /// How many bottom layers belong to the base image (default: 1).
+    #[arg(long, value_name = "N")]
+    pub base_layers: Option<usize>,
+
+    /// The platform to pick from a multi-platform index (default: this machine's).
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    pub platform: Option<PlatformSpec>,
+
+    /// Where the image comes from, when the reference does not say.
+    #[arg(long, value_enum)]
+    pub source: Option<SourceKind>,
+
+    /// How many wasted entries the text report lists.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub wasted_limit: usize,
+}
+
+impl Cli {
+    /// `--ci`, or `CI=true` in the environment (as with dive).
+    pub fn ci_mode(&self) -> bool {
+        self.ci
+            || std::env::var("CI")
+                .is_ok_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1"))
+    }
+}

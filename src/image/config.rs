@@ -1,0 +1,159 @@
+//! The image configuration: diff ids, history, the run config.
+//!
+//! Parsed leniently (every field optional): configs from docker, kaniko,
+//! buildah and umoci differ in what they fill in, and a missing field must not
+//! stop the analysis of the layers.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ImageConfig {
+    #[serde(default)]
+    pub architecture: Option<String>,
+    #[serde(default)]
+    pub os: Option<String>,
+    #[serde(default)]
+    pub variant: Option<String>,
+    #[serde(default)]
+    pub created: Option<String>,
+    #[serde(default)]
+    pub config: Option<RunConfig>,
+    #[serde(default)]
+    pub rootfs: Option<RootFs>,
+    #[serde(default)]
+    pub history: Option<Vec<History>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct RunConfig {
+    #[serde(rename = "Cmd", default)]
+    pub cmd: Option<Vec<String>>,
+    #[serde(rename = "Entrypoint", default)]
+    pub entrypoint: Option<Vec<String>>,
+    #[serde(rename = "User", default)]
+    pub user: Option<String>,
+    #[serde(rename = "WorkingDir", default)]
+    pub working_dir: Option<String>,
+    #[serde(rename = "Labels", default)]
+    pub labels: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct RootFs {
+    #[serde(default)]
+    pub diff_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+pub struct History {
+    #[serde(default)]
+    pub created: Option<String>,
+    #[serde(default)]
+    pub created_by: Option<String>,
+    #[serde(default)]
+    pub comment: Option<String>,
+    #[serde(default)]
+    pub empty_layer: bool,
+}
+
+impl ImageConfig {
+    pub fn parse(bytes: &[u8]) -> Result<Self, serde_json::Error> {
+        serde_json::from_slice(bytes)
+    }
+
+    pub fn diff_ids(&self) -> &[String] {
+        self.rootfs.as_ref().map(|r| &r.diff_ids[..]).unwrap_or(&[])
+    }
+
+    /// The history entry of each of `layer_count` layers: entries marked
+    /// `empty_layer` are skipped. When the counts disagree, the entries are
+    /// matched from the first layer on and the rest left unknown.
+    pub fn layer_history(&self, layer_count: usize) -> Vec<Option<History>> {
+        let mut entries = self
+            .history
+            .iter()
+            .flatten()
+            .filter(|h| !h.empty_layer)
+            .cloned();
+        (0..layer_count).map(|_| entries.next()).collect()
+    }
+
+    /// `os/arch[/variant]`, when the config says.
+    pub fn platform(&self) -> Option<String> {
+        let os = self.os.as_deref()?;
+        let arch = self.architecture.as_deref()?;
+        Some(match self.variant.as_deref() {
+            Some(v) if !v.is_empty() => format!("{os}/{arch}/{v}"),
+            _ => format!("{os}/{arch}"),
+        })
+    }
+}
+
+/// The command of a history entry as a person reads it: the shell wrapper,
+/// `#(nop)` and BuildKit's trailing marker removed.
+pub fn display_command(created_by: &str) -> String {
+    let mut text = created_by.trim();
+    let mut run = false;
+    if let Some(rest) = text.strip_prefix("RUN /bin/sh -c ") {
+        text = rest;
+        run = true;
+    } else if let Some(rest) = text.strip_prefix("/bin/sh -c ") {
+        text = rest.trim_start();
+        if let Some(rest) = text.strip_prefix("#(nop)") {
+            text = rest.trim_start();
+        } else {
+            run = true;
+        }
+    }
+    let text = text.strip_suffix("# buildkit").unwrap_or(text).trim();
+    if run {
+        format!("RUN {text}")
+    } else {
+        text.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_for_display() {
+        assert_eq!(
+            display_command("/bin/sh -c #(nop)  CMD [\"/bin/sh\"]"),
+            "CMD [\"/bin/sh\"]"
+        );
+        assert_eq!(
+            display_command("/bin/sh -c #(nop) COPY file:abc in /app "),
+            "COPY file:abc in /app"
+        );
+        assert_eq!(display_command("/bin/sh -c rm -rf /x"), "RUN rm -rf /x");
+        assert_eq!(
+            display_command("RUN /bin/sh -c apk add x # buildkit"),
+            "RUN apk add x"
+        );
+        assert_eq!(display_command("COPY . /app # buildkit"), "COPY . /app");
+        assert_eq!(display_command(""), "");
+    }
+
+    #[test]
+    fn history_skips_empty_layers() {
+        let config = ImageConfig::parse(
+            br#"{"history":[{"created_by":"a"},{"created_by":"env","empty_layer":true},{"created_by":"b"}]}"#,
+        )
+        .unwrap();
+        let h = config.layer_history(3);
+        assert_eq!(h[0].as_ref().unwrap().created_by.as_deref(), Some("a"));
+        assert_eq!(h[1].as_ref().unwrap().created_by.as_deref(), Some("b"));
+        assert!(h[2].is_none());
+    }
+
+    #[test]
+    fn lenient_parse() {
+        let config = ImageConfig::parse(b"{}").unwrap();
+        assert!(config.diff_ids().is_empty());
+        assert!(config.platform().is_none());
+    }
+}

@@ -1,0 +1,123 @@
+//! Outer image formats → an [`Image`]: its config and its walked layers.
+//!
+//! - `archive`: a tar stream (docker save in every layout, kaniko, skopeo,
+//!   oci-archive), read in one pass, resolved at the end.
+//! - `oci_dir`: an OCI image layout directory.
+//! - `oci`: index/manifest resolution shared by both.
+
+pub mod archive;
+pub mod config;
+pub mod docker_archive;
+pub mod oci;
+pub mod oci_dir;
+pub mod platform;
+pub mod sniff;
+
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+use crate::layer::LayerChanges;
+pub use config::{History, ImageConfig};
+pub use oci::Selection;
+pub use platform::PlatformSpec;
+pub use sniff::Compression;
+
+/// A read image: everything the analysis needs, nothing of the content.
+#[derive(Debug, Clone)]
+pub struct Image {
+    /// The reference as the user gave it.
+    pub reference: String,
+    /// The format it was read as (`docker-archive`, `oci-layout`, ...).
+    pub format: &'static str,
+    pub tags: Vec<String>,
+    pub platform: Option<String>,
+    pub config: ImageConfig,
+    pub layers: Vec<Layer>,
+    /// Non-fatal oddities, one line each.
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Layer {
+    /// The uncompressed digest from the config's `rootfs.diff_ids`.
+    pub diff_id: Option<String>,
+    /// Where the blob was found: an archive member or `sha256:...` digest.
+    pub blob: String,
+    pub compression: Compression,
+    /// The blob's length when it is compressed.
+    pub compressed_size: Option<u64>,
+    pub history: Option<History>,
+    pub changes: Arc<LayerChanges>,
+}
+
+impl Layer {
+    /// The command that made the layer, for display.
+    pub fn command(&self) -> String {
+        let Some(history) = &self.history else {
+            return String::new();
+        };
+        match history.created_by.as_deref().map(str::trim) {
+            Some(created_by) if !created_by.is_empty() => config::display_command(created_by),
+            // `docker import` leaves only a comment ("Imported from -").
+            _ => history.comment.clone().unwrap_or_default(),
+        }
+    }
+}
+
+/// A walked blob with where it came from.
+#[derive(Debug, Clone)]
+pub struct LayerBlob {
+    pub name: String,
+    pub changes: Arc<LayerChanges>,
+    pub compression: Compression,
+    pub blob_size: u64,
+}
+
+/// Put an image together from its config and its layer blobs in order.
+pub fn assemble(
+    reference: &str,
+    format: &'static str,
+    config_what: &str,
+    config_bytes: &[u8],
+    blobs: Vec<LayerBlob>,
+) -> Result<Image> {
+    let config = ImageConfig::parse(config_bytes)
+        .map_err(|e| Error::invalid(config_what, format!("not an image config: {e}")))?;
+    let diff_ids = config.diff_ids();
+    if diff_ids.len() != blobs.len() {
+        return Err(Error::invalid(
+            reference,
+            format!(
+                "the manifest lists {} layers but the config's rootfs.diff_ids has {}",
+                blobs.len(),
+                diff_ids.len()
+            ),
+        ));
+    }
+    let history = config.layer_history(blobs.len());
+    let layers = blobs
+        .into_iter()
+        .zip(history)
+        .enumerate()
+        .map(|(idx, (blob, history))| {
+            let compression = blob.compression;
+            Layer {
+                diff_id: diff_ids.get(idx).cloned(),
+                blob: blob.name,
+                compression,
+                compressed_size: (compression != Compression::None).then_some(blob.blob_size),
+                history,
+                changes: blob.changes,
+            }
+        })
+        .collect();
+    Ok(Image {
+        reference: reference.to_string(),
+        format,
+        tags: Vec::new(),
+        platform: config.platform(),
+        config,
+        layers,
+        warnings: Vec::new(),
+    })
+}

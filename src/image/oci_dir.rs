@@ -1,0 +1,131 @@
+//! An OCI image layout directory. Blobs are files, so the layers are walked
+//! in parallel, one thread per core.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use oci_spec::image::Descriptor;
+
+use super::oci::{self, MAX_JSON_BYTES, Selection};
+use super::{Image, LayerBlob, assemble};
+use crate::error::{Error, Result};
+use crate::layer::walk_blob;
+
+pub fn read(dir: &Path, reference: &str, selection: &Selection) -> Result<Image> {
+    let what = dir.display().to_string();
+    let index_path = dir.join("index.json");
+    if !index_path.is_file() {
+        return Err(Error::invalid(
+            &what,
+            "not an OCI image layout: no index.json in this directory",
+        ));
+    }
+    let index = read_json(&index_path, &format!("{what}/index.json"))?;
+    let mut fetch = |d: &Descriptor| -> Result<Vec<u8>> {
+        let rel = oci::blob_path(d);
+        read_json(&dir.join(&rel), &format!("{what}/{rel}"))
+    };
+    let resolved = oci::resolve(&index, &what, selection, &mut fetch)?;
+    let blobs = walk_layers(dir, &what, &resolved.layers)?;
+    let mut image = assemble(
+        reference,
+        "oci-layout",
+        &format!("{what}: config"),
+        &resolved.config,
+        blobs,
+    )?;
+    image.tags = resolved.tags;
+    if resolved.platform.is_some() {
+        image.platform = resolved.platform.or(image.platform);
+    }
+    Ok(image)
+}
+
+fn read_json(path: &Path, what: &str) -> Result<Vec<u8>> {
+    let file = File::open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::missing(what, "blob is missing"),
+        _ => Error::io(what, e),
+    })?;
+    let mut bytes = Vec::new();
+    file.take(MAX_JSON_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(what, e))?;
+    if bytes.len() as u64 > MAX_JSON_BYTES {
+        return Err(Error::invalid(
+            what,
+            format!("JSON document larger than {MAX_JSON_BYTES} bytes"),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// Walk every distinct layer blob, on as many threads as there are cores.
+fn walk_layers(dir: &Path, what: &str, layers: &[Descriptor]) -> Result<Vec<LayerBlob>> {
+    let mut distinct: Vec<String> = Vec::new();
+    for d in layers {
+        let rel = oci::blob_path(d);
+        if !distinct.contains(&rel) {
+            distinct.push(rel);
+        }
+    }
+    let next = AtomicUsize::new(0);
+    let results: Mutex<HashMap<String, Result<LayerBlob>>> = Mutex::new(HashMap::new());
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(distinct.len().max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    let idx = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(rel) = distinct.get(idx) else { break };
+                    let result = walk_one(&dir.join(rel), &format!("{what}/{rel}"), rel);
+                    results
+                        .lock()
+                        .unwrap_or_else(|poisoned| poisoned.into_inner())
+                        .insert(rel.clone(), result);
+                }
+            });
+        }
+    });
+    let mut results = results
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut blobs = Vec::with_capacity(layers.len());
+    for d in layers {
+        let rel = oci::blob_path(d);
+        if let Some(Err(_)) = results.get(&rel)
+            && let Some(Err(e)) = results.remove(&rel)
+        {
+            return Err(e);
+        }
+        match results.get(&rel) {
+            Some(Ok(blob)) => blobs.push(LayerBlob {
+                name: d.digest().to_string(),
+                ..blob.clone()
+            }),
+            _ => return Err(Error::missing(what, format!("layer {rel} was not read"))),
+        }
+    }
+    Ok(blobs)
+}
+
+fn walk_one(path: &Path, what: &str, rel: &str) -> Result<LayerBlob> {
+    let file = File::open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::missing(what, "layer blob is missing"),
+        _ => Error::io(what, e),
+    })?;
+    let size = file.metadata().map_err(|e| Error::io(what, e))?.len();
+    let walked =
+        walk_blob(BufReader::with_capacity(1 << 20, file)).map_err(|e| Error::invalid(what, e))?;
+    Ok(LayerBlob {
+        name: rel.to_string(),
+        changes: Arc::new(walked.changes),
+        compression: walked.compression,
+        blob_size: size,
+    })
+}

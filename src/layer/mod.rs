@@ -1,0 +1,8 @@
+//! One layer tar → [`LayerChanges`]: entries, whiteouts and opaque markers.
+
+pub mod entry;
+pub mod path;
+pub mod walk;
+
+pub use entry::{EntryKind, LayerChanges, Meta, Op, Record};
+pub use walk::{WalkError, WalkedLayer, walk_blob, walk_tar};

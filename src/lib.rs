@@ -1,0 +1,29 @@
+//! peel: where a container image's bytes go, layer by layer.
+//!
+//! The flow, one module per step:
+//! - [`source`]: the reference the user typed → where the bytes come from;
+//! - [`image`]: outer formats (docker save, OCI layout, oci-archive) and
+//!   compression sniffing → an [`image::Image`] of walked layers;
+//! - [`layer`]: one layer tar → [`layer::LayerChanges`] (entries, whiteouts,
+//!   opaque markers), streamed, metadata only;
+//! - [`tree`]: the layers stacked by the OCI rules, with every path's history;
+//! - [`analysis`]: the exact figures and the dive-compatible ones;
+//! - [`ci`]: rules, thresholds, `.dive-ci`;
+//! - [`report`]: text and JSON;
+//! - [`cli`] and [`run`]: the command line and what it does.
+//!
+//! Everything from bytes in to [`analysis::Analysis`] out is synchronous and
+//! knows nothing of terminals.
+
+pub mod analysis;
+pub mod ci;
+pub mod cli;
+pub mod error;
+pub mod image;
+pub mod layer;
+pub mod report;
+pub mod run;
+pub mod source;
+pub mod tree;
+
+pub use error::{Error, Result};

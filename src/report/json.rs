@@ -1,0 +1,202 @@
+//! The JSON report. The keys below are a stable contract (README documents
+//! them); new keys may be added, none renamed or removed.
+
+use serde::Serialize;
+
+use crate::analysis::Analysis;
+use crate::ci::{Number, Verdict};
+use crate::layer::path;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report<'a> {
+    pub image: ImageSection<'a>,
+    pub layers: Vec<LayerSection>,
+    pub wasted: Vec<WasteSection>,
+    pub dive: DiveSection,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ci: Option<CiSection>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageSection<'a> {
+    pub reference: &'a str,
+    pub source: &'a str,
+    pub tags: &'a [String],
+    pub platform: Option<&'a str>,
+    pub layer_count: usize,
+    pub total_bytes: u64,
+    pub visible_bytes: u64,
+    pub wasted_bytes: u64,
+    pub efficiency: f64,
+    pub base_layers: usize,
+    pub base_layers_from: &'a str,
+    pub user_bytes: u64,
+    pub user_wasted_bytes: u64,
+    pub user_wasted_percent: f64,
+    pub file_count: u64,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LayerSection {
+    pub index: usize,
+    pub digest: Option<String>,
+    pub blob: String,
+    pub compression: &'static str,
+    pub size_bytes: u64,
+    pub compressed_bytes: Option<u64>,
+    pub command: String,
+    pub created_by: Option<String>,
+    pub entries: usize,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WasteSection {
+    pub path: String,
+    pub layer: u32,
+    pub bytes: u64,
+    pub reason: &'static str,
+    pub hidden_by: u32,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DiveSection {
+    pub efficiency_score: f64,
+    pub inefficient_bytes: u64,
+    pub user_wasted_percent: f64,
+    pub file_reference: Vec<FileRef>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FileRef {
+    pub count: u32,
+    pub size_bytes: u64,
+    pub file: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CiSection {
+    pub passed: bool,
+    pub judged: &'static str,
+    pub rules: Vec<RuleSection>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuleSection {
+    pub name: &'static str,
+    pub threshold: Option<serde_json::Value>,
+    pub value: serde_json::Value,
+    pub status: &'static str,
+}
+
+fn number(n: Number) -> serde_json::Value {
+    match n {
+        Number::Ratio(r) => serde_json::json!(r),
+        Number::Bytes(b) => serde_json::json!(b),
+    }
+}
+
+pub fn build<'a>(analysis: &'a Analysis, verdict: Option<&Verdict>) -> Report<'a> {
+    let image = &analysis.image;
+    let exact = &analysis.exact;
+    Report {
+        image: ImageSection {
+            reference: &image.reference,
+            source: image.format,
+            tags: &image.tags,
+            platform: image.platform.as_deref(),
+            layer_count: image.layers.len(),
+            total_bytes: exact.total_bytes,
+            visible_bytes: exact.visible_bytes,
+            wasted_bytes: exact.wasted_bytes,
+            efficiency: exact.efficiency,
+            base_layers: exact.base_layers,
+            base_layers_from: analysis.base_layers_from.name(),
+            user_bytes: exact.user_bytes,
+            user_wasted_bytes: exact.user_wasted_bytes,
+            user_wasted_percent: exact.user_wasted_percent,
+            file_count: exact.file_count,
+        },
+        layers: image
+            .layers
+            .iter()
+            .enumerate()
+            .map(|(index, layer)| LayerSection {
+                index,
+                digest: layer.diff_id.clone(),
+                blob: layer.blob.clone(),
+                compression: layer.compression.name(),
+                size_bytes: layer.changes.size,
+                compressed_bytes: layer.compressed_size,
+                command: layer.command(),
+                created_by: layer.history.as_ref().and_then(|h| h.created_by.clone()),
+                entries: layer.changes.entry_count(),
+            })
+            .collect(),
+        wasted: exact
+            .wasted
+            .iter()
+            .map(|w| WasteSection {
+                path: path::display(&w.path),
+                layer: w.layer,
+                bytes: w.bytes,
+                reason: w.reason.name(),
+                hidden_by: w.hidden_by,
+            })
+            .collect(),
+        dive: DiveSection {
+            efficiency_score: analysis.dive.efficiency_score,
+            inefficient_bytes: analysis.dive.inefficient_bytes,
+            user_wasted_percent: analysis.dive.user_wasted_percent,
+            file_reference: analysis
+                .dive
+                .file_reference
+                .iter()
+                .map(|f| FileRef {
+                    count: f.count,
+                    size_bytes: f.size_bytes,
+                    file: f.file.clone(),
+                })
+                .collect(),
+        },
+        ci: verdict.map(|v| CiSection {
+            passed: v.passed(),
+            judged: if v.dive_compat {
+                "dive-compatible"
+            } else {
+                "exact"
+            },
+            rules: v
+                .rules
+                .iter()
+                .map(|r| RuleSection {
+                    name: r.name,
+                    threshold: r.threshold.map(number),
+                    value: number(r.value),
+                    status: r.status.name(),
+                })
+                .collect(),
+        }),
+        warnings: image
+            .warnings
+            .iter()
+            .chain(&analysis.tree.warnings)
+            .cloned()
+            .collect(),
+    }
+}
+
+pub fn render(analysis: &Analysis, verdict: Option<&Verdict>) -> String {
+    let mut text =
+        serde_json::to_string_pretty(&build(analysis, verdict)).expect("the report serialises");
+    text.push('\n');
+    text
+}

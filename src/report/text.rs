@@ -1,0 +1,173 @@
+//! The text report printed by `--ci` (and, until the UI lands, by a plain run).
+
+use std::fmt::Write;
+
+use super::{percent, size};
+use crate::analysis::Analysis;
+use crate::ci::{Number, Status, Verdict};
+use crate::layer::path;
+
+/// Options of the text report.
+#[derive(Debug, Clone, Copy)]
+pub struct TextOptions {
+    /// How many wasted entries to list.
+    pub wasted_limit: usize,
+}
+
+pub fn render(analysis: &Analysis, verdict: Option<&Verdict>, options: TextOptions) -> String {
+    let mut out = String::new();
+    let image = &analysis.image;
+    let exact = &analysis.exact;
+    let mut facts = vec![image.format.to_string()];
+    if let Some(p) = &image.platform {
+        facts.push(p.clone());
+    }
+    facts.push(format!("{} layers", image.layers.len()));
+    let _ = writeln!(out, "Image: {} ({})", image.reference, facts.join(", "));
+    if !image.tags.is_empty() {
+        let _ = writeln!(out, "Tags:  {}", image.tags.join(", "));
+    }
+    let _ = writeln!(out);
+
+    let _ = writeln!(out, "Layers");
+    let _ = writeln!(
+        out,
+        "  {:>3}  {:>10}  {:>10}  command",
+        "#", "size", "compressed"
+    );
+    for (idx, layer) in image.layers.iter().enumerate() {
+        let compressed = layer.compressed_size.map(size).unwrap_or_default();
+        let command = layer.command();
+        let command = if command.is_empty() {
+            "-".to_string()
+        } else {
+            one_line(&command, 100)
+        };
+        let _ = writeln!(
+            out,
+            "  {idx:>3}  {:>10}  {compressed:>10}  {command}",
+            size(layer.changes.size)
+        );
+    }
+    let _ = writeln!(out);
+
+    let _ = writeln!(out, "Total size:          {}", size(exact.total_bytes));
+    let _ = writeln!(out, "Visible:             {}", size(exact.visible_bytes));
+    let _ = writeln!(out, "Wasted:              {}", size(exact.wasted_bytes));
+    let _ = writeln!(out, "Efficiency:          {}", percent(exact.efficiency));
+    let _ = writeln!(
+        out,
+        "User wasted:         {} ({} of {} in layers {}..{}; base layers: {}, {})",
+        percent(exact.user_wasted_percent),
+        size(exact.user_wasted_bytes),
+        size(exact.user_bytes),
+        exact.base_layers,
+        image.layers.len().saturating_sub(1),
+        exact.base_layers,
+        analysis.base_layers_from.name(),
+    );
+    let dive = &analysis.dive;
+    let _ = writeln!(
+        out,
+        "dive-compatible:     efficiency {}, inefficient {}, user wasted {}",
+        percent(dive.efficiency_score),
+        size(dive.inefficient_bytes),
+        percent(dive.user_wasted_percent)
+    );
+    let _ = writeln!(out);
+
+    if exact.wasted.is_empty() {
+        let _ = writeln!(out, "Wasted entries: none");
+    } else {
+        let shown = exact.wasted.len().min(options.wasted_limit);
+        let _ = writeln!(
+            out,
+            "Largest wasted entries ({shown} of {})",
+            exact.wasted.len()
+        );
+        let _ = writeln!(
+            out,
+            "  {:>10}  {:<25}  {:>5}  {:>9}  path",
+            "size", "reason", "layer", "hidden by"
+        );
+        for waste in exact.wasted.iter().take(shown) {
+            let _ = writeln!(
+                out,
+                "  {:>10}  {:<25}  {:>5}  {:>9}  {}",
+                size(waste.bytes),
+                waste.reason.name(),
+                waste.layer,
+                waste.hidden_by,
+                path::display(&waste.path)
+            );
+        }
+    }
+
+    let warnings: Vec<&String> = image
+        .warnings
+        .iter()
+        .chain(&analysis.tree.warnings)
+        .collect();
+    if !warnings.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "Warnings");
+        for w in warnings {
+            let _ = writeln!(out, "  {w}");
+        }
+    }
+
+    if let Some(verdict) = verdict {
+        let _ = writeln!(out);
+        let judged = if verdict.dive_compat {
+            "dive-compatible"
+        } else {
+            "exact"
+        };
+        let _ = writeln!(out, "CI rules (judging the {judged} figures)");
+        for rule in &verdict.rules {
+            let threshold = rule
+                .threshold
+                .map(number)
+                .unwrap_or_else(|| "disabled".into());
+            let detail = match rule.status {
+                Status::Skip => String::new(),
+                _ => format!("  value {}", number(rule.value)),
+            };
+            let _ = writeln!(
+                out,
+                "  {}  {:<26} threshold {threshold}{detail}",
+                rule.status.name(),
+                rule.name
+            );
+        }
+        let _ = writeln!(out);
+        if verdict.passed() {
+            let _ = writeln!(out, "Result: PASS");
+        } else {
+            let _ = writeln!(
+                out,
+                "Result: FAIL ({} of {} rules failed)",
+                verdict.failed_count(),
+                verdict.rules.len()
+            );
+        }
+    }
+    out
+}
+
+fn number(n: Number) -> String {
+    match n {
+        Number::Ratio(r) => format!("{r:.4}"),
+        Number::Bytes(b) => format!("{} ({b} B)", size(b)),
+    }
+}
+
+/// The first line of `text`, cut to `max` characters.
+fn one_line(text: &str, max: usize) -> String {
+    let line = text.lines().next().unwrap_or_default();
+    let mut cut: String = line.chars().take(max).collect();
+    if line.chars().count() > max || text.lines().nth(1).is_some() {
+        cut.push('…');
+    }
+    cut
+}

@@ -1,0 +1,258 @@
+//! Where image bytes come from: the reference the user typed, parsed into a
+//! source, and opened into an [`Image`].
+
+use std::fs::File;
+use std::io::{self, BufReader};
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::image::{self, Image, Selection};
+
+/// `--source` values (dive's names plus peel's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SourceKind {
+    Docker,
+    Podman,
+    DockerArchive,
+    Oci,
+    OciArchive,
+}
+
+/// A parsed image reference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reference {
+    /// A tar archive (any docker-save layout, or an oci-archive), from a file.
+    Archive { path: PathBuf, tag: Option<String> },
+    /// The same from standard input (`-`).
+    Stdin { tag: Option<String> },
+    /// An OCI image layout directory.
+    OciDir { path: PathBuf, tag: Option<String> },
+    /// An image in a Docker (or Docker-compatible) engine.
+    Engine { engine: SourceKind, name: String },
+}
+
+/// Parse what the user typed. Transports: skopeo-style `docker-archive:PATH[:TAG]`,
+/// `oci:PATH[:TAG]`, `oci-archive:PATH[:TAG]`, dive-style `docker-archive://PATH`,
+/// `docker://REF`, `docker-daemon:REF`, `podman://REF`; `-` is stdin; a bare
+/// path is detected as a file or a directory.
+pub fn parse(input: &str, source: Option<SourceKind>) -> Result<Reference> {
+    if let Some(kind) = source {
+        return Ok(match kind {
+            SourceKind::Docker | SourceKind::Podman => Reference::Engine {
+                engine: kind,
+                name: input.to_string(),
+            },
+            SourceKind::DockerArchive | SourceKind::OciArchive => archive_ref(input),
+            SourceKind::Oci => {
+                let (path, tag) = split_tag(input);
+                Reference::OciDir { path, tag }
+            }
+        });
+    }
+    if input == "-" {
+        return Ok(Reference::Stdin { tag: None });
+    }
+    for (prefix, kind) in [
+        ("docker-archive://", SourceKind::DockerArchive),
+        ("docker-archive:", SourceKind::DockerArchive),
+        ("oci-archive://", SourceKind::OciArchive),
+        ("oci-archive:", SourceKind::OciArchive),
+        ("oci://", SourceKind::Oci),
+        ("oci:", SourceKind::Oci),
+        ("docker-daemon://", SourceKind::Docker),
+        ("docker-daemon:", SourceKind::Docker),
+        ("docker://", SourceKind::Docker),
+        ("podman://", SourceKind::Podman),
+    ] {
+        if let Some(rest) = input.strip_prefix(prefix) {
+            if rest.is_empty() {
+                return Err(Error::Config(format!(
+                    "'{input}' names no image after '{prefix}'"
+                )));
+            }
+            return parse(rest, Some(kind));
+        }
+    }
+    let path = Path::new(input);
+    if path.is_dir() {
+        return Ok(Reference::OciDir {
+            path: path.to_path_buf(),
+            tag: None,
+        });
+    }
+    if path.exists() || looks_like_path(input) {
+        return Ok(Reference::Archive {
+            path: path.to_path_buf(),
+            tag: None,
+        });
+    }
+    Ok(Reference::Engine {
+        engine: SourceKind::Docker,
+        name: input.to_string(),
+    })
+}
+
+/// An archive reference, `PATH` or `PATH:TAG` (the path wins when it exists).
+fn archive_ref(input: &str) -> Reference {
+    if input == "-" {
+        return Reference::Stdin { tag: None };
+    }
+    if let Some(("-", tag)) = input.split_once(':') {
+        return Reference::Stdin {
+            tag: Some(tag.to_string()),
+        };
+    }
+    let (path, tag) = split_tag(input);
+    Reference::Archive { path, tag }
+}
+
+/// `PATH[:TAG]`: the whole string is the path if it exists, else the part
+/// after the last `:` is a tag when the part before it exists.
+fn split_tag(input: &str) -> (PathBuf, Option<String>) {
+    if Path::new(input).exists() {
+        return (input.into(), None);
+    }
+    if let Some((path, tag)) = input.rsplit_once(':')
+        && !tag.contains('/')
+        && Path::new(path).exists()
+    {
+        return (path.into(), Some(tag.to_string()));
+    }
+    (input.into(), None)
+}
+
+/// A string that is surely meant as a file, not an image name.
+fn looks_like_path(input: &str) -> bool {
+    input.starts_with('/')
+        || input.starts_with("./")
+        || input.starts_with("../")
+        || input.starts_with('~')
+        || [".tar", ".tar.gz", ".tgz", ".tar.zst", ".tar.zstd"]
+            .iter()
+            .any(|ext| input.ends_with(ext))
+}
+
+/// Options that apply to every source.
+#[derive(Debug, Clone, Default)]
+pub struct OpenOptions {
+    pub platform: Option<image::PlatformSpec>,
+}
+
+/// Read the image a reference names.
+pub fn open(reference: &Reference, display: &str, options: &OpenOptions) -> Result<Image> {
+    let selection = |tag: &Option<String>| Selection {
+        tag: tag.clone(),
+        platform: options.platform.clone(),
+    };
+    match reference {
+        Reference::Archive { path, tag } => {
+            let what = path.display().to_string();
+            let file = File::open(path).map_err(|e| match e.kind() {
+                io::ErrorKind::NotFound => Error::missing(&what, "no such file or directory"),
+                _ => Error::io(&what, e),
+            })?;
+            if path.is_dir() {
+                return image::oci_dir::read(path, display, &selection(tag));
+            }
+            image::archive::read(
+                BufReader::with_capacity(1 << 20, file),
+                &what,
+                display,
+                &selection(tag),
+            )
+        }
+        Reference::Stdin { tag } => {
+            let stdin = io::stdin().lock();
+            image::archive::read(
+                BufReader::with_capacity(1 << 20, stdin),
+                "standard input",
+                display,
+                &selection(tag),
+            )
+        }
+        Reference::OciDir { path, tag } => {
+            let what = path.display().to_string();
+            if !path.exists() {
+                return Err(Error::missing(&what, "no such file or directory"));
+            }
+            if !path.is_dir() {
+                // `oci:` given a file: it is most likely an oci-archive.
+                return open(
+                    &Reference::Archive {
+                        path: path.clone(),
+                        tag: tag.clone(),
+                    },
+                    display,
+                    options,
+                );
+            }
+            image::oci_dir::read(path, display, &selection(tag))
+        }
+        Reference::Engine { engine, name } => Err(Error::Unsupported(format!(
+            "'{name}' names an image in the {} engine, which peel cannot read yet; \
+             save it first: `docker save {name} -o image.tar` then `peel image.tar`",
+            match engine {
+                SourceKind::Podman => "Podman",
+                _ => "Docker",
+            }
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transports() {
+        assert_eq!(parse("-", None).unwrap(), Reference::Stdin { tag: None });
+        assert_eq!(
+            parse("docker-archive:/nonexistent/x.tar", None).unwrap(),
+            Reference::Archive {
+                path: "/nonexistent/x.tar".into(),
+                tag: None
+            }
+        );
+        assert_eq!(
+            parse("docker-archive:///nonexistent/x.tar", None).unwrap(),
+            Reference::Archive {
+                path: "/nonexistent/x.tar".into(),
+                tag: None
+            }
+        );
+        assert_eq!(
+            parse("myapp:latest", None).unwrap(),
+            Reference::Engine {
+                engine: SourceKind::Docker,
+                name: "myapp:latest".into()
+            }
+        );
+        assert_eq!(
+            parse("podman://x", None).unwrap(),
+            Reference::Engine {
+                engine: SourceKind::Podman,
+                name: "x".into()
+            }
+        );
+        assert!(matches!(
+            parse("missing.tar", None).unwrap(),
+            Reference::Archive { .. }
+        ));
+        assert!(parse("oci:", None).is_err());
+    }
+
+    #[test]
+    fn tag_split_needs_existing_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("layout");
+        std::fs::create_dir(&p).unwrap();
+        let input = format!("oci:{}:v1", p.display());
+        assert_eq!(
+            parse(&input, None).unwrap(),
+            Reference::OciDir {
+                path: p.clone(),
+                tag: Some("v1".into())
+            }
+        );
+    }
+}

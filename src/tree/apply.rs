@@ -1,0 +1,256 @@
+//! Applying layers to the stacked tree, following the OCI image-layer rules.
+
+use std::collections::BTreeMap;
+
+use super::node::{FileEntry, HideReason, Node, NodeId, Overwrite, ROOT, State, Tree, Version};
+use crate::layer::path;
+use crate::layer::{EntryKind, LayerChanges, Meta, Op};
+
+/// Stack `layers` bottom to top.
+pub fn build<'a>(layers: impl IntoIterator<Item = &'a LayerChanges>) -> Tree {
+    let mut tree = Tree::new();
+    for (idx, changes) in layers.into_iter().enumerate() {
+        Applier {
+            tree: &mut tree,
+            layer: idx as u32,
+        }
+        .apply(changes);
+        tree.layer_count = idx as u32 + 1;
+    }
+    tree
+}
+
+struct Applier<'t> {
+    tree: &'t mut Tree,
+    layer: u32,
+}
+
+impl Applier<'_> {
+    /// Opaque markers first (they hide lower layers only, wherever they stand
+    /// in the tar), then whiteouts, then every other entry in tar order.
+    fn apply(&mut self, changes: &LayerChanges) {
+        for record in &changes.records {
+            if record.op == Op::Opaque {
+                self.opaque(&record.path);
+            }
+        }
+        for record in &changes.records {
+            if record.op == Op::Whiteout {
+                self.whiteout(&record.path);
+            }
+        }
+        let mut pending_links = Vec::new();
+        for record in &changes.records {
+            if let Op::Add(meta) = &record.op {
+                if meta.kind == EntryKind::Hardlink && !self.add_hardlink(&record.path, meta) {
+                    pending_links.push((&record.path, meta));
+                    continue;
+                }
+                if meta.kind != EntryKind::Hardlink {
+                    self.add(&record.path, meta);
+                }
+            }
+        }
+        // A link whose target comes later in the same tar (a malformed but
+        // seen order): try once more now that the layer is complete.
+        for (link_path, meta) in pending_links {
+            if !self.add_hardlink(link_path, meta) {
+                let target = meta.link.as_deref().unwrap_or_default();
+                self.tree.warnings.push(format!(
+                    "layer {}: hardlink {} points to {}, which does not exist; ignored",
+                    self.layer,
+                    path::display(link_path),
+                    path::display(target)
+                ));
+            }
+        }
+    }
+
+    fn opaque(&mut self, dir: &[u8]) {
+        let id = self.ensure_dir(dir);
+        let children: Vec<NodeId> = self.tree.nodes[id as usize]
+            .children
+            .values()
+            .copied()
+            .collect();
+        for child in children {
+            self.hide_subtree(child, HideReason::Opaque);
+        }
+    }
+
+    fn whiteout(&mut self, victim: &[u8]) {
+        if let Some(id) = self.tree.lookup(victim) {
+            self.hide_subtree(id, HideReason::Deleted);
+        }
+    }
+
+    /// Add or replace a non-hardlink entry.
+    fn add(&mut self, at: &[u8], meta: &Meta) {
+        let id = self.place_with(at, meta);
+        let content = (meta.kind == EntryKind::File).then(|| self.new_file(id, meta.size));
+        self.push(
+            id,
+            State::Present {
+                meta: meta.clone(),
+                content,
+                implicit: false,
+            },
+        );
+    }
+
+    /// Add a hardlink; false if its target does not exist (yet).
+    fn add_hardlink(&mut self, at: &[u8], meta: &Meta) -> bool {
+        let Some(target) = meta.link.as_deref() else {
+            return false;
+        };
+        let Some(target_id) = self.tree.lookup(target) else {
+            return false;
+        };
+        let (content, target_meta) = match self.tree.node(target_id).current() {
+            Some(State::Present { content, meta, .. }) if !meta.kind.is_dir() => {
+                (*content, meta.clone())
+            }
+            _ => return false,
+        };
+        let id = self.place_with(at, &target_meta);
+        self.push(
+            id,
+            State::Present {
+                meta: meta.clone(),
+                content,
+                implicit: false,
+            },
+        );
+        true
+    }
+
+    /// Make room for an entry whose content is described by `new` (for a
+    /// hardlink, the target's metadata, used to tell how it overwrote).
+    fn place_with(&mut self, at: &[u8], new: &Meta) -> NodeId {
+        let (parent_path, name) = path::split_last(at);
+        let parent = self.ensure_dir(parent_path);
+        let id = self.child(parent, name);
+        let old = match self.tree.node(id).current() {
+            Some(State::Present { meta, .. }) => Some(meta.clone()),
+            _ => None,
+        };
+        match old {
+            None => {}
+            // A directory over a directory merges.
+            Some(old) if old.kind.is_dir() && new.kind.is_dir() => {}
+            Some(old) if old.kind.is_dir() => {
+                // A non-directory over a directory removes its subtree.
+                let children: Vec<NodeId> = self.tree.node(id).children.values().copied().collect();
+                for child in children {
+                    self.hide_subtree(child, HideReason::Replaced);
+                }
+            }
+            Some(old) => {
+                let how = if old.same_content(new) && old.same_attributes(new) {
+                    Overwrite::Identical
+                } else if old.same_content(new) {
+                    Overwrite::MetadataOnly
+                } else {
+                    Overwrite::Changed
+                };
+                self.hide_node(id, HideReason::Overwritten(how));
+            }
+        }
+        id
+    }
+
+    /// The node of directory `dir`, creating it (and its parents) implicitly
+    /// where no layer made it, and replacing a non-directory in the way.
+    fn ensure_dir(&mut self, dir: &[u8]) -> NodeId {
+        let mut cur = ROOT;
+        for name in path::components(dir) {
+            cur = self.child(cur, name);
+            let needs_dir = match self.tree.node(cur).current() {
+                Some(State::Present { meta, .. }) => {
+                    if meta.kind.is_dir() {
+                        false
+                    } else {
+                        self.hide_node(cur, HideReason::Overwritten(Overwrite::Changed));
+                        true
+                    }
+                }
+                _ => true,
+            };
+            if needs_dir {
+                self.push(
+                    cur,
+                    State::Present {
+                        meta: Meta::implicit_dir(),
+                        content: None,
+                        implicit: true,
+                    },
+                );
+            }
+        }
+        cur
+    }
+
+    /// The child `name` of `parent`, created (with no history) if missing.
+    fn child(&mut self, parent: NodeId, name: &[u8]) -> NodeId {
+        if let Some(&id) = self.tree.node(parent).children.get(name) {
+            return id;
+        }
+        let id = self.tree.nodes.len() as NodeId;
+        self.tree.nodes.push(Node {
+            name: name.into(),
+            parent,
+            children: BTreeMap::new(),
+            versions: Vec::new(),
+        });
+        self.tree.nodes[parent as usize]
+            .children
+            .insert(name.into(), id);
+        id
+    }
+
+    fn new_file(&mut self, node: NodeId, size: u64) -> u32 {
+        let idx = self.tree.files.len() as u32;
+        self.tree.files.push(FileEntry {
+            layer: self.layer,
+            node,
+            size,
+            hidden: None,
+        });
+        idx
+    }
+
+    fn push(&mut self, id: NodeId, state: State) {
+        self.tree.nodes[id as usize].versions.push(Version {
+            layer: self.layer,
+            state,
+        });
+    }
+
+    /// Hide a present path and everything present below it.
+    fn hide_subtree(&mut self, id: NodeId, reason: HideReason) {
+        let mut stack = vec![id];
+        while let Some(cur) = stack.pop() {
+            if self.hide_node(cur, reason) {
+                stack.extend(self.tree.node(cur).children.values().copied());
+            }
+        }
+    }
+
+    /// Hide one present path (not its children); false if it was not present.
+    fn hide_node(&mut self, id: NodeId, reason: HideReason) -> bool {
+        let content = match self.tree.node(id).current() {
+            Some(State::Present { content, .. }) => *content,
+            _ => return false,
+        };
+        if let Some(file) = content {
+            let entry = &mut self.tree.files[file as usize];
+            // Only the entry's own path counts: a hardlink name going away
+            // does not hide the entry that created the bytes.
+            if entry.node == id && entry.hidden.is_none() {
+                entry.hidden = Some((self.layer, reason));
+            }
+        }
+        self.push(id, State::Absent(reason));
+        true
+    }
+}

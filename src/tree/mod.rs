@@ -1,0 +1,10 @@
+//! The image as a stack: every path any layer touched, each with its history
+//! of versions, layer by layer. Applying the layers in order follows the OCI
+//! image-layer rules (metrics.md); the state at any layer is read from the
+//! histories, so no per-layer copy of the tree is ever made.
+
+mod apply;
+mod node;
+
+pub use apply::build;
+pub use node::{FileEntry, HideReason, Node, NodeId, Overwrite, State, Tree, Version};

@@ -1,0 +1,176 @@
+//! Arena storage for the stacked tree.
+
+use std::collections::BTreeMap;
+
+use crate::layer::Meta;
+use crate::layer::path;
+
+pub type NodeId = u32;
+pub const ROOT: NodeId = 0;
+
+/// How a later layer overwrote a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Overwrite {
+    /// Same content and the same mode, owner and times.
+    Identical,
+    /// Same content; only mode, owner or times changed (a chmod/chown/touch copy-up).
+    MetadataOnly,
+    /// Different content (or a different kind of entry).
+    Changed,
+}
+
+/// Why a version of a path stopped being visible.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HideReason {
+    Overwritten(Overwrite),
+    /// A whiteout of the path or of an ancestor.
+    Deleted,
+    /// An opaque marker on an ancestor.
+    Opaque,
+    /// An ancestor directory was replaced by a non-directory.
+    Replaced,
+}
+
+impl HideReason {
+    /// The stable name used in reports and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            HideReason::Overwritten(Overwrite::Identical) => "overwritten-identical",
+            HideReason::Overwritten(Overwrite::MetadataOnly) => "overwritten-metadata-only",
+            HideReason::Overwritten(Overwrite::Changed) => "overwritten-changed",
+            HideReason::Deleted => "deleted",
+            HideReason::Opaque => "opaque",
+            HideReason::Replaced => "replaced",
+        }
+    }
+}
+
+/// The state of a path from a layer on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum State {
+    Present {
+        meta: Meta,
+        /// The regular-file entry whose bytes this path shows (hardlinks share it).
+        content: Option<u32>,
+        /// A directory that no entry described (a missing parent).
+        implicit: bool,
+    },
+    Absent(HideReason),
+}
+
+/// One change of a path, made by one layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Version {
+    pub layer: u32,
+    pub state: State,
+}
+
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub name: Box<[u8]>,
+    pub parent: NodeId,
+    pub children: BTreeMap<Box<[u8]>, NodeId>,
+    /// In layer order; several versions may share a layer.
+    pub versions: Vec<Version>,
+}
+
+impl Node {
+    /// The latest state, if any layer touched the path.
+    pub fn current(&self) -> Option<&State> {
+        self.versions.last().map(|v| &v.state)
+    }
+
+    /// The state as of layer `layer` (after it was applied).
+    pub fn at(&self, layer: u32) -> Option<&Version> {
+        let idx = self.versions.partition_point(|v| v.layer <= layer);
+        idx.checked_sub(1).map(|i| &self.versions[i])
+    }
+
+    pub fn present_meta(&self) -> Option<&Meta> {
+        match self.current() {
+            Some(State::Present { meta, .. }) => Some(meta),
+            _ => None,
+        }
+    }
+}
+
+/// One regular-file entry (the only entries that carry bytes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileEntry {
+    pub layer: u32,
+    pub node: NodeId,
+    pub size: u64,
+    /// The first event that hid this entry's path: (hiding layer, reason).
+    pub hidden: Option<(u32, HideReason)>,
+}
+
+/// The stacked tree of a whole image.
+#[derive(Debug, Clone)]
+pub struct Tree {
+    pub nodes: Vec<Node>,
+    pub files: Vec<FileEntry>,
+    pub layer_count: u32,
+    /// Oddities met while stacking (a dangling hardlink, ...), one line each.
+    pub warnings: Vec<String>,
+}
+
+impl Tree {
+    pub fn new() -> Self {
+        Tree {
+            nodes: vec![Node {
+                name: Box::default(),
+                parent: ROOT,
+                children: BTreeMap::new(),
+                versions: Vec::new(),
+            }],
+            files: Vec::new(),
+            layer_count: 0,
+            warnings: Vec::new(),
+        }
+    }
+
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id as usize]
+    }
+
+    pub fn root(&self) -> NodeId {
+        ROOT
+    }
+
+    /// The canonical path of a node (`a/b/c`, empty for the root).
+    pub fn path_of(&self, id: NodeId) -> Vec<u8> {
+        let mut names = Vec::new();
+        let mut cur = id;
+        while cur != ROOT {
+            let node = self.node(cur);
+            names.push(&node.name[..]);
+            cur = node.parent;
+        }
+        names.reverse();
+        names.join(&b'/')
+    }
+
+    pub fn display_path(&self, id: NodeId) -> String {
+        path::display(&self.path_of(id))
+    }
+
+    /// Find a node by canonical path.
+    pub fn lookup(&self, canonical: &[u8]) -> Option<NodeId> {
+        let mut cur = ROOT;
+        for name in path::components(canonical) {
+            cur = *self.node(cur).children.get(name)?;
+        }
+        Some(cur)
+    }
+
+    /// Is the path present after the last layer?
+    pub fn is_present(&self, id: NodeId) -> bool {
+        matches!(self.node(id).current(), Some(State::Present { .. }))
+    }
+}
+
+impl Default for Tree {
+    fn default() -> Self {
+        Self::new()
+    }
+}
