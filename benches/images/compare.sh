@@ -27,6 +27,8 @@ if command -v pyenv >/dev/null 2>&1 && pyenv which dive >/dev/null 2>&1; then
 fi
 export CI=true
 mkdir -p "$RES"
+# the machine has 2 cores: other work running meanwhile skews every figure
+echo "load before: $(cut -d" " -f1-3 /proc/loadavg)"
 
 DIVE_FLAGS="--ci --lowestEfficiency=0 --highestUserWastedPercent=1"
 PEEL_FLAGS="--ci --lowest-efficiency 0 --highest-user-wasted-percent 1"
@@ -99,7 +101,10 @@ for fmt in gzip zstd; do
 done
 
 echo
-printf '%-34s %12s %12s %8s\n' "measure" "peel" "reference" "ratio"
-printf '%-34s %12s %12s %8s\n' "----------------------------------" "------------" "------------" "--------"
-printf '%s\n' "${ROWS[@]}" | tee "$RES/table.txt"
+{
+    printf '%-34s %12s %12s %8s\n' "measure" "peel" "reference" "ratio"
+    printf '%-34s %12s %12s %8s\n' "----------------------------------" "------------" "------------" "--------"
+    printf '%s\n' "${ROWS[@]}"
+} | tee "$RES/table.txt"
 echo "(reference = dive for the .tar rows, zcat/zstdcat for the oci rows; details in $RES)"
+echo "load after: $(cut -d" " -f1-3 /proc/loadavg)"

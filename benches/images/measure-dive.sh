@@ -21,6 +21,8 @@ if command -v pyenv >/dev/null 2>&1 && pyenv which dive >/dev/null 2>&1; then
 fi
 export CI=true
 mkdir -p "$RES"
+# the machine has 2 cores: other work running meanwhile skews every figure
+echo "load before: $(cut -d" " -f1-3 /proc/loadavg)"
 
 DIVE_FLAGS="--ci --lowestEfficiency=0 --highestUserWastedPercent=1"
 
@@ -55,3 +57,4 @@ ZS=$(oci_layers "$OUT/large-apt-oci-zstd" | tr '\n' ' ')
 hyperfine --runs "$RUNS" --warmup "$WARMUP" --export-json "$RES/large-apt-decompress-hyperfine.json" \
     -n zcat "zcat $GZ > /dev/null" \
     -n zstdcat "zstdcat -q $ZS > /dev/null"
+echo "load after: $(cut -d" " -f1-3 /proc/loadavg)"

@@ -188,11 +188,14 @@ fn layer_tree(changes: &LayerChanges) -> DTree {
     tree
 }
 
-#[derive(Default)]
+/// Per key: occurrences, cumulative size and the smallest size seen. dive
+/// starts the smallest size at -1 and replaces it on the first occurrence; a
+/// key whose only visit was a failed whiteout lookup keeps the -1, which then
+/// counts in the score's numerator.
 struct KeyData {
     count: u32,
     cumulative: u64,
-    min: u64,
+    min: i64,
 }
 
 /// Compute dive's figures for layers in manifest order.
@@ -212,9 +215,25 @@ pub fn compute<'a>(layers: impl IntoIterator<Item = &'a LayerChanges>) -> DiveFi
                 continue;
             }
             let mut key_names = names.clone();
-            let size = match node.name.strip_prefix(WHITEOUT_PREFIX) {
-                Some(victim) => {
-                    *key_names.last_mut().expect("a visited node has a name") = victim;
+            let victim = node.name.strip_prefix(WHITEOUT_PREFIX);
+            if let Some(victim) = victim {
+                *key_names.last_mut().expect("a visited node has a name") = victim;
+            }
+            let mut key = Vec::new();
+            for name in &key_names {
+                key.push(b'/');
+                key.extend_from_slice(name);
+            }
+            let data = keys.entry(key.clone()).or_insert_with(|| {
+                order.push(key);
+                KeyData {
+                    count: 0,
+                    cumulative: 0,
+                    min: -1,
+                }
+            });
+            let size = match victim {
+                Some(_) => {
                     // A victim missing from the earlier layers stops dive's
                     // walk of this layer: the remaining leaves count nothing.
                     let Some(old) = below.get(&key_names) else {
@@ -228,26 +247,16 @@ pub fn compute<'a>(layers: impl IntoIterator<Item = &'a LayerChanges>) -> DiveFi
                 }
                 None => node.info.size,
             };
-            let mut key = Vec::new();
-            for name in &key_names {
-                key.push(b'/');
-                key.extend_from_slice(name);
-            }
-            let data = keys.entry(key.clone()).or_insert_with(|| {
-                order.push(key);
-                KeyData {
-                    min: u64::MAX,
-                    ..KeyData::default()
-                }
-            });
             data.count += 1;
             data.cumulative += size;
-            data.min = data.min.min(size);
+            if data.min < 0 || (size as i64) < data.min {
+                data.min = size as i64;
+            }
         }
         below.stack(&tree);
     }
 
-    let (mut min_sum, mut cumulative_sum) = (0u64, 0u64);
+    let (mut min_sum, mut cumulative_sum) = (0i64, 0u64);
     let mut file_reference = Vec::new();
     let mut inefficient_bytes = 0u64;
     for key in &order {

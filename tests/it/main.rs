@@ -1,0 +1,11 @@
+//! peel's integration tests: one binary, one module per concern.
+
+mod fixture;
+mod random_image;
+
+mod bad_input;
+mod cli;
+mod dive_oracle;
+mod formats;
+mod golden;
+mod layer_rules;
