@@ -29,6 +29,9 @@ pub enum Error {
     /// The CI configuration (flags, `.dive-ci`, environment) is not valid.
     #[error("{0}")]
     Config(String),
+    /// The user cancelled the load.
+    #[error("cancelled")]
+    Cancelled,
 }
 
 impl Error {

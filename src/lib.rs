@@ -10,6 +10,7 @@
 //! - [`analysis`]: the exact figures and the dive-compatible ones;
 //! - [`ci`]: rules, thresholds, `.dive-ci`;
 //! - [`report`]: text and JSON;
+//! - [`progress`]: load progress shared with whoever shows it;
 //! - [`cli`] and [`run`]: the command line and what it does.
 //!
 //! Everything from bytes in to [`analysis::Analysis`] out is synchronous and
@@ -21,6 +22,7 @@ pub mod cli;
 pub mod error;
 pub mod image;
 pub mod layer;
+pub mod progress;
 pub mod report;
 pub mod run;
 pub mod source;

@@ -32,6 +32,7 @@ pub fn run(cli: &Cli) -> Result<u8> {
     let parsed = source::parse(reference, cli.source)?;
     let options = OpenOptions {
         platform: cli.platform.clone(),
+        ..OpenOptions::default()
     };
     let image = source::open(&parsed, reference, &options)?;
     let analysis = analysis::analyze(image, cli.base_layers);

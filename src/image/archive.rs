@@ -15,6 +15,7 @@ use super::{Image, LayerBlob, assemble, docker_archive};
 use crate::error::{Error, Result};
 use crate::layer::path;
 use crate::layer::{LayerChanges, walk_blob};
+use crate::progress::{CountingReader, Progress};
 
 /// How deep a chain of symlinked members may go.
 const MAX_ALIAS_HOPS: usize = 16;
@@ -84,8 +85,10 @@ pub fn read<R: Read>(
     what: &str,
     reference: &str,
     selection: &Selection,
+    progress: &Arc<Progress>,
 ) -> Result<Image> {
     let io = |e| Error::io(what, e);
+    let input = CountingReader::new(input, progress.clone());
     let (compression, decoded) = sniff::decompress(input).map_err(io)?;
     let (head, stream) = sniff::peek(decoded, sniff::BLOCK)
         .map_err(|e| Error::invalid(what, format!("corrupt {} stream: {e}", compression.name())))?;
@@ -99,7 +102,7 @@ pub fn read<R: Read>(
         };
         return Err(Error::invalid(what, shape));
     }
-    let members = scan(stream, what, compression)?;
+    let members = scan(stream, what, compression, progress)?;
     if let Some(manifest) = members.json.get("manifest.json") {
         let (item, warnings) = docker_archive::select(manifest, what, selection.tag.as_deref())?;
         let config = members.json(&item.config, what, "config")?;
@@ -150,8 +153,16 @@ pub fn read<R: Read>(
 }
 
 /// One pass over the members.
-fn scan<R: Read>(stream: R, what: &str, compression: Compression) -> Result<Members> {
+fn scan<R: Read>(
+    stream: R,
+    what: &str,
+    compression: Compression,
+    progress: &Progress,
+) -> Result<Members> {
     let corrupt = |e: std::io::Error| {
+        if e.kind() == std::io::ErrorKind::Interrupted && progress.is_cancelled() {
+            return Error::Cancelled;
+        }
         let kind = match compression {
             Compression::None => "tar".to_string(),
             other => format!("{} or tar", other.name()),
@@ -211,6 +222,7 @@ fn scan<R: Read>(stream: R, what: &str, compression: Compression) -> Result<Memb
                         Ok(w) => Ok((Arc::new(w.changes), w.compression, size)),
                         Err(e) => Err(e.to_string()),
                     };
+                    progress.layer_done();
                     members.layers.insert(name, walked);
                 }
             }

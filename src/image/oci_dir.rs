@@ -14,8 +14,14 @@ use super::oci::{self, MAX_JSON_BYTES, Selection};
 use super::{Image, LayerBlob, assemble};
 use crate::error::{Error, Result};
 use crate::layer::walk_blob;
+use crate::progress::{CountingReader, Progress};
 
-pub fn read(dir: &Path, reference: &str, selection: &Selection) -> Result<Image> {
+pub fn read(
+    dir: &Path,
+    reference: &str,
+    selection: &Selection,
+    progress: &Arc<Progress>,
+) -> Result<Image> {
     let what = dir.display().to_string();
     let index_path = dir.join("index.json");
     if !index_path.is_file() {
@@ -30,7 +36,9 @@ pub fn read(dir: &Path, reference: &str, selection: &Selection) -> Result<Image>
         read_json(&dir.join(&rel), &format!("{what}/{rel}"))
     };
     let resolved = oci::resolve(&index, &what, selection, &mut fetch)?;
-    let blobs = walk_layers(dir, &what, &resolved.layers)?;
+    progress.set_layers_total(resolved.layers.len() as u64);
+    progress.set_bytes_total(resolved.layers.iter().map(|d| d.size()).sum());
+    let blobs = walk_layers(dir, &what, &resolved.layers, progress)?;
     let mut image = assemble(
         reference,
         "oci-layout",
@@ -64,7 +72,12 @@ fn read_json(path: &Path, what: &str) -> Result<Vec<u8>> {
 }
 
 /// Walk every distinct layer blob, on as many threads as there are cores.
-fn walk_layers(dir: &Path, what: &str, layers: &[Descriptor]) -> Result<Vec<LayerBlob>> {
+fn walk_layers(
+    dir: &Path,
+    what: &str,
+    layers: &[Descriptor],
+    progress: &Arc<Progress>,
+) -> Result<Vec<LayerBlob>> {
     let mut distinct: Vec<String> = Vec::new();
     for d in layers {
         let rel = oci::blob_path(d);
@@ -83,7 +96,8 @@ fn walk_layers(dir: &Path, what: &str, layers: &[Descriptor]) -> Result<Vec<Laye
                 loop {
                     let idx = next.fetch_add(1, Ordering::Relaxed);
                     let Some(rel) = distinct.get(idx) else { break };
-                    let result = walk_one(&dir.join(rel), &format!("{what}/{rel}"), rel);
+                    let result = walk_one(&dir.join(rel), &format!("{what}/{rel}"), rel, progress);
+                    progress.layer_done();
                     results
                         .lock()
                         .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -114,14 +128,20 @@ fn walk_layers(dir: &Path, what: &str, layers: &[Descriptor]) -> Result<Vec<Laye
     Ok(blobs)
 }
 
-fn walk_one(path: &Path, what: &str, rel: &str) -> Result<LayerBlob> {
+fn walk_one(path: &Path, what: &str, rel: &str, progress: &Arc<Progress>) -> Result<LayerBlob> {
     let file = File::open(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => Error::missing(what, "layer blob is missing"),
         _ => Error::io(what, e),
     })?;
     let size = file.metadata().map_err(|e| Error::io(what, e))?.len();
-    let walked =
-        walk_blob(BufReader::with_capacity(1 << 20, file)).map_err(|e| Error::invalid(what, e))?;
+    let reader = CountingReader::new(BufReader::with_capacity(1 << 20, file), progress.clone());
+    let walked = walk_blob(reader).map_err(|e| {
+        if progress.is_cancelled() {
+            Error::Cancelled
+        } else {
+            Error::invalid(what, e)
+        }
+    })?;
     Ok(LayerBlob {
         name: rel.to_string(),
         changes: Arc::new(walked.changes),

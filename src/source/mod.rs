@@ -5,8 +5,11 @@ use std::fs::File;
 use std::io::{self, BufReader};
 use std::path::{Path, PathBuf};
 
+use std::sync::Arc;
+
 use crate::error::{Error, Result};
 use crate::image::{self, Image, Selection};
+use crate::progress::Progress;
 
 /// `--source` values (dive's names plus peel's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -136,6 +139,8 @@ fn looks_like_path(input: &str) -> bool {
 #[derive(Debug, Clone, Default)]
 pub struct OpenOptions {
     pub platform: Option<image::PlatformSpec>,
+    /// Where the reader reports how far it got (and learns of a cancel).
+    pub progress: Arc<Progress>,
 }
 
 /// Read the image a reference names.
@@ -152,13 +157,17 @@ pub fn open(reference: &Reference, display: &str, options: &OpenOptions) -> Resu
                 _ => Error::io(&what, e),
             })?;
             if path.is_dir() {
-                return image::oci_dir::read(path, display, &selection(tag));
+                return image::oci_dir::read(path, display, &selection(tag), &options.progress);
+            }
+            if let Ok(meta) = file.metadata() {
+                options.progress.set_bytes_total(meta.len());
             }
             image::archive::read(
                 BufReader::with_capacity(1 << 20, file),
                 &what,
                 display,
                 &selection(tag),
+                &options.progress,
             )
         }
         Reference::Stdin { tag } => {
@@ -168,6 +177,7 @@ pub fn open(reference: &Reference, display: &str, options: &OpenOptions) -> Resu
                 "standard input",
                 display,
                 &selection(tag),
+                &options.progress,
             )
         }
         Reference::OciDir { path, tag } => {
@@ -186,7 +196,7 @@ pub fn open(reference: &Reference, display: &str, options: &OpenOptions) -> Resu
                     options,
                 );
             }
-            image::oci_dir::read(path, display, &selection(tag))
+            image::oci_dir::read(path, display, &selection(tag), &options.progress)
         }
         Reference::Engine { engine, name } => Err(Error::Unsupported(format!(
             "'{name}' names an image in the {} engine, which peel cannot read yet; \

@@ -467,6 +467,7 @@ pub fn try_analyze(archive: &[u8]) -> peel::Result<peel::analysis::Analysis> {
         "fixture",
         "fixture",
         &peel::image::Selection::default(),
+        &peel::progress::Progress::new(),
     )?;
     Ok(peel::analysis::analyze(image, None))
 }
@@ -491,9 +492,13 @@ pub fn analyze_everywhere(image: &Image) -> peel::analysis::Analysis {
     }
     let dir = tempfile::tempdir().expect("tempdir");
     image.oci_dir(dir.path());
-    let from_dir =
-        peel::image::oci_dir::read(dir.path(), "fixture", &peel::image::Selection::default())
-            .expect("oci dir reads");
+    let from_dir = peel::image::oci_dir::read(
+        dir.path(),
+        "fixture",
+        &peel::image::Selection::default(),
+        &peel::progress::Progress::new(),
+    )
+    .expect("oci dir reads");
     let from_dir = peel::analysis::analyze(from_dir, None);
     assert_eq!(
         from_dir.exact, docker.exact,
