@@ -9,7 +9,7 @@ use crate::ci::{self, Judged, RuleText, Rules};
 use crate::cli::Cli;
 use crate::error::{Error, Result};
 use crate::report::{json, text};
-use crate::source::{self, OpenOptions};
+use crate::source::{self, OpenOptions, Reference};
 
 /// Exit statuses (README documents them).
 pub const EXIT_PASS: u8 = 0;
@@ -20,7 +20,7 @@ pub fn run(cli: &Cli) -> Result<u8> {
     let ci_mode = cli.ci_mode();
     let Some(reference) = cli.image.as_deref() else {
         return Err(Error::Config(
-            "no image given; try `peel --ci assets/demo/demo.tar`, or `peel --help`".into(),
+            "no image given; try `peel assets/demo/demo.tar`, or `peel --help`".into(),
         ));
     };
     // Validate the configuration before the (possibly long) read of the image.
@@ -34,7 +34,41 @@ pub fn run(cli: &Cli) -> Result<u8> {
         platform: cli.platform.clone(),
         ..OpenOptions::default()
     };
-    let image = source::open(&parsed, reference, &options)?;
+    if !ci_mode && cli.json.is_none() {
+        return interactive(cli, &parsed, reference, &options);
+    }
+    headless(cli, &parsed, reference, &options, rules)
+}
+
+/// `peel IMAGE` in a terminal.
+fn interactive(
+    cli: &Cli,
+    parsed: &Reference,
+    reference: &str,
+    options: &OpenOptions,
+) -> Result<u8> {
+    let image = source::open(parsed, reference, options)?;
+    let analysis = analysis::analyze(image, cli.base_layers);
+    eprintln!("peel: the interactive view is not built yet; printing the report instead");
+    write_stdout(&text::render(
+        &analysis,
+        None,
+        text::TextOptions {
+            wasted_limit: cli.wasted_limit,
+        },
+    ))?;
+    Ok(EXIT_PASS)
+}
+
+/// `--ci` and `--json`: reports, rules, exit status.
+fn headless(
+    cli: &Cli,
+    parsed: &Reference,
+    reference: &str,
+    options: &OpenOptions,
+    rules: Option<Rules>,
+) -> Result<u8> {
+    let image = source::open(parsed, reference, options)?;
     let analysis = analysis::analyze(image, cli.base_layers);
     let verdict = rules.map(|rules| {
         ci::evaluate(
@@ -53,22 +87,19 @@ pub fn run(cli: &Cli) -> Result<u8> {
             std::fs::write(path, report).map_err(|e| Error::io(path.display(), e))?;
         }
     }
-    let report = text::render(
-        &analysis,
-        verdict.as_ref(),
-        text::TextOptions {
-            wasted_limit: cli.wasted_limit,
-        },
-    );
-    if ci_mode {
+    if verdict.is_some() {
+        let report = text::render(
+            &analysis,
+            verdict.as_ref(),
+            text::TextOptions {
+                wasted_limit: cli.wasted_limit,
+            },
+        );
         if json_to_stdout {
             eprint!("{report}");
         } else {
             write_stdout(&report)?;
         }
-    } else if cli.json.is_none() {
-        eprintln!("peel: the interactive view is not built yet; printing the report instead");
-        write_stdout(&report)?;
     }
     Ok(match verdict {
         Some(v) if !v.passed() => EXIT_RULE_FAILED,

@@ -6,6 +6,7 @@ mod random_image;
 mod bad_input;
 mod cli;
 mod dive_oracle;
+mod docker;
 mod formats;
 mod golden;
 mod layer_rules;

@@ -53,7 +53,3 @@ pub fn image_of(layers: &[Vec<Op>]) -> Image {
     }
     image
 }
-
-pub fn path_name(idx: usize) -> &'static str {
-    PATHS[idx]
-}
