@@ -10,3 +10,4 @@ mod docker;
 mod formats;
 mod golden;
 mod layer_rules;
+mod properties;

@@ -34,6 +34,10 @@ pub fn layers() -> impl Strategy<Value = Vec<Vec<Op>>> {
     prop::collection::vec(prop::collection::vec(op(), 0..8), 1..6)
 }
 
+pub fn path(idx: usize) -> &'static str {
+    PATHS[idx]
+}
+
 pub fn image_of(layers: &[Vec<Op>]) -> Image {
     let mut image = Image::new();
     for ops in layers {
