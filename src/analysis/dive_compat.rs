@@ -6,7 +6,10 @@
 //! stack of earlier layers is kept up to date layer by layer instead, which
 //! gives the same lookups in linear time.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
 
 use crate::layer::path;
 use crate::layer::{EntryKind, LayerChanges, Op};
@@ -41,9 +44,9 @@ struct Info {
 
 #[derive(Debug, Clone, Default)]
 struct DNode {
-    name: Box<[u8]>,
+    name: Arc<[u8]>,
     info: Info,
-    children: BTreeMap<Box<[u8]>, usize>,
+    children: BTreeMap<Arc<[u8]>, usize>,
 }
 
 /// A dive `FileTree`: an arena, node 0 the root. Removed nodes stay in the
@@ -51,41 +54,63 @@ struct DNode {
 #[derive(Debug, Clone)]
 struct DTree {
     nodes: Vec<DNode>,
+    /// The parent directory of the last added path and its node: tar entries
+    /// come grouped by directory, so most additions skip the walk down.
+    last_parent: Option<(Vec<u8>, usize)>,
 }
 
 impl DTree {
     fn new() -> Self {
         DTree {
             nodes: vec![DNode::default()],
+            last_parent: None,
         }
     }
 
-    /// dive's `AddPath`: walk the names, creating missing ones with empty
-    /// info; the payload goes on the last one. A missing component named
-    /// `.wh..wh..*` ends the walk without adding it (opaque markers).
-    fn add_path(&mut self, names: &[&[u8]], info: Info) {
-        let mut cur = 0;
-        for (idx, &name) in names.iter().enumerate() {
-            cur = match self.nodes[cur].children.get(name) {
-                Some(&id) => id,
-                None => {
-                    if name.starts_with(b".wh..wh..") {
-                        return;
-                    }
-                    let id = self.nodes.len();
-                    self.nodes.push(DNode {
-                        name: name.into(),
-                        info: Info::default(),
-                        children: BTreeMap::new(),
-                    });
-                    self.nodes[cur].children.insert(name.into(), id);
-                    id
-                }
-            };
-            if idx == names.len() - 1 {
-                self.nodes[cur].info = info;
-            }
+    /// dive's `AddPath` for a canonical path: walk the names, creating
+    /// missing ones with empty info; the payload goes on the last one. A
+    /// missing component named `.wh..wh..*` ends the walk without adding it
+    /// (opaque markers).
+    fn add_path(&mut self, path: &[u8], info: Info) {
+        if path.is_empty() {
+            return;
         }
+        let (parent_path, name) = path::split_last(path);
+        let parent = match &self.last_parent {
+            Some((cached, id)) if cached.as_slice() == parent_path => *id,
+            _ => {
+                let mut cur = 0;
+                for component in path::components(parent_path) {
+                    match self.child_or_create(cur, component) {
+                        Some(id) => cur = id,
+                        None => return,
+                    }
+                }
+                self.last_parent = Some((parent_path.to_vec(), cur));
+                cur
+            }
+        };
+        if let Some(id) = self.child_or_create(parent, name) {
+            self.nodes[id].info = info;
+        }
+    }
+
+    fn child_or_create(&mut self, parent: usize, name: &[u8]) -> Option<usize> {
+        if let Some(&id) = self.nodes[parent].children.get(name) {
+            return Some(id);
+        }
+        if name.starts_with(b".wh..wh..") {
+            return None;
+        }
+        let id = self.nodes.len();
+        let name: Arc<[u8]> = Arc::from(name);
+        self.nodes.push(DNode {
+            name: name.clone(),
+            info: Info::default(),
+            children: BTreeMap::new(),
+        });
+        self.nodes[parent].children.insert(name, id);
+        Some(id)
     }
 
     fn get(&self, names: &[&[u8]]) -> Option<usize> {
@@ -94,15 +119,6 @@ impl DTree {
             cur = *self.nodes[cur].children.get(name)?;
         }
         Some(cur)
-    }
-
-    fn remove(&mut self, names: &[&[u8]]) {
-        if names.is_empty() {
-            return;
-        }
-        if let Some(parent) = self.get(&names[..names.len() - 1]) {
-            self.nodes[parent].children.remove(names[names.len() - 1]);
-        }
     }
 
     /// Sum of the sizes of a node and every node below it.
@@ -116,42 +132,59 @@ impl DTree {
         total
     }
 
-    /// Every node but the root, children before their parent, names in
-    /// byte order: dive's `VisitDepthChildFirst`. Yields (key names, node).
-    fn child_first(&self) -> Vec<(Vec<&[u8]>, usize)> {
-        let mut out = Vec::new();
+    /// Visit every node but the root, children before their parent, names in
+    /// byte order: dive's `VisitDepthChildFirst`. The visitor gets the node's
+    /// names from the root and returns false to stop the walk.
+    fn visit_child_first<'a>(&'a self, visitor: &mut impl FnMut(&[&'a [u8]], usize) -> bool) {
         let mut names = Vec::new();
-        self.visit(0, &mut names, &mut out);
-        out
+        self.visit(0, &mut names, visitor);
     }
 
     fn visit<'a>(
         &'a self,
         id: usize,
         names: &mut Vec<&'a [u8]>,
-        out: &mut Vec<(Vec<&'a [u8]>, usize)>,
-    ) {
+        visitor: &mut impl FnMut(&[&'a [u8]], usize) -> bool,
+    ) -> bool {
         for (name, &child) in &self.nodes[id].children {
             names.push(name);
-            self.visit(child, names, out);
+            let go_on = self.visit(child, names, visitor);
             names.pop();
+            if !go_on {
+                return false;
+            }
         }
-        if id != 0 {
-            out.push((names.clone(), id));
-        }
+        id == 0 || visitor(names, id)
     }
 
-    /// dive's `Stack`: graft `upper` onto this tree.
+    /// dive's `Stack`: graft `upper` onto this tree. dive re-walks from the
+    /// root for every node of `upper`, children before parents: walking both
+    /// trees side by side does the same removals and additions in the same
+    /// order, one map operation per node.
     fn stack(&mut self, upper: &DTree) {
-        for (names, id) in upper.child_first() {
-            let node = &upper.nodes[id];
-            if let Some(victim) = node.name.strip_prefix(WHITEOUT_PREFIX) {
-                let mut key = names.clone();
-                *key.last_mut().expect("a visited node has a name") = victim;
-                self.remove(&key);
-            } else {
-                self.add_path(&names, node.info);
+        self.last_parent = None;
+        self.graft(upper, 0, 0);
+    }
+
+    fn graft(&mut self, upper: &DTree, from: usize, onto: usize) {
+        for (name, &child) in &upper.nodes[from].children {
+            if let Some(victim) = name.strip_prefix(WHITEOUT_PREFIX) {
+                // A directory named `.wh.X` (its entries are not whiteouts)
+                // gets its children grafted, then acts as a whiteout itself.
+                if !upper.nodes[child].children.is_empty()
+                    && let Some(target) = self.child_or_create(onto, name)
+                {
+                    self.graft(upper, child, target);
+                }
+                // dive's RemovePath: the victim is a sibling of the marker.
+                self.nodes[onto].children.remove(victim);
+                continue;
             }
+            let Some(target) = self.child_or_create(onto, name) else {
+                continue;
+            };
+            self.graft(upper, child, target);
+            self.nodes[target].info = upper.nodes[child].info;
         }
     }
 }
@@ -160,10 +193,9 @@ impl DTree {
 fn layer_tree(changes: &LayerChanges) -> DTree {
     let mut tree = DTree::new();
     for record in &changes.records {
-        let names: Vec<&[u8]> = path::components(&record.path).collect();
         match &record.op {
             Op::Add(meta) => tree.add_path(
-                &names,
+                &record.path,
                 Info {
                     is_dir: meta.kind == EntryKind::Dir,
                     size: meta.size,
@@ -173,15 +205,11 @@ fn layer_tree(changes: &LayerChanges) -> DTree {
                 let (parent, name) = path::split_last(&record.path);
                 let mut marker = WHITEOUT_PREFIX.to_vec();
                 marker.extend_from_slice(name);
-                let mut names: Vec<&[u8]> = path::components(parent).collect();
-                names.push(&marker);
-                tree.add_path(&names, Info::default());
+                tree.add_path(&path::join(parent, &marker), Info::default());
             }
             Op::Opaque => {
                 // The marker itself is dropped, but its parents are created.
-                let mut names = names;
-                names.push(b".wh..wh..opq");
-                tree.add_path(&names, Info::default());
+                tree.add_path(&path::join(&record.path, b".wh..wh..opq"), Info::default());
             }
         }
     }
@@ -201,43 +229,48 @@ struct KeyData {
 /// Compute dive's figures for layers in manifest order.
 pub fn compute<'a>(layers: impl IntoIterator<Item = &'a LayerChanges>) -> DiveFigures {
     let layers: Vec<&LayerChanges> = layers.into_iter().collect();
-    let mut keys: HashMap<Vec<u8>, KeyData> = HashMap::new();
-    let mut order: Vec<Vec<u8>> = Vec::new();
+    let mut keys: FxHashMap<Box<[u8]>, KeyData> = FxHashMap::default();
+    let mut key = Vec::new();
     // The stack of earlier layers: a copy of layer 0 for layer 0 itself, then
     // that copy with layers 0..i-1 stacked on it.
     let mut stack: Option<DTree> = None;
     for changes in &layers {
         let tree = layer_tree(changes);
         let below = stack.get_or_insert_with(|| tree.clone());
-        for (names, id) in tree.child_first() {
+        let mut lookup = Vec::new();
+        tree.visit_child_first(&mut |names, id| {
             let node = &tree.nodes[id];
             if !node.children.is_empty() {
-                continue;
+                return true;
             }
-            let mut key_names = names.clone();
             let victim = node.name.strip_prefix(WHITEOUT_PREFIX);
-            if let Some(victim) = victim {
-                *key_names.last_mut().expect("a visited node has a name") = victim;
-            }
-            let mut key = Vec::new();
-            for name in &key_names {
+            key.clear();
+            for (i, name) in names.iter().enumerate() {
                 key.push(b'/');
-                key.extend_from_slice(name);
-            }
-            let data = keys.entry(key.clone()).or_insert_with(|| {
-                order.push(key);
-                KeyData {
-                    count: 0,
-                    cumulative: 0,
-                    min: -1,
+                match victim {
+                    Some(v) if i == names.len() - 1 => key.extend_from_slice(v),
+                    _ => key.extend_from_slice(name),
                 }
-            });
+            }
+            if !keys.contains_key(&key[..]) {
+                keys.insert(
+                    key.as_slice().into(),
+                    KeyData {
+                        count: 0,
+                        cumulative: 0,
+                        min: -1,
+                    },
+                );
+            }
             let size = match victim {
-                Some(_) => {
+                Some(victim) => {
+                    lookup.clear();
+                    lookup.extend_from_slice(names);
+                    *lookup.last_mut().expect("a visited node has a name") = victim;
                     // A victim missing from the earlier layers stops dive's
                     // walk of this layer: the remaining leaves count nothing.
-                    let Some(old) = below.get(&key_names) else {
-                        break;
+                    let Some(old) = below.get(&lookup) else {
+                        return false;
                     };
                     if below.nodes[old].info.is_dir {
                         below.subtree_size(old)
@@ -247,20 +280,21 @@ pub fn compute<'a>(layers: impl IntoIterator<Item = &'a LayerChanges>) -> DiveFi
                 }
                 None => node.info.size,
             };
+            let data = keys.get_mut(&key[..]).expect("inserted above");
             data.count += 1;
             data.cumulative += size;
             if data.min < 0 || (size as i64) < data.min {
                 data.min = size as i64;
             }
-        }
+            true
+        });
         below.stack(&tree);
     }
 
     let (mut min_sum, mut cumulative_sum) = (0i64, 0u64);
     let mut file_reference = Vec::new();
     let mut inefficient_bytes = 0u64;
-    for key in &order {
-        let data = &keys[key];
+    for (key, data) in &keys {
         min_sum += data.min;
         cumulative_sum += data.cumulative;
         if data.count >= 2 {

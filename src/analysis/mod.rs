@@ -40,14 +40,21 @@ pub struct Analysis {
 /// Analyse an image. `base_layers` is `--base-layers` when given.
 pub fn analyze(image: Image, base_layers: Option<usize>) -> Analysis {
     let changes = || image.layers.iter().map(|l| &*l.changes);
-    let tree = tree::build(changes());
     let sizes: Vec<u64> = image.layers.iter().map(|l| l.changes.size).collect();
     let (base, from) = match base_layers {
         Some(n) => (n, BaseLayersFrom::Flag),
         None => (1, BaseLayersFrom::Fallback),
     };
+    // The two models share nothing but their input: one core each.
+    let (tree, dive) = std::thread::scope(|scope| {
+        let dive = scope.spawn(|| dive_compat::compute(changes()));
+        let tree = tree::build(changes());
+        let dive = dive
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (tree, dive)
+    });
     let exact = exact::compute(&tree, &sizes, base);
-    let dive = dive_compat::compute(changes());
     Analysis {
         image,
         tree,

@@ -55,8 +55,8 @@ pub struct Meta {
     /// Symlink target as written (raw bytes), or hardlink target as a
     /// canonical path.
     pub link: Option<Box<[u8]>>,
-    /// xxh3-128 of a regular file's content; 0 for other kinds.
-    pub hash: u128,
+    /// xxh3-64 of a regular file's content; 0 for other kinds.
+    pub hash: u64,
 }
 
 impl Meta {

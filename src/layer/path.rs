@@ -16,6 +16,14 @@ pub enum PathError {
 
 /// Canonicalise a tar member name. `Ok(None)` is the root itself (`./`, `/`).
 pub fn canonicalize(raw: &[u8]) -> Result<Option<Vec<u8>>, PathError> {
+    // Most names are already canonical after a `./` or `/` prefix: copy them.
+    let trimmed = raw
+        .strip_prefix(b"./")
+        .or_else(|| raw.strip_prefix(b"/"))
+        .unwrap_or(raw);
+    if is_canonical(trimmed) {
+        return Ok(Some(trimmed.to_vec()));
+    }
     let mut parts: Vec<&[u8]> = Vec::new();
     for part in raw.split(|&b| b == b'/') {
         match part {
@@ -32,6 +40,14 @@ pub fn canonicalize(raw: &[u8]) -> Result<Option<Vec<u8>>, PathError> {
         return Ok(None);
     }
     Ok(Some(parts.join(&b'/')))
+}
+
+/// No empty, `.` or `..` component, non-empty.
+fn is_canonical(path: &[u8]) -> bool {
+    !path.is_empty()
+        && path
+            .split(|&b| b == b'/')
+            .all(|part| !matches!(part, b"" | b"." | b".."))
 }
 
 /// Split a canonical path into its parent (possibly empty) and its last name.

@@ -3,7 +3,7 @@
 //! Only headers are kept; regular files' content is streamed through a hash
 //! and dropped. Nothing is written anywhere.
 
-use std::io::{self, Read};
+use std::io::{self, Read, Seek, SeekFrom};
 
 use tar::{Archive, EntryType};
 use xxhash_rust::xxh3::Xxh3;
@@ -74,13 +74,17 @@ pub fn walk_tar<R: Read>(tar_stream: R) -> Result<LayerChanges, WalkError> {
         compression: "tar",
         source,
     };
-    let mut archive = Archive::new(EofTracker {
+    let mut archive = Archive::new(LayerStream {
         inner: tar_stream,
         hit_eof: false,
+        discard: Vec::new(),
+        position: 0,
     });
     let mut changes = LayerChanges::default();
     let mut buf = vec![0u8; 64 * 1024];
-    for entry in archive.entries().map_err(io_err)? {
+    // With a (forward-only) seek, tar-rs skips padding by seeking instead of
+    // zeroing a 32 KiB buffer for every entry.
+    for entry in archive.entries_with_seek().map_err(io_err)? {
         let mut entry = entry.map_err(io_err)?;
         let raw_name = entry.path_bytes().into_owned();
         let kind = match classify(entry.header().entry_type(), &raw_name) {
@@ -133,19 +137,59 @@ pub fn walk_tar<R: Read>(tar_stream: R) -> Result<LayerChanges, WalkError> {
     Ok(changes)
 }
 
-/// Notes whether the stream ran dry while the tar reader was asking for more:
-/// a tar that ends without its zero blocks has been cut short.
-struct EofTracker<R> {
+/// The layer stream as tar-rs sees it. It notes whether the stream ran dry
+/// while the tar reader was asking for more (a tar that ends without its zero
+/// blocks has been cut short), and "seeks" forward by reading and dropping
+/// bytes through one reused buffer.
+struct LayerStream<R> {
     inner: R,
     hit_eof: bool,
+    discard: Vec<u8>,
+    /// Bytes consumed so far: tar-rs takes its position from `seek`.
+    position: u64,
 }
 
-impl<R: Read> Read for EofTracker<R> {
+impl<R: Read> Seek for LayerStream<R> {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        let SeekFrom::Current(mut amount) = pos else {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "a layer stream only skips forward",
+            ));
+        };
+        if amount < 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "a layer stream only skips forward",
+            ));
+        }
+        if self.discard.is_empty() {
+            self.discard = vec![0; 32 * 1024];
+        }
+        while amount > 0 {
+            let want = (amount as usize).min(self.discard.len());
+            let n = self.inner.read(&mut self.discard[..want])?;
+            if n == 0 {
+                self.hit_eof = true;
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "unexpected end of the tar stream",
+                ));
+            }
+            amount -= n as i64;
+            self.position += n as u64;
+        }
+        Ok(self.position)
+    }
+}
+
+impl<R: Read> Read for LayerStream<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         if n == 0 && !buf.is_empty() {
             self.hit_eof = true;
         }
+        self.position += n as u64;
         Ok(n)
     }
 }
@@ -232,7 +276,7 @@ fn read_meta<R: Read>(
                 ),
             });
         }
-        (size, hasher.digest128())
+        (size, hasher.digest())
     } else {
         (0, 0)
     };

@@ -1,6 +1,7 @@
 //! Applying layers to the stacked tree, following the OCI image-layer rules.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::node::{FileEntry, HideReason, Node, NodeId, Overwrite, ROOT, State, Tree, Version};
 use crate::layer::path;
@@ -13,6 +14,7 @@ pub fn build<'a>(layers: impl IntoIterator<Item = &'a LayerChanges>) -> Tree {
         Applier {
             tree: &mut tree,
             layer: idx as u32,
+            last_dir: None,
         }
         .apply(changes);
         tree.layer_count = idx as u32 + 1;
@@ -23,6 +25,8 @@ pub fn build<'a>(layers: impl IntoIterator<Item = &'a LayerChanges>) -> Tree {
 struct Applier<'t> {
     tree: &'t mut Tree,
     layer: u32,
+    /// The last directory [`Applier::ensure_dir`] resolved.
+    last_dir: Option<(Vec<u8>, NodeId)>,
 }
 
 impl Applier<'_> {
@@ -130,25 +134,30 @@ impl Applier<'_> {
         let (parent_path, name) = path::split_last(at);
         let parent = self.ensure_dir(parent_path);
         let id = self.child(parent, name);
+        // (was a directory, same content, same attributes)
         let old = match self.tree.node(id).current() {
-            Some(State::Present { meta, .. }) => Some(meta.clone()),
+            Some(State::Present { meta, .. }) => Some((
+                meta.kind.is_dir(),
+                meta.same_content(new),
+                meta.same_attributes(new),
+            )),
             _ => None,
         };
         match old {
             None => {}
             // A directory over a directory merges.
-            Some(old) if old.kind.is_dir() && new.kind.is_dir() => {}
-            Some(old) if old.kind.is_dir() => {
+            Some((true, ..)) if new.kind.is_dir() => {}
+            Some((true, ..)) => {
                 // A non-directory over a directory removes its subtree.
                 let children: Vec<NodeId> = self.tree.node(id).children.values().copied().collect();
                 for child in children {
                     self.hide_subtree(child, HideReason::Replaced);
                 }
             }
-            Some(old) => {
-                let how = if old.same_content(new) && old.same_attributes(new) {
+            Some((false, same_content, same_attributes)) => {
+                let how = if same_content && same_attributes {
                     Overwrite::Identical
-                } else if old.same_content(new) {
+                } else if same_content {
                     Overwrite::MetadataOnly
                 } else {
                     Overwrite::Changed
@@ -162,6 +171,24 @@ impl Applier<'_> {
     /// The node of directory `dir`, creating it (and its parents) implicitly
     /// where no layer made it, and replacing a non-directory in the way.
     fn ensure_dir(&mut self, dir: &[u8]) -> NodeId {
+        // Entries come grouped by directory: if the last directory ensured is
+        // this one and still a present directory, so are all its parents.
+        if let Some((cached, id)) = &self.last_dir
+            && cached.as_slice() == dir
+            && self
+                .tree
+                .node(*id)
+                .present_meta()
+                .is_some_and(|m| m.kind.is_dir())
+        {
+            return *id;
+        }
+        let id = self.walk_to_dir(dir);
+        self.last_dir = Some((dir.to_vec(), id));
+        id
+    }
+
+    fn walk_to_dir(&mut self, dir: &[u8]) -> NodeId {
         let mut cur = ROOT;
         for name in path::components(dir) {
             cur = self.child(cur, name);
@@ -196,15 +223,14 @@ impl Applier<'_> {
             return id;
         }
         let id = self.tree.nodes.len() as NodeId;
+        let name: Arc<[u8]> = Arc::from(name);
         self.tree.nodes.push(Node {
-            name: name.into(),
+            name: name.clone(),
             parent,
             children: BTreeMap::new(),
             versions: Vec::new(),
         });
-        self.tree.nodes[parent as usize]
-            .children
-            .insert(name.into(), id);
+        self.tree.nodes[parent as usize].children.insert(name, id);
         id
     }
 
@@ -220,7 +246,13 @@ impl Applier<'_> {
     }
 
     fn push(&mut self, id: NodeId, state: State) {
-        self.tree.nodes[id as usize].versions.push(Version {
+        let versions = &mut self.tree.nodes[id as usize].versions;
+        // Most paths have one version: a Vec's default first growth (4)
+        // would quadruple the tree's largest allocation.
+        if versions.capacity() == 0 {
+            versions.reserve_exact(1);
+        }
+        versions.push(Version {
             layer: self.layer,
             state,
         });

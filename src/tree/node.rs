@@ -1,6 +1,7 @@
 //! Arena storage for the stacked tree.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::layer::Meta;
 use crate::layer::path;
@@ -67,9 +68,10 @@ pub struct Version {
 
 #[derive(Debug, Clone)]
 pub struct Node {
-    pub name: Box<[u8]>,
+    /// Shared with the parent's `children` key: one allocation per name.
+    pub name: Arc<[u8]>,
     pub parent: NodeId,
-    pub children: BTreeMap<Box<[u8]>, NodeId>,
+    pub children: BTreeMap<Arc<[u8]>, NodeId>,
     /// In layer order; several versions may share a layer.
     pub versions: Vec<Version>,
 }
@@ -118,7 +120,7 @@ impl Tree {
     pub fn new() -> Self {
         Tree {
             nodes: vec![Node {
-                name: Box::default(),
+                name: Arc::from(&b""[..]),
                 parent: ROOT,
                 children: BTreeMap::new(),
                 versions: Vec::new(),

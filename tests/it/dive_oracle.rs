@@ -147,6 +147,15 @@ fn quirk_images_match_dive() {
                     .symlink("s", "a"),
             )
             .layer(Layer::new().hardlink("c", "a").sized("s", 4, b's')),
+        // A directory whose name looks like a whiteout holds real entries.
+        Image::new()
+            .layer(Layer::new().sized("x", 5, b'x').sized("d/x", 6, b'x'))
+            .layer(
+                Layer::new()
+                    .sized(".wh.x/y", 7, b'y')
+                    .sized("d/.wh.x/z", 8, b'z'),
+            )
+            .layer(Layer::new().sized("x", 5, b'x').sized(".wh.x/y", 7, b'y')),
         // A whiteout in the first layer looks into the first layer itself.
         Image::new().layer(
             Layer::new()
