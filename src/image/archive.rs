@@ -14,6 +14,7 @@ use super::sniff::{self, Compression};
 use super::{Image, LayerBlob, assemble, docker_archive};
 use crate::error::{Error, Result};
 use crate::layer::path;
+use crate::layer::walk::TarStream;
 use crate::layer::{LayerChanges, walk_blob};
 use crate::progress::{CountingReader, Progress};
 
@@ -120,6 +121,21 @@ pub fn read<R: Read>(
         )?;
         image.tags = item.repo_tags.unwrap_or_default();
         image.warnings.extend(warnings);
+        // A docker-save archive holds one platform: it must be the one asked for.
+        if let (Some(want), Some(os), Some(arch)) = (
+            &selection.platform,
+            image.config.os.as_deref(),
+            image.config.architecture.as_deref(),
+        ) && !want.matches(os, arch, image.config.variant.as_deref())
+        {
+            return Err(Error::missing(
+                what,
+                format!(
+                    "no image for platform {want} (the archive holds {})",
+                    image.platform.as_deref().unwrap_or(arch)
+                ),
+            ));
+        }
         return Ok(image);
     }
     if let Some(index) = members.json.get("index.json") {
@@ -169,9 +185,9 @@ fn scan<R: Read>(
         };
         Error::invalid(what, format!("corrupt or truncated {kind} stream: {e}"))
     };
-    let mut archive = Archive::new(stream);
+    let mut archive = Archive::new(TarStream::new(stream));
     let mut members = Members::default();
-    for entry in archive.entries().map_err(corrupt)? {
+    for entry in archive.entries_with_seek().map_err(corrupt)? {
         let mut entry = entry.map_err(corrupt)?;
         let raw = entry.path_bytes().into_owned();
         let Ok(Some(name)) = path::canonicalize(&raw) else {
@@ -228,6 +244,12 @@ fn scan<R: Read>(
             }
             _ => {}
         }
+    }
+    if archive.into_inner().hit_eof {
+        return Err(Error::invalid(
+            what,
+            "truncated: the archive ends without its end-of-archive marker",
+        ));
     }
     Ok(members)
 }

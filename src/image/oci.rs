@@ -188,7 +188,7 @@ fn pick(
         }
     };
     let bytes = fetch(&chosen)?;
-    let blob = blob_path(&chosen);
+    let blob = format!("{what}/{}", blob_path(&chosen));
     if is_index(chosen.media_type()) || looks_like_index(&bytes) {
         let nested: ImageIndex = serde_json::from_slice(&bytes)
             .map_err(|e| Error::invalid(&blob, format!("not an OCI image index: {e}")))?;

@@ -118,10 +118,13 @@ pub struct LayerChanges {
     pub records: Vec<Record>,
     /// Sum of the regular files' content bytes.
     pub size: u64,
+    /// Every entry of the tar (the root directory and entries that change
+    /// nothing included; PAX and GNU extension headers excluded).
+    pub tar_entries: u64,
 }
 
 impl LayerChanges {
-    pub fn entry_count(&self) -> usize {
-        self.records.len()
+    pub fn entry_count(&self) -> u64 {
+        self.tar_entries
     }
 }

@@ -22,17 +22,33 @@ const AUFS_META_PREFIX: &[u8] = b".wh..wh.";
 /// Why a layer could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum WalkError {
-    #[error("not a tar stream (after {0} decompression)")]
-    NotTar(&'static str),
-    #[error("corrupt or truncated {compression} stream: {source}")]
+    #[error("not a tar stream{}", after(*.0))]
+    NotTar(Compression),
+    /// `stream` names what was being read: `tar`, `gzip` or `zstd`.
+    #[error("corrupt or truncated {stream} stream: {source}")]
     Read {
-        compression: &'static str,
+        stream: &'static str,
         source: io::Error,
     },
     #[error("entry '{0}' climbs out of the image root with '..'")]
     EscapesRoot(String),
     #[error("entry '{name}': {reason}")]
     BadHeader { name: String, reason: String },
+}
+
+fn after(compression: Compression) -> String {
+    match compression {
+        Compression::None => String::new(),
+        other => format!(" (after {} decompression)", other.name()),
+    }
+}
+
+/// The stream a read error happened in, as the user knows it.
+fn stream_name(compression: Compression) -> &'static str {
+    match compression {
+        Compression::None => "tar",
+        other => other.name(),
+    }
 }
 
 /// A walked layer and how its blob was compressed.
@@ -46,17 +62,14 @@ pub struct WalkedLayer {
 pub fn walk_blob<R: Read>(blob: R) -> Result<WalkedLayer, WalkError> {
     let read_err = |compression: Compression| {
         move |source| WalkError::Read {
-            compression: compression.name(),
+            stream: stream_name(compression),
             source,
         }
     };
     let (compression, decoded) = sniff::decompress(blob).map_err(read_err(Compression::None))?;
     let (head, tar_stream) = sniff::peek(decoded, sniff::BLOCK).map_err(read_err(compression))?;
     if !sniff::is_tar(&head) {
-        if head.is_empty() && compression == Compression::None {
-            return Err(WalkError::NotTar("no"));
-        }
-        return Err(WalkError::NotTar(compression.name()));
+        return Err(WalkError::NotTar(compression));
     }
     let changes = walk_tar(tar_stream).map_err(|e| match e {
         WalkError::Read { source, .. } => read_err(compression)(source),
@@ -71,21 +84,17 @@ pub fn walk_blob<R: Read>(blob: R) -> Result<WalkedLayer, WalkError> {
 /// Walk an uncompressed layer tar.
 pub fn walk_tar<R: Read>(tar_stream: R) -> Result<LayerChanges, WalkError> {
     let io_err = |source| WalkError::Read {
-        compression: "tar",
+        stream: "tar",
         source,
     };
-    let mut archive = Archive::new(LayerStream {
-        inner: tar_stream,
-        hit_eof: false,
-        discard: Vec::new(),
-        position: 0,
-    });
+    let mut archive = Archive::new(TarStream::new(tar_stream));
     let mut changes = LayerChanges::default();
     let mut buf = vec![0u8; 64 * 1024];
     // With a (forward-only) seek, tar-rs skips padding by seeking instead of
     // zeroing a 32 KiB buffer for every entry.
     for entry in archive.entries_with_seek().map_err(io_err)? {
         let mut entry = entry.map_err(io_err)?;
+        changes.tar_entries += 1;
         let raw_name = entry.path_bytes().into_owned();
         let kind = match classify(entry.header().entry_type(), &raw_name) {
             Some(kind) => kind,
@@ -137,19 +146,31 @@ pub fn walk_tar<R: Read>(tar_stream: R) -> Result<LayerChanges, WalkError> {
     Ok(changes)
 }
 
-/// The layer stream as tar-rs sees it. It notes whether the stream ran dry
-/// while the tar reader was asking for more (a tar that ends without its zero
+/// A tar stream as tar-rs sees it. It notes whether the stream ran dry while
+/// the tar reader was asking for more (a tar that ends without its zero
 /// blocks has been cut short), and "seeks" forward by reading and dropping
 /// bytes through one reused buffer.
-struct LayerStream<R> {
+pub(crate) struct TarStream<R> {
     inner: R,
-    hit_eof: bool,
+    /// The stream ended while more was asked for.
+    pub(crate) hit_eof: bool,
     discard: Vec<u8>,
     /// Bytes consumed so far: tar-rs takes its position from `seek`.
     position: u64,
 }
 
-impl<R: Read> Seek for LayerStream<R> {
+impl<R> TarStream<R> {
+    pub(crate) fn new(inner: R) -> Self {
+        TarStream {
+            inner,
+            hit_eof: false,
+            discard: Vec::new(),
+            position: 0,
+        }
+    }
+}
+
+impl<R: Read> Seek for TarStream<R> {
     fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
         let SeekFrom::Current(mut amount) = pos else {
             return Err(io::Error::new(
@@ -183,7 +204,7 @@ impl<R: Read> Seek for LayerStream<R> {
     }
 }
 
-impl<R: Read> Read for LayerStream<R> {
+impl<R: Read> Read for TarStream<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         if n == 0 && !buf.is_empty() {
@@ -255,7 +276,7 @@ fn read_meta<R: Read>(
         let mut seen = 0u64;
         loop {
             let n = entry.read(buf).map_err(|source| WalkError::Read {
-                compression: "tar",
+                stream: "tar",
                 source,
             })?;
             if n == 0 {
@@ -266,7 +287,7 @@ fn read_meta<R: Read>(
         }
         if seen != size {
             return Err(WalkError::Read {
-                compression: "tar",
+                stream: "tar",
                 source: io::Error::new(
                     io::ErrorKind::UnexpectedEof,
                     format!(

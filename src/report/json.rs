@@ -50,7 +50,7 @@ pub struct LayerSection {
     pub compressed_bytes: Option<u64>,
     pub command: String,
     pub created_by: Option<String>,
-    pub entries: usize,
+    pub entries: u64,
 }
 
 #[derive(Serialize)]
