@@ -59,6 +59,9 @@ fn dive_test_docker_image() {
             (2, 6405, "/root/example/somefile3.txt"),
         ]
     );
+    // The busybox base closes with its CMD: one base layer, told by the history.
+    assert_eq!(a.exact.base_layers, 1);
+    assert_eq!(a.base_layers_from.name(), "history");
     // Exact: what an OCI unpacker leaves visible.
     assert_eq!(a.exact.visible_bytes, 1188573);
     assert_eq!(a.exact.wasted_bytes, 32025);
