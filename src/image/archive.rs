@@ -11,7 +11,7 @@ use tar::{Archive, EntryType};
 
 use super::oci::{self, MAX_JSON_BYTES, Selection};
 use super::sniff::{self, Compression};
-use super::{Image, LayerBlob, assemble, docker_archive};
+use super::{Image, LayerBlob, assemble, assemble_resolved, docker_archive};
 use crate::error::{Error, Result};
 use crate::layer::path;
 use crate::layer::walk::TarStream;
@@ -149,18 +149,7 @@ pub fn read<R: Read>(
             .iter()
             .map(|d| members.layer(&oci::blob_path(d), what))
             .collect::<Result<Vec<_>>>()?;
-        let mut image = assemble(
-            reference,
-            "oci-archive",
-            &format!("{what}: config"),
-            &resolved.config,
-            blobs,
-        )?;
-        image.tags = resolved.tags;
-        if resolved.platform.is_some() {
-            image.platform = resolved.platform.or(image.platform);
-        }
-        return Ok(image);
+        return assemble_resolved(reference, "oci-archive", what, resolved, blobs);
     }
     Err(Error::invalid(
         what,

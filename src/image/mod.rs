@@ -73,6 +73,29 @@ pub struct LayerBlob {
     pub blob_size: u64,
 }
 
+/// Put an image together from a resolved OCI manifest (tags, and the
+/// platform the index names) and its layer blobs in order.
+pub fn assemble_resolved(
+    reference: &str,
+    format: &'static str,
+    what: &str,
+    resolved: oci::Resolved,
+    blobs: Vec<LayerBlob>,
+) -> Result<Image> {
+    let mut image = assemble(
+        reference,
+        format,
+        &format!("{what}: config"),
+        &resolved.config,
+        blobs,
+    )?;
+    image.tags = resolved.tags;
+    if resolved.platform.is_some() {
+        image.platform = resolved.platform;
+    }
+    Ok(image)
+}
+
 /// Put an image together from its config and its layer blobs in order.
 pub fn assemble(
     reference: &str,

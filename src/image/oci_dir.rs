@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use oci_spec::image::Descriptor;
 
 use super::oci::{self, MAX_JSON_BYTES, Selection};
-use super::{Image, LayerBlob, assemble};
+use super::{Image, LayerBlob, assemble_resolved};
 use crate::error::{Error, Result};
 use crate::layer::walk_blob;
 use crate::progress::{CountingReader, Progress};
@@ -39,18 +39,7 @@ pub fn read(
     progress.set_layers_total(resolved.layers.len() as u64);
     progress.set_bytes_total(resolved.layers.iter().map(|d| d.size()).sum());
     let blobs = walk_layers(dir, &what, &resolved.layers, progress)?;
-    let mut image = assemble(
-        reference,
-        "oci-layout",
-        &format!("{what}: config"),
-        &resolved.config,
-        blobs,
-    )?;
-    image.tags = resolved.tags;
-    if resolved.platform.is_some() {
-        image.platform = resolved.platform.or(image.platform);
-    }
-    Ok(image)
+    assemble_resolved(reference, "oci-layout", &what, resolved, blobs)
 }
 
 fn read_json(path: &Path, what: &str) -> Result<Vec<u8>> {

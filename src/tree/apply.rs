@@ -92,6 +92,11 @@ impl Applier<'_> {
     fn add(&mut self, at: &[u8], meta: &Meta) {
         let id = self.place_with(at, meta);
         let content = (meta.kind == EntryKind::File).then(|| self.new_file(id, meta.size));
+        self.push_entry(id, meta, content);
+    }
+
+    /// The path now holds this entry (`content`: the bytes it shows).
+    fn push_entry(&mut self, id: NodeId, meta: &Meta, content: Option<u32>) {
         self.push(
             id,
             State::Present {
@@ -117,14 +122,7 @@ impl Applier<'_> {
             _ => return false,
         };
         let id = self.place_with(at, &target_meta);
-        self.push(
-            id,
-            State::Present {
-                meta: meta.clone(),
-                content,
-                implicit: false,
-            },
-        );
+        self.push_entry(id, meta, content);
         true
     }
 
