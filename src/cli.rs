@@ -18,7 +18,9 @@ use crate::source::SourceKind;
 pub struct Cli {
     /// The image: a docker-save or OCI archive (file, or '-' for stdin), an OCI
     /// layout directory, or a transport reference (docker-archive:PATH[:TAG],
-    /// oci:PATH[:TAG], oci-archive:PATH[:TAG], docker-archive://PATH).
+    /// oci:PATH[:TAG], oci-archive:PATH[:TAG], docker-archive://PATH), or an
+    /// image in the Docker or Podman engine (NAME[:TAG], an image id,
+    /// docker://REF, docker-daemon:REF, podman://REF).
     pub image: Option<String>,
 
     /// Headless: print the report, judge the rules, exit 0 (pass) or 1 (fail).
@@ -77,6 +79,16 @@ pub struct Cli {
     /// Where the image comes from, when the reference does not say.
     #[arg(long, value_enum)]
     pub source: Option<SourceKind>,
+
+    /// Pull an engine image the engine does not have (it may contact a
+    /// registry), then read it.
+    #[arg(long)]
+    pub pull: bool,
+
+    /// The UI's config file (keys, panes); default
+    /// $XDG_CONFIG_HOME/peel/config.toml or ~/.config/peel/config.toml.
+    #[arg(long, value_name = "PATH", env = "PEEL_CONFIG")]
+    pub config: Option<PathBuf>,
 
     /// How many wasted entries the text report lists.
     #[arg(long, value_name = "N", default_value_t = 10)]

@@ -26,6 +26,10 @@ pub enum Error {
     /// The reference names a source peel cannot read (yet).
     #[error("{0}")]
     Unsupported(String),
+    /// The container engine (Docker, Podman) could not be reached or refused
+    /// the request; the message says which engine and how to fix it.
+    #[error("{0}")]
+    Engine(String),
     /// The CI configuration (flags, `.dive-ci`, environment) is not valid.
     #[error("{0}")]
     Config(String),

@@ -11,6 +11,8 @@
 //! - [`ci`]: rules, thresholds, `.dive-ci`;
 //! - [`report`]: text and JSON;
 //! - [`progress`]: load progress shared with whoever shows it;
+//! - [`tree_list`]: the file tree as visible rows + a selection (the UI's model);
+//! - [`ui`]: the interactive terminal UI; [`content`]: file bytes re-read from a layer;
 //! - [`cli`] and [`run`]: the command line and what it does.
 //!
 //! Everything from bytes in to [`analysis::Analysis`] out is synchronous and
@@ -19,6 +21,7 @@
 pub mod analysis;
 pub mod ci;
 pub mod cli;
+pub mod content;
 pub mod error;
 pub mod image;
 pub mod layer;
@@ -27,5 +30,7 @@ pub mod report;
 pub mod run;
 pub mod source;
 pub mod tree;
+pub mod tree_list;
+pub mod ui;
 
 pub use error::{Error, Result};

@@ -1,13 +1,16 @@
 //! What the binary does once the command line is parsed: open, analyse,
 //! report, judge. Returns the exit status.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::Path;
+use std::sync::mpsc::RecvTimeoutError;
+use std::time::Duration;
 
 use crate::analysis;
 use crate::ci::{self, Judged, RuleText, Rules};
 use crate::cli::Cli;
 use crate::error::{Error, Result};
+use crate::progress::ProgressSnapshot;
 use crate::report::{json, text};
 use crate::source::{self, OpenOptions, Reference};
 
@@ -19,19 +22,27 @@ pub const EXIT_ERROR: u8 = 2;
 pub fn run(cli: &Cli) -> Result<u8> {
     let ci_mode = cli.ci_mode();
     let Some(reference) = cli.image.as_deref() else {
-        return Err(Error::Config(
-            "no image given; try `peel assets/demo/demo.tar`, or `peel --help`".into(),
-        ));
+        // Usage and the way to the demo image, on one line like every error.
+        let usage = <Cli as clap::CommandFactory>::command()
+            .render_usage()
+            .to_string();
+        return Err(Error::Config(format!(
+            "no image given ({}); try the demo image: `peel assets/demo/demo.tar`, or `peel --help`",
+            usage.trim()
+        )));
     };
     // Validate the configuration before the (possibly long) read of the image.
     let rules = if ci_mode {
         Some(load_rules(cli)?)
     } else {
+        // Not judged, but a bad value on the command line is still an error.
+        Rules::resolve(&RuleText::default(), &flag_rules(cli))?;
         None
     };
     let parsed = source::parse(reference, cli.source)?;
     let options = OpenOptions {
         platform: cli.platform.clone(),
+        pull: cli.pull,
         ..OpenOptions::default()
     };
     if !ci_mode && cli.json.is_none() {
@@ -40,16 +51,26 @@ pub fn run(cli: &Cli) -> Result<u8> {
     headless(cli, &parsed, reference, &options, rules)
 }
 
-/// `peel IMAGE` in a terminal.
+/// `peel IMAGE` in a terminal: the interactive UI.
 fn interactive(
     cli: &Cli,
     parsed: &Reference,
     reference: &str,
     options: &OpenOptions,
 ) -> Result<u8> {
+    let config = crate::ui::keymap::load_config(cli.config.as_deref()).map_err(Error::Config)?;
+    // Keys come from the terminal (crossterm opens /dev/tty when standard
+    // input is the image itself, as in `docker save x | peel -`).
+    if std::io::stdout().is_terminal() {
+        let options = OpenOptions {
+            quiet: true,
+            ..options.clone()
+        };
+        return crate::ui::run(parsed, reference, &options, cli.base_layers, config);
+    }
+    // No terminal to draw on (a pipe, a file): the text report instead.
     let image = source::open(parsed, reference, options)?;
     let analysis = analysis::analyze(image, cli.base_layers);
-    eprintln!("peel: the interactive view is not built yet; printing the report instead");
     write_stdout(&text::render(
         &analysis,
         None,
@@ -68,7 +89,9 @@ fn headless(
     options: &OpenOptions,
     rules: Option<Rules>,
 ) -> Result<u8> {
-    let image = source::open(parsed, reference, options)?;
+    let image = with_progress_line(reference, options, || {
+        source::open(parsed, reference, options)
+    })?;
     let analysis = analysis::analyze(image, cli.base_layers);
     let verdict = rules.map(|rules| {
         ci::evaluate(
@@ -107,18 +130,76 @@ fn headless(
     })
 }
 
+/// Run `load`, showing how far it got on one stderr line while it runs, when
+/// stderr is a terminal (never mixed into a report on stdout or in a pipe).
+fn with_progress_line<T>(reference: &str, options: &OpenOptions, load: impl FnOnce() -> T) -> T {
+    if !std::io::stderr().is_terminal() {
+        return load();
+    }
+    let (finished, wait) = std::sync::mpsc::channel::<()>();
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            // A quick load shows nothing.
+            let mut delay = Duration::from_millis(300);
+            let mut shown = false;
+            while let Err(RecvTimeoutError::Timeout) = wait.recv_timeout(delay) {
+                let snapshot = options.progress.snapshot();
+                // Nothing known yet (an engine still pulling prints its own line).
+                if snapshot.bytes_read == 0 && snapshot.bytes_total.is_none() {
+                    continue;
+                }
+                let line = progress_text(reference, &snapshot);
+                eprint!("\r\x1b[2K{line}");
+                shown = true;
+                delay = Duration::from_millis(100);
+            }
+            if shown {
+                eprint!("\r\x1b[2K");
+            }
+        });
+        let result = load();
+        drop(finished);
+        result
+    })
+}
+
+fn progress_text(reference: &str, p: &ProgressSnapshot) -> String {
+    let size = |n: u64| humansize::format_size(n, humansize::DECIMAL);
+    if p.bytes_read == 0 {
+        return format!("peel: reading {reference}: waiting for the first bytes");
+    }
+    // A total is the image's size, which the archive's headers slightly exceed.
+    let mut line = format!(
+        "peel: reading {reference}: {}",
+        size(p.bytes_total.map_or(p.bytes_read, |t| p.bytes_read.min(t)))
+    );
+    if let Some(total) = p.bytes_total {
+        line.push_str(&format!(" of {}", size(total)));
+    }
+    match p.layers_total {
+        Some(total) => line.push_str(&format!(", layer {} of {total}", p.layers_read.min(total))),
+        None if p.layers_read > 0 => line.push_str(&format!(", {} layers", p.layers_read)),
+        None => {}
+    }
+    line
+}
+
 fn load_rules(cli: &Cli) -> Result<Rules> {
     let explicit = cli.ci_config != Path::new(".dive-ci");
     let file = ci::config::load(&cli.ci_config, explicit)?;
     for warning in &file.warnings {
         eprintln!("peel: warning: {warning}");
     }
-    let flags = RuleText {
+    Rules::resolve(&file.rules, &flag_rules(cli))
+}
+
+/// The thresholds given as flags (or their environment variables).
+fn flag_rules(cli: &Cli) -> RuleText {
+    RuleText {
         lowest_efficiency: cli.lowest_efficiency.clone(),
         highest_wasted_bytes: cli.highest_wasted_bytes.clone(),
         highest_user_wasted_percent: cli.highest_user_wasted_percent.clone(),
-    };
-    Rules::resolve(&file.rules, &flags)
+    }
 }
 
 /// Write to stdout; a closed pipe (`peel ... | head`) is not an error.

@@ -11,6 +11,9 @@ use crate::error::{Error, Result};
 use crate::image::{self, Image, Selection};
 use crate::progress::Progress;
 
+pub mod docker;
+pub mod engine;
+
 /// `--source` values (dive's names plus peel's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum SourceKind {
@@ -115,11 +118,13 @@ fn split_tag(input: &str) -> (PathBuf, Option<String>) {
     if Path::new(input).exists() {
         return (input.into(), None);
     }
-    if let Some((path, tag)) = input.rsplit_once(':')
-        && !tag.contains('/')
-        && Path::new(path).exists()
-    {
-        return (path.into(), Some(tag.to_string()));
+    // The longest prefix that exists names the file; the rest is the image
+    // (`name`, `name:tag`, as skopeo writes `docker-archive:PATH:NAME:TAG`).
+    for (idx, _) in input.rmatch_indices(':') {
+        let (path, tag) = (&input[..idx], &input[idx + 1..]);
+        if !path.is_empty() && !tag.is_empty() && Path::new(path).exists() {
+            return (path.into(), Some(tag.to_string()));
+        }
     }
     (input.into(), None)
 }
@@ -141,6 +146,10 @@ pub struct OpenOptions {
     pub platform: Option<image::PlatformSpec>,
     /// Where the reader reports how far it got (and learns of a cancel).
     pub progress: Arc<Progress>,
+    /// Engine images: pull an image the engine does not have (`--pull`).
+    pub pull: bool,
+    /// Print nothing on stderr while reading (the terminal belongs to the UI).
+    pub quiet: bool,
 }
 
 /// Read the image a reference names.
@@ -198,14 +207,7 @@ pub fn open(reference: &Reference, display: &str, options: &OpenOptions) -> Resu
             }
             image::oci_dir::read(path, display, &selection(tag), &options.progress)
         }
-        Reference::Engine { engine, name } => Err(Error::Unsupported(format!(
-            "'{name}' names an image in the {} engine, which peel cannot read yet; \
-             save it first: `docker save {name} -o image.tar` then `peel image.tar`",
-            match engine {
-                SourceKind::Podman => "Podman",
-                _ => "Docker",
-            }
-        ))),
+        Reference::Engine { engine, name } => docker::open(*engine, name, display, options),
     }
 }
 

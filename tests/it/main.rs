@@ -11,3 +11,4 @@ mod formats;
 mod golden;
 mod layer_rules;
 mod properties;
+mod ui;

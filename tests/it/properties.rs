@@ -74,10 +74,8 @@ impl Naive {
                 }
                 Op::Dir(p) => self.put(path(p), Kind::Dir),
                 Op::Symlink(p) => self.put(path(p), Kind::Symlink),
-                Op::Hardlink(p, t) if p != t => {
-                    if !self.link(path(p), path(t)) {
-                        pending.push((p, t));
-                    }
+                Op::Hardlink(p, t) if p != t && !self.link(path(p), path(t)) => {
+                    pending.push((p, t));
                 }
                 _ => {}
             }

@@ -1,0 +1,287 @@
+//! Key latency of the interactive UI on a generated image with 100,000+
+//! files: a long key sequence replayed against the app headlessly (ratatui's
+//! `TestBackend`), each key timed from `update` to the end of the frame's
+//! draw. Prints p50 / p99 / max per key kind and overall.
+//!
+//! `cargo bench --bench ui_keys` (options: `-- --files N --layers N`).
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use peel::analysis;
+use peel::content::Origin;
+use peel::image::{Compression, Image, ImageConfig, Layer};
+use peel::layer::{EntryKind, LayerChanges, Meta, Op, Record};
+use peel::ui::app::App;
+use peel::ui::event::Event;
+use peel::ui::keymap::Config;
+use peel::ui::theme::Theme;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn meta(kind: EntryKind, size: u64, hash: u64) -> Meta {
+    Meta {
+        kind,
+        size,
+        mode: if kind.is_dir() { 0o755 } else { 0o644 },
+        uid: 0,
+        gid: 0,
+        mtime: 1_700_000_000,
+        link: None,
+        hash,
+    }
+}
+
+fn add(records: &mut Vec<Record>, path: String, m: Meta) -> u64 {
+    let size = m.size;
+    records.push(Record {
+        path: path.into_bytes().into(),
+        op: Op::Add(m),
+    });
+    size
+}
+
+/// Layer 0: `files` files in 3-level directories; every later layer
+/// overwrites, deletes and adds a slice of them.
+fn generate(files: usize, layers: usize) -> Image {
+    let mut out = Vec::new();
+    let per_dir = 100;
+    let dirs = files.div_ceil(per_dir);
+    let mut records = Vec::new();
+    let mut size = 0;
+    for d in 0..dirs {
+        let dir = format!("usr/share/d{:03}/s{:02}", d / 10, d % 10);
+        add(&mut records, dir.clone(), meta(EntryKind::Dir, 0, 0));
+        for f in 0..per_dir.min(files - d * per_dir) {
+            let n = (d * per_dir + f) as u64;
+            size += add(
+                &mut records,
+                format!("{dir}/file-{f:03}.dat"),
+                meta(EntryKind::File, 100 + n % 5000, n + 1),
+            );
+        }
+    }
+    out.push(LayerChanges {
+        tar_entries: records.len() as u64,
+        records,
+        size,
+    });
+    for l in 1..layers {
+        let mut records = Vec::new();
+        let mut size = 0;
+        for k in 0..(files / 50) {
+            let n = (k * 37 + l * 1013) % files;
+            let (d, f) = (n / per_dir, n % per_dir);
+            let path = format!("usr/share/d{:03}/s{:02}/file-{f:03}.dat", d / 10, d % 10);
+            if k % 3 == 0 {
+                records.push(Record {
+                    path: path.into_bytes().into(),
+                    op: Op::Whiteout,
+                });
+            } else {
+                size += add(
+                    &mut records,
+                    path,
+                    meta(EntryKind::File, 200 + k as u64, (l * 1_000_000 + k) as u64),
+                );
+            }
+        }
+        for k in 0..(files / 100) {
+            size += add(
+                &mut records,
+                format!("opt/layer{l}/f{k}"),
+                meta(EntryKind::File, 1000, (l * 7_000_000 + k) as u64),
+            );
+        }
+        out.push(LayerChanges {
+            tar_entries: records.len() as u64,
+            records,
+            size,
+        });
+    }
+    Image {
+        reference: "generated".into(),
+        format: "generated",
+        tags: Vec::new(),
+        platform: None,
+        config: ImageConfig::default(),
+        layers: out
+            .into_iter()
+            .enumerate()
+            .map(|(i, changes)| Layer {
+                diff_id: Some(format!("sha256:{i:064x}")),
+                blob: format!("layer{i}.tar"),
+                compression: Compression::None,
+                compressed_size: None,
+                history: None,
+                changes: Arc::new(changes),
+            })
+            .collect(),
+        warnings: Vec::new(),
+    }
+}
+
+fn k(code: KeyCode) -> (KeyCode, KeyModifiers) {
+    (code, KeyModifiers::NONE)
+}
+
+fn c(ch: char) -> (KeyCode, KeyModifiers) {
+    (KeyCode::Char(ch), KeyModifiers::CONTROL)
+}
+
+/// The sequence: every layer down and up in both compare modes, the tree
+/// paged and walked, collapse one and all, class toggles, sort, the waste
+/// view with jumps, and a filter typed letter by letter.
+fn sequence(layers: usize) -> Vec<(&'static str, (KeyCode, KeyModifiers))> {
+    let mut s = Vec::new();
+    for mode in [c('l'), c('a')] {
+        s.push(("compare mode", mode));
+        for _ in 0..layers {
+            s.push(("layer down", k(KeyCode::Down)));
+        }
+        for _ in 0..layers {
+            s.push(("layer up", k(KeyCode::Up)));
+        }
+    }
+    s.push(("focus", k(KeyCode::Tab)));
+    for _ in 0..3 {
+        for _ in 0..40 {
+            s.push(("tree move", k(KeyCode::Down)));
+        }
+        for _ in 0..20 {
+            s.push(("tree page", k(KeyCode::PageDown)));
+        }
+        s.push(("collapse dir", k(KeyCode::Char(' '))));
+        s.push(("collapse dir", k(KeyCode::Char(' '))));
+        s.push(("collapse all", (KeyCode::Char(' '), KeyModifiers::CONTROL)));
+        for _ in 0..10 {
+            s.push(("tree move", k(KeyCode::Down)));
+        }
+        s.push(("collapse all", (KeyCode::Char(' '), KeyModifiers::CONTROL)));
+        s.push(("class toggle", c('u')));
+        s.push(("class toggle", c('r')));
+        s.push(("class toggle", c('u')));
+        s.push(("class toggle", c('r')));
+        s.push(("sort", c('o')));
+        s.push(("tree end/home", k(KeyCode::End)));
+        s.push(("sort", c('o')));
+        s.push(("tree end/home", k(KeyCode::Home)));
+        s.push(("attributes", c('b')));
+        s.push(("focus", k(KeyCode::Tab)));
+        for _ in 0..4 {
+            s.push(("layer down", k(KeyCode::Down)));
+        }
+        s.push(("focus", k(KeyCode::Tab)));
+    }
+    s.push(("waste view", k(KeyCode::Char('w'))));
+    for _ in 0..5 {
+        s.push(("waste move", k(KeyCode::PageDown)));
+        s.push(("waste jump", k(KeyCode::Enter)));
+        s.push(("waste view", k(KeyCode::Char('w'))));
+    }
+    s.push(("waste sort", c('o')));
+    s.push(("waste view", k(KeyCode::Char('w'))));
+    s.push(("filter open", k(KeyCode::Char('/'))));
+    for ch in "file-04".chars() {
+        s.push(("filter typing", k(KeyCode::Char(ch))));
+    }
+    s.push(("filter keep", k(KeyCode::Enter)));
+    for _ in 0..20 {
+        s.push(("next match", k(KeyCode::Char('n'))));
+    }
+    s.push(("focus", k(KeyCode::Tab)));
+    for _ in 0..layers {
+        s.push(("layer down", k(KeyCode::Down)));
+    }
+    s
+}
+
+fn pct(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |name: &str, default: usize| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let files = arg("--files", 100_000);
+    let layers = arg("--layers", 12);
+    let rounds = arg("--rounds", 3);
+
+    let t = Instant::now();
+    let image = generate(files, layers);
+    let analysis = analysis::analyze(image, None);
+    let nodes = analysis.tree.nodes.len();
+    println!(
+        "image: {files} files in layer 0, {layers} layers, {nodes} paths, {} wasted entries (built in {})",
+        analysis.exact.wasted.len(),
+        ms(t.elapsed())
+    );
+    let (w, h) = (200u16, 60u16);
+    let mut app = App::new(
+        "generated",
+        Config::default(),
+        Theme::from_env(),
+        Origin::Unavailable("generated".into()),
+    );
+    app.update(Event::Resize(w, h));
+    let mut term = Terminal::new(TestBackend::new(w, h)).expect("test backend");
+    let t = Instant::now();
+    app.update(Event::Loaded(Box::new(Ok(analysis))));
+    term.draw(|f| peel::ui::render(f, &app)).expect("draw");
+    println!("load into the UI + first frame: {}", ms(t.elapsed()));
+
+    let seq = sequence(layers);
+    let mut all = Vec::new();
+    let mut by_kind: std::collections::BTreeMap<&str, Vec<Duration>> = Default::default();
+    for _ in 0..rounds {
+        for (kind, (code, mods)) in &seq {
+            let t = Instant::now();
+            app.update(Event::Key(KeyEvent::new(*code, *mods)));
+            term.draw(|f| peel::ui::render(f, &app)).expect("draw");
+            let d = t.elapsed();
+            black_box(&term);
+            all.push(d);
+            by_kind.entry(kind).or_default().push(d);
+        }
+    }
+    assert!(!app.quit);
+    println!(
+        "{:<16} {:>6} {:>10} {:>10} {:>10}",
+        "key", "n", "p50", "p99", "max"
+    );
+    for (kind, mut v) in by_kind {
+        v.sort();
+        println!(
+            "{kind:<16} {:>6} {:>10} {:>10} {:>10}",
+            v.len(),
+            ms(pct(&v, 0.5)),
+            ms(pct(&v, 0.99)),
+            ms(*v.last().unwrap_or(&Duration::ZERO))
+        );
+    }
+    all.sort();
+    println!(
+        "{:<16} {:>6} {:>10} {:>10} {:>10}",
+        "ALL",
+        all.len(),
+        ms(pct(&all, 0.5)),
+        ms(pct(&all, 0.99)),
+        ms(*all.last().unwrap_or(&Duration::ZERO))
+    );
+}

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Regenerate the PNG screenshots in this directory from real runs: the release
+# binary in tmux at a fixed size, keys sent as a user would, each screen
+# captured with its colours (`capture-pane -e`) and rendered by render.py.
+#
+#   screenshots/make.sh                 # demo image + the large image
+#   BIG=/path/to/big.tar screenshots/make.sh
+#
+# Needs tmux and Pillow (Debian: tmux python3-pil, fonts-dejavu-core). The
+# large image defaults to /tmp/peel-bench/many-files.tar (built by
+# benches/images/many-files.sh); its shots are skipped when it is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+COLS=160
+ROWS=45
+BIG=${BIG:-/tmp/peel-bench/many-files.tar}
+PY=${PYTHON:-/usr/bin/python3}
+OUT=screenshots
+SESSION=peel-shots-$$
+WORK=$(mktemp -d)
+trap 'tmux kill-session -t "$SESSION" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+
+cargo build --release --quiet
+BIN=$PWD/target/release/peel
+
+start() { # IMAGE
+    tmux kill-session -t "$SESSION" 2>/dev/null || true
+    tmux new-session -d -s "$SESSION" -x "$COLS" -y "$ROWS" \
+        "env -u CI -u NO_COLOR TERM=xterm-256color $BIN $1; sleep 5"
+    wait_for "Layers" 600
+}
+
+wait_for() { # TEXT [TENTHS]
+    for _ in $(seq "${2:-100}"); do
+        if tmux capture-pane -p -t "$SESSION" | grep -qF -- "$1"; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    echo "make.sh: '$1' never appeared" >&2
+    tmux capture-pane -p -t "$SESSION" >&2
+    return 1
+}
+
+keys() { # KEY...
+    for k in "$@"; do
+        tmux send-keys -t "$SESSION" "$k"
+        sleep 0.15
+    done
+    sleep 0.4
+}
+
+shot() { # NAME
+    tmux capture-pane -p -e -t "$SESSION" > "$WORK/$1.txt"
+    "$PY" "$OUT/render.py" "$WORK/$1.txt" "$OUT/$1.png" --cols "$COLS" --rows "$ROWS"
+    echo "wrote $OUT/$1.png"
+}
+
+# --- the demo image -------------------------------------------------------
+start assets/demo/demo.tar
+keys j j j j j Tab
+wait_for "Layer 5 changes"
+shot demo-layers-tree
+
+keys Tab C-a j j j j j j Tab
+wait_for "Contents at layer 11"
+shot demo-aggregated
+
+keys w
+wait_for "Wasted entries"
+shot demo-waste
+
+keys w / c s v Enter n
+wait_for "filter csv"
+keys Tab k k k k k k Tab
+shot demo-search
+
+keys Escape / b l o b Enter n Enter
+wait_for "blob.bin (layer"
+shot demo-viewer
+
+keys q '?'
+wait_for "Keys (any other key closes)"
+shot demo-help
+keys Escape q
+
+# --- a large image --------------------------------------------------------
+if [ -f "$BIG" ]; then
+    start "$BIG"
+    # All changes at the last layer, every directory collapsed, largest first,
+    # the largest one opened.
+    keys C-a End Tab C-Space C-o g Space
+    wait_for "Contents at layer"
+    shot large-tree
+    keys w
+    wait_for "Wasted entries"
+    shot large-waste
+    keys w / s 0 7 / f 0 2 Enter n
+    wait_for "filter s07/f02"
+    shot large-search
+    keys Escape q
+else
+    echo "make.sh: $BIG is missing; skipping the large-image shots" >&2
+fi

@@ -1,0 +1,477 @@
+//! Reading a file's bytes back from a layer, on demand: the analysis keeps no
+//! content, so the file viewer and the extractor re-read the layer blob from
+//! where the image came from (an archive file or an OCI layout directory).
+//! Nothing here follows a symlink inside the image or writes outside the
+//! destination it is given.
+
+use std::collections::HashMap;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufReader, Read, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use tar::{Archive, EntryType};
+
+use crate::image::sniff;
+use crate::layer::path;
+use crate::source::Reference;
+use crate::tree::{NodeId, State, Tree};
+
+/// How deep a chain of symlinked archive members may go.
+const MAX_HOPS: usize = 16;
+
+/// Where layer blobs can be read again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// A tar archive (docker save, oci-archive), possibly compressed as a whole.
+    Archive(PathBuf),
+    /// An OCI image layout directory.
+    OciDir(PathBuf),
+    /// Cannot be read twice (standard input, an engine stream): why.
+    Unavailable(String),
+}
+
+impl Origin {
+    pub fn of(reference: &Reference) -> Origin {
+        match reference {
+            Reference::Archive { path, .. } if path.is_dir() => Origin::OciDir(path.clone()),
+            Reference::Archive { path, .. } => Origin::Archive(path.clone()),
+            Reference::OciDir { path, .. } if path.is_dir() => Origin::OciDir(path.clone()),
+            Reference::OciDir { path, .. } => Origin::Archive(path.clone()),
+            Reference::Stdin { .. } => Origin::Unavailable(
+                "the image was read from standard input, which cannot be read again; \
+                 save it to a file to view or extract content"
+                    .into(),
+            ),
+            Reference::Engine { .. } => Origin::Unavailable(
+                "content of an engine image is not kept; `docker save` it to a file to view \
+                 or extract content"
+                    .into(),
+            ),
+        }
+    }
+}
+
+/// Run `f` on the uncompressed tar stream of the layer blob `blob` (an
+/// archive member name, or a `sha256:...` digest in a layout).
+pub fn with_layer<T>(
+    origin: &Origin,
+    blob: &str,
+    f: impl FnOnce(&mut dyn Read) -> Result<T, String>,
+) -> Result<T, String> {
+    match origin {
+        Origin::Unavailable(why) => Err(why.clone()),
+        Origin::OciDir(dir) => {
+            let (alg, hex) = blob
+                .split_once(':')
+                .ok_or_else(|| format!("layer {blob}: not a digest"))?;
+            if alg.contains(['/', '.']) || hex.contains(['/', '.']) {
+                return Err(format!("layer {blob}: not a digest"));
+            }
+            let path = dir.join("blobs").join(alg).join(hex);
+            let file = File::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let (_, mut decoded) = sniff::decompress(BufReader::with_capacity(1 << 20, file))
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            f(&mut decoded)
+        }
+        Origin::Archive(file) => {
+            let mut name = blob.to_string();
+            let mut f = Some(f);
+            for _ in 0..MAX_HOPS {
+                match scan_archive(file, &name, &mut f)? {
+                    Scan::Done(t) => return Ok(t),
+                    Scan::Alias(next) => name = next,
+                    Scan::Missing => {
+                        return Err(format!(
+                            "{}: layer {blob} is no longer in the archive",
+                            file.display()
+                        ));
+                    }
+                }
+            }
+            Err(format!("{}: layer {blob}: too many links", file.display()))
+        }
+    }
+}
+
+enum Scan<T> {
+    Done(T),
+    Alias(String),
+    Missing,
+}
+
+fn scan_archive<T, F>(file: &Path, want: &str, f: &mut Option<F>) -> Result<Scan<T>, String>
+where
+    F: FnOnce(&mut dyn Read) -> Result<T, String>,
+{
+    let err = |e: io::Error| format!("{}: {e}", file.display());
+    let input = File::open(file).map_err(err)?;
+    let (_, decoded) = sniff::decompress(BufReader::with_capacity(1 << 20, input)).map_err(err)?;
+    let mut archive = Archive::new(decoded);
+    for entry in archive.entries().map_err(err)? {
+        let mut entry = entry.map_err(err)?;
+        let raw = entry.path_bytes().into_owned();
+        let Ok(Some(name)) = path::canonicalize(&raw) else {
+            continue;
+        };
+        if path::escape(&name) != want {
+            continue;
+        }
+        match entry.header().entry_type() {
+            EntryType::Symlink | EntryType::Link => {
+                let target = entry.link_name_bytes().unwrap_or_default().into_owned();
+                let base = if entry.header().entry_type() == EntryType::Symlink {
+                    path::split_last(&name).0.to_vec()
+                } else {
+                    Vec::new()
+                };
+                let joined = path::join(&base, &target);
+                return match path::canonicalize(&joined) {
+                    Ok(Some(resolved)) => Ok(Scan::Alias(path::escape(&resolved).into_owned())),
+                    _ => Ok(Scan::Missing),
+                };
+            }
+            _ => {
+                let (_, mut decoded) = sniff::decompress(&mut entry).map_err(err)?;
+                let f = f.take().ok_or("layer read twice")?;
+                return f(&mut decoded).map(Scan::Done);
+            }
+        }
+    }
+    Ok(Scan::Missing)
+}
+
+/// A window of a file's bytes (the whole file when it is small).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Content {
+    pub bytes: Vec<u8>,
+    /// Where `bytes` start in the file.
+    pub offset: u64,
+    /// The file's full size.
+    pub total: u64,
+}
+
+/// The content of the regular-file entry `path` (canonical) in one layer's
+/// tar stream: at most `limit` bytes from `offset`. The last entry of that
+/// name wins.
+pub fn read_from_layer(
+    layer: &mut dyn Read,
+    want: &[u8],
+    offset: u64,
+    limit: u64,
+) -> Result<Content, String> {
+    let mut archive = Archive::new(layer);
+    let mut found = None;
+    let err = |e: io::Error| format!("reading the layer: {e}");
+    for entry in archive.entries().map_err(err)? {
+        let mut entry = entry.map_err(err)?;
+        let raw = entry.path_bytes().into_owned();
+        if !matches!(path::canonicalize(&raw), Ok(Some(ref p)) if p == want) {
+            continue;
+        }
+        if !matches!(
+            entry.header().entry_type(),
+            EntryType::Regular | EntryType::Continuous
+        ) {
+            continue;
+        }
+        let total = entry.size();
+        let offset = offset.min(total);
+        io::copy(&mut (&mut entry).take(offset), &mut io::sink()).map_err(err)?;
+        let mut bytes = Vec::with_capacity((total - offset).min(limit) as usize);
+        (&mut entry)
+            .take(limit)
+            .read_to_end(&mut bytes)
+            .map_err(err)?;
+        found = Some(Content {
+            bytes,
+            offset,
+            total,
+        });
+    }
+    found.ok_or_else(|| format!("{} is not in the layer", path::display(want)))
+}
+
+/// The bytes `node` shows at `layer`, at most `limit` from `offset`: re-read
+/// from the layer that wrote them (for a hardlink, the entry it links to).
+pub fn read_file(
+    origin: &Origin,
+    blobs: &[String],
+    tree: &Tree,
+    node: NodeId,
+    layer: u32,
+    offset: u64,
+    limit: u64,
+) -> Result<Content, String> {
+    let Some(version) = tree.node(node).at(layer) else {
+        return Err("not in this layer".into());
+    };
+    let content = match &version.state {
+        State::Present {
+            content: Some(c), ..
+        } => *c,
+        State::Present { meta, .. } => {
+            return Err(format!("a {} has no content to show", meta.kind.name()));
+        }
+        State::Absent(_) => return Err("removed in this layer".into()),
+    };
+    let file = &tree.files[content as usize];
+    let source = tree.path_of(file.node);
+    let blob = blobs
+        .get(file.layer as usize)
+        .ok_or_else(|| format!("layer {} is unknown", file.layer))?;
+    with_layer(origin, blob, |r| read_from_layer(r, &source, offset, limit))
+}
+
+/// What an extraction wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Extracted {
+    pub target: PathBuf,
+    pub files: u64,
+    pub dirs: u64,
+    pub links: u64,
+    /// Devices and FIFOs are not written.
+    pub skipped: u64,
+}
+
+/// Where `node` would be written under `dest`.
+pub fn target_path(tree: &Tree, node: NodeId, dest: &Path) -> PathBuf {
+    let name = &tree.node(node).name;
+    if name.is_empty() {
+        dest.join("rootfs")
+    } else {
+        dest.join(std::ffi::OsStr::from_bytes(name))
+    }
+}
+
+/// Write `node` (a file, link or whole directory) as it is at `layer` into
+/// the directory `dest`. Something already at the target is an error, unless
+/// `overwrite` (the user said yes) and both are not directories: then the new
+/// entry is written beside it and renamed over it (a symlink there is
+/// replaced, not followed). Never follows a symlink, neither the image's nor
+/// one met on disk.
+pub fn extract(
+    origin: &Origin,
+    blobs: &[String],
+    tree: &Tree,
+    node: NodeId,
+    layer: u32,
+    dest: &Path,
+    overwrite: bool,
+) -> Result<Extracted, String> {
+    let dest_meta = fs::symlink_metadata(dest).map_err(|e| format!("{}: {e}", dest.display()))?;
+    if !dest_meta.is_dir() {
+        return Err(format!("{} is not a directory", dest.display()));
+    }
+    let final_target = target_path(tree, node, dest);
+    let mut target = final_target.clone();
+    if let Ok(existing) = fs::symlink_metadata(&final_target) {
+        let source_is_dir = matches!(
+            tree.node(node).at(layer).map(|v| &v.state),
+            Some(State::Present { meta, .. }) if meta.kind.is_dir()
+        );
+        if !overwrite {
+            return Err(format!("{} already exists", final_target.display()));
+        }
+        if existing.is_dir() || source_is_dir {
+            return Err(format!(
+                "{} already exists; peel does not replace directories",
+                final_target.display()
+            ));
+        }
+        target = dest.join(format!(".peel-extract-{}.tmp", std::process::id()));
+        let _ = fs::remove_file(&target);
+    }
+    let mut out = Extracted {
+        target: final_target.clone(),
+        ..Extracted::default()
+    };
+    // Plan: every present node of the subtree, parents first.
+    let mut dirs = Vec::new();
+    let mut links = Vec::new();
+    // layer -> source path -> destinations
+    let mut wanted: HashMap<u32, Wanted> = HashMap::new();
+    let mut stack = vec![(node, target.clone())];
+    while let Some((id, at)) = stack.pop() {
+        let Some(State::Present { meta, content, .. }) = tree.node(id).at(layer).map(|v| &v.state)
+        else {
+            continue;
+        };
+        if meta.kind.is_dir() {
+            dirs.push(at.clone());
+            for (name, &child) in &tree.node(id).children {
+                if name.is_empty()
+                    || name.contains(&b'/')
+                    || &name[..] == b"."
+                    || &name[..] == b".."
+                {
+                    continue;
+                }
+                stack.push((child, at.join(std::ffi::OsStr::from_bytes(name))));
+            }
+        } else if let Some(c) = content {
+            let file = &tree.files[*c as usize];
+            wanted
+                .entry(file.layer)
+                .or_default()
+                .entry(tree.path_of(file.node))
+                .or_default()
+                .push((at, meta.mode & 0o777));
+        } else if let Some(link) = meta
+            .link
+            .as_deref()
+            .filter(|_| meta.kind == crate::layer::EntryKind::Symlink)
+        {
+            links.push((at, link.to_vec()));
+        } else {
+            out.skipped += 1;
+        }
+    }
+    for dir in &dirs {
+        create_dir_safely(dir, &target)?;
+        out.dirs += 1;
+    }
+    let mut layers: Vec<u32> = wanted.keys().copied().collect();
+    layers.sort_unstable();
+    for l in layers {
+        let want = &wanted[&l];
+        let blob = blobs
+            .get(l as usize)
+            .ok_or_else(|| format!("layer {l} is unknown"))?;
+        let written = with_layer(origin, blob, |r| write_from_layer(r, want, &target))?;
+        out.files += written;
+    }
+    for (at, link) in links {
+        check_parent(&at, &target)?;
+        std::os::unix::fs::symlink(std::ffi::OsStr::from_bytes(&link), &at)
+            .map_err(|e| format!("{}: {e}", at.display()))?;
+        out.links += 1;
+    }
+    if target != final_target {
+        fs::rename(&target, &final_target).map_err(|e| {
+            let _ = fs::remove_file(&target);
+            format!("{}: {e}", final_target.display())
+        })?;
+    }
+    Ok(out)
+}
+
+/// Source path in a layer → where to write it, with which permission bits.
+type Wanted = HashMap<Vec<u8>, Vec<(PathBuf, u32)>>;
+
+fn write_from_layer(layer: &mut dyn Read, want: &Wanted, root: &Path) -> Result<u64, String> {
+    let mut archive = Archive::new(layer);
+    let err = |e: io::Error| format!("reading the layer: {e}");
+    // The last entry of a name wins: write to a temporary name, rename at the end.
+    let mut done: HashMap<&[u8], ()> = HashMap::new();
+    let mut written = 0;
+    for entry in archive.entries().map_err(err)? {
+        let mut entry = entry.map_err(err)?;
+        if !matches!(
+            entry.header().entry_type(),
+            EntryType::Regular | EntryType::Continuous
+        ) {
+            continue;
+        }
+        let raw = entry.path_bytes().into_owned();
+        let Ok(Some(canon)) = path::canonicalize(&raw) else {
+            continue;
+        };
+        let Some((key, dests)) = want.get_key_value(&canon) else {
+            continue;
+        };
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).map_err(err)?;
+        for (at, mode) in dests {
+            check_parent(at, root)?;
+            let again = done.contains_key(key.as_slice());
+            let mut options = OpenOptions::new();
+            options.write(true);
+            if again {
+                // A later entry of the same name in the same layer: it wins.
+                options.truncate(true);
+            } else {
+                options.create_new(true);
+            }
+            use std::os::unix::fs::OpenOptionsExt;
+            // create_new (O_EXCL) never follows a symlink in the last place.
+            options.mode(*mode | 0o200);
+            let mut file = options
+                .open(at)
+                .map_err(|e| format!("{}: {e}", at.display()))?;
+            file.write_all(&bytes)
+                .map_err(|e| format!("{}: {e}", at.display()))?;
+            if !again {
+                written += 1;
+            }
+        }
+        done.insert(key.as_slice(), ());
+    }
+    Ok(written)
+}
+
+/// Every component from `root` to `at`'s parent must be a real directory.
+fn check_parent(at: &Path, root: &Path) -> Result<(), String> {
+    let parent = at.parent().ok_or("no parent")?;
+    let rel = parent
+        .strip_prefix(root.parent().unwrap_or(root))
+        .map_err(|_| format!("{} is outside the destination", at.display()))?;
+    let mut cur = root.parent().unwrap_or(root).to_path_buf();
+    for part in rel.components() {
+        cur.push(part);
+        let meta = fs::symlink_metadata(&cur).map_err(|e| format!("{}: {e}", cur.display()))?;
+        if !meta.is_dir() {
+            return Err(format!("{} is not a directory", cur.display()));
+        }
+    }
+    Ok(())
+}
+
+fn create_dir_safely(dir: &Path, root: &Path) -> Result<(), String> {
+    check_parent(dir, root)?;
+    fs::create_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layer_tar(entries: &[(&str, EntryType, &[u8], Option<&str>)]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for (name, kind, data, link) in entries {
+            let mut h = tar::Header::new_gnu();
+            h.set_entry_type(*kind);
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            if let Some(l) = link {
+                h.set_link_name(l).unwrap();
+            }
+            h.set_path(name).unwrap();
+            h.set_cksum();
+            b.append(&h, *data).unwrap();
+        }
+        b.into_inner().unwrap()
+    }
+
+    #[test]
+    fn reads_the_last_entry_of_a_name() {
+        let tar = layer_tar(&[
+            ("a/b", EntryType::Regular, b"old", None),
+            ("./a/b", EntryType::Regular, b"new!", None),
+        ]);
+        let c = read_from_layer(&mut &tar[..], b"a/b", 0, 100).unwrap();
+        assert_eq!(c.bytes, b"new!");
+        let c = read_from_layer(&mut &tar[..], b"a/b", 0, 2).unwrap();
+        assert_eq!((c.bytes.as_slice(), c.total), (&b"ne"[..], 4));
+        let c = read_from_layer(&mut &tar[..], b"a/b", 2, 10).unwrap();
+        assert_eq!((c.bytes.as_slice(), c.offset), (&b"w!"[..], 2));
+        assert!(read_from_layer(&mut &tar[..], b"a/c", 0, 10).is_err());
+    }
+
+    #[test]
+    fn origin_of_stdin_is_unavailable() {
+        let o = Origin::of(&Reference::Stdin { tag: None });
+        assert!(matches!(o, Origin::Unavailable(_)));
+        assert!(with_layer(&o, "x", |_| Ok(())).is_err());
+    }
+}

@@ -1,0 +1,47 @@
+//! The one event type the UI loop consumes, from every source: the terminal
+//! (keys, mouse, resize), the clock, the loader thread and background jobs.
+
+use crossterm::event::{KeyEvent, MouseEvent};
+
+use crate::analysis::Analysis;
+use crate::content::{Content, Extracted};
+use crate::progress::ProgressSnapshot;
+
+#[derive(Debug)]
+pub enum Event {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    Tick,
+    /// How far the loader got.
+    Progress(ProgressSnapshot),
+    /// The loader finished (or failed: the message).
+    Loaded(Box<Result<Analysis, String>>),
+    /// A file's content for the viewer; `token` matches the request.
+    Content {
+        token: u64,
+        result: Result<Content, String>,
+    },
+    Extracted(Result<Extracted, String>),
+}
+
+/// Work the loop runs for the app outside `update` (threads, the terminal).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Hand the terminal back to the shell (ctrl+z).
+    Suspend,
+    ReadFile {
+        token: u64,
+        node: u32,
+        layer: u32,
+        /// Where the window starts in the file.
+        offset: u64,
+    },
+    Extract {
+        node: u32,
+        layer: u32,
+        dest: std::path::PathBuf,
+        /// The user agreed to replace what is there.
+        overwrite: bool,
+    },
+}

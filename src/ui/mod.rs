@@ -1,0 +1,314 @@
+//! The interactive UI (ratatui + crossterm).
+//!
+//! - [`app`]: the state and `update(&mut App, Event)`;
+//! - [`event`]: the one event enum and the commands the loop runs;
+//! - [`keymap`]: actions, dive's default keys, the config file;
+//! - [`layout`], [`theme`], [`panes`]: drawing, a pure function of the state;
+//! - [`terminal`]: raw mode, the alternate screen, and putting them back
+//!   after quit, error, panic, ctrl+z and SIGTERM;
+//! - [`run`]: the loop: a loader thread and an input thread feed one channel.
+
+pub mod app;
+pub mod event;
+pub mod keymap;
+pub mod layout;
+pub mod panes;
+pub mod terminal;
+pub mod theme;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::time::Duration;
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
+
+use self::app::{App, Modal, Phase};
+use self::event::{Command, Event};
+use crate::analysis::{self, Analysis};
+use crate::content::{self, Origin};
+use crate::error::{Error, Result};
+use crate::progress::Progress;
+use crate::source::{self, OpenOptions, Reference};
+
+/// Text from the image (names, commands, file lines) made safe for the
+/// screen: control characters become `\xNN` / `\u{NN}`.
+pub fn sanitize(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c.is_control() {
+            if (c as u32) < 0x100 {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            } else {
+                out.push_str(&format!("\\u{{{:x}}}", c as u32));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Draw the whole screen from the state.
+pub fn render(f: &mut Frame, app: &App) {
+    let full = f.area();
+    let Some(areas) = app.areas() else {
+        let text = format!(
+            "Terminal too small: {}x{} (peel needs at least {}x{})",
+            full.width,
+            full.height,
+            layout::MIN_WIDTH,
+            layout::MIN_HEIGHT
+        );
+        let y = full.height / 2;
+        f.render_widget(
+            Paragraph::new(Line::raw(text))
+                .alignment(Alignment::Center)
+                .wrap(ratatui::widgets::Wrap { trim: true }),
+            Rect::new(
+                full.x,
+                full.y + y.min(full.height.saturating_sub(1)),
+                full.width,
+                full.height - y,
+            ),
+        );
+        return;
+    };
+    let l = match &app.phase {
+        Phase::Loading(p) => {
+            panes::loading::draw(f, full, app, p);
+            return;
+        }
+        Phase::Ready(l) => l,
+    };
+    panes::layers::draw(f, areas.layers, app, l);
+    panes::details::draw_layer(f, areas.layer_details, app, l);
+    panes::details::draw_image(f, areas.image_details, app, l);
+    if app.waste_view {
+        panes::waste::draw(f, areas.right, app, l);
+    } else {
+        panes::tree::draw(f, areas.right, app, l);
+    }
+    panes::status::draw(f, areas.status, app);
+    let main = Rect {
+        height: full.height - 1,
+        ..full
+    };
+    match &app.modal {
+        Modal::Help { scroll } => {
+            let w = main.width.min(100);
+            let r = Rect::new(main.x + (main.width - w) / 2, main.y, w, main.height);
+            panes::help::draw(f, r, app, *scroll);
+        }
+        Modal::Viewer(v) => panes::viewer::draw(f, main, app, v),
+        _ => {}
+    }
+}
+
+/// Open `reference` in the terminal UI. Returns the exit status.
+pub fn run(
+    parsed: &Reference,
+    reference: &str,
+    options: &OpenOptions,
+    base_layers: Option<usize>,
+    config: keymap::Config,
+) -> Result<u8> {
+    let progress = Progress::new();
+    let options = OpenOptions {
+        progress: progress.clone(),
+        ..options.clone()
+    };
+    let (tx, rx) = mpsc::channel::<Event>();
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let signalled = Arc::new(AtomicBool::new(false));
+    for sig in [
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+        signal_hook::consts::SIGINT,
+    ] {
+        signal_hook::flag::register(sig, signalled.clone())
+            .map_err(|e| Error::io("signal handler", e))?;
+    }
+
+    let mut term = terminal::Terminal::enter().map_err(|e| Error::io("terminal", e))?;
+    let size = term.size().map_err(|e| Error::io("terminal", e))?;
+
+    // The loader: open + analyse on its own thread.
+    {
+        let tx = tx.clone();
+        let parsed = parsed.clone();
+        let reference = reference.to_string();
+        std::thread::spawn(move || {
+            let load = std::panic::AssertUnwindSafe(|| {
+                source::open(&parsed, &reference, &options)
+                    .map(|image| analysis::analyze(image, base_layers))
+                    .map_err(|e| e.to_string())
+            });
+            // A bug in the reader ends the UI with a message, not a hang.
+            let result = std::panic::catch_unwind(load).unwrap_or_else(|panic| {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                Err(format!("internal error while reading the image: {what}"))
+            });
+            let _ = tx.send(Event::Loaded(Box::new(result)));
+        });
+    }
+    terminal::spawn_input(tx.clone(), stop.clone());
+
+    let mut app = App::new(
+        reference,
+        config,
+        theme::Theme::from_env(),
+        Origin::of(parsed),
+    );
+    app.size = size;
+    let outcome = event_loop(&mut term, &mut app, &rx, &tx, &progress, &signalled);
+    stop.store(true, Ordering::Relaxed);
+    progress.cancel();
+    drop(term);
+    outcome?;
+    if signalled.load(Ordering::Relaxed) {
+        return Ok(130);
+    }
+    if let Some((msg, true)) = &app.message
+        && matches!(app.phase, Phase::Loading(_))
+    {
+        return Err(Error::Config(msg.clone()));
+    }
+    if matches!(app.phase, Phase::Loading(_)) {
+        // Cancelled while loading.
+        eprintln!("peel: cancelled");
+        return Ok(130);
+    }
+    Ok(crate::run::EXIT_PASS)
+}
+
+fn event_loop(
+    term: &mut terminal::Terminal,
+    app: &mut App,
+    rx: &Receiver<Event>,
+    tx: &Sender<Event>,
+    progress: &Arc<Progress>,
+    signalled: &AtomicBool,
+) -> Result<()> {
+    let io = |e| Error::io("terminal", e);
+    term.draw(app).map_err(io)?;
+    loop {
+        let first = match rx.recv_timeout(Duration::from_millis(100)) {
+            Ok(ev) => ev,
+            Err(RecvTimeoutError::Timeout) => {
+                if matches!(app.phase, Phase::Loading(_)) {
+                    Event::Progress(progress.snapshot())
+                } else {
+                    Event::Tick
+                }
+            }
+            Err(RecvTimeoutError::Disconnected) => return Ok(()),
+        };
+        let redraw = !matches!(first, Event::Tick);
+        app.update(first);
+        // Drain what is already queued, then draw once.
+        while let Ok(ev) = rx.try_recv() {
+            app.update(ev);
+        }
+        for cmd in std::mem::take(&mut app.commands) {
+            match cmd {
+                Command::Suspend => {
+                    term.suspend().map_err(io)?;
+                    let size = term.size().map_err(io)?;
+                    app.update(Event::Resize(size.0, size.1));
+                }
+                other => spawn_command(app, other, tx.clone()),
+            }
+        }
+        if signalled.load(Ordering::Relaxed) {
+            app.quit = true;
+        }
+        if app.quit {
+            return Ok(());
+        }
+        if redraw {
+            term.draw(app).map_err(io)?;
+        }
+    }
+}
+
+/// Run a background command, posting its result as an event.
+pub fn spawn_command(app: &App, cmd: Command, tx: Sender<Event>) {
+    let Some(l) = app.loaded() else { return };
+    let analysis: Arc<Analysis> = l.analysis.clone();
+    let blobs = l.blobs.clone();
+    let origin = app.origin.clone();
+    std::thread::spawn(move || {
+        let ev = run_command(&origin, &blobs, &analysis, cmd);
+        if let Some(ev) = ev {
+            let _ = tx.send(ev);
+        }
+    });
+}
+
+/// Do a command's work and give the event it results in (the headless tests
+/// call this directly).
+pub fn run_command(
+    origin: &Origin,
+    blobs: &[String],
+    analysis: &Analysis,
+    cmd: Command,
+) -> Option<Event> {
+    match cmd {
+        Command::Suspend => None,
+        Command::ReadFile {
+            token,
+            node,
+            layer,
+            offset,
+        } => Some(Event::Content {
+            token,
+            result: content::read_file(
+                origin,
+                blobs,
+                &analysis.tree,
+                node,
+                layer,
+                offset,
+                app::VIEW_LIMIT,
+            ),
+        }),
+        Command::Extract {
+            node,
+            layer,
+            dest,
+            overwrite,
+        } => Some(Event::Extracted(content::extract(
+            origin,
+            blobs,
+            &analysis.tree,
+            node,
+            layer,
+            &dest,
+            overwrite,
+        ))),
+    }
+}
+
+/// Run the app's pending commands synchronously (tests, benchmarks).
+pub fn run_pending(app: &mut App) {
+    for cmd in std::mem::take(&mut app.commands) {
+        let ev = app
+            .loaded()
+            .and_then(|l| run_command(&app.origin, &l.blobs, &l.analysis, cmd));
+        if let Some(ev) = ev {
+            app.update(ev);
+        }
+    }
+}

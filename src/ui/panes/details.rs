@@ -1,0 +1,124 @@
+//! Layer details and image details.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::{block, field, right};
+use crate::report::size;
+use crate::ui::app::{App, Loaded};
+use crate::ui::layout::inner;
+use crate::ui::sanitize;
+
+pub fn draw_layer(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
+    let theme = app.theme;
+    let Some(layer) = l.analysis.image.layers.get(l.layer) else {
+        f.render_widget(block("Layer details", false, theme), area);
+        return;
+    };
+    let counts = l.counts.get(l.layer).copied().unwrap_or_default();
+    let digest = layer.diff_id.clone().unwrap_or_else(|| layer.blob.clone());
+    let mut sz = size(layer.changes.size);
+    if let Some(c) = layer.compressed_size {
+        sz.push_str(&format!(" ({} {})", size(c), layer.compression.name()));
+    }
+    let cmd = layer.command();
+    let lines = vec![
+        field("Digest", sanitize(&digest), theme),
+        field(
+            "Size",
+            format!(
+                "{sz} · +{} added ~{} modified -{} removed",
+                counts.added, counts.modified, counts.removed
+            ),
+            theme,
+        ),
+        field(
+            "Command",
+            sanitize(if cmd.is_empty() { "(no history)" } else { &cmd }),
+            theme,
+        ),
+    ];
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block(format!("Layer {} details", l.layer), false, theme)),
+        area,
+    );
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.2} %", x * 100.0)
+}
+
+pub fn draw_image(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
+    let theme = app.theme;
+    let a = &l.analysis;
+    let width = inner(area).width as usize;
+    let mut lines;
+    let title;
+    if app.dive_figures {
+        title = "Image details (dive's figures)";
+        let d = &a.dive;
+        lines = vec![
+            field("Efficiency", pct(d.efficiency_score), theme),
+            field("Wasted", size(d.inefficient_bytes), theme),
+            field("User wasted", pct(d.user_wasted_percent), theme),
+            Line::styled(
+                format!("{:>5} {:>9}  Path", "Count", "Total"),
+                theme.label(),
+            ),
+        ];
+        for r in d.file_reference.iter().take(inner(area).height as usize) {
+            lines.push(Line::raw(format!(
+                "{:>5} {}  {}",
+                r.count,
+                right(&size(r.size_bytes), 9),
+                sanitize(&r.file)
+            )));
+        }
+    } else {
+        title = "Image details";
+        let e = &a.exact;
+        lines = vec![
+            field("Total", size(e.total_bytes), theme),
+            field("Visible", size(e.visible_bytes), theme),
+            field(
+                "Wasted",
+                format!("{} in {} entries", size(e.wasted_bytes), e.wasted.len()),
+                theme,
+            ),
+            field("Efficiency", pct(e.efficiency), theme),
+            field(
+                "User wasted",
+                format!(
+                    "{} (base: {} layer{})",
+                    pct(e.user_wasted_percent),
+                    e.base_layers,
+                    if e.base_layers == 1 { "" } else { "s" }
+                ),
+                theme,
+            ),
+        ];
+        if !e.wasted.is_empty() {
+            lines.push(Line::styled(
+                format!("{:>9}  Path (reason)", "Wasted"),
+                theme.label(),
+            ));
+        }
+        for w in e.wasted.iter().take(inner(area).height as usize) {
+            let path = sanitize(&crate::layer::path::display(&w.path));
+            let mut text = format!("{}  {path} ({})", right(&size(w.bytes), 9), w.reason.name());
+            if text.chars().count() > width {
+                text = text.chars().take(width).collect();
+            }
+            lines.push(Line::from(Span::styled(text, theme.waste())));
+        }
+    }
+    lines.truncate(inner(area).height as usize);
+    f.render_widget(
+        Paragraph::new(lines).block(block(title, false, theme)),
+        area,
+    );
+}

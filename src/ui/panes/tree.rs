@@ -1,0 +1,255 @@
+//! The file tree of the selected layer.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::block;
+use crate::layer::{EntryKind, Meta};
+use crate::report::size;
+use crate::tree::State;
+use crate::tree_list::{Compare, Filter, Mark, Row, SortBy, TreeList};
+use crate::ui::app::{App, Focus, Loaded};
+use crate::ui::layout::inner;
+use crate::ui::sanitize;
+use crate::ui::theme::Theme;
+
+/// `drwxr-xr-x` from a mode and a kind.
+pub fn mode_string(kind: EntryKind, mode: u32) -> String {
+    let mut s = String::with_capacity(10);
+    s.push(kind.letter());
+    for shift in [6, 3, 0] {
+        let bits = (mode >> shift) & 7;
+        s.push(if bits & 4 != 0 { 'r' } else { '-' });
+        s.push(if bits & 2 != 0 { 'w' } else { '-' });
+        s.push(if bits & 1 != 0 { 'x' } else { '-' });
+    }
+    s
+}
+
+fn title(l: &Loaded) -> String {
+    let t = &l.tree;
+    let mut s = match t.compare() {
+        Compare::Layer => format!("Layer {} changes", t.layer()),
+        Compare::Aggregated => format!("Contents at layer {}", t.layer()),
+    };
+    let hidden: Vec<&str> = Mark::ALL
+        .iter()
+        .filter(|m| !t.is_shown(**m))
+        .map(|m| m.name())
+        .collect();
+    if !hidden.is_empty() {
+        s.push_str(&format!(" · hiding {}", hidden.join(", ")));
+    }
+    if t.sort() == SortBy::Size {
+        s.push_str(" · by size");
+    }
+    if let Some(f) = t.filter() {
+        s.push_str(&format!(
+            " · filter {}{} ({} matches)",
+            if matches!(f, Filter::Regex(_)) {
+                "re:"
+            } else {
+                ""
+            },
+            sanitize(f.text()),
+            t.match_count()
+        ));
+    }
+    s
+}
+
+/// The state to describe in the attributes: the present one, or for a
+/// removed path the one it had.
+fn meta_of<'a>(tree: &'a crate::tree::Tree, row: &Row, list: &TreeList) -> Option<&'a Meta> {
+    let node = tree.node(row.node);
+    let layer = list.layer();
+    match node.at(layer).map(|v| &v.state) {
+        Some(State::Present { meta, .. }) => Some(meta),
+        _ => node.versions.iter().rev().find_map(|v| match &v.state {
+            State::Present { meta, .. } if v.layer <= layer => Some(meta),
+            _ => None,
+        }),
+    }
+}
+
+pub fn draw(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
+    let theme = app.theme;
+    let focused = app.focus == Focus::Right;
+    let list = &l.tree;
+    let tree = &l.analysis.tree;
+    let body = inner(area);
+    let width = body.width as usize;
+    let mut lines: Vec<Line> = Vec::new();
+    let attrs = app.show_attributes;
+    let header = if attrs {
+        format!("  {:<10} {:>9} {:>9}  Name", "Mode", "UID:GID", "Size")
+    } else {
+        format!("  {:>9}  Name", "Size")
+    };
+    lines.push(Line::styled(header, theme.label()));
+    let height = body.height.saturating_sub(1) as usize;
+    if list.rows().is_empty() {
+        lines.push(Line::styled(
+            if list.filter().is_some() {
+                "  (nothing matches the filter)"
+            } else {
+                "  (no changes to show)"
+            },
+            theme.dim(),
+        ));
+    }
+    // Rendered rows, each possibly on several lines when wrapping.
+    let mut row_lines: Vec<(usize, Vec<Line>)> = Vec::new();
+    let mut used = 0;
+    let mut start = list.top();
+    if app.wrap && !list.rows().is_empty() {
+        // Make sure the selection fits when rows take several lines.
+        loop {
+            let mut h = 0;
+            for idx in start..=list.selection().min(list.rows().len().saturating_sub(1)) {
+                h += row(app, l, &list.rows()[idx], idx, focused, width, theme).len();
+            }
+            if h <= height || start >= list.selection() {
+                break;
+            }
+            start += 1;
+        }
+    }
+    for idx in start..list.rows().len() {
+        if used >= height {
+            break;
+        }
+        let r = row(app, l, &list.rows()[idx], idx, focused, width, theme);
+        used += r.len();
+        row_lines.push((idx, r));
+    }
+    let _ = tree;
+    for (_, r) in row_lines {
+        lines.extend(r);
+    }
+    lines.truncate(height + 1);
+    f.render_widget(
+        Paragraph::new(lines).block(block(title(l), focused, theme)),
+        area,
+    );
+}
+
+fn row(
+    app: &App,
+    l: &Loaded,
+    r: &Row,
+    idx: usize,
+    focused: bool,
+    width: usize,
+    theme: Theme,
+) -> Vec<Line<'static>> {
+    let list = &l.tree;
+    let tree = &l.analysis.tree;
+    let v = list.view(r.node);
+    let mark = v.mark.unwrap_or(Mark::Unmodified);
+    let selected = idx == list.selection();
+    let base = if selected {
+        theme.mark(mark).patch(theme.selected(focused))
+    } else {
+        theme.mark(mark)
+    };
+    let meta = meta_of(tree, r, list);
+    let mut prefix = String::new();
+    prefix.push(mark.symbol());
+    prefix.push(' ');
+    if app.show_attributes {
+        let (m, owner) = match meta {
+            Some(m) => (mode_string(m.kind, m.mode), format!("{}:{}", m.uid, m.gid)),
+            None => ("d?????????".into(), String::new()),
+        };
+        prefix.push_str(&format!("{m:<10} {owner:>9} "));
+    }
+    prefix.push_str(&format!("{:>9}  ", size(v.size)));
+    for d in 0..r.depth {
+        let more = d < 64 && r.guides & (1 << d) != 0;
+        prefix.push_str(if more { "│   " } else { "    " });
+    }
+    prefix.push_str(if r.last { "└── " } else { "├── " });
+    let mut name = sanitize(&crate::layer::path::escape(&tree.node(r.node).name));
+    if v.is_dir {
+        if list.is_collapsed(r.node) && v.has_children {
+            name.push_str("/ …");
+        } else {
+            name.push('/');
+        }
+    }
+    let mut suffix = String::new();
+    if let Some(m) = meta
+        && let Some(link) = &m.link
+    {
+        let arrow = if m.kind == EntryKind::Hardlink {
+            " ⇒ /"
+        } else {
+            " → "
+        };
+        suffix = format!("{arrow}{}", sanitize(&crate::layer::path::escape(link)));
+    }
+    let highlight = list.filter().filter(|_| v.matched);
+    let mut spans = vec![Span::styled(prefix.clone(), base)];
+    push_name(&mut spans, &name, highlight, base, theme);
+    spans.push(Span::styled(suffix.clone(), base.patch(theme.dim())));
+    if !app.wrap {
+        return vec![Line::from(spans)];
+    }
+    // Wrap: the name continues under itself.
+    let indent = prefix.chars().count();
+    let budget = width.saturating_sub(indent).max(8);
+    let full: Vec<char> = format!("{name}{suffix}").chars().collect();
+    if full.len() <= budget {
+        return vec![Line::from(spans)];
+    }
+    let mut out = Vec::new();
+    for (i, chunk) in full.chunks(budget).enumerate() {
+        let text: String = chunk.iter().collect();
+        let lead = if i == 0 {
+            prefix.clone()
+        } else {
+            " ".repeat(indent)
+        };
+        out.push(Line::from(vec![
+            Span::styled(lead, base),
+            Span::styled(text, base),
+        ]));
+    }
+    out
+}
+
+fn push_name(
+    spans: &mut Vec<Span<'static>>,
+    name: &str,
+    filter: Option<&Filter>,
+    base: Style,
+    theme: Theme,
+) {
+    let Some(filter) = filter else {
+        spans.push(Span::styled(name.to_string(), base));
+        return;
+    };
+    let ranges = filter.ranges(name);
+    if ranges.is_empty() {
+        // The match is elsewhere in the path: mark the whole name.
+        spans.push(Span::styled(name.to_string(), base.patch(theme.matched())));
+        return;
+    }
+    let mut at = 0;
+    for (s, e) in ranges {
+        if s < at || !name.is_char_boundary(s) || !name.is_char_boundary(e) {
+            continue;
+        }
+        spans.push(Span::styled(name[at..s].to_string(), base));
+        spans.push(Span::styled(
+            name[s..e].to_string(),
+            base.patch(theme.matched()),
+        ));
+        at = e;
+    }
+    spans.push(Span::styled(name[at..].to_string(), base));
+}

@@ -1,0 +1,767 @@
+//! The interactive UI, headless: the app driven by key and mouse events,
+//! drawn on ratatui's `TestBackend`, whole screens compared with insta
+//! snapshots; content re-reading and extraction; and a smoke test of the
+//! real binary in tmux.
+
+use std::path::{Path, PathBuf};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use peel::analysis::{self, Analysis};
+use peel::content::Origin;
+use peel::progress::ProgressSnapshot;
+use peel::source::{self, OpenOptions};
+use peel::tree_list::Compare;
+use peel::ui::app::{App, Focus, Modal, ViewerBody};
+use peel::ui::event::Event;
+use peel::ui::keymap::Config;
+use peel::ui::theme::Theme;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::Color;
+
+use crate::fixture::{Image, Layer};
+
+const W: u16 = 120;
+const H: u16 = 36;
+
+fn demo_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/demo.tar")
+}
+
+fn load(path: &Path) -> (Analysis, Origin) {
+    let reference = path.display().to_string();
+    let parsed = source::parse(&reference, None).unwrap();
+    let image = source::open(&parsed, &reference, &OpenOptions::default()).unwrap();
+    (analysis::analyze(image, None), Origin::of(&parsed))
+}
+
+fn app_with(analysis: Analysis, origin: Origin) -> App {
+    let mut app = App::new("demo.tar", Config::default(), Theme::plain(), origin);
+    app.update(Event::Resize(W, H));
+    app.update(Event::Loaded(Box::new(Ok(analysis))));
+    app
+}
+
+fn demo() -> App {
+    let (a, o) = load(&demo_path());
+    app_with(a, o)
+}
+
+fn press(app: &mut App, code: KeyCode, mods: KeyModifiers) {
+    app.update(Event::Key(KeyEvent::new(code, mods)));
+    peel::ui::run_pending(app);
+}
+
+fn key(app: &mut App, code: KeyCode) {
+    press(app, code, KeyModifiers::NONE);
+}
+
+fn ctrl(app: &mut App, c: char) {
+    press(app, KeyCode::Char(c), KeyModifiers::CONTROL);
+}
+
+fn typ(app: &mut App, text: &str) {
+    for c in text.chars() {
+        key(app, KeyCode::Char(c));
+    }
+}
+
+fn draw(app: &App) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(app.size.0, app.size.1)).unwrap();
+    t.draw(|f| peel::ui::render(f, app)).unwrap();
+    t
+}
+
+fn screen(app: &App) -> String {
+    let t = draw(app);
+    if app.size.0 == 0 {
+        // TestBackend cannot print a zero-width buffer; drawing it is the test.
+        return String::new();
+    }
+    t.backend().to_string()
+}
+
+/// The buffer's text, line by line, trailing spaces trimmed.
+fn text_lines(buf: &Buffer) -> Vec<String> {
+    let area = buf.area;
+    (0..area.height)
+        .map(|y| {
+            let line: String = (0..area.width)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect();
+            line.trim_end().to_string()
+        })
+        .collect()
+}
+
+fn selected_path(app: &App) -> String {
+    let l = app.loaded().unwrap();
+    l.analysis
+        .tree
+        .display_path(l.tree.selected_node().expect("a selection"))
+}
+
+#[test]
+fn first_frame_is_a_progress_bar() {
+    let mut app = App::new(
+        "demo.tar",
+        Config::default(),
+        Theme::plain(),
+        Origin::Unavailable("test".into()),
+    );
+    app.update(Event::Resize(80, 20));
+    app.update(Event::Progress(ProgressSnapshot {
+        bytes_read: 1_500_000,
+        bytes_total: Some(4_000_000),
+        layers_read: 5,
+        layers_total: Some(13),
+    }));
+    insta::assert_snapshot!("loading", screen(&app));
+    // q while loading asks to cancel.
+    key(&mut app, KeyCode::Char('q'));
+    assert!(app.quit);
+}
+
+#[test]
+fn layer_changes_of_the_first_layers() {
+    let mut app = demo();
+    insta::assert_snapshot!("layer0", screen(&app));
+    for _ in 0..5 {
+        key(&mut app, KeyCode::Down);
+    }
+    assert_eq!(app.loaded().unwrap().layer, 5);
+    insta::assert_snapshot!("layer5_changes", screen(&app));
+}
+
+#[test]
+fn aggregated_mode_and_back() {
+    let mut app = demo();
+    for _ in 0..11 {
+        key(&mut app, KeyCode::Char('j'));
+    }
+    ctrl(&mut app, 'a'); // in the layers pane: compare all
+    assert_eq!(app.loaded().unwrap().tree.compare(), Compare::Aggregated);
+    key(&mut app, KeyCode::Tab);
+    // Collapse everything but /app to keep the snapshot short.
+    press(&mut app, KeyCode::Char(' '), KeyModifiers::CONTROL);
+    insta::assert_snapshot!("layer11_aggregated_collapsed", screen(&app));
+    ctrl(&mut app, 'l');
+    assert_eq!(app.loaded().unwrap().tree.compare(), Compare::Layer);
+}
+
+#[test]
+fn ctrl_a_in_the_tree_hides_added_entries() {
+    let mut app = demo();
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.focus, Focus::Right);
+    ctrl(&mut app, 'a');
+    let l = app.loaded().unwrap();
+    assert_eq!(l.tree.compare(), Compare::Layer);
+    assert!(!l.tree.is_shown(peel::tree_list::Mark::Added));
+    assert!(l.tree.rows().is_empty(), "layer 0 only adds");
+}
+
+#[test]
+fn attributes_off_sort_by_size_and_hidden_classes() {
+    let mut app = demo();
+    for _ in 0..8 {
+        key(&mut app, KeyCode::Down);
+    }
+    ctrl(&mut app, 'a');
+    key(&mut app, KeyCode::Tab);
+    ctrl(&mut app, 'b');
+    ctrl(&mut app, 'o');
+    ctrl(&mut app, 'u');
+    insta::assert_snapshot!("layer8_aggregated_changed_only_by_size", screen(&app));
+}
+
+#[test]
+fn waste_view_jumps_to_the_entry() {
+    let mut app = demo();
+    key(&mut app, KeyCode::Char('w'));
+    insta::assert_snapshot!("waste", screen(&app));
+    key(&mut app, KeyCode::Down); // /tmp/build.log, added by layer 4
+    key(&mut app, KeyCode::Enter);
+    assert!(!app.waste_view);
+    assert_eq!(app.loaded().unwrap().layer, 4);
+    assert_eq!(selected_path(&app), "/tmp/build.log");
+    // Sorting cycles and keeps the selection in range.
+    key(&mut app, KeyCode::Char('w'));
+    ctrl(&mut app, 'o');
+    assert_eq!(app.loaded().unwrap().waste_sel, 0);
+    key(&mut app, KeyCode::End);
+    key(&mut app, KeyCode::Enter);
+    assert!(!app.waste_view);
+}
+
+#[test]
+fn dive_figures_on_request() {
+    let mut app = demo();
+    key(&mut app, KeyCode::Char('D'));
+    let s = screen(&app);
+    assert!(s.contains("dive's figures"), "{s}");
+    assert!(s.contains("83.06 %"), "{s}");
+}
+
+#[test]
+fn filter_substring_regex_and_matches() {
+    let mut app = demo();
+    ctrl(&mut app, 'a'); // all changes
+    for _ in 0..5 {
+        key(&mut app, KeyCode::Down);
+    }
+    key(&mut app, KeyCode::Char('/'));
+    typ(&mut app, "csv");
+    insta::assert_snapshot!("filter_csv", screen(&app));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.focus, Focus::Right);
+    assert_eq!(app.loaded().unwrap().tree.match_count(), 2);
+    key(&mut app, KeyCode::Char('n'));
+    assert_eq!(selected_path(&app), "/app/data/table1.csv");
+    key(&mut app, KeyCode::Char('n'));
+    assert_eq!(selected_path(&app), "/app/data/table2.csv");
+    key(&mut app, KeyCode::Char('N'));
+    assert_eq!(selected_path(&app), "/app/data/table1.csv");
+    // A regex, a bad regex (a message, the old filter stays), then esc.
+    key(&mut app, KeyCode::Char('/'));
+    ctrl(&mut app, 'u');
+    ctrl(&mut app, 'r');
+    typ(&mut app, "^/(opt|tmp)/");
+    assert_eq!(app.loaded().unwrap().tree.match_count(), 3);
+    typ(&mut app, "(");
+    match &app.modal {
+        Modal::Filter { error, .. } => assert!(error.is_some()),
+        other => panic!("{other:?}"),
+    }
+    key(&mut app, KeyCode::Esc);
+    assert!(app.loaded().unwrap().tree.filter().is_none());
+}
+
+#[test]
+fn file_viewer_text_binary_and_unreadable() {
+    let mut app = demo();
+    for _ in 0..5 {
+        key(&mut app, KeyCode::Down);
+    }
+    key(&mut app, KeyCode::Char('/'));
+    typ(&mut app, "blob.bin");
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('n'));
+    key(&mut app, KeyCode::Enter);
+    match &app.modal {
+        Modal::Viewer(v) => assert!(matches!(v.body, ViewerBody::Text { .. }), "{:?}", v.body),
+        other => panic!("{other:?}"),
+    }
+    key(&mut app, KeyCode::PageDown);
+    insta::assert_snapshot!("viewer_text", screen(&app));
+    key(&mut app, KeyCode::Char('q'));
+    assert_eq!(app.modal, Modal::None);
+    assert!(!app.quit);
+
+    // busybox in layer 0: a hex dump.
+    let mut app = demo();
+    key(&mut app, KeyCode::Char('/'));
+    typ(&mut app, "busybox$");
+    ctrl(&mut app, 'r');
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('n'));
+    assert_eq!(selected_path(&app), "/bin/busybox");
+    key(&mut app, KeyCode::Enter);
+    insta::assert_snapshot!("viewer_binary", screen(&app));
+
+    // The same image from "standard input": a message, not a crash.
+    let (a, _) = load(&demo_path());
+    let mut app = app_with(a, Origin::Unavailable("read from standard input".into()));
+    key(&mut app, KeyCode::Char('/'));
+    typ(&mut app, "busybox");
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('n'));
+    key(&mut app, KeyCode::Enter);
+    match &app.modal {
+        Modal::Viewer(v) => assert!(
+            matches!(&v.body, ViewerBody::Error(e) if e.contains("standard input")),
+            "{:?}",
+            v.body
+        ),
+        other => panic!("{other:?}"),
+    }
+    let _ = screen(&app);
+}
+
+#[test]
+fn help_lists_every_action() {
+    let mut app = demo();
+    app.update(Event::Resize(120, 60));
+    key(&mut app, KeyCode::Char('?'));
+    let s = screen(&app);
+    insta::assert_snapshot!("help", s);
+    for a in peel::ui::keymap::Action::ALL {
+        assert!(s.contains(a.help()), "{a:?} missing from help");
+    }
+    key(&mut app, KeyCode::Char('x'));
+    assert_eq!(app.modal, Modal::None);
+}
+
+#[test]
+fn any_terminal_size_draws() {
+    let mut app = demo();
+    for (w, h) in [
+        (0, 0),
+        (1, 1),
+        (10, 3),
+        (59, 40),
+        (200, 15),
+        (60, 16),
+        (61, 17),
+        (300, 100),
+    ] {
+        app.update(Event::Resize(w, h));
+        for k in [
+            KeyCode::Tab,
+            KeyCode::Down,
+            KeyCode::PageDown,
+            KeyCode::Char('w'),
+            KeyCode::Char('?'),
+        ] {
+            key(&mut app, k);
+            let _ = screen(&app);
+        }
+        key(&mut app, KeyCode::Esc);
+    }
+    app.update(Event::Resize(40, 10));
+    insta::assert_snapshot!("too_small", screen(&app));
+}
+
+#[test]
+fn marks_have_characters_without_colour() {
+    let mut app = demo();
+    for _ in 0..9 {
+        key(&mut app, KeyCode::Down);
+    }
+    let t = draw(&app);
+    let buf = t.backend().buffer();
+    assert!(buf.content().iter().all(|c| c.fg == Color::Reset));
+    let text = text_lines(buf).join("\n");
+    assert!(text.contains("- -rw-r--r--"), "{text}");
+
+    // With colour, a removed entry is red.
+    let (a, o) = load(&demo_path());
+    let mut app = App::new("demo.tar", Config::default(), Theme { color: true }, o);
+    app.update(Event::Resize(W, H));
+    app.update(Event::Loaded(Box::new(Ok(a))));
+    for _ in 0..9 {
+        key(&mut app, KeyCode::Down);
+    }
+    let t = draw(&app);
+    assert!(
+        t.backend()
+            .buffer()
+            .content()
+            .iter()
+            .any(|c| c.fg == Color::Red)
+    );
+}
+
+#[test]
+fn status_bar_widget_shows_the_focused_panes_keys() {
+    let mut app = demo();
+    let mut t = Terminal::new(TestBackend::new(W, H)).unwrap();
+    t.draw(|f| {
+        let areas = app.areas().unwrap();
+        peel::ui::panes::status::draw(f, areas.status, &app);
+    })
+    .unwrap();
+    let lines = text_lines(t.backend().buffer());
+    assert!(
+        lines[H as usize - 1].starts_with("↓ layer  ctrl+a all changes"),
+        "{lines:?}"
+    );
+    key(&mut app, KeyCode::Tab);
+    let mut buf = Buffer::empty(ratatui::layout::Rect::new(0, 0, W, 1));
+    let mut t = Terminal::new(TestBackend::new(W, 1)).unwrap();
+    app.size = (W, H);
+    t.draw(|f| peel::ui::panes::status::draw(f, f.area(), &app))
+        .unwrap();
+    buf.merge(t.backend().buffer());
+    assert!(
+        text_lines(&buf)[0].starts_with("space collapse  enter view"),
+        "{:?}",
+        text_lines(&buf)
+    );
+}
+
+#[test]
+fn mouse_click_selects_pane_and_row_and_wheel_scrolls() {
+    let mut app = demo();
+    let areas = app.areas().unwrap();
+    let click = |app: &mut App, x: u16, y: u16, kind: MouseEventKind| {
+        app.update(Event::Mouse(MouseEvent {
+            kind,
+            column: x,
+            row: y,
+            modifiers: KeyModifiers::NONE,
+        }));
+    };
+    click(
+        &mut app,
+        areas.layer_rows.x + 2,
+        areas.layer_rows.y + 3,
+        MouseEventKind::Down(MouseButton::Left),
+    );
+    assert_eq!(app.focus, Focus::Layers);
+    assert_eq!(app.loaded().unwrap().layer, 3);
+    click(
+        &mut app,
+        areas.layer_rows.x + 2,
+        areas.layer_rows.y,
+        MouseEventKind::Down(MouseButton::Left),
+    );
+    assert_eq!(app.loaded().unwrap().layer, 0);
+    click(
+        &mut app,
+        areas.tree_rows.x + 5,
+        areas.tree_rows.y + 4,
+        MouseEventKind::Down(MouseButton::Left),
+    );
+    assert_eq!(app.focus, Focus::Right);
+    assert_eq!(app.loaded().unwrap().tree.selection(), 4);
+    for _ in 0..10 {
+        click(
+            &mut app,
+            areas.tree_rows.x + 5,
+            areas.tree_rows.y + 4,
+            MouseEventKind::ScrollDown,
+        );
+    }
+    let l = app.loaded().unwrap();
+    assert_eq!(l.tree.top(), 30);
+    assert!(l.tree.selection() >= l.tree.top());
+}
+
+/// A long pseudo-random key sequence: nothing panics, the tree model stays
+/// consistent, and the selection stays in range.
+#[test]
+fn long_random_key_sequence_keeps_the_state_valid() {
+    let mut app = demo();
+    let keys: Vec<(KeyCode, KeyModifiers)> = vec![
+        (KeyCode::Down, KeyModifiers::NONE),
+        (KeyCode::Up, KeyModifiers::NONE),
+        (KeyCode::Tab, KeyModifiers::NONE),
+        (KeyCode::PageDown, KeyModifiers::NONE),
+        (KeyCode::Char('u'), KeyModifiers::NONE),
+        (KeyCode::Char(' '), KeyModifiers::NONE),
+        (KeyCode::Char(' '), KeyModifiers::CONTROL),
+        (KeyCode::Char('a'), KeyModifiers::CONTROL),
+        (KeyCode::Char('l'), KeyModifiers::CONTROL),
+        (KeyCode::Char('r'), KeyModifiers::CONTROL),
+        (KeyCode::Char('u'), KeyModifiers::CONTROL),
+        (KeyCode::Char('M'), KeyModifiers::SHIFT),
+        (KeyCode::Char('o'), KeyModifiers::CONTROL),
+        (KeyCode::Char('b'), KeyModifiers::CONTROL),
+        (KeyCode::Char('p'), KeyModifiers::CONTROL),
+        (KeyCode::Char('w'), KeyModifiers::NONE),
+        (KeyCode::Left, KeyModifiers::NONE),
+        (KeyCode::Right, KeyModifiers::NONE),
+        (KeyCode::Enter, KeyModifiers::NONE),
+        (KeyCode::Esc, KeyModifiers::NONE),
+        (KeyCode::Char('n'), KeyModifiers::NONE),
+        (KeyCode::Home, KeyModifiers::NONE),
+        (KeyCode::End, KeyModifiers::NONE),
+        (KeyCode::Char('D'), KeyModifiers::SHIFT),
+    ];
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    for step in 0..3000 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let (code, mods) = keys[(seed % keys.len() as u64) as usize];
+        press(&mut app, code, mods);
+        if matches!(app.modal, Modal::Viewer(_) | Modal::Help { .. }) {
+            key(&mut app, KeyCode::Esc);
+        }
+        assert!(!app.quit);
+        let l = app.loaded().unwrap();
+        l.tree.check_invariants().unwrap();
+        if step % 50 == 0 {
+            let _ = screen(&app);
+        }
+    }
+}
+
+fn hostile_image() -> Image {
+    Image::new()
+        .layer(
+            Layer::new()
+                .dir("etc")
+                .file("etc/hosts", b"127.0.0.1 localhost\n")
+                .dir("srv")
+                .file("srv/a.txt", b"old a\n")
+                .symlink("srv/escape", "/etc")
+                .symlink("srv/up", "../../../../outside")
+                .fifo("srv/pipe"),
+        )
+        .layer(
+            Layer::new()
+                .file("srv/a.txt", b"new a\n")
+                .hardlink("srv/b.txt", "srv/a.txt")
+                .dir("srv/sub")
+                .file("srv/sub/c.txt", b"c\n"),
+        )
+}
+
+#[test]
+fn extract_writes_links_as_links_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("img.tar");
+    std::fs::write(&archive, hostile_image().docker_archive()).unwrap();
+    let (a, o) = load(&archive);
+    let tree = &a.tree;
+    let blobs: Vec<String> = a.image.layers.iter().map(|l| l.blob.clone()).collect();
+    let srv = tree.lookup(b"srv").unwrap();
+    let dest = dir.path().join("out");
+    std::fs::create_dir(&dest).unwrap();
+
+    // At layer 0.
+    let x = peel::content::extract(&o, &blobs, tree, srv, 0, &dest, false).unwrap();
+    assert_eq!((x.files, x.links, x.skipped), (1, 2, 1));
+    assert_eq!(std::fs::read(dest.join("srv/a.txt")).unwrap(), b"old a\n");
+    let link = dest.join("srv/escape");
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(std::fs::read_link(&link).unwrap(), Path::new("/etc"));
+    assert!(!dir.path().join("outside").exists());
+
+    // Again: refused, nothing touched.
+    let err = peel::content::extract(&o, &blobs, tree, srv, 1, &dest, false).unwrap_err();
+    assert!(err.contains("exists"), "{err}");
+    let err = peel::content::extract(&o, &blobs, tree, srv, 1, &dest, true).unwrap_err();
+    assert!(err.contains("directories"), "{err}");
+    assert_eq!(std::fs::read(dest.join("srv/a.txt")).unwrap(), b"old a\n");
+
+    // At layer 1, into another directory: the new content, the hardlink's bytes.
+    let dest2 = dir.path().join("out2");
+    std::fs::create_dir(&dest2).unwrap();
+    let x = peel::content::extract(&o, &blobs, tree, srv, 1, &dest2, false).unwrap();
+    assert_eq!(x.files, 3);
+    assert_eq!(std::fs::read(dest2.join("srv/a.txt")).unwrap(), b"new a\n");
+    assert_eq!(std::fs::read(dest2.join("srv/b.txt")).unwrap(), b"new a\n");
+    assert_eq!(std::fs::read(dest2.join("srv/sub/c.txt")).unwrap(), b"c\n");
+
+    // A single file; a destination that is not a directory is an error.
+    let hosts = tree.lookup(b"etc/hosts").unwrap();
+    peel::content::extract(&o, &blobs, tree, hosts, 1, &dest2, false).unwrap();
+    assert_eq!(
+        std::fs::read(dest2.join("hosts")).unwrap(),
+        b"127.0.0.1 localhost\n"
+    );
+    assert!(
+        peel::content::extract(&o, &blobs, tree, hosts, 1, &dest2.join("hosts"), false).is_err()
+    );
+    // Overwriting (the user said yes) replaces a symlink, never writes through it.
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, b"keep me").unwrap();
+    std::fs::remove_file(dest2.join("hosts")).unwrap();
+    std::os::unix::fs::symlink(&victim, dest2.join("hosts")).unwrap();
+    assert!(peel::content::extract(&o, &blobs, tree, hosts, 1, &dest2, false).is_err());
+    peel::content::extract(&o, &blobs, tree, hosts, 1, &dest2, true).unwrap();
+    assert_eq!(std::fs::read(&victim).unwrap(), b"keep me");
+    assert!(
+        std::fs::symlink_metadata(dest2.join("hosts"))
+            .unwrap()
+            .is_file()
+    );
+    assert_eq!(
+        std::fs::read(dest2.join("hosts")).unwrap(),
+        b"127.0.0.1 localhost\n"
+    );
+
+    // Through the UI: the prompt, then a message.
+    let mut app = app_with(a, o);
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Char('x'));
+    assert!(matches!(app.modal, Modal::Extract { .. }));
+    ctrl(&mut app, 'u');
+    let dest3 = dir.path().join("out3");
+    std::fs::create_dir(&dest3).unwrap();
+    typ(&mut app, &dest3.display().to_string());
+    key(&mut app, KeyCode::Enter);
+    let (msg, bad) = app.message.clone().unwrap();
+    assert!(!bad && msg.contains("extracted"), "{msg}");
+    // Again: the UI asks; no keeps it, yes on a directory is refused.
+    for (answer, expect, is_bad) in [('n', "not written", false), ('y', "directories", true)] {
+        key(&mut app, KeyCode::Char('x'));
+        ctrl(&mut app, 'u');
+        typ(&mut app, &dest3.display().to_string());
+        key(&mut app, KeyCode::Enter);
+        assert!(
+            matches!(app.modal, Modal::ConfirmOverwrite { .. }),
+            "{:?}",
+            app.modal
+        );
+        let _ = screen(&app);
+        key(&mut app, KeyCode::Char(answer));
+        let (msg, bad) = app.message.clone().unwrap();
+        assert!(bad == is_bad && msg.contains(expect), "{msg}");
+    }
+}
+
+#[test]
+fn viewer_reads_from_an_oci_layout_and_compressed_layers() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = hostile_image().compressed(crate::fixture::Compress::Gzip);
+    image.oci_dir(&dir.path().join("layout"));
+    let (a, o) = load(&dir.path().join("layout"));
+    assert!(matches!(o, Origin::OciDir(_)));
+    let blobs: Vec<String> = a.image.layers.iter().map(|l| l.blob.clone()).collect();
+    let b = a.tree.lookup(b"srv/b.txt").unwrap();
+    let c = peel::content::read_file(&o, &blobs, &a.tree, b, 1, 0, 1 << 20).unwrap();
+    assert_eq!(c.bytes, b"new a\n");
+    let archive = dir.path().join("oci.tar");
+    std::fs::write(&archive, image.oci_archive()).unwrap();
+    let (a, o) = load(&archive);
+    assert!(matches!(o, Origin::Archive(_)));
+    let a_txt = a.tree.lookup(b"srv/a.txt").unwrap();
+    let blobs: Vec<String> = a.image.layers.iter().map(|l| l.blob.clone()).collect();
+    let c = peel::content::read_file(&o, &blobs, &a.tree, a_txt, 0, 0, 1 << 20).unwrap();
+    assert_eq!(c.bytes, b"old a\n");
+}
+
+#[test]
+fn a_bad_config_names_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(&cfg, "[keybinding]\nquit = \"ctrl+nothing\"\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_peel"))
+        .env_remove("CI")
+        .arg("--config")
+        .arg(&cfg)
+        .arg(demo_path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("keybinding.quit") && err.contains("ctrl+nothing"),
+        "{err}"
+    );
+}
+
+/// The real binary in a real terminal (tmux): first frame, keys, quit, exit
+/// status, and the terminal given back.
+#[test]
+fn tmux_smoke_test() {
+    if std::process::Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_err()
+    {
+        assert!(
+            std::env::var("PEEL_REQUIRE_TMUX").is_err(),
+            "PEEL_REQUIRE_TMUX is set but tmux is not installed"
+        );
+        eprintln!("skipped: tmux is not installed");
+        return;
+    }
+    let session = format!("peel-smoke-{}", std::process::id());
+    let tmux = |args: &[&str]| {
+        std::process::Command::new("tmux")
+            .args(args)
+            .output()
+            .expect("tmux runs")
+    };
+    let capture = || {
+        String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", &session]).stdout).into_owned()
+    };
+    let wait_for = |what: &str| -> String {
+        let mut last = String::new();
+        for _ in 0..100 {
+            last = capture();
+            if last.contains(what) {
+                return last;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("'{what}' never appeared; screen:\n{last}");
+    };
+    // A file that is not an image: the error, after the terminal is given back.
+    let garbage = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(garbage.path(), b"not an image").unwrap();
+    let cmd = format!(
+        "env -u CI -u NO_COLOR {bin} {demo}; echo PEEL-EXIT=$?; \
+         env -u CI {bin} {garbage}; echo PEEL-EXIT2=$?; stty -a; sleep 60",
+        bin = env!("CARGO_BIN_EXE_peel"),
+        demo = demo_path().display(),
+        garbage = garbage.path().display(),
+    );
+    let out = tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &session,
+        "-x",
+        "120",
+        "-y",
+        "36",
+        &cmd,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let result = std::panic::catch_unwind(|| {
+        wait_for("Layer 0 changes");
+        tmux(&["send-keys", "-t", &session, "j", "j", "j"]);
+        wait_for("Layer 3 changes");
+        tmux(&["send-keys", "-t", &session, "w"]);
+        wait_for("Wasted entries");
+        tmux(&["send-keys", "-t", &session, "?"]);
+        wait_for("Keys (any other key closes)");
+        tmux(&["send-keys", "-t", &session, "Escape"]);
+        tmux(&["send-keys", "-t", &session, "q"]);
+        let s = wait_for("PEEL-EXIT=");
+        assert!(s.contains("PEEL-EXIT=0"), "{s}");
+        assert!(!s.contains("Layers"), "the alternate screen was left: {s}");
+        let s = wait_for("PEEL-EXIT2=");
+        assert!(s.contains("peel: error:"), "{s}");
+        assert!(s.contains("PEEL-EXIT2=2"), "{s}");
+        // Raw mode is off again: the terminal is back in canonical mode.
+        let s = wait_for(" icanon");
+        assert!(!s.contains("-icanon"), "{s}");
+    });
+    tmux(&["kill-session", "-t", &session]);
+    if let Err(e) = result {
+        std::panic::resume_unwind(e);
+    }
+}
+
+#[test]
+fn large_files_are_viewed_a_window_at_a_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("big.tar");
+    let image = Image::new().layer(Layer::new().sized("big.bin", 9 << 20, 0));
+    std::fs::write(&archive, image.docker_archive()).unwrap();
+    let (a, o) = load(&archive);
+    let mut app = app_with(a, o);
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Enter);
+    let window = |app: &App| match &app.modal {
+        Modal::Viewer(v) => v.body.content().map(|c| (c.offset, c.bytes.len(), c.total)),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(window(&app), Some((0, 8 << 20, 9 << 20)));
+    assert!(screen(&app).contains("[ ] previous/next"));
+    key(&mut app, KeyCode::Char(']'));
+    assert_eq!(window(&app), Some((8 << 20, 1 << 20, 9 << 20)));
+    let s = screen(&app);
+    assert!(s.contains("00800000"), "{s}");
+    key(&mut app, KeyCode::Char(']')); // past the end: stays
+    assert_eq!(window(&app), Some((8 << 20, 1 << 20, 9 << 20)));
+    key(&mut app, KeyCode::Char('['));
+    assert_eq!(window(&app), Some((0, 8 << 20, 9 << 20)));
+}
