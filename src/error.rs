@@ -23,9 +23,6 @@ pub enum Error {
     /// A blob or member that the image's manifest names is not there.
     #[error("{what}: {reason}")]
     Missing { what: String, reason: String },
-    /// The reference names a source peel cannot read (yet).
-    #[error("{0}")]
-    Unsupported(String),
     /// The container engine (Docker, Podman) could not be reached or refused
     /// the request; the message says which engine and how to fix it.
     #[error("{0}")]

@@ -165,6 +165,7 @@ fn number(n: Number) -> String {
 /// The first line of `text`, cut to `max` characters.
 fn one_line(text: &str, max: usize) -> String {
     let line = text.lines().next().unwrap_or_default();
+    let line = line.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut cut: String = line.chars().take(max).collect();
     if line.chars().count() > max || text.lines().nth(1).is_some() {
         cut.push('…');
