@@ -5,20 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use tempfile::TempDir;
-
 use crate::cli::peel;
-use crate::fixture::{Compress, Image, Layer, Member, compress, sha256, tar_of};
-
-fn tmp() -> TempDir {
-    tempfile::tempdir().expect("tempdir")
-}
-
-fn real(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/real")
-        .join(name)
-}
+use crate::fixture::{Compress, Image, Layer, Member, compress, real, sha256, tar_of, tmp};
 
 fn put(dir: &Path, name: &str, bytes: &[u8]) -> String {
     std::fs::write(dir.join(name), bytes).expect("write fixture");

@@ -6,14 +6,15 @@
 //! thresholds and runs in a fresh directory, so that the environment of the
 //! machine running the tests (CI sets `CI=true`) never leaks in.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::{Value, json};
-use tempfile::TempDir;
 
-use crate::fixture::{Compress, Image, Layer, Member, compress, sha256, tar_of, write_members};
+use crate::fixture::{
+    Compress, Image, Layer, Member, compress, real, sha256, tar_of, tmp, write_members,
+};
 
 const THRESHOLD_VARS: [&str; 3] = [
     "PEEL_LOWEST_EFFICIENCY",
@@ -30,16 +31,6 @@ pub(crate) fn peel(dir: &Path) -> Command {
         cmd.env_remove(var);
     }
     cmd
-}
-
-fn tmp() -> TempDir {
-    tempfile::tempdir().expect("tempdir")
-}
-
-fn real(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/real")
-        .join(name)
 }
 
 fn expected_real() -> Value {

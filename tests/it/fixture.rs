@@ -456,6 +456,18 @@ pub fn write_members(dir: &Path, members: &[Member]) {
     }
 }
 
+/// A temporary directory for one test.
+pub fn tmp() -> tempfile::TempDir {
+    tempfile::tempdir().expect("tempdir")
+}
+
+/// A fixture made by the real tools (tests/fixtures/real).
+pub fn real(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/real")
+        .join(name)
+}
+
 /// Read an archive from bytes and analyse it (base layers: the fallback).
 pub fn analyze(archive: &[u8]) -> peel::analysis::Analysis {
     try_analyze(archive).unwrap_or_else(|e| panic!("fixture should read: {e}"))
