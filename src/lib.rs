@@ -8,6 +8,7 @@
 //!   opaque markers), streamed, metadata only;
 //! - [`tree`]: the layers stacked by the OCI rules, with every path's history;
 //! - [`analysis`]: the exact figures and the dive-compatible ones;
+//! - [`findings`]: why bytes are wasted and what to change;
 //! - [`ci`]: rules, thresholds, `.dive-ci`;
 //! - [`report`]: text and JSON;
 //! - [`progress`]: load progress shared with whoever shows it;
@@ -23,6 +24,7 @@ pub mod ci;
 pub mod cli;
 pub mod content;
 pub mod error;
+pub mod findings;
 pub mod image;
 pub mod layer;
 pub mod progress;

@@ -19,6 +19,8 @@ pub struct Analysis {
     pub exact: ExactFigures,
     pub dive: DiveFigures,
     pub base_layers_from: BaseLayersFrom,
+    /// Why bytes are wasted and what to change, most severe first.
+    pub findings: Vec<crate::findings::Finding>,
 }
 
 /// Analyse an image. `base_layers` is `--base-layers` when given; otherwise
@@ -38,11 +40,14 @@ pub fn analyze(image: Image, base_layers: Option<usize>) -> Analysis {
         (tree, dive)
     });
     let exact = exact::compute(&tree, &sizes, base);
-    Analysis {
+    let mut analysis = Analysis {
         image,
         tree,
         exact,
         dive,
         base_layers_from: from,
-    }
+        findings: Vec::new(),
+    };
+    analysis.findings = crate::findings::find(&analysis);
+    analysis
 }

@@ -38,6 +38,9 @@ pub struct RunConfig {
     pub working_dir: Option<String>,
     #[serde(rename = "Labels", default)]
     pub labels: Option<BTreeMap<String, String>>,
+    /// Present when the image declares a HEALTHCHECK (its content is not needed).
+    #[serde(rename = "Healthcheck", default)]
+    pub healthcheck: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -14,6 +14,7 @@ pub struct Report<'a> {
     pub layers: Vec<LayerSection>,
     pub wasted: Vec<WasteSection>,
     pub dive: DiveSection,
+    pub findings: &'a [crate::findings::Finding],
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ci: Option<CiSection>,
     pub warnings: Vec<String>,
@@ -167,6 +168,7 @@ pub fn build<'a>(analysis: &'a Analysis, verdict: Option<&Verdict>) -> Report<'a
                 })
                 .collect(),
         },
+        findings: &analysis.findings,
         ci: verdict.map(|v| CiSection {
             passed: v.passed(),
             judged: if v.dive_compat {

@@ -103,6 +103,8 @@ pub fn render(analysis: &Analysis, verdict: Option<&Verdict>, options: TextOptio
         }
     }
 
+    findings_section(&mut out, analysis);
+
     let warnings: Vec<&String> = image
         .warnings
         .iter()
@@ -153,6 +155,49 @@ pub fn render(analysis: &Analysis, verdict: Option<&Verdict>, options: TextOptio
         }
     }
     out
+}
+
+/// Each finding: severity, kind, bytes, layers, command, first paths, advice.
+fn findings_section(out: &mut String, analysis: &Analysis) {
+    if analysis.findings.is_empty() {
+        return;
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "Findings");
+    for finding in &analysis.findings {
+        let name = |v: serde_json::Value| v.as_str().unwrap_or_default().to_string();
+        let mut head = format!(
+            "  [{}] {}",
+            name(serde_json::to_value(finding.severity).unwrap_or_default()),
+            name(serde_json::to_value(finding.kind).unwrap_or_default())
+        );
+        if finding.bytes > 0 {
+            head.push_str(&format!(", {}", size(finding.bytes)));
+        }
+        match finding.layers.as_slice() {
+            [] => {}
+            [one] => head.push_str(&format!(", layer {one}")),
+            many => {
+                let layers: Vec<String> = many.iter().map(u32::to_string).collect();
+                head.push_str(&format!(", layers {}", layers.join(" → ")));
+            }
+        }
+        let _ = writeln!(out, "{head}");
+        if let Some(command) = &finding.command {
+            let _ = writeln!(out, "      command: {}", one_line(command, 100));
+        }
+        if finding.path_count > 0 {
+            let shown: Vec<&str> = finding.paths.iter().take(3).map(String::as_str).collect();
+            let more = finding.path_count.saturating_sub(shown.len());
+            let tail = if more > 0 {
+                format!(" (+{more} more)")
+            } else {
+                String::new()
+            };
+            let _ = writeln!(out, "      paths: {}{tail}", shown.join(", "));
+        }
+        let _ = writeln!(out, "      advice: {}", finding.advice);
+    }
 }
 
 fn number(n: Number) -> String {

@@ -230,6 +230,8 @@ pub struct Image {
     layers: Vec<(Layer, Compress)>,
     tag: Option<String>,
     architecture: Option<String>,
+    /// Extra keys of the config's `config` object (`User`, `Healthcheck`, ...).
+    run_config: serde_json::Map<String, serde_json::Value>,
 }
 
 /// A file of an image archive or layout: path and content.
@@ -257,6 +259,12 @@ impl Image {
         for layer in &mut self.layers {
             layer.1 = how;
         }
+        self
+    }
+
+    /// Set a key of the config's run configuration (`User`, `Healthcheck`...).
+    pub fn run_config(mut self, key: &str, value: serde_json::Value) -> Self {
+        self.run_config.insert(key.into(), value);
         self
     }
 
@@ -291,10 +299,13 @@ impl Image {
             history.push(serde_json::json!({ "created_by": created_by }));
             history.push(serde_json::json!({ "created_by": "/bin/sh -c #(nop)  ENV X=1", "empty_layer": true }));
         }
+        let mut run = serde_json::Map::new();
+        run.insert("Cmd".into(), serde_json::json!(["/bin/sh"]));
+        run.extend(self.run_config.clone());
         serde_json::to_vec(&serde_json::json!({
             "architecture": self.architecture.clone().unwrap_or_else(|| "amd64".into()),
             "os": "linux",
-            "config": { "Cmd": ["/bin/sh"] },
+            "config": run,
             "rootfs": { "type": "layers", "diff_ids": diff_ids },
             "history": history,
         }))

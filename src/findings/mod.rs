@@ -1,0 +1,349 @@
+//! Why bytes are wasted, and what to change: patterns from the Docker
+//! best-practice guides, recognised in the exact model and the config, each
+//! with the layers, the commands, the paths and one or two sentences of
+//! advice. Findings never print file contents.
+
+mod patterns;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::analysis::Analysis;
+use crate::layer::path;
+use crate::tree::{HideReason, Overwrite, State};
+use patterns::{Cache, cache_of, is_leftover, is_secret};
+
+/// How many paths a finding lists (the count says how many there were).
+const MAX_PATHS: usize = 20;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// Files added in one layer and deleted in a later one.
+    DeletedLater,
+    /// Package-manager caches and indexes left in a layer.
+    PackageCache,
+    /// A later layer only changed mode, owner or times: the whole file again.
+    MetadataCopyUp,
+    /// The same content written again at the same path.
+    RewrittenIdentical,
+    /// Private keys, `.env` files, credentials.
+    Secret,
+    /// VCS folders, compilers, documentation left in the final image.
+    BuildLeftover,
+    /// The image runs as root.
+    RunsAsRoot,
+    /// No HEALTHCHECK.
+    NoHealthcheck,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    High,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Finding {
+    pub kind: Kind,
+    pub severity: Severity,
+    /// Bytes the finding is about (wasted, or left in the image).
+    pub bytes: u64,
+    /// The layers involved, bottom first.
+    pub layers: Vec<u32>,
+    /// The first paths (at most 20), absolute.
+    pub paths: Vec<String>,
+    pub path_count: usize,
+    /// The command of the layer the advice is about.
+    pub command: Option<String>,
+    pub advice: String,
+}
+
+/// Every finding, most severe and largest first.
+pub fn find(analysis: &Analysis) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    hidden_files(analysis, &mut findings);
+    left_in_image(analysis, &mut findings);
+    configuration(analysis, &mut findings);
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(b.bytes.cmp(&a.bytes))
+            .then(a.kind.cmp(&b.kind))
+    });
+    findings
+}
+
+fn command(analysis: &Analysis, layer: u32) -> Option<String> {
+    let text = analysis.image.layers.get(layer as usize)?.command();
+    (!text.is_empty()).then_some(text)
+}
+
+/// Paths grouped under one key, with their bytes.
+#[derive(Default)]
+struct Group {
+    bytes: u64,
+    paths: Vec<String>,
+}
+
+impl Group {
+    fn add(&mut self, path: &[u8], bytes: u64) {
+        self.bytes += bytes;
+        self.paths.push(path::display(path));
+    }
+
+    fn into_finding(
+        mut self,
+        kind: Kind,
+        severity: Severity,
+        layers: Vec<u32>,
+        command: Option<String>,
+        advice: String,
+    ) -> Finding {
+        self.paths.sort();
+        let path_count = self.paths.len();
+        self.paths.truncate(MAX_PATHS);
+        Finding {
+            kind,
+            severity,
+            bytes: self.bytes,
+            layers,
+            paths: self.paths,
+            path_count,
+            command,
+            advice,
+        }
+    }
+}
+
+/// Findings about bytes that a later layer hid: deleted files, caches
+/// removed too late, copy-ups, identical rewrites, secrets deleted later.
+fn hidden_files(analysis: &Analysis, findings: &mut Vec<Finding>) {
+    let mut deleted: BTreeMap<(u32, u32), Group> = BTreeMap::new();
+    let mut caches: BTreeMap<(u32, u32, Cache), Group> = BTreeMap::new();
+    let mut copy_ups: BTreeMap<(u32, u32), Group> = BTreeMap::new();
+    let mut rewrites: BTreeMap<(u32, u32), Group> = BTreeMap::new();
+    let mut secrets: BTreeMap<u32, Group> = BTreeMap::new();
+    for waste in &analysis.exact.wasted {
+        let key = (waste.layer, waste.hidden_by);
+        if is_secret(&waste.path) {
+            secrets
+                .entry(waste.layer)
+                .or_default()
+                .add(&waste.path, waste.bytes);
+            continue;
+        }
+        match waste.reason {
+            HideReason::Deleted | HideReason::Opaque | HideReason::Replaced => {
+                if let Some(cache) = cache_of(&waste.path) {
+                    caches
+                        .entry((waste.layer, waste.hidden_by, cache))
+                        .or_default()
+                        .add(&waste.path, waste.bytes);
+                } else if waste.hidden_by != waste.layer {
+                    deleted
+                        .entry(key)
+                        .or_default()
+                        .add(&waste.path, waste.bytes);
+                }
+            }
+            HideReason::Overwritten(Overwrite::MetadataOnly) => copy_ups
+                .entry(key)
+                .or_default()
+                .add(&waste.path, waste.bytes),
+            HideReason::Overwritten(Overwrite::Identical) => rewrites
+                .entry(key)
+                .or_default()
+                .add(&waste.path, waste.bytes),
+            HideReason::Overwritten(Overwrite::Changed) => {}
+        }
+    }
+    for ((added, hidden), group) in deleted {
+        let advice = format!(
+            "Layer {added} adds these files and layer {hidden} deletes them, but the bytes stay in layer {added}: \
+             delete them in the same RUN that creates them, or build them in a separate stage and COPY only the result."
+        );
+        let command = command(analysis, added);
+        findings.push(group.into_finding(
+            Kind::DeletedLater,
+            Severity::Warning,
+            vec![added, hidden],
+            command,
+            advice,
+        ));
+    }
+    for ((added, hidden), group) in copy_ups {
+        let advice = format!(
+            "Layer {hidden} only changes the mode, owner or times of files from layer {added}, which stores them whole again: \
+             set them as you copy (`COPY --chown=… --chmod=…`) or in the RUN that creates the files."
+        );
+        let command = command(analysis, hidden);
+        findings.push(group.into_finding(
+            Kind::MetadataCopyUp,
+            Severity::Warning,
+            vec![added, hidden],
+            command,
+            advice,
+        ));
+    }
+    for ((added, hidden), group) in rewrites {
+        let advice = format!(
+            "Layer {hidden} writes the same content that layer {added} already has at the same paths: \
+             drop the second copy, or order the Dockerfile so it is written once."
+        );
+        let command = command(analysis, hidden);
+        findings.push(group.into_finding(
+            Kind::RewrittenIdentical,
+            Severity::Info,
+            vec![added, hidden],
+            command,
+            advice,
+        ));
+    }
+    for ((added, hidden, cache), group) in caches {
+        let advice = format!(
+            "{} Removing it in layer {hidden} does not shrink the image: layer {added} keeps it.",
+            cache.advice()
+        );
+        let command = command(analysis, added);
+        findings.push(group.into_finding(
+            Kind::PackageCache,
+            Severity::Warning,
+            vec![added, hidden],
+            command,
+            advice,
+        ));
+    }
+    for (added, group) in secrets {
+        let advice = format!(
+            "Layer {added} holds what looks like a secret; deleting it later does not remove it, anyone who pulls the image \
+             can read layer {added}. Rotate it, and pass secrets with `RUN --mount=type=secret` instead of copying them."
+        );
+        let command = command(analysis, added);
+        findings.push(group.into_finding(
+            Kind::Secret,
+            Severity::High,
+            vec![added],
+            command,
+            advice,
+        ));
+    }
+}
+
+/// Findings about what the final image still holds: caches, secrets and build
+/// leftovers, from the user's layers (the base image's own files are not the
+/// Dockerfile's to fix).
+fn left_in_image(analysis: &Analysis, findings: &mut Vec<Finding>) {
+    let tree = &analysis.tree;
+    let base = analysis.exact.base_layers as u32;
+    let mut caches: BTreeMap<(u32, Cache), Group> = BTreeMap::new();
+    let mut secrets: BTreeMap<u32, Group> = BTreeMap::new();
+    let mut leftovers: BTreeMap<u32, Group> = BTreeMap::new();
+    for id in 1..tree.nodes.len() as u32 {
+        let node = tree.node(id);
+        let Some(version) = node.versions.last() else {
+            continue;
+        };
+        let State::Present { meta, content, .. } = &version.state else {
+            continue;
+        };
+        if meta.kind.is_dir() {
+            continue;
+        }
+        let bytes = content.map_or(0, |f| tree.files[f as usize].size);
+        let path = tree.path_of(id);
+        // Secrets count wherever they came from: the base image's too.
+        if is_secret(&path) {
+            secrets.entry(version.layer).or_default().add(&path, bytes);
+        }
+        if version.layer < base {
+            continue;
+        }
+        if let Some(cache) = cache_of(&path) {
+            caches
+                .entry((version.layer, cache))
+                .or_default()
+                .add(&path, bytes);
+        } else if is_leftover(&path) {
+            leftovers
+                .entry(version.layer)
+                .or_default()
+                .add(&path, bytes);
+        }
+    }
+    for ((layer, cache), group) in caches {
+        let command = command(analysis, layer);
+        let advice = cache.advice().to_string();
+        findings.push(group.into_finding(
+            Kind::PackageCache,
+            Severity::Warning,
+            vec![layer],
+            command,
+            advice,
+        ));
+    }
+    for (layer, group) in secrets {
+        let command = command(analysis, layer);
+        let advice = "The final image holds what looks like a secret: anyone who pulls it can read it. Rotate it, \
+                      keep it out of the build context (`.dockerignore`), and pass build secrets with \
+                      `RUN --mount=type=secret`."
+            .to_string();
+        findings.push(group.into_finding(
+            Kind::Secret,
+            Severity::High,
+            vec![layer],
+            command,
+            advice,
+        ));
+    }
+    for (layer, group) in leftovers {
+        let command = command(analysis, layer);
+        let advice = "Build leftovers (VCS folders, compilers, documentation, tests) ship in the final image: \
+                      build in a separate stage and copy only what runs, and list the rest in `.dockerignore`."
+            .to_string();
+        findings.push(group.into_finding(
+            Kind::BuildLeftover,
+            Severity::Info,
+            vec![layer],
+            command,
+            advice,
+        ));
+    }
+}
+
+/// Findings about the image configuration.
+fn configuration(analysis: &Analysis, findings: &mut Vec<Finding>) {
+    let run = analysis.image.config.config.clone().unwrap_or_default();
+    let user = run.user.unwrap_or_default();
+    let user = user.split(':').next().unwrap_or_default();
+    if matches!(user, "" | "root" | "0") {
+        findings.push(Finding {
+            kind: Kind::RunsAsRoot,
+            severity: Severity::Warning,
+            bytes: 0,
+            layers: Vec::new(),
+            paths: Vec::new(),
+            path_count: 0,
+            command: None,
+            advice: "The image runs as root: add a user and switch to it (`RUN useradd -r app` then `USER app`)."
+                .into(),
+        });
+    }
+    if run.healthcheck.is_none() {
+        findings.push(Finding {
+            kind: Kind::NoHealthcheck,
+            severity: Severity::Info,
+            bytes: 0,
+            layers: Vec::new(),
+            paths: Vec::new(),
+            path_count: 0,
+            command: None,
+            advice: "The image declares no HEALTHCHECK: add one so that the runtime can tell a hung container from a healthy one."
+                .into(),
+        });
+    }
+}

@@ -1,0 +1,207 @@
+//! Which paths are package caches, secrets and build leftovers. Paths are
+//! canonical (`var/lib/apt/lists/...`, no leading slash).
+
+use crate::layer::path;
+
+/// A package manager whose cache or index ended up in a layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Cache {
+    Apt,
+    Apk,
+    Yum,
+    Pip,
+    Npm,
+    Yarn,
+    Go,
+    Cargo,
+}
+
+impl Cache {
+    pub fn advice(self) -> &'static str {
+        match self {
+            Cache::Apt => {
+                "apt's package lists and downloaded archives are in the layer: end the same RUN with \
+                 `rm -rf /var/lib/apt/lists/*` (and `apt-get clean`), use `--no-install-recommends`, or a cache mount \
+                 (`RUN --mount=type=cache,target=/var/cache/apt`)."
+            }
+            Cache::Apk => "apk's cache is in the layer: install with `apk add --no-cache`.",
+            Cache::Yum => {
+                "yum/dnf's cache is in the layer: end the same RUN with `yum clean all` (`dnf clean all`) and \
+                 `rm -rf /var/cache/yum /var/cache/dnf`."
+            }
+            Cache::Pip => {
+                "pip's cache is in the layer: install with `pip install --no-cache-dir`, or a cache mount \
+                 (`RUN --mount=type=cache,target=/root/.cache/pip`)."
+            }
+            Cache::Npm => {
+                "npm's cache is in the layer: end the same RUN with `npm cache clean --force`, or use a cache mount \
+                 for `/root/.npm`."
+            }
+            Cache::Yarn => {
+                "yarn's cache is in the layer: end the same RUN with `yarn cache clean`, or use a cache mount for it."
+            }
+            Cache::Go => {
+                "Go's module and build caches are in the layer: build in a separate stage (or with cache mounts for \
+                 `/root/go/pkg/mod` and `/root/.cache/go-build`) and copy only the binary."
+            }
+            Cache::Cargo => {
+                "Cargo's registry and build output are in the layer: build in a separate stage (or with cache mounts \
+                 for `/usr/local/cargo/registry` and `target/`) and copy only the binary."
+            }
+        }
+    }
+}
+
+fn has_segment(path: &[u8], segment: &[u8]) -> bool {
+    // `segment` is a run of whole components, matched at a component boundary.
+    let mut padded = Vec::with_capacity(path.len() + 2);
+    padded.push(b'/');
+    padded.extend_from_slice(path);
+    padded.push(b'/');
+    let mut needle = Vec::with_capacity(segment.len() + 2);
+    needle.push(b'/');
+    needle.extend_from_slice(segment);
+    needle.push(b'/');
+    padded.windows(needle.len()).any(|w| w == needle.as_slice())
+}
+
+/// The package manager whose cache `path` belongs to.
+pub fn cache_of(path: &[u8]) -> Option<Cache> {
+    const CACHES: &[(&[u8], Cache)] = &[
+        (b"var/lib/apt/lists", Cache::Apt),
+        (b"var/cache/apt", Cache::Apt),
+        (b"var/cache/apk", Cache::Apk),
+        (b"var/cache/yum", Cache::Yum),
+        (b"var/cache/dnf", Cache::Yum),
+        (b".cache/pip", Cache::Pip),
+        (b".npm/_cacache", Cache::Npm),
+        (b".cache/yarn", Cache::Yarn),
+        (b"go/pkg/mod", Cache::Go),
+        (b".cache/go-build", Cache::Go),
+        (b".cargo/registry", Cache::Cargo),
+        (b"cargo/registry", Cache::Cargo),
+    ];
+    CACHES
+        .iter()
+        .find(|(prefix, _)| has_segment(path, prefix))
+        .map(|&(_, cache)| cache)
+}
+
+/// A path whose name says it holds a secret: private keys, `.env` files,
+/// cloud and registry credentials.
+pub fn is_secret(path: &[u8]) -> bool {
+    let (_, name) = path::split_last(path);
+    let private_key = [
+        &b"id_rsa"[..],
+        b"id_dsa",
+        b"id_ecdsa",
+        b"id_ed25519",
+        b"id_ecdsa_sk",
+        b"id_ed25519_sk",
+    ]
+    .contains(&name);
+    let key_file = [&b".pem"[..], b".key", b".p12", b".pfx", b".jks"]
+        .iter()
+        .any(|ext| name.ends_with(ext))
+        && !has_segment(path, b"etc/ssl/certs")
+        && !has_segment(path, b"usr/share/ca-certificates");
+    let env_file = name == b".env"
+        || (name.starts_with(b".env.")
+            && ![&b".env.example"[..], b".env.sample", b".env.template"].contains(&name));
+    let credentials = [
+        &b".aws/credentials"[..],
+        b".docker/config.json",
+        b".git-credentials",
+        b".npmrc",
+        b".pypirc",
+        b".netrc",
+        b".kube/config",
+        b".config/gcloud/credentials.db",
+    ]
+    .iter()
+    .any(|tail| {
+        path.ends_with(tail)
+            && (path.len() == tail.len() || path[path.len() - tail.len() - 1] == b'/')
+    });
+    private_key || key_file || env_file || credentials
+}
+
+/// A path that a runtime image rarely needs: VCS folders, compilers and
+/// toolchains, test folders, documentation.
+pub fn is_leftover(path: &[u8]) -> bool {
+    const SEGMENTS: &[&[u8]] = &[
+        b".git",
+        b".svn",
+        b".hg",
+        b"usr/share/doc",
+        b"usr/share/man",
+        b"usr/share/info",
+        b"usr/lib/gcc",
+        b"usr/libexec/gcc",
+        b"usr/local/go/pkg/tool",
+        b"node_modules/.cache",
+        b"__tests__",
+    ];
+    const COMPILERS: &[&[u8]] = &[
+        b"gcc", b"g++", b"cc", b"c++", b"clang", b"rustc", b"javac", b"go",
+    ];
+    if SEGMENTS.iter().any(|s| has_segment(path, s)) {
+        return true;
+    }
+    let (dir, name) = path::split_last(path);
+    // A compiler in a bin directory.
+    matches!(dir, b"usr/bin" | b"usr/local/bin" | b"bin")
+        && (COMPILERS.contains(&name)
+            || name.starts_with(b"gcc-")
+            || name.starts_with(b"x86_64-linux-gnu-gcc"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn caches() {
+        assert_eq!(
+            cache_of(b"var/lib/apt/lists/deb.debian.org_InRelease"),
+            Some(Cache::Apt)
+        );
+        assert_eq!(
+            cache_of(b"var/cache/apt/archives/gcc.deb"),
+            Some(Cache::Apt)
+        );
+        assert_eq!(cache_of(b"var/cache/apk/APKINDEX.tar.gz"), Some(Cache::Apk));
+        assert_eq!(cache_of(b"root/.cache/pip/http/x"), Some(Cache::Pip));
+        assert_eq!(cache_of(b"home/app/.cache/pip/x"), Some(Cache::Pip));
+        assert_eq!(cache_of(b"root/go/pkg/mod/github.com/x"), Some(Cache::Go));
+        assert_eq!(cache_of(b"var/lib/apt/extended_states"), None);
+        assert_eq!(cache_of(b"srv/var/cache/apkx/y"), None);
+    }
+
+    #[test]
+    fn secrets() {
+        assert!(is_secret(b"root/.ssh/id_rsa"));
+        assert!(!is_secret(b"root/.ssh/id_rsa.pub"));
+        assert!(is_secret(b"app/.env"));
+        assert!(is_secret(b"app/.env.production"));
+        assert!(!is_secret(b"app/.env.example"));
+        assert!(is_secret(b"root/.aws/credentials"));
+        assert!(is_secret(b"root/.docker/config.json"));
+        assert!(!is_secret(b"app/docker/config.json"));
+        assert!(is_secret(b"etc/app/tls.key"));
+        assert!(!is_secret(b"etc/ssl/certs/ca.pem"));
+        assert!(!is_secret(b"app/keyboard.txt"));
+    }
+
+    #[test]
+    fn leftovers() {
+        assert!(is_leftover(b"app/.git/objects/ab/cdef"));
+        assert!(is_leftover(b"usr/share/doc/gcc/copyright"));
+        assert!(is_leftover(b"usr/bin/gcc"));
+        assert!(is_leftover(b"usr/bin/gcc-12"));
+        assert!(is_leftover(b"usr/lib/gcc/x86_64-linux-gnu/12/cc1"));
+        assert!(!is_leftover(b"usr/bin/python3"));
+        assert!(!is_leftover(b"app/.github/workflows/ci.yml"));
+        assert!(!is_leftover(b"app/gitignore"));
+    }
+}

@@ -1,0 +1,249 @@
+//! Findings: each kind on an image that shows the pattern (the demo is a real
+//! `docker build`; the others are built from bytes), and none on an image
+//! that does not.
+
+use std::path::PathBuf;
+
+use peel::findings::{Finding, Kind, Severity};
+
+use crate::fixture::{Image, Layer, analyze};
+
+fn of_kind(findings: &[Finding], kind: Kind) -> Vec<&Finding> {
+    findings.iter().filter(|f| f.kind == kind).collect()
+}
+
+/// A well-behaved image: a user, a healthcheck, nothing wasted.
+fn clean() -> Image {
+    Image::new()
+        .run_config("User", serde_json::json!("app"))
+        .run_config(
+            "Healthcheck",
+            serde_json::json!({ "Test": ["CMD", "true"] }),
+        )
+}
+
+#[test]
+fn a_clean_image_has_no_findings() {
+    let image = clean()
+        .layer(
+            Layer::new()
+                .sized("usr/share/doc/base/README", 500, b'd')
+                .sized("bin/sh", 100, b's'),
+        )
+        .layer(
+            Layer::new()
+                .sized("app/server", 4000, b'a')
+                .sized("app/config.yml", 50, b'c'),
+        );
+    let a = analyze(&image.docker_archive());
+    assert!(a.findings.is_empty(), "{:#?}", a.findings);
+}
+
+#[test]
+fn the_demo_image_shows_the_classic_patterns() {
+    let demo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/demo/demo.tar");
+    let file = std::fs::File::open(demo).expect("demo");
+    let image = peel::image::archive::read(
+        file,
+        "demo",
+        "demo",
+        &peel::image::Selection::default(),
+        &peel::progress::Progress::new(),
+    )
+    .expect("demo reads");
+    let findings = peel::analysis::analyze(image, None).findings;
+
+    let secrets = of_kind(&findings, Kind::Secret);
+    let paths: Vec<&str> = secrets
+        .iter()
+        .flat_map(|f| f.paths.iter().map(String::as_str))
+        .collect();
+    assert_eq!(paths, vec!["/root/.ssh/id_rsa", "/app/.env"]);
+    assert!(secrets.iter().all(|f| f.severity == Severity::High));
+    assert_eq!(
+        findings[0].kind,
+        Kind::Secret,
+        "the most severe comes first"
+    );
+
+    let cache = of_kind(&findings, Kind::PackageCache);
+    assert_eq!(cache.len(), 1);
+    assert_eq!(
+        (cache[0].bytes, cache[0].layers.clone(), cache[0].path_count),
+        (600_000, vec![3, 9], 6)
+    );
+    assert!(
+        cache[0].advice.contains("apk add --no-cache"),
+        "{}",
+        cache[0].advice
+    );
+    assert!(
+        cache[0]
+            .command
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("RUN mkdir -p /var/cache/apk")
+    );
+
+    let copy_up = of_kind(&findings, Kind::MetadataCopyUp);
+    assert_eq!(copy_up.len(), 1);
+    assert_eq!(
+        (copy_up[0].bytes, copy_up[0].layers.clone()),
+        (468_894, vec![5, 8])
+    );
+    assert_eq!(
+        copy_up[0].command.as_deref(),
+        Some("RUN chmod 0755 /opt/peel/blob.bin")
+    );
+    assert!(copy_up[0].advice.contains("--chmod"));
+
+    let deleted = of_kind(&findings, Kind::DeletedLater);
+    let summary: Vec<(u64, Vec<u32>)> = deleted
+        .iter()
+        .map(|f| (f.bytes, f.layers.clone()))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![(300_000, vec![4, 10]), (120_000, vec![5, 11])]
+    );
+
+    assert_eq!(of_kind(&findings, Kind::RunsAsRoot).len(), 1);
+    assert_eq!(of_kind(&findings, Kind::NoHealthcheck).len(), 1);
+    assert!(of_kind(&findings, Kind::BuildLeftover).is_empty());
+}
+
+#[test]
+fn caches_left_in_a_user_layer() {
+    let image = clean()
+        .layer(Layer::new().sized("bin/sh", 10, b's'))
+        .layer(
+            Layer::new()
+                .sized("var/lib/apt/lists/deb_InRelease", 3000, b'l')
+                .sized("var/cache/apt/archives/gcc.deb", 7000, b'g')
+                .sized("usr/bin/tool", 50, b't'),
+        )
+        .layer(Layer::new().sized("root/.cache/pip/http/ab", 900, b'p'));
+    let a = analyze(&image.docker_archive());
+    let caches = of_kind(&a.findings, Kind::PackageCache);
+    let summary: Vec<(u64, Vec<u32>, usize)> = caches
+        .iter()
+        .map(|f| (f.bytes, f.layers.clone(), f.path_count))
+        .collect();
+    assert_eq!(summary, vec![(10_000, vec![1], 2), (900, vec![2], 1)]);
+    assert!(caches[0].advice.contains("rm -rf /var/lib/apt/lists/*"));
+    assert!(caches[1].advice.contains("--no-cache-dir"));
+}
+
+#[test]
+fn identical_rewrites() {
+    let image = clean()
+        .layer(Layer::new().file_with("app/big.bin", &[7; 2000], 0o644, 0, 0, 5))
+        .layer(Layer::new().file_with("app/big.bin", &[7; 2000], 0o644, 0, 0, 5));
+    let a = analyze(&image.docker_archive());
+    let rewrites = of_kind(&a.findings, Kind::RewrittenIdentical);
+    assert_eq!(rewrites.len(), 1);
+    assert_eq!(
+        (rewrites[0].bytes, rewrites[0].layers.clone()),
+        (2000, vec![0, 1])
+    );
+    assert_eq!(rewrites[0].severity, Severity::Info);
+}
+
+#[test]
+fn secrets_in_the_final_image_and_in_the_base() {
+    let image = clean()
+        .layer(Layer::new().sized("etc/tls/server.key", 1700, b'k'))
+        .layer(
+            Layer::new()
+                .sized("app/.env", 40, b'e')
+                .sized("app/.env.example", 40, b'x')
+                .sized("root/.ssh/id_ed25519.pub", 90, b'p'),
+        );
+    let a = analyze(&image.docker_archive());
+    let secrets = of_kind(&a.findings, Kind::Secret);
+    let mut paths: Vec<&str> = secrets
+        .iter()
+        .flat_map(|f| f.paths.iter().map(String::as_str))
+        .collect();
+    paths.sort();
+    assert_eq!(paths, vec!["/app/.env", "/etc/tls/server.key"]);
+    assert!(secrets.iter().all(|f| f.severity == Severity::High));
+}
+
+#[test]
+fn build_leftovers_only_from_user_layers() {
+    let image = clean()
+        // The base image's own documentation and compiler are not the Dockerfile's to fix.
+        .layer(
+            Layer::new()
+                .sized("usr/share/doc/libc/README", 800, b'd')
+                .sized("usr/bin/gcc", 900, b'g'),
+        )
+        .layer(
+            Layer::new()
+                .sized("app/.git/objects/aa/bb", 5000, b'o')
+                .sized("usr/share/man/man1/tool.1", 300, b'm')
+                .sized("app/main.py", 100, b'p'),
+        );
+    let a = analyze(&image.docker_archive());
+    let leftovers = of_kind(&a.findings, Kind::BuildLeftover);
+    assert_eq!(leftovers.len(), 1);
+    assert_eq!(
+        leftovers[0].paths,
+        vec!["/app/.git/objects/aa/bb", "/usr/share/man/man1/tool.1"]
+    );
+    assert_eq!(leftovers[0].bytes, 5300);
+}
+
+#[test]
+fn configuration_findings() {
+    for (user, root) in [
+        ("", true),
+        ("root", true),
+        ("0:0", true),
+        ("app", false),
+        ("1000:1000", false),
+    ] {
+        let image = Image::new()
+            .run_config("User", serde_json::json!(user))
+            .layer(Layer::new().sized("a", 1, b'a'));
+        let a = analyze(&image.docker_archive());
+        assert_eq!(
+            !of_kind(&a.findings, Kind::RunsAsRoot).is_empty(),
+            root,
+            "User {user:?}"
+        );
+        assert_eq!(of_kind(&a.findings, Kind::NoHealthcheck).len(), 1);
+    }
+}
+
+#[test]
+fn findings_are_in_the_json_report() {
+    let image = Image::new()
+        .layer(Layer::new().sized("tmp/build.log", 1234, b'l'))
+        .layer(Layer::new().whiteout("tmp/build.log"));
+    let a = analyze(&image.docker_archive());
+    let json: serde_json::Value =
+        serde_json::from_str(&peel::report::json::render(&a, None)).expect("json");
+    let findings = json["findings"].as_array().expect("findings");
+    let deleted = findings
+        .iter()
+        .find(|f| f["kind"] == "deleted-later")
+        .expect("deleted-later");
+    for key in [
+        "kind",
+        "severity",
+        "bytes",
+        "layers",
+        "paths",
+        "pathCount",
+        "command",
+        "advice",
+    ] {
+        assert!(deleted.get(key).is_some(), "missing {key}: {deleted}");
+    }
+    assert_eq!(deleted["bytes"], 1234);
+    assert_eq!(deleted["layers"], serde_json::json!([0, 1]));
+    assert_eq!(deleted["paths"], serde_json::json!(["/tmp/build.log"]));
+    assert_eq!(deleted["command"], "RUN echo layer 0");
+}
