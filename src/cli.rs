@@ -32,6 +32,11 @@ pub struct Cli {
     #[arg(long, value_name = "PATH")]
     pub json: Option<PathBuf>,
 
+    /// Write a Markdown report to PATH ('-' for standard output): for a
+    /// pull-request comment or a CI step summary.
+    #[arg(long, value_name = "PATH")]
+    pub markdown: Option<PathBuf>,
+
     /// The CI rules file (YAML, dive's .dive-ci format).
     #[arg(long, value_name = "PATH", default_value = ".dive-ci")]
     pub ci_config: PathBuf,
@@ -63,6 +68,11 @@ pub struct Cli {
         env = "PEEL_HIGHEST_USER_WASTED_PERCENT"
     )]
     pub highest_user_wasted_percent: Option<String>,
+
+    /// Fail when the image has findings of these kinds (comma-separated, e.g.
+    /// secret,package-cache; none by default).
+    #[arg(long, value_name = "KINDS", env = "PEEL_FAIL_ON")]
+    pub fail_on: Option<String>,
 
     /// Judge the rules on dive's figures instead of peel's exact ones.
     #[arg(long)]

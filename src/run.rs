@@ -11,7 +11,7 @@ use crate::ci::{self, Judged, RuleText, Rules};
 use crate::cli::Cli;
 use crate::error::{Error, Result};
 use crate::progress::ProgressSnapshot;
-use crate::report::{json, text};
+use crate::report::{json, markdown, text};
 use crate::source::{self, OpenOptions, Reference};
 
 /// Exit statuses (README documents them).
@@ -45,7 +45,15 @@ pub fn run(cli: &Cli) -> Result<u8> {
         pull: cli.pull,
         ..OpenOptions::default()
     };
-    if !ci_mode && cli.json.is_none() {
+    if [&cli.json, &cli.markdown]
+        .iter()
+        .all(|p| p.as_deref() == Some(Path::new("-")))
+    {
+        return Err(Error::Config(
+            "--json - and --markdown - cannot both write to standard output".into(),
+        ));
+    }
+    if !ci_mode && cli.json.is_none() && cli.markdown.is_none() {
         return interactive(cli, &parsed, reference, &options);
     }
     headless(cli, &parsed, reference, &options, rules)
@@ -94,21 +102,26 @@ fn headless(
     })?;
     let analysis = analysis::analyze(image, cli.base_layers);
     let verdict = rules.map(|rules| {
-        ci::evaluate(
+        let mut verdict = ci::evaluate(
             &rules,
             &Judged::of(&analysis, cli.dive_compat),
             cli.dive_compat,
-        )
+        );
+        verdict.rules.extend(ci::findings_rules(
+            &rules.fail_on_findings,
+            &analysis.findings,
+        ));
+        verdict
     });
 
-    let json_to_stdout = cli.json.as_deref() == Some(Path::new("-"));
+    let stdout_taken = [&cli.json, &cli.markdown]
+        .iter()
+        .any(|p| p.as_deref() == Some(Path::new("-")));
     if let Some(path) = &cli.json {
-        let report = json::render(&analysis, verdict.as_ref());
-        if json_to_stdout {
-            write_stdout(&report)?;
-        } else {
-            std::fs::write(path, report).map_err(|e| Error::io(path.display(), e))?;
-        }
+        write_report(path, &json::render(&analysis, verdict.as_ref()))?;
+    }
+    if let Some(path) = &cli.markdown {
+        write_report(path, &markdown::render(&analysis, verdict.as_ref()))?;
     }
     if verdict.is_some() {
         let report = text::render(
@@ -118,7 +131,7 @@ fn headless(
                 wasted_limit: cli.wasted_limit,
             },
         );
-        if json_to_stdout {
+        if stdout_taken {
             eprint!("{report}");
         } else {
             write_stdout(&report)?;
@@ -199,7 +212,16 @@ fn flag_rules(cli: &Cli) -> RuleText {
         lowest_efficiency: cli.lowest_efficiency.clone(),
         highest_wasted_bytes: cli.highest_wasted_bytes.clone(),
         highest_user_wasted_percent: cli.highest_user_wasted_percent.clone(),
+        fail_on_findings: cli.fail_on.clone(),
     }
+}
+
+/// Write a report to its file, or to standard output for `-`.
+fn write_report(path: &Path, report: &str) -> Result<()> {
+    if path == Path::new("-") {
+        return write_stdout(report);
+    }
+    std::fs::write(path, report).map_err(|e| Error::io(path.display(), e))
 }
 
 /// Write to stdout; a closed pipe (`peel ... | head`) is not an error.

@@ -58,9 +58,11 @@ pub fn parse(text: &str, what: &str) -> Result<FileRules> {
         };
         for (rule, value) in map {
             let rule = scalar_text(&rule).unwrap_or_default();
-            let text = scalar_text(&value).ok_or_else(|| {
-                Error::Config(format!("{what}: rule '{rule}' must have a plain value"))
-            })?;
+            let text = scalar_text(&value)
+                .or_else(|| list_text(&value))
+                .ok_or_else(|| {
+                    Error::Config(format!("{what}: rule '{rule}' must have a plain value"))
+                })?;
             match rule.as_str() {
                 "lowestEfficiency" | "lowest-efficiency" => {
                     rules.rules.lowest_efficiency = Some(text)
@@ -71,6 +73,7 @@ pub fn parse(text: &str, what: &str) -> Result<FileRules> {
                 "highestUserWastedPercent" | "highest-user-wasted-percent" => {
                     rules.rules.highest_user_wasted_percent = Some(text)
                 }
+                "failOnFindings" | "fail-on-findings" => rules.rules.fail_on_findings = Some(text),
                 _ => rules
                     .warnings
                     .push(format!("{what}: ignoring unknown rule '{rule}'")),
@@ -78,6 +81,15 @@ pub fn parse(text: &str, what: &str) -> Result<FileRules> {
         }
     }
     Ok(rules)
+}
+
+/// A YAML list of scalars as comma-separated text (for `failOnFindings`).
+fn list_text(value: &Value) -> Option<String> {
+    let Value::Sequence(items) = value else {
+        return None;
+    };
+    let texts: Option<Vec<String>> = items.iter().map(scalar_text).collect();
+    Some(texts?.join(","))
 }
 
 /// A YAML scalar as text (`~` and a missing value are the empty string).

@@ -6,11 +6,13 @@ pub mod threshold;
 
 use crate::analysis::Analysis;
 use crate::error::{Error, Result};
+use crate::findings::{Finding, Kind};
 use threshold::{Threshold, parse_bytes, parse_fraction};
 
 pub const LOWEST_EFFICIENCY: &str = "lowestEfficiency";
 pub const HIGHEST_WASTED_BYTES: &str = "highestWastedBytes";
 pub const HIGHEST_USER_WASTED_PERCENT: &str = "highestUserWastedPercent";
+pub const FAIL_ON_FINDINGS: &str = "failOnFindings";
 
 /// The thresholds in force.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,6 +20,8 @@ pub struct Rules {
     pub lowest_efficiency: Threshold<f64>,
     pub highest_wasted_bytes: Threshold<u64>,
     pub highest_user_wasted_percent: Threshold<f64>,
+    /// Finding kinds that fail the build (none by default).
+    pub fail_on_findings: Vec<Kind>,
 }
 
 impl Default for Rules {
@@ -26,6 +30,7 @@ impl Default for Rules {
             lowest_efficiency: Threshold::Value(0.9),
             highest_wasted_bytes: Threshold::Disabled,
             highest_user_wasted_percent: Threshold::Value(0.1),
+            fail_on_findings: Vec::new(),
         }
     }
 }
@@ -36,6 +41,8 @@ pub struct RuleText {
     pub lowest_efficiency: Option<String>,
     pub highest_wasted_bytes: Option<String>,
     pub highest_user_wasted_percent: Option<String>,
+    /// Finding kinds that fail the build, comma-separated.
+    pub fail_on_findings: Option<String>,
 }
 
 impl Rules {
@@ -56,9 +63,50 @@ impl Rules {
                 rules.highest_user_wasted_percent =
                     parse_fraction(HIGHEST_USER_WASTED_PERCENT, text).map_err(Error::Config)?;
             }
+            if let Some(text) = &layer.fail_on_findings {
+                rules.fail_on_findings = parse_kinds(text)?;
+            }
         }
         Ok(rules)
     }
+}
+
+/// `secret,package-cache` → kinds; `none`, `off` or empty → no kind.
+fn parse_kinds(text: &str) -> Result<Vec<Kind>> {
+    let mut kinds = Vec::new();
+    for word in text.split(',').map(str::trim).filter(|w| !w.is_empty()) {
+        if matches!(word, "none" | "off" | "disabled" | "false") {
+            continue;
+        }
+        let kind = Kind::from_name(word).ok_or_else(|| {
+            let known: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
+            Error::Config(format!(
+                "{FAIL_ON_FINDINGS}: unknown finding kind '{word}' (known: {})",
+                known.join(", ")
+            ))
+        })?;
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+    }
+    Ok(kinds)
+}
+
+/// One rule per kind in `fail_on`: it fails when the image has a finding of
+/// that kind.
+pub fn findings_rules(fail_on: &[Kind], findings: &[Finding]) -> Vec<RuleResult> {
+    fail_on
+        .iter()
+        .map(|&kind| {
+            let count = findings.iter().filter(|f| f.kind == kind).count() as u64;
+            RuleResult {
+                name: format!("{FAIL_ON_FINDINGS}:{}", kind.name()),
+                threshold: Some(Number::Count(0)),
+                value: Number::Count(count),
+                status: status(count > 0),
+            }
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,11 +131,12 @@ impl Status {
 pub enum Number {
     Ratio(f64),
     Bytes(u64),
+    Count(u64),
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RuleResult {
-    pub name: &'static str,
+    pub name: String,
     pub threshold: Option<Number>,
     pub value: Number,
     pub status: Status,
@@ -158,19 +207,19 @@ pub fn evaluate(rules: &Rules, judged: &Judged, dive_compat: bool) -> Verdict {
     Verdict {
         rules: vec![
             RuleResult {
-                name: LOWEST_EFFICIENCY,
+                name: LOWEST_EFFICIENCY.into(),
                 threshold: lowest.0,
                 value: Number::Ratio(judged.efficiency),
                 status: lowest.1,
             },
             RuleResult {
-                name: HIGHEST_WASTED_BYTES,
+                name: HIGHEST_WASTED_BYTES.into(),
                 threshold: wasted.0,
                 value: Number::Bytes(judged.wasted_bytes),
                 status: wasted.1,
             },
             RuleResult {
-                name: HIGHEST_USER_WASTED_PERCENT,
+                name: HIGHEST_USER_WASTED_PERCENT.into(),
                 threshold: user.0,
                 value: Number::Ratio(judged.user_wasted_percent),
                 status: user.1,
@@ -202,11 +251,27 @@ mod tests {
             lowest_efficiency: Threshold::Value(0.9),
             highest_wasted_bytes: Threshold::Value(100),
             highest_user_wasted_percent: Threshold::Value(0.1),
+            fail_on_findings: Vec::new(),
         };
         let v = evaluate(&rules, &judged(0.9, 100, 0.1), false);
         assert!(v.passed());
         let v = evaluate(&rules, &judged(0.89, 101, 0.11), false);
         assert_eq!(v.failed_count(), 3);
+    }
+
+    #[test]
+    fn finding_kinds() {
+        assert_eq!(
+            parse_kinds("secret, package-cache,secret").unwrap(),
+            vec![Kind::Secret, Kind::PackageCache]
+        );
+        assert!(parse_kinds("none").unwrap().is_empty());
+        assert!(parse_kinds("").unwrap().is_empty());
+        assert!(parse_kinds("secrets").is_err());
+        let rules = findings_rules(&[Kind::Secret, Kind::NoHealthcheck], &[]);
+        assert_eq!(rules.len(), 2);
+        assert!(rules.iter().all(|r| r.status == Status::Pass));
+        assert_eq!(rules[0].name, "failOnFindings:secret");
     }
 
     #[test]

@@ -38,6 +38,37 @@ pub enum Kind {
     NoHealthcheck,
 }
 
+impl Kind {
+    pub const ALL: [Kind; 8] = [
+        Kind::DeletedLater,
+        Kind::PackageCache,
+        Kind::MetadataCopyUp,
+        Kind::RewrittenIdentical,
+        Kind::Secret,
+        Kind::BuildLeftover,
+        Kind::RunsAsRoot,
+        Kind::NoHealthcheck,
+    ];
+
+    /// The kebab-case name used in reports and rules.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::DeletedLater => "deleted-later",
+            Kind::PackageCache => "package-cache",
+            Kind::MetadataCopyUp => "metadata-copy-up",
+            Kind::RewrittenIdentical => "rewritten-identical",
+            Kind::Secret => "secret",
+            Kind::BuildLeftover => "build-leftover",
+            Kind::RunsAsRoot => "runs-as-root",
+            Kind::NoHealthcheck => "no-healthcheck",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {

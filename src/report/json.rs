@@ -92,7 +92,7 @@ pub struct CiSection {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RuleSection {
-    pub name: &'static str,
+    pub name: String,
     pub threshold: Option<serde_json::Value>,
     pub value: serde_json::Value,
     pub status: &'static str,
@@ -102,6 +102,7 @@ fn number(n: Number) -> serde_json::Value {
     match n {
         Number::Ratio(r) => serde_json::json!(r),
         Number::Bytes(b) => serde_json::json!(b),
+        Number::Count(c) => serde_json::json!(c),
     }
 }
 
@@ -180,7 +181,7 @@ pub fn build<'a>(analysis: &'a Analysis, verdict: Option<&Verdict>) -> Report<'a
                 .rules
                 .iter()
                 .map(|r| RuleSection {
-                    name: r.name,
+                    name: r.name.clone(),
                     threshold: r.threshold.map(number),
                     value: number(r.value),
                     status: r.status.name(),

@@ -2,6 +2,7 @@
 //! people, JSON for machines. One size format everywhere.
 
 pub mod json;
+pub mod markdown;
 pub mod text;
 
 use humansize::{DECIMAL, format_size};

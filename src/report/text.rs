@@ -137,7 +137,7 @@ pub fn render(analysis: &Analysis, verdict: Option<&Verdict>, options: TextOptio
             };
             let _ = writeln!(
                 out,
-                "  {}  {:<26} threshold {threshold}{detail}",
+                "  {}  {:<32} threshold {threshold}{detail}",
                 rule.status.name(),
                 rule.name
             );
@@ -204,6 +204,7 @@ fn number(n: Number) -> String {
     match n {
         Number::Ratio(r) => format!("{r:.4}"),
         Number::Bytes(b) => format!("{} ({b} B)", size(b)),
+        Number::Count(c) => c.to_string(),
     }
 }
 

@@ -16,10 +16,11 @@ use crate::fixture::{
     Compress, Image, Layer, Member, compress, real, sha256, tar_of, tmp, write_members,
 };
 
-const THRESHOLD_VARS: [&str; 3] = [
+const THRESHOLD_VARS: [&str; 4] = [
     "PEEL_LOWEST_EFFICIENCY",
     "PEEL_HIGHEST_WASTED_BYTES",
     "PEEL_HIGHEST_USER_WASTED_PERCENT",
+    "PEEL_FAIL_ON",
 ];
 
 /// The binary, run in `dir`, with no CI mode and no thresholds from the

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 use peel::findings::{Finding, Kind, Severity};
 
-use crate::fixture::{Image, Layer, analyze};
+use crate::cli::peel;
+use crate::fixture::{Image, Layer, analyze, tmp};
 
 fn of_kind(findings: &[Finding], kind: Kind) -> Vec<&Finding> {
     findings.iter().filter(|f| f.kind == kind).collect()
@@ -246,4 +247,108 @@ fn findings_are_in_the_json_report() {
     assert_eq!(deleted["layers"], serde_json::json!([0, 1]));
     assert_eq!(deleted["paths"], serde_json::json!(["/tmp/build.log"]));
     assert_eq!(deleted["command"], "RUN echo layer 0");
+}
+
+/// The demo image, with the three figure rules off: only the findings judge.
+fn demo_args(extra: &[&str]) -> Vec<String> {
+    let demo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/demo/demo.tar");
+    let mut args: Vec<String> = [
+        "--ci",
+        "--lowest-efficiency",
+        "off",
+        "--highest-user-wasted-percent",
+        "off",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args.push(demo.display().to_string());
+    args
+}
+
+#[test]
+fn fail_on_chosen_finding_kinds() {
+    let dir = tmp();
+    // None by default: the demo's secrets do not fail the build.
+    peel(dir.path()).args(demo_args(&[])).assert().code(0);
+    peel(dir.path())
+        .args(demo_args(&["--fail-on", "secret"]))
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains("FAIL  failOnFindings:secret"));
+    // A kind the image does not show passes.
+    peel(dir.path())
+        .args(demo_args(&["--fail-on", "build-leftover"]))
+        .assert()
+        .code(0)
+        .stdout(predicates::str::contains(
+            "PASS  failOnFindings:build-leftover",
+        ));
+    // The rules file, as a YAML list.
+    std::fs::write(
+        dir.path().join(".dive-ci"),
+        "rules:\n  failOnFindings: [secret, package-cache]\n",
+    )
+    .unwrap();
+    let out = peel(dir.path())
+        .args(demo_args(&["--json", "-"]))
+        .assert()
+        .code(1);
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let rules = json["ci"]["rules"].as_array().unwrap();
+    let secret = rules
+        .iter()
+        .find(|r| r["name"] == "failOnFindings:secret")
+        .expect("secret rule");
+    assert_eq!(
+        (secret["value"].clone(), secret["status"].clone()),
+        (serde_json::json!(2), serde_json::json!("FAIL"))
+    );
+    // An unknown kind is a configuration error.
+    peel(dir.path())
+        .args(demo_args(&["--fail-on", "secrets"]))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("unknown finding kind 'secrets'"));
+}
+
+#[test]
+fn markdown_report() {
+    let dir = tmp();
+    let out = peel(dir.path())
+        .args(demo_args(&["--markdown", "-"]))
+        .assert()
+        .code(0);
+    let md = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(md.starts_with("## peel: `"), "{md}");
+    assert!(md.contains("**PASS**: every rule passed."), "{md}");
+    assert!(md.contains("| efficiency | 62.21 % |"), "{md}");
+    assert!(
+        md.contains("### Layers")
+            && md.contains("| 8 | 468.89 kB | `RUN chmod 0755 /opt/peel/blob.bin` |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("### Findings") && md.contains("`package-cache`"),
+        "{md}"
+    );
+    // Pipes inside commands are escaped so that the table holds.
+    assert!(md.contains("\\| head -c 300000"), "{md}");
+    // To a file, with the text report still on stdout.
+    let out = peel(dir.path())
+        .args(demo_args(&["--markdown", "report.md"]))
+        .assert()
+        .code(0);
+    assert!(String::from_utf8_lossy(&out.get_output().stdout).contains("Result: PASS"));
+    assert!(
+        std::fs::read_to_string(dir.path().join("report.md"))
+            .unwrap()
+            .contains("### Findings")
+    );
+    // Two reports cannot share stdout.
+    peel(dir.path())
+        .args(demo_args(&["--markdown", "-", "--json", "-"]))
+        .assert()
+        .code(2);
 }
