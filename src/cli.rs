@@ -74,6 +74,12 @@ pub struct Cli {
     #[arg(long, value_name = "KINDS", env = "PEEL_FAIL_ON")]
     pub fail_on: Option<String>,
 
+    /// Accept the wasted bytes of paths matching GLOB (absolute, e.g.
+    /// '/var/cache/**' or '**/*.log'): not counted as wasted, in no finding.
+    /// Repeatable; adds to the rules file's `ignore:` list.
+    #[arg(long, value_name = "GLOB")]
+    pub ignore: Vec<String>,
+
     /// Judge the rules on dive's figures instead of peel's exact ones.
     #[arg(long)]
     pub dive_compat: bool,

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::mpsc::RecvTimeoutError;
 use std::time::Duration;
 
-use crate::analysis;
+use crate::analysis::{self, Ignore};
 use crate::ci::{self, Judged, RuleText, Rules};
 use crate::cli::Cli;
 use crate::error::{Error, Result};
@@ -32,13 +32,17 @@ pub fn run(cli: &Cli) -> Result<u8> {
         )));
     };
     // Validate the configuration before the (possibly long) read of the image.
+    let mut ignore = cli.ignore.clone();
     let rules = if ci_mode {
-        Some(load_rules(cli)?)
+        let (rules, file_ignore) = load_rules(cli)?;
+        ignore.extend(file_ignore);
+        Some(rules)
     } else {
         // Not judged, but a bad value on the command line is still an error.
         Rules::resolve(&RuleText::default(), &flag_rules(cli))?;
         None
     };
+    let ignore = Ignore::new(&ignore)?;
     let parsed = source::parse(reference, cli.source)?;
     let options = OpenOptions {
         platform: cli.platform.clone(),
@@ -56,7 +60,7 @@ pub fn run(cli: &Cli) -> Result<u8> {
     if !ci_mode && cli.json.is_none() && cli.markdown.is_none() {
         return interactive(cli, &parsed, reference, &options);
     }
-    headless(cli, &parsed, reference, &options, rules)
+    headless(cli, &parsed, reference, &options, rules, &ignore)
 }
 
 /// `peel IMAGE` in a terminal: the interactive UI.
@@ -96,11 +100,13 @@ fn headless(
     reference: &str,
     options: &OpenOptions,
     rules: Option<Rules>,
+    ignore: &Ignore,
 ) -> Result<u8> {
     let image = with_progress_line(reference, options, || {
         source::open(parsed, reference, options)
     })?;
-    let analysis = analysis::analyze(image, cli.base_layers);
+    let mut analysis = analysis::analyze(image, cli.base_layers);
+    analysis.accept(ignore);
     let verdict = rules.map(|rules| {
         let mut verdict = ci::evaluate(
             &rules,
@@ -197,13 +203,14 @@ fn progress_text(reference: &str, p: &ProgressSnapshot) -> String {
     line
 }
 
-fn load_rules(cli: &Cli) -> Result<Rules> {
+/// The rules in force, and the rules file's `ignore:` globs.
+fn load_rules(cli: &Cli) -> Result<(Rules, Vec<String>)> {
     let explicit = cli.ci_config != Path::new(".dive-ci");
     let file = ci::config::load(&cli.ci_config, explicit)?;
     for warning in &file.warnings {
         eprintln!("peel: warning: {warning}");
     }
-    Rules::resolve(&file.rules, &flag_rules(cli))
+    Ok((Rules::resolve(&file.rules, &flag_rules(cli))?, file.ignore))
 }
 
 /// The thresholds given as flags (or their environment variables).

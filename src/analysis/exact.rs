@@ -23,6 +23,8 @@ pub struct ExactFigures {
     pub total_bytes: u64,
     pub visible_bytes: u64,
     pub wasted_bytes: u64,
+    /// Wasted bytes under `--ignore` globs: not counted as wasted.
+    pub accepted_bytes: u64,
     pub efficiency: f64,
     pub base_layers: usize,
     pub user_bytes: u64,
@@ -89,6 +91,7 @@ pub fn compute(tree: &Tree, layer_sizes: &[u64], base_layers: usize) -> ExactFig
         total_bytes,
         visible_bytes,
         wasted_bytes,
+        accepted_bytes: 0,
         efficiency: ratio(visible_bytes, total_bytes, 1.0),
         base_layers,
         user_bytes,
@@ -96,6 +99,31 @@ pub fn compute(tree: &Tree, layer_sizes: &[u64], base_layers: usize) -> ExactFig
         user_wasted_percent: ratio(user_wasted_bytes, user_bytes, 0.0),
         file_count,
         wasted,
+    }
+}
+
+impl ExactFigures {
+    /// Move the wasted entries whose path `accepted` says yes to into
+    /// `accepted_bytes`: efficiency becomes (total - wasted) / total.
+    pub fn accept(&mut self, accepted: impl Fn(&[u8]) -> bool) {
+        let (taken, kept): (Vec<Waste>, Vec<Waste>) =
+            self.wasted.drain(..).partition(|w| accepted(&w.path));
+        self.wasted = kept;
+        let bytes: u64 = taken.iter().map(|w| w.bytes).sum();
+        let user: u64 = taken
+            .iter()
+            .filter(|w| w.hidden_by as usize >= self.base_layers)
+            .map(|w| w.bytes)
+            .sum();
+        self.accepted_bytes += bytes;
+        self.wasted_bytes -= bytes;
+        self.user_wasted_bytes -= user;
+        self.efficiency = ratio(
+            self.visible_bytes + self.accepted_bytes,
+            self.total_bytes,
+            1.0,
+        );
+        self.user_wasted_percent = ratio(self.user_wasted_bytes, self.user_bytes, 0.0);
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod base;
 pub mod dive_compat;
 pub mod exact;
+pub mod ignore;
 
 use crate::image::Image;
 use crate::tree::{self, Tree};
@@ -11,6 +12,7 @@ use crate::tree::{self, Tree};
 pub use base::BaseLayersFrom;
 pub use dive_compat::{DiveFigures, FileReference};
 pub use exact::{ExactFigures, Waste};
+pub use ignore::Ignore;
 
 #[derive(Debug)]
 pub struct Analysis {
@@ -50,4 +52,17 @@ pub fn analyze(image: Image, base_layers: Option<usize>) -> Analysis {
     };
     analysis.findings = crate::findings::find(&analysis);
     analysis
+}
+
+impl Analysis {
+    /// Count the wasted entries under `ignore` as accepted rather than
+    /// wasted, and drop their paths from the findings. dive's figures are
+    /// left as dive computes them.
+    pub fn accept(&mut self, ignore: &Ignore) {
+        if ignore.is_empty() {
+            return;
+        }
+        self.exact.accept(|path| ignore.matches(path));
+        self.findings = crate::findings::find_ignoring(self, &|path| ignore.matches(path));
+    }
 }

@@ -12,6 +12,8 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FileRules {
     pub rules: RuleText,
+    /// Globs of accepted paths (`ignore:`, a list or one string).
+    pub ignore: Vec<String>,
     /// One line per key that was ignored.
     pub warnings: Vec<String>,
 }
@@ -45,6 +47,24 @@ pub fn parse(text: &str, what: &str) -> Result<FileRules> {
     };
     for (key, value) in top {
         let key = scalar_text(&key).unwrap_or_default();
+        if key == "ignore" {
+            rules.ignore =
+                match &value {
+                    Value::Null => Vec::new(),
+                    Value::Sequence(items) => items
+                        .iter()
+                        .map(|v| {
+                            scalar_text(v).ok_or_else(|| {
+                                Error::Config(format!("{what}: 'ignore' must list globs"))
+                            })
+                        })
+                        .collect::<Result<Vec<_>>>()?,
+                    other => vec![scalar_text(other).ok_or_else(|| {
+                        Error::Config(format!("{what}: 'ignore' must list globs"))
+                    })?],
+                };
+            continue;
+        }
         if key != "rules" {
             rules
                 .warnings
@@ -129,6 +149,25 @@ mod tests {
         .unwrap();
         assert_eq!(r.warnings.len(), 2);
         assert_eq!(r.rules.lowest_efficiency.as_deref(), Some("false"));
+    }
+
+    #[test]
+    fn ignore_globs() {
+        let r = parse(
+            "ignore:\n  - /var/cache/**\n  - '**/*.log'\nrules: {}\n",
+            "f",
+        )
+        .unwrap();
+        assert_eq!(
+            r.ignore,
+            vec!["/var/cache/**".to_string(), "**/*.log".to_string()]
+        );
+        assert!(r.warnings.is_empty());
+        assert_eq!(
+            parse("ignore: /tmp/**\n", "f").unwrap().ignore,
+            vec!["/tmp/**".to_string()]
+        );
+        assert!(parse("ignore: [[1]]\n", "f").is_err());
     }
 
     #[test]

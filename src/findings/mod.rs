@@ -96,9 +96,14 @@ pub struct Finding {
 
 /// Every finding, most severe and largest first.
 pub fn find(analysis: &Analysis) -> Vec<Finding> {
+    find_ignoring(analysis, &|_| false)
+}
+
+/// Every finding, leaving out the paths `ignored` says yes to.
+pub fn find_ignoring(analysis: &Analysis, ignored: &dyn Fn(&[u8]) -> bool) -> Vec<Finding> {
     let mut findings = Vec::new();
-    hidden_files(analysis, &mut findings);
-    left_in_image(analysis, &mut findings);
+    hidden_files(analysis, ignored, &mut findings);
+    left_in_image(analysis, ignored, &mut findings);
     configuration(analysis, &mut findings);
     findings.sort_by(|a, b| {
         b.severity
@@ -153,13 +158,13 @@ impl Group {
 
 /// Findings about bytes that a later layer hid: deleted files, caches
 /// removed too late, copy-ups, identical rewrites, secrets deleted later.
-fn hidden_files(analysis: &Analysis, findings: &mut Vec<Finding>) {
+fn hidden_files(analysis: &Analysis, ignored: &dyn Fn(&[u8]) -> bool, findings: &mut Vec<Finding>) {
     let mut deleted: BTreeMap<(u32, u32), Group> = BTreeMap::new();
     let mut caches: BTreeMap<(u32, u32, Cache), Group> = BTreeMap::new();
     let mut copy_ups: BTreeMap<(u32, u32), Group> = BTreeMap::new();
     let mut rewrites: BTreeMap<(u32, u32), Group> = BTreeMap::new();
     let mut secrets: BTreeMap<u32, Group> = BTreeMap::new();
-    for waste in &analysis.exact.wasted {
+    for waste in analysis.exact.wasted.iter().filter(|w| !ignored(&w.path)) {
         let key = (waste.layer, waste.hidden_by);
         if is_secret(&waste.path) {
             secrets
@@ -268,7 +273,11 @@ fn hidden_files(analysis: &Analysis, findings: &mut Vec<Finding>) {
 /// Findings about what the final image still holds: caches, secrets and build
 /// leftovers, from the user's layers (the base image's own files are not the
 /// Dockerfile's to fix).
-fn left_in_image(analysis: &Analysis, findings: &mut Vec<Finding>) {
+fn left_in_image(
+    analysis: &Analysis,
+    ignored: &dyn Fn(&[u8]) -> bool,
+    findings: &mut Vec<Finding>,
+) {
     let tree = &analysis.tree;
     let base = analysis.exact.base_layers as u32;
     let mut caches: BTreeMap<(u32, Cache), Group> = BTreeMap::new();
@@ -287,6 +296,9 @@ fn left_in_image(analysis: &Analysis, findings: &mut Vec<Finding>) {
         }
         let bytes = content.map_or(0, |f| tree.files[f as usize].size);
         let path = tree.path_of(id);
+        if ignored(&path) {
+            continue;
+        }
         // Secrets count wherever they came from: the base image's too.
         if is_secret(&path) {
             secrets.entry(version.layer).or_default().add(&path, bytes);

@@ -54,6 +54,9 @@ pub fn render(analysis: &Analysis, verdict: Option<&Verdict>, options: TextOptio
     let _ = writeln!(out, "Total size:          {}", size(exact.total_bytes));
     let _ = writeln!(out, "Visible:             {}", size(exact.visible_bytes));
     let _ = writeln!(out, "Wasted:              {}", size(exact.wasted_bytes));
+    if exact.accepted_bytes > 0 {
+        let _ = writeln!(out, "Accepted (ignored):  {}", size(exact.accepted_bytes));
+    }
     let _ = writeln!(out, "Efficiency:          {}", percent(exact.efficiency));
     let _ = writeln!(
         out,

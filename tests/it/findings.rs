@@ -352,3 +352,60 @@ fn markdown_report() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn ignored_paths_are_accepted_not_wasted() {
+    let dir = tmp();
+    let out = peel(dir.path())
+        .args(demo_args(&[
+            "--json",
+            "-",
+            "--ignore",
+            "/var/cache/**",
+            "--ignore",
+            "**/*.log",
+        ]))
+        .assert()
+        .code(0);
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let image = &json["image"];
+    // The apk cache (600,000) and the build log (300,000) are accepted.
+    assert_eq!(image["acceptedBytes"], 900_000);
+    assert_eq!(image["wastedBytes"], 1_489_320 - 900_000);
+    assert_eq!(image["visibleBytes"], 2_451_358);
+    assert_eq!(image["efficiency"], (2_451_358.0 + 900_000.0) / 3_940_678.0);
+    let wasted = json["wasted"].as_array().unwrap();
+    assert!(wasted.iter().all(|w| {
+        let p = w["path"].as_str().unwrap();
+        !p.starts_with("/var/cache/") && !p.ends_with(".log")
+    }));
+    let kinds: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
+    assert!(!kinds.contains(&"package-cache"), "{kinds:?}");
+    // dive's figures do not know of ignores.
+    assert_eq!(json["dive"]["inefficientBytes"], 1_238_214);
+
+    // The same from the rules file's list.
+    std::fs::write(
+        dir.path().join(".dive-ci"),
+        "ignore:\n  - /var/cache/**\n  - '**/*.log'\n",
+    )
+    .unwrap();
+    let out = peel(dir.path())
+        .args(demo_args(&["--json", "-"]))
+        .assert()
+        .code(0);
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(json["image"]["acceptedBytes"], 900_000);
+
+    // A bad glob is a configuration error.
+    peel(dir.path())
+        .args(demo_args(&["--ignore", "a["]))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("invalid glob 'a['"));
+}
