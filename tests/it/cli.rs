@@ -940,6 +940,7 @@ fn json_report_has_the_documented_keys_and_exact_figures() {
             "totalBytes": 5000,
             "visibleBytes": 3500,
             "wastedBytes": 1500,
+            "acceptedBytes": 0,
             "efficiency": 0.7,
             "baseLayers": 1,
             "baseLayersFrom": "fallback",
