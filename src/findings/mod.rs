@@ -17,6 +17,9 @@ use patterns::{Cache, cache_of, is_leftover, is_secret};
 /// How many paths a finding lists (the count says how many there were).
 const MAX_PATHS: usize = 20;
 
+/// Duplicated files smaller than this are not worth a finding.
+const MIN_DUPLICATE_BYTES: u64 = 1024;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Kind {
@@ -28,6 +31,8 @@ pub enum Kind {
     MetadataCopyUp,
     /// The same content written again at the same path.
     RewrittenIdentical,
+    /// The same content at several paths of the final image.
+    DuplicateContent,
     /// Private keys, `.env` files, credentials.
     Secret,
     /// VCS folders, compilers, documentation left in the final image.
@@ -39,11 +44,12 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 9] = [
         Kind::DeletedLater,
         Kind::PackageCache,
         Kind::MetadataCopyUp,
         Kind::RewrittenIdentical,
+        Kind::DuplicateContent,
         Kind::Secret,
         Kind::BuildLeftover,
         Kind::RunsAsRoot,
@@ -57,6 +63,7 @@ impl Kind {
             Kind::PackageCache => "package-cache",
             Kind::MetadataCopyUp => "metadata-copy-up",
             Kind::RewrittenIdentical => "rewritten-identical",
+            Kind::DuplicateContent => "duplicate-content",
             Kind::Secret => "secret",
             Kind::BuildLeftover => "build-leftover",
             Kind::RunsAsRoot => "runs-as-root",
@@ -270,6 +277,10 @@ fn hidden_files(analysis: &Analysis, ignored: &dyn Fn(&[u8]) -> bool, findings: 
     }
 }
 
+/// One distinct copy of some content in the final image: its content entry,
+/// its path and the layer that put it there.
+type ContentCopy = (u32, Vec<u8>, u32);
+
 /// Findings about what the final image still holds: caches, secrets and build
 /// leftovers, from the user's layers (the base image's own files are not the
 /// Dockerfile's to fix).
@@ -283,6 +294,7 @@ fn left_in_image(
     let mut caches: BTreeMap<(u32, Cache), Group> = BTreeMap::new();
     let mut secrets: BTreeMap<u32, Group> = BTreeMap::new();
     let mut leftovers: BTreeMap<u32, Group> = BTreeMap::new();
+    let mut copies: BTreeMap<(u64, u64), Vec<ContentCopy>> = BTreeMap::new();
     for id in 1..tree.nodes.len() as u32 {
         let node = tree.node(id);
         let Some(version) = node.versions.last() else {
@@ -302,6 +314,15 @@ fn left_in_image(
         // Secrets count wherever they came from: the base image's too.
         if is_secret(&path) {
             secrets.entry(version.layer).or_default().add(&path, bytes);
+        }
+        if let Some(file) = content
+            && bytes >= MIN_DUPLICATE_BYTES
+        {
+            let entry = copies.entry((meta.hash, bytes)).or_default();
+            // Hardlinked names share one entry: one copy, not a duplicate.
+            if !entry.iter().any(|(f, ..)| f == file) {
+                entry.push((*file, path.clone(), version.layer));
+            }
         }
         if version.layer < base {
             continue;
@@ -340,6 +361,33 @@ fn left_in_image(
             Severity::High,
             vec![layer],
             command,
+            advice,
+        ));
+    }
+    let mut duplicates = Group::default();
+    let mut duplicate_layers = Vec::new();
+    for ((_, bytes), mut same) in copies {
+        // Only what the user's layers added is theirs to fix.
+        if same.len() < 2 || same.iter().all(|(.., layer)| *layer < base) {
+            continue;
+        }
+        same.sort_by(|a, b| a.1.cmp(&b.1));
+        for (_, path, layer) in &same[1..] {
+            duplicates.add(path, bytes);
+            duplicate_layers.push(*layer);
+        }
+    }
+    if duplicates.bytes > 0 {
+        duplicate_layers.sort_unstable();
+        duplicate_layers.dedup();
+        let advice = "The same content is stored at several paths of the final image: keep one copy and link \
+                      to it (`ln`, or a symlink), or copy it once."
+            .to_string();
+        findings.push(duplicates.into_finding(
+            Kind::DuplicateContent,
+            Severity::Info,
+            duplicate_layers,
+            None,
             advice,
         ));
     }

@@ -409,3 +409,33 @@ fn ignored_paths_are_accepted_not_wasted() {
         .code(2)
         .stderr(predicates::str::contains("invalid glob 'a['"));
 }
+
+#[test]
+fn the_same_content_at_several_paths() {
+    let image = clean()
+        .layer(Layer::new().sized("usr/lib/libbase.so", 3000, b'x').sized(
+            "usr/lib/libbase.so.1",
+            3000,
+            b'x',
+        ))
+        .layer(
+            Layer::new()
+                .sized("app/vendor/lib.js", 5000, b'v')
+                .sized("app/public/lib.js", 5000, b'v')
+                .sized("app/dist/lib.js", 5000, b'v')
+                .hardlink("app/linked.js", "app/vendor/lib.js")
+                .sized("app/small-a", 100, b's')
+                .sized("app/small-b", 100, b's'),
+        );
+    let a = analyze(&image.docker_archive());
+    let duplicates = of_kind(&a.findings, Kind::DuplicateContent);
+    assert_eq!(duplicates.len(), 1, "{:#?}", a.findings);
+    // Two extra copies of lib.js; the base's pair, the hardlink and the
+    // small files are left out.
+    assert_eq!(duplicates[0].bytes, 10_000);
+    assert_eq!(
+        duplicates[0].paths,
+        vec!["/app/public/lib.js", "/app/vendor/lib.js"]
+    );
+    assert_eq!(duplicates[0].layers, vec![1]);
+}
