@@ -84,9 +84,15 @@ pub struct Cli {
     #[arg(long)]
     pub dive_compat: bool,
 
-    /// How many bottom layers belong to the base image (default: 1).
-    #[arg(long, value_name = "N")]
+    /// How many bottom layers belong to the base image (default: read from
+    /// the history, else 1).
+    #[arg(long, value_name = "N", conflicts_with = "base")]
     pub base_layers: Option<usize>,
+
+    /// The base image (any reference peel reads): the layers shared with it,
+    /// by diff id, are the base layers. For --ci, --json and --markdown.
+    #[arg(long, value_name = "IMAGE")]
+    pub base: Option<String>,
 
     /// The platform to pick from a multi-platform index (default: this machine's).
     #[arg(long, value_name = "OS/ARCH[/VARIANT]")]

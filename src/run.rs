@@ -6,10 +6,11 @@ use std::path::Path;
 use std::sync::mpsc::RecvTimeoutError;
 use std::time::Duration;
 
-use crate::analysis::{self, Ignore};
+use crate::analysis::{self, BaseLayersFrom, Ignore};
 use crate::ci::{self, Judged, RuleText, Rules};
 use crate::cli::Cli;
 use crate::error::{Error, Result};
+use crate::image::Image;
 use crate::progress::ProgressSnapshot;
 use crate::report::{json, markdown, text};
 use crate::source::{self, OpenOptions, Reference};
@@ -58,6 +59,12 @@ pub fn run(cli: &Cli) -> Result<u8> {
         ));
     }
     if !ci_mode && cli.json.is_none() && cli.markdown.is_none() {
+        if cli.base.is_some() {
+            return Err(Error::Config(
+                "--base works with --ci, --json and --markdown; in the UI, use --base-layers N"
+                    .into(),
+            ));
+        }
         return interactive(cli, &parsed, reference, &options);
     }
     headless(cli, &parsed, reference, &options, rules, &ignore)
@@ -105,7 +112,14 @@ fn headless(
     let image = with_progress_line(reference, options, || {
         source::open(parsed, reference, options)
     })?;
-    let mut analysis = analysis::analyze(image, cli.base_layers);
+    let base = match &cli.base {
+        Some(base) => Some((
+            base_layers_shared_with(&image, base, options)?,
+            BaseLayersFrom::BaseImage,
+        )),
+        None => cli.base_layers.map(|n| (n, BaseLayersFrom::Flag)),
+    };
+    let mut analysis = analysis::analyze_with_base(image, base);
     analysis.accept(ignore);
     let verdict = rules.map(|rules| {
         let mut verdict = ci::evaluate(
@@ -221,6 +235,26 @@ fn flag_rules(cli: &Cli) -> RuleText {
         highest_user_wasted_percent: cli.highest_user_wasted_percent.clone(),
         fail_on_findings: cli.fail_on.clone(),
     }
+}
+
+/// How many bottom layers `image` shares with the base image `base` names.
+fn base_layers_shared_with(image: &Image, base: &str, options: &OpenOptions) -> Result<usize> {
+    let parsed = source::parse(base, None)?;
+    let base_options = OpenOptions {
+        quiet: true,
+        progress: Default::default(),
+        ..options.clone()
+    };
+    let base_image = source::open(&parsed, base, &base_options).map_err(|e| e.within("--base"))?;
+    let shared =
+        analysis::base::shared_prefix(image.config.diff_ids(), base_image.config.diff_ids());
+    if shared == 0 {
+        return Err(Error::invalid(
+            &image.reference,
+            format!("shares no bottom layer with the base image {base}"),
+        ));
+    }
+    Ok(shared)
 }
 
 /// Write a report to its file, or to standard output for `-`.

@@ -10,6 +10,8 @@ use crate::image::config::{History, display_command};
 pub enum BaseLayersFrom {
     /// `--base-layers N`.
     Flag,
+    /// `--base IMAGE`: the layers the image shares with it, by diff id.
+    BaseImage,
     /// The base image's closing `CMD`/`ENTRYPOINT` in the history.
     History,
     /// Nothing told: the first layer, as dive does.
@@ -20,6 +22,7 @@ impl BaseLayersFrom {
     pub fn name(self) -> &'static str {
         match self {
             BaseLayersFrom::Flag => "flag",
+            BaseLayersFrom::BaseImage => "base-image",
             BaseLayersFrom::History => "history",
             BaseLayersFrom::Fallback => "fallback",
         }
@@ -52,14 +55,19 @@ pub fn from_history(history: &[History], layer_count: usize) -> Option<usize> {
     base.filter(|&n| n < layer_count)
 }
 
-/// Decide the base layers: the flag, else the history, else 1.
+/// The number of bottom layers `image` shares with `base`, by diff id.
+pub fn shared_prefix(image: &[String], base: &[String]) -> usize {
+    image.iter().zip(base).take_while(|(a, b)| a == b).count()
+}
+
+/// Decide the base layers: what the user chose, else the history, else 1.
 pub fn decide(
-    flag: Option<usize>,
+    chosen: Option<(usize, BaseLayersFrom)>,
     history: &[History],
     layer_count: usize,
 ) -> (usize, BaseLayersFrom) {
-    if let Some(n) = flag {
-        return (n, BaseLayersFrom::Flag);
+    if let Some(chosen) = chosen {
+        return chosen;
     }
     match from_history(history, layer_count) {
         Some(n) => (n, BaseLayersFrom::History),
@@ -90,7 +98,10 @@ mod tests {
         ];
         assert_eq!(from_history(&history, 3), Some(1));
         assert_eq!(decide(None, &history, 3), (1, BaseLayersFrom::History));
-        assert_eq!(decide(Some(2), &history, 3), (2, BaseLayersFrom::Flag));
+        assert_eq!(
+            decide(Some((2, BaseLayersFrom::Flag)), &history, 3),
+            (2, BaseLayersFrom::Flag)
+        );
     }
 
     #[test]
@@ -105,6 +116,14 @@ mod tests {
             entry("COPY . /app # buildkit", false),
         ];
         assert_eq!(from_history(&history, 4), Some(3));
+    }
+
+    #[test]
+    fn shared_diff_ids() {
+        let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(shared_prefix(&ids(&["a", "b", "c"]), &ids(&["a", "b"])), 2);
+        assert_eq!(shared_prefix(&ids(&["a", "x", "c"]), &ids(&["a", "b"])), 1);
+        assert_eq!(shared_prefix(&ids(&["z"]), &ids(&["a"])), 0);
     }
 
     #[test]

@@ -28,10 +28,15 @@ pub struct Analysis {
 /// Analyse an image. `base_layers` is `--base-layers` when given; otherwise
 /// the history decides, or the first layer.
 pub fn analyze(image: Image, base_layers: Option<usize>) -> Analysis {
+    analyze_with_base(image, base_layers.map(|n| (n, BaseLayersFrom::Flag)))
+}
+
+/// Analyse an image whose base layers were chosen (and how), if they were.
+pub fn analyze_with_base(image: Image, base: Option<(usize, BaseLayersFrom)>) -> Analysis {
     let changes = || image.layers.iter().map(|l| &*l.changes);
     let sizes: Vec<u64> = image.layers.iter().map(|l| l.changes.size).collect();
     let history = image.config.history.as_deref().unwrap_or_default();
-    let (base, from) = base::decide(base_layers, history, image.layers.len());
+    let (base, from) = base::decide(base, history, image.layers.len());
     // The two models share nothing but their input: one core each.
     let (tree, dive) = std::thread::scope(|scope| {
         let dive = scope.spawn(|| dive_compat::compute(changes()));

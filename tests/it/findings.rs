@@ -439,3 +439,66 @@ fn the_same_content_at_several_paths() {
     );
     assert_eq!(duplicates[0].layers, vec![1]);
 }
+
+#[test]
+fn base_image_by_shared_diff_ids() {
+    let dir = tmp();
+    let base_layers = [
+        Layer::new()
+            .sized("bin/sh", 900, b's')
+            .created_by("/bin/sh -c #(nop) ADD file:abc in / "),
+        Layer::new().sized("usr/lib/libc.so", 700, b'c'),
+    ];
+    let mut base = Image::new();
+    let mut image = Image::new();
+    for layer in &base_layers {
+        base = base.layer(layer.clone());
+        image = image.layer(layer.clone());
+    }
+    image = image.layer(Layer::new().sized("app/big", 500, b'b')).layer(
+        Layer::new()
+            .whiteout("usr/lib/libc.so")
+            .sized("app/x", 10, b'x'),
+    );
+    std::fs::write(dir.path().join("base.tar"), base.docker_archive()).unwrap();
+    std::fs::write(dir.path().join("image.tar"), image.docker_archive()).unwrap();
+    let out = peel(dir.path())
+        .args(["--json", "-", "--base", "base.tar", "image.tar"])
+        .assert()
+        .code(0);
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(json["image"]["baseLayers"], 2);
+    assert_eq!(json["image"]["baseLayersFrom"], "base-image");
+    assert_eq!(json["image"]["userBytes"], 510);
+    // The user's layers deleted a base file: 700 user-wasted bytes.
+    assert_eq!(json["image"]["userWastedBytes"], 700);
+
+    // A base the image does not build on, and a base that cannot be read.
+    let other = Image::new().layer(Layer::new().sized("etc/other", 5, b'o'));
+    std::fs::write(dir.path().join("other.tar"), other.docker_archive()).unwrap();
+    peel(dir.path())
+        .args(["--json", "-", "--base", "other.tar", "image.tar"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "shares no bottom layer with the base image other.tar",
+        ));
+    peel(dir.path())
+        .args(["--json", "-", "--base", "missing.tar", "image.tar"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--base: missing.tar"));
+    // Not both ways of saying it; and not in the UI.
+    peel(dir.path())
+        .args([
+            "--json",
+            "-",
+            "--base",
+            "base.tar",
+            "--base-layers",
+            "1",
+            "image.tar",
+        ])
+        .assert()
+        .code(2);
+}
