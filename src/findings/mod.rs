@@ -84,6 +84,16 @@ pub enum Severity {
     High,
 }
 
+impl Severity {
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::High => "high",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Finding {
@@ -411,30 +421,28 @@ fn configuration(analysis: &Analysis, findings: &mut Vec<Finding>) {
     let run = analysis.image.config.config.clone().unwrap_or_default();
     let user = run.user.unwrap_or_default();
     let user = user.split(':').next().unwrap_or_default();
+    let about_config = |kind, severity, advice: &str| Finding {
+        kind,
+        severity,
+        bytes: 0,
+        layers: Vec::new(),
+        paths: Vec::new(),
+        path_count: 0,
+        command: None,
+        advice: advice.into(),
+    };
     if matches!(user, "" | "root" | "0") {
-        findings.push(Finding {
-            kind: Kind::RunsAsRoot,
-            severity: Severity::Warning,
-            bytes: 0,
-            layers: Vec::new(),
-            paths: Vec::new(),
-            path_count: 0,
-            command: None,
-            advice: "The image runs as root: add a user and switch to it (`RUN useradd -r app` then `USER app`)."
-                .into(),
-        });
+        findings.push(about_config(
+            Kind::RunsAsRoot,
+            Severity::Warning,
+            "The image runs as root: add a user and switch to it (`RUN useradd -r app` then `USER app`).",
+        ));
     }
     if run.healthcheck.is_none() {
-        findings.push(Finding {
-            kind: Kind::NoHealthcheck,
-            severity: Severity::Info,
-            bytes: 0,
-            layers: Vec::new(),
-            paths: Vec::new(),
-            path_count: 0,
-            command: None,
-            advice: "The image declares no HEALTHCHECK: add one so that the runtime can tell a hung container from a healthy one."
-                .into(),
-        });
+        findings.push(about_config(
+            Kind::NoHealthcheck,
+            Severity::Info,
+            "The image declares no HEALTHCHECK: add one so that the runtime can tell a hung container from a healthy one.",
+        ));
     }
 }

@@ -103,9 +103,8 @@ pub fn render(analysis: &Analysis, verdict: Option<&Verdict>) -> String {
         let _ = writeln!(out, "### Findings");
         let _ = writeln!(out);
         for finding in &analysis.findings {
-            let name = |v: serde_json::Value| v.as_str().unwrap_or_default().to_string();
-            let kind = name(serde_json::to_value(finding.kind).unwrap_or_default());
-            let severity = name(serde_json::to_value(finding.severity).unwrap_or_default());
+            let kind = finding.kind.name();
+            let severity = finding.severity.name();
             let mut head = format!("- **{severity}** `{kind}`");
             if finding.bytes > 0 {
                 let _ = write!(head, ", {}", size(finding.bytes));

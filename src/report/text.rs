@@ -168,12 +168,7 @@ fn findings_section(out: &mut String, analysis: &Analysis) {
     let _ = writeln!(out);
     let _ = writeln!(out, "Findings");
     for finding in &analysis.findings {
-        let name = |v: serde_json::Value| v.as_str().unwrap_or_default().to_string();
-        let mut head = format!(
-            "  [{}] {}",
-            name(serde_json::to_value(finding.severity).unwrap_or_default()),
-            name(serde_json::to_value(finding.kind).unwrap_or_default())
-        );
+        let mut head = format!("  [{}] {}", finding.severity.name(), finding.kind.name());
         if finding.bytes > 0 {
             head.push_str(&format!(", {}", size(finding.bytes)));
         }

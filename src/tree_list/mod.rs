@@ -508,6 +508,11 @@ impl TreeList {
         if changed {
             self.rebuild_rows();
         }
+        self.select_node(node)
+    }
+
+    /// Select the row of `node`; false when it has no row.
+    fn select_node(&mut self, node: NodeId) -> bool {
         match self.rows.iter().position(|r| r.node == node) {
             Some(idx) => {
                 self.selection = idx;
@@ -534,13 +539,7 @@ impl TreeList {
             self.collapsed[cur as usize] = false;
         }
         self.rebuild_rows();
-        match self.rows.iter().position(|r| r.node == node) {
-            Some(idx) => {
-                self.selection = idx;
-                true
-            }
-            None => false,
-        }
+        self.select_node(node)
     }
 
     /// Keep the selection inside a viewport of `height` rows.

@@ -446,7 +446,22 @@ impl Image {
 
 /// A tar of the given members (regular files, in order).
 pub fn tar_of(members: &[Member]) -> Vec<u8> {
+    tar_with_links(members, &[])
+}
+
+/// A tar of symlink members (name, target) first, then regular files (skopeo
+/// writes `<id>/layer.tar` as a symlink to `../<digest>.tar`).
+pub fn tar_with_links(members: &[Member], links: &[(&str, &str)]) -> Vec<u8> {
     let mut builder = tar::Builder::new(Vec::new());
+    for (name, target) in links {
+        let mut header = tar::Header::new_gnu();
+        header.set_entry_type(tar::EntryType::Symlink);
+        header.set_size(0);
+        header.set_mode(0);
+        builder
+            .append_link(&mut header, name, target)
+            .expect("link");
+    }
     for (name, content) in members {
         let mut header = tar::Header::new_gnu();
         header.set_mode(0o644);

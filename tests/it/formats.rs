@@ -6,6 +6,7 @@ use peel::progress::Progress;
 
 use crate::fixture::{
     Compress, Image, Layer, Member, analyze, analyze_everywhere, compress, sha256, tar_of,
+    tar_with_links,
 };
 
 fn sample() -> Image {
@@ -83,30 +84,6 @@ fn manifest_first_or_last() {
     members.insert(0, manifest);
     let a = analyze(&tar_of(&members));
     assert_eq!(a.exact, plain.exact);
-}
-
-/// A tar whose members may be symlinks (skopeo writes `<id>/layer.tar` as a
-/// symlink to `../<digest>.tar`).
-fn tar_with_links(members: &[Member], links: &[(&str, &str)]) -> Vec<u8> {
-    let mut builder = tar::Builder::new(Vec::new());
-    for (name, target) in links {
-        let mut header = tar::Header::new_gnu();
-        header.set_entry_type(tar::EntryType::Symlink);
-        header.set_size(0);
-        header.set_mode(0);
-        builder
-            .append_link(&mut header, name, target)
-            .expect("link");
-    }
-    for (name, content) in members {
-        let mut header = tar::Header::new_gnu();
-        header.set_mode(0o644);
-        header.set_size(content.len() as u64);
-        builder
-            .append_data(&mut header, name, &content[..])
-            .expect("member");
-    }
-    builder.into_inner().expect("tar")
 }
 
 #[test]
