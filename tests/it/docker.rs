@@ -23,11 +23,11 @@ use std::time::{Duration, Instant};
 use assert_cmd::Command;
 use serde_json::Value;
 
-const BASE: &str = "peel-it/busybox:base";
+pub(crate) const BASE: &str = "peel-it/busybox:base";
 const LAYERS: &str = "peel-it/layers:1";
 
 /// The engine the tests run against, and what setup made in it.
-struct Engine {
+pub(crate) struct Engine {
     /// `DOCKER_HOST` as the tests pass it to peel.
     host: String,
     /// The engine's socket.
@@ -46,7 +46,7 @@ fn required(var: &str) -> bool {
 
 /// The engine, set up once; `None` (with the reason printed) when there is
 /// none and none is required.
-fn engine() -> Option<&'static Engine> {
+pub(crate) fn engine() -> Option<&'static Engine> {
     static ENGINE: OnceLock<Result<Engine, String>> = OnceLock::new();
     match ENGINE.get_or_init(setup) {
         Ok(engine) => Some(engine),
@@ -70,7 +70,7 @@ fn docker_host() -> String {
 }
 
 /// `docker ARGS` against the test engine; stdout, or why it failed.
-fn docker(args: &[&str]) -> Result<String, String> {
+pub(crate) fn docker(args: &[&str]) -> Result<String, String> {
     let out = Std::new("docker")
         .args(args)
         .env("DOCKER_HOST", docker_host())
@@ -185,7 +185,7 @@ fn import_busybox(dir: &Path) -> Result<(), String> {
 }
 
 /// peel with a clean environment: no CI, no engine variables but those given.
-fn peel(vars: &[(&str, &str)]) -> Command {
+pub(crate) fn peel(vars: &[(&str, &str)]) -> Command {
     let mut cmd = Command::cargo_bin("peel").expect("the peel binary is built");
     for var in [
         "CI",
@@ -210,7 +210,7 @@ fn peel(vars: &[(&str, &str)]) -> Command {
 }
 
 /// `peel --json - ARGS`: the report, or the failure.
-fn report(vars: &[(&str, &str)], args: &[&str]) -> Value {
+pub(crate) fn report(vars: &[(&str, &str)], args: &[&str]) -> Value {
     let out = peel(vars)
         .arg("--json")
         .arg("-")
@@ -253,7 +253,7 @@ fn fails_with(vars: &[(&str, &str)], args: &[&str], phrases: &[&str]) -> String 
     stderr
 }
 
-fn host_vars(engine: &Engine) -> [(&'static str, &str); 1] {
+pub(crate) fn host_vars(engine: &Engine) -> [(&'static str, &str); 1] {
     [("DOCKER_HOST", engine.host.as_str())]
 }
 
