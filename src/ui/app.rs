@@ -15,8 +15,9 @@ use super::layout::{self, Areas};
 use super::theme::Theme;
 use crate::analysis::Analysis;
 use crate::content::{Content, Origin};
+use crate::findings::Finding;
 use crate::progress::ProgressSnapshot;
-use crate::tree::State;
+use crate::tree::{NodeId, State, Tree};
 use crate::tree_list::{Compare, Filter, Mark, SortBy, TreeList};
 
 /// How much of a file the viewer reads.
@@ -25,8 +26,18 @@ pub const VIEW_LIMIT: u64 = 8 << 20;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
     Layers,
-    /// The right pane: the file tree, or the waste list when it is shown.
+    /// The right pane: the file tree, or the list shown in its place.
     Right,
+}
+
+/// What the right pane shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RightView {
+    Tree,
+    /// Every wasted entry (`w`).
+    Waste,
+    /// The findings and the selected one's advice and paths (`f`).
+    Findings,
 }
 
 #[derive(Debug)]
@@ -72,7 +83,37 @@ pub struct Loaded {
     pub waste_sort: WasteSort,
     pub waste_sel: usize,
     pub waste_top: usize,
+    /// The selected finding (an index into `analysis.findings`).
+    pub findings_sel: usize,
+    pub findings_top: usize,
     pub blobs: Vec<String>,
+}
+
+impl Loaded {
+    /// Show `node` in the tree at `layer` (enter in the waste and findings
+    /// views): that layer selected, the node selected with its ancestors
+    /// expanded. The message for the status line.
+    fn show_in_tree(&mut self, layer: u32, node: NodeId) -> String {
+        let analysis = self.analysis.clone();
+        let tree = &analysis.tree;
+        let shown = self.tree.jump_to(tree, layer, node);
+        // jump_to keeps the layer in range: follow it.
+        self.layer = self.tree.layer() as usize;
+        let path = super::sanitize(&tree.display_path(node));
+        if shown {
+            format!("layer {}: {path}", self.layer)
+        } else {
+            format!("layer {}: {path} is not in this view", self.layer)
+        }
+    }
+
+    /// Select `layer` in the layers pane and the tree, selecting no path.
+    fn show_layer(&mut self, layer: u32) {
+        let n = self.analysis.image.layers.len();
+        self.layer = (layer as usize).min(n.saturating_sub(1));
+        let analysis = self.analysis.clone();
+        self.tree.set_layer(&analysis.tree, self.layer as u32);
+    }
 }
 
 /// A dialog or prompt over the panes.
@@ -176,7 +217,8 @@ pub struct App {
     pub show_attributes: bool,
     pub wrap: bool,
     pub dive_figures: bool,
-    pub waste_view: bool,
+    /// What the right pane shows.
+    pub view: RightView,
     pub quit: bool,
     /// Work for the loop to run (threads, the terminal).
     pub commands: Vec<Command>,
@@ -198,7 +240,7 @@ impl App {
             message: None,
             wrap: false,
             dive_figures: false,
-            waste_view: false,
+            view: RightView::Tree,
             quit: false,
             commands: Vec::new(),
             origin,
@@ -214,22 +256,36 @@ impl App {
     }
 
     pub fn areas(&self) -> Option<Areas> {
-        // The waste list's paths are long: it takes more of the width.
-        let width = if self.waste_view {
-            self.config.pane_width.min(0.3)
-        } else {
+        // The waste and findings lists' paths and commands are long: they
+        // take more of the width.
+        let width = if self.view == RightView::Tree {
             self.config.pane_width
+        } else {
+            self.config.pane_width.min(0.3)
         };
-        layout::areas(Rect::new(0, 0, self.size.0, self.size.1), width)
+        let findings = self.loaded().map_or(0, |l| l.analysis.findings.len());
+        layout::areas(Rect::new(0, 0, self.size.0, self.size.1), width, findings)
     }
 
     /// The focused pane's key scope.
     pub fn scope(&self) -> Scope {
-        match self.focus {
-            Focus::Layers => Scope::Layers,
-            Focus::Right if self.waste_view => Scope::Waste,
-            Focus::Right => Scope::Tree,
+        match (self.focus, self.view) {
+            (Focus::Layers, _) => Scope::Layers,
+            (Focus::Right, RightView::Tree) => Scope::Tree,
+            (Focus::Right, RightView::Waste) => Scope::Waste,
+            (Focus::Right, RightView::Findings) => Scope::Findings,
         }
+    }
+
+    /// Show `view` in the right pane, or the tree when it is shown already,
+    /// and focus the pane.
+    fn toggle_view(&mut self, view: RightView) {
+        self.view = if self.view == view {
+            RightView::Tree
+        } else {
+            view
+        };
+        self.focus = Focus::Right;
     }
 
     fn say(&mut self, text: impl Into<String>) {
@@ -340,6 +396,8 @@ impl App {
             waste_sort: WasteSort::Size,
             waste_sel: 0,
             waste_top: 0,
+            findings_sel: 0,
+            findings_top: 0,
             blobs,
         }));
         self.scroll_all();
@@ -355,21 +413,22 @@ impl App {
             } else if l.layer >= l.layers_top + h {
                 l.layers_top = l.layer + 1 - h;
             }
-            let h = areas.waste_rows.height.max(1) as usize;
-            if l.waste_sel < l.waste_top {
-                l.waste_top = l.waste_sel;
-            } else if l.waste_sel >= l.waste_top + h {
-                l.waste_top = l.waste_sel + 1 - h;
-            }
+            keep_in_view(l.waste_sel, &mut l.waste_top, areas.waste_rows.height);
+            keep_in_view(
+                l.findings_sel,
+                &mut l.findings_top,
+                areas.findings_rows.height,
+            );
         }
     }
 
     fn page(&self) -> isize {
         let Some(a) = self.areas() else { return 10 };
-        let h = match self.focus {
-            Focus::Layers => a.layer_rows.height,
-            Focus::Right if self.waste_view => a.waste_rows.height,
-            Focus::Right => a.tree_rows.height,
+        let h = match (self.focus, self.view) {
+            (Focus::Layers, _) => a.layer_rows.height,
+            (Focus::Right, RightView::Tree) => a.tree_rows.height,
+            (Focus::Right, RightView::Waste) => a.waste_rows.height,
+            (Focus::Right, RightView::Findings) => a.findings_rows.height,
         };
         (h.max(2) - 1) as isize
     }
@@ -493,7 +552,7 @@ impl App {
                         if error.is_none() {
                             self.modal = Modal::None;
                             self.focus = Focus::Right;
-                            self.waste_view = false;
+                            self.view = RightView::Tree;
                         }
                         return;
                     }
@@ -589,16 +648,16 @@ impl App {
                 };
             }
             Action::CloseFilterFiles => {
-                if self.loaded().is_some_and(|l| l.tree.filter().is_some()) {
+                // What is on screen goes first: the list over the tree, then
+                // the tree's filter.
+                if self.view != RightView::Tree {
+                    self.view = RightView::Tree;
+                } else if self.loaded().is_some_and(|l| l.tree.filter().is_some()) {
                     self.apply_filter("", false);
-                } else if self.waste_view {
-                    self.waste_view = false;
                 }
             }
-            Action::WasteView => {
-                self.waste_view = !self.waste_view;
-                self.focus = Focus::Right;
-            }
+            Action::WasteView => self.toggle_view(RightView::Waste),
+            Action::FindingsView => self.toggle_view(RightView::Findings),
             Action::DiveFigures => self.dive_figures = !self.dive_figures,
             Action::ToggleFiletreeAttributes => self.show_attributes = !self.show_attributes,
             Action::ToggleWrapTree => self.wrap = !self.wrap,
@@ -615,7 +674,8 @@ impl App {
 
     fn loaded_action(&mut self, action: Action) {
         let focus = self.focus;
-        let waste_view = self.waste_view;
+        let view = self.view;
+        let in_tree = focus == Focus::Right && view == RightView::Tree;
         let Phase::Ready(l) = &mut self.phase else {
             return;
         };
@@ -623,8 +683,8 @@ impl App {
         let tree = &analysis.tree;
         let mut msg: Option<String> = None;
         match action {
-            Action::Left if focus == Focus::Right && !waste_view => l.tree.left(),
-            Action::Right if focus == Focus::Right && !waste_view => l.tree.right(),
+            Action::Left if in_tree => l.tree.left(),
+            Action::Right if in_tree => l.tree.right(),
             Action::Left | Action::Right => {}
             Action::CompareAll => {
                 l.tree.set_compare(tree, Compare::Aggregated);
@@ -640,8 +700,11 @@ impl App {
             Action::ToggleRemovedFiles => l.tree.toggle_shown(tree, Mark::Removed),
             Action::ToggleModifiedFiles => l.tree.toggle_shown(tree, Mark::Modified),
             Action::ToggleUnmodifiedFiles => l.tree.toggle_shown(tree, Mark::Unmodified),
+            Action::ToggleSortOrder if focus == Focus::Right && view == RightView::Findings => {
+                msg = Some("findings are ordered by severity, then by bytes".into());
+            }
             Action::ToggleSortOrder => {
-                if focus == Focus::Right && waste_view {
+                if focus == Focus::Right && view == RightView::Waste {
                     l.waste_sort = match l.waste_sort {
                         WasteSort::Size => WasteSort::Path,
                         WasteSort::Path => WasteSort::Layer,
@@ -667,19 +730,36 @@ impl App {
             {
                 msg = Some("no filter match".into());
             }
-            Action::Open => match focus {
-                Focus::Right if waste_view => {
+            Action::Open => match (focus, view) {
+                (Focus::Right, RightView::Waste) => {
                     if let Some(&idx) = l.waste_order.get(l.waste_sel) {
                         let w = &analysis.exact.wasted[idx as usize];
                         if let Some(node) = tree.lookup(&w.path) {
-                            l.layer = w.layer as usize;
-                            l.tree.jump_to(tree, w.layer, node);
-                            self.waste_view = false;
-                            msg = Some(format!("layer {}: {}", w.layer, tree.display_path(node)));
+                            msg = Some(l.show_in_tree(w.layer, node));
+                            self.view = RightView::Tree;
                         }
                     }
                 }
-                Focus::Right => {
+                (Focus::Right, RightView::Findings) => {
+                    if let Some(f) = analysis.findings.get(l.findings_sel) {
+                        msg = Some(match finding_target(tree, f) {
+                            None => format!(
+                                "{}: about the image configuration, no layer to show",
+                                f.kind.name()
+                            ),
+                            Some((layer, Some(node))) => {
+                                self.view = RightView::Tree;
+                                l.show_in_tree(layer, node)
+                            }
+                            Some((layer, None)) => {
+                                self.view = RightView::Tree;
+                                l.show_layer(layer);
+                                format!("layer {}: its paths are not in the tree", l.layer)
+                            }
+                        });
+                    }
+                }
+                (Focus::Right, RightView::Tree) => {
                     if let Some(node) = l.tree.selected_node() {
                         let v = *l.tree.view(node);
                         if v.is_dir {
@@ -735,7 +815,7 @@ impl App {
                         }
                     }
                 }
-                Focus::Layers => self.focus = Focus::Right,
+                (Focus::Layers, _) => self.focus = Focus::Right,
             },
             Action::Extract => {
                 if let Some(node) = l.tree.selected_node() {
@@ -762,12 +842,12 @@ impl App {
 
     fn move_by(&mut self, delta: isize) {
         let focus = self.focus;
-        let waste_view = self.waste_view;
+        let view = self.view;
         let Phase::Ready(l) = &mut self.phase else {
             return;
         };
-        match focus {
-            Focus::Layers => {
+        match (focus, view) {
+            (Focus::Layers, _) => {
                 let n = l.analysis.image.layers.len();
                 let target = (l.layer as isize)
                     .saturating_add(delta)
@@ -778,13 +858,13 @@ impl App {
                     l.tree.set_layer(tree, l.layer as u32);
                 }
             }
-            Focus::Right if waste_view => {
-                let n = l.waste_order.len();
-                l.waste_sel = (l.waste_sel as isize)
-                    .saturating_add(delta)
-                    .clamp(0, n.saturating_sub(1) as isize) as usize;
+            (Focus::Right, RightView::Waste) => {
+                l.waste_sel = step(l.waste_sel, delta, l.waste_order.len());
             }
-            Focus::Right => {
+            (Focus::Right, RightView::Findings) => {
+                l.findings_sel = step(l.findings_sel, delta, l.analysis.findings.len());
+            }
+            (Focus::Right, RightView::Tree) => {
                 if delta <= isize::MIN / 4 {
                     l.tree.home();
                 } else if delta >= isize::MAX / 4 {
@@ -811,10 +891,10 @@ impl App {
         }
         let Some(areas) = self.areas() else { return };
         let pos = Position::new(m.column, m.row);
-        let right_rows = if self.waste_view {
-            areas.waste_rows
-        } else {
-            areas.tree_rows
+        let right_rows = match self.view {
+            RightView::Tree => areas.tree_rows,
+            RightView::Waste => areas.waste_rows,
+            RightView::Findings => areas.findings_rows,
         };
         let in_layers = areas.layers.contains(pos);
         let in_right = areas.right.contains(pos);
@@ -834,15 +914,24 @@ impl App {
                         && let Phase::Ready(l) = &mut self.phase
                     {
                         let offset = (m.row - right_rows.y) as usize;
-                        if self.waste_view {
-                            let idx = l.waste_top + offset;
-                            if idx < l.waste_order.len() {
-                                l.waste_sel = idx;
+                        match self.view {
+                            RightView::Waste => {
+                                let idx = l.waste_top + offset;
+                                if idx < l.waste_order.len() {
+                                    l.waste_sel = idx;
+                                }
                             }
-                        } else {
-                            let idx = l.tree.top() + offset;
-                            if idx < l.tree.rows().len() {
-                                l.tree.select_index(idx);
+                            RightView::Findings => {
+                                let idx = l.findings_top + offset;
+                                if idx < l.analysis.findings.len() {
+                                    l.findings_sel = idx;
+                                }
+                            }
+                            RightView::Tree => {
+                                let idx = l.tree.top() + offset;
+                                if idx < l.tree.rows().len() {
+                                    l.tree.select_index(idx);
+                                }
                             }
                         }
                     }
@@ -859,7 +948,7 @@ impl App {
                     self.move_by(delta.signum());
                 } else if in_right {
                     self.focus = Focus::Right;
-                    if self.waste_view {
+                    if self.view != RightView::Tree {
                         self.move_by(delta);
                     } else if let Phase::Ready(l) = &mut self.phase {
                         l.tree.scroll_by(delta, areas.tree_rows.height as usize);
@@ -870,6 +959,48 @@ impl App {
         }
         self.scroll_all();
     }
+}
+
+/// `sel` moved by `delta` within a list of `n` rows.
+fn step(sel: usize, delta: isize, n: usize) -> usize {
+    (sel as isize)
+        .saturating_add(delta)
+        .clamp(0, n.saturating_sub(1) as isize) as usize
+}
+
+/// Scroll a list's `top` so that row `sel` is inside a viewport of `height`.
+fn keep_in_view(sel: usize, top: &mut usize, height: u16) {
+    let h = height.max(1) as usize;
+    if sel < *top {
+        *top = sel;
+    } else if sel >= *top + h {
+        *top = sel + 1 - h;
+    }
+}
+
+/// Where enter on a finding goes: its first layer and the first of its
+/// paths that layer changed; failing that, the first path one of its layers
+/// changed, at that layer; failing that (names the tree cannot look up), the
+/// first layer alone. None for a finding about the configuration (no
+/// layer). Only the finding's listed paths are looked at, never the tree.
+pub fn finding_target(tree: &Tree, finding: &Finding) -> Option<(u32, Option<NodeId>)> {
+    let first = *finding.layers.first()?;
+    let nodes: Vec<NodeId> = finding
+        .paths
+        .iter()
+        .filter_map(|p| tree.lookup(p.strip_prefix('/').unwrap_or(p).as_bytes()))
+        .collect();
+    let changed_in =
+        |node: NodeId, layer: u32| tree.node(node).versions.iter().any(|v| v.layer == layer);
+    if let Some(&node) = nodes.iter().find(|&&n| changed_in(n, first)) {
+        return Some((first, Some(node)));
+    }
+    for &node in &nodes {
+        if let Some(&layer) = finding.layers.iter().find(|&&l| changed_in(node, l)) {
+            return Some((layer, Some(node)));
+        }
+    }
+    Some((first, None))
 }
 
 fn expand_tilde(s: &str) -> String {

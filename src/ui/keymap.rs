@@ -18,6 +18,7 @@ pub enum Scope {
     Layers,
     Tree,
     Waste,
+    Findings,
 }
 
 macro_rules! actions {
@@ -71,6 +72,7 @@ actions! {
     CompareAll, "compare-all", Global, "ctrl+a", "tree: all changes up to the selected layer";
     CompareLayer, "compare-layer", Global, "ctrl+l", "tree: only the selected layer's changes";
     WasteView, "waste-view", Global, "w", "show the wasted entries (again: back to the tree)";
+    FindingsView, "findings-view", Global, "f", "show the findings and their advice (again: back to the tree)";
     DiveFigures, "dive-figures", Global, "D", "image details: dive's figures / peel's exact ones";
     ToggleCollapseDir, "toggle-collapse-dir", Tree, "space", "collapse or expand the directory";
     ToggleCollapseAllDir, "toggle-collapse-all-dir", Tree, "ctrl+space", "collapse or expand every directory";
@@ -81,7 +83,7 @@ actions! {
     ToggleFiletreeAttributes, "toggle-filetree-attributes", Tree, "ctrl+b", "show or hide the attributes column";
     ToggleWrapTree, "toggle-wrap-tree", Tree, "ctrl+p", "wrap long names";
     ToggleSortOrder, "toggle-sort-order", Global, "ctrl+o", "sort by name / by size";
-    Open, "open", Global, "enter", "tree: view the file (a directory: collapse); waste: jump to the entry";
+    Open, "open", Global, "enter", "view the file, collapse a directory; in a list: show it in the tree";
     Extract, "extract-file", Tree, "ctrl+e, x", "write the selection, as of this layer, to a directory";
 }
 
@@ -494,6 +496,22 @@ mod tests {
         );
         assert_eq!(map.resolve(&key, Scope::Layers), Some(Action::CompareAll));
         assert_eq!(map.resolve(&key, Scope::Waste), Some(Action::CompareAll));
+        assert_eq!(map.resolve(&key, Scope::Findings), Some(Action::CompareAll));
+    }
+
+    /// A default key never means two things in one pane (the findings key
+    /// was picked from the free ones).
+    #[test]
+    fn default_keys_do_not_clash_within_a_scope() {
+        let map = Keymap::default();
+        for (key, actions) in &map.by_key {
+            for (i, a) in actions.iter().enumerate() {
+                assert!(
+                    actions[i + 1..].iter().all(|b| b.scope() != a.scope()),
+                    "{key} is bound to {actions:?}"
+                );
+            }
+        }
     }
 
     #[test]
@@ -509,6 +527,15 @@ mod tests {
         assert!(
             err.contains("keybinding.quit") && err.contains("ctrl+bogus"),
             "{err}"
+        );
+        let c = parse_config("[keybinding]\nfindings-view = \"F\"\n").unwrap();
+        assert_eq!(
+            c.keymap.resolve(&Key::parse("F").unwrap(), Scope::Layers),
+            Some(Action::FindingsView)
+        );
+        assert_eq!(
+            c.keymap.resolve(&Key::parse("f").unwrap(), Scope::Layers),
+            None
         );
         let err = parse_config("[keybinding]\nfly = \"q\"\n").unwrap_err();
         assert!(err.contains("keybinding.fly"), "{err}");

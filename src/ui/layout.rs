@@ -19,6 +19,10 @@ pub struct Areas {
     pub tree_rows: Rect,
     /// Rows of the waste list (below the column header).
     pub waste_rows: Rect,
+    /// Rows of the findings list (below the column header).
+    pub findings_rows: Rect,
+    /// The selected finding's details, below the list and a rule.
+    pub finding_details: Rect,
     pub status: Rect,
 }
 
@@ -41,9 +45,32 @@ pub fn below_header(r: Rect) -> Rect {
     }
 }
 
+/// The findings pane's inside split in three: the list's rows (below a
+/// header line), a rule, and the selected finding's details. The list is as
+/// tall as the findings (one row at least, for "no findings") up to two
+/// fifths of the pane, so that the details keep room for advice and paths.
+pub fn findings_split(body: Rect, findings: usize) -> (Rect, Rect) {
+    let below = below_header(body);
+    let cap = (below.height as usize * 2 / 5).max(3);
+    let rows = findings.clamp(1, cap).min(below.height as usize) as u16;
+    let list = Rect {
+        height: rows,
+        ..below
+    };
+    // One line for the rule between the list and the details.
+    let used = rows.saturating_add(1).min(below.height);
+    let details = Rect {
+        y: below.y + used,
+        height: below.height - used,
+        ..below
+    };
+    (list, details)
+}
+
 /// The panes for a terminal of `full` size, the left column taking
-/// `pane_width` of the width; None when the terminal is too small.
-pub fn areas(full: Rect, pane_width: f64) -> Option<Areas> {
+/// `pane_width` of the width, the findings pane split for `findings`
+/// findings; None when the terminal is too small.
+pub fn areas(full: Rect, pane_width: f64, findings: usize) -> Option<Areas> {
     if full.width < MIN_WIDTH || full.height < MIN_HEIGHT {
         return None;
     }
@@ -58,6 +85,7 @@ pub fn areas(full: Rect, pane_width: f64) -> Option<Areas> {
     ])
     .areas(left);
     let rows = below_header(inner(right));
+    let (findings_rows, finding_details) = findings_split(inner(right), findings);
     Some(Areas {
         layers,
         layer_rows: below_header(inner(layers)),
@@ -66,6 +94,8 @@ pub fn areas(full: Rect, pane_width: f64) -> Option<Areas> {
         right,
         tree_rows: rows,
         waste_rows: rows,
+        findings_rows,
+        finding_details,
         status,
     })
 }

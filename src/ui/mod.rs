@@ -26,7 +26,7 @@ use ratatui::layout::{Alignment, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
-use self::app::{App, Modal, Phase};
+use self::app::{App, Modal, Phase, RightView};
 use self::event::{Command, Event};
 use crate::analysis::{self, Analysis};
 use crate::content::{self, Origin};
@@ -90,10 +90,10 @@ pub fn render(f: &mut Frame, app: &App) {
     panes::layers::draw(f, areas.layers, app, l);
     panes::details::draw_layer(f, areas.layer_details, app, l);
     panes::details::draw_image(f, areas.image_details, app, l);
-    if app.waste_view {
-        panes::waste::draw(f, areas.right, app, l);
-    } else {
-        panes::tree::draw(f, areas.right, app, l);
+    match app.view {
+        RightView::Tree => panes::tree::draw(f, areas.right, app, l),
+        RightView::Waste => panes::waste::draw(f, areas.right, app, l),
+        RightView::Findings => panes::findings::draw(f, &areas, app, l),
     }
     panes::status::draw(f, areas.status, app);
     let main = Rect {

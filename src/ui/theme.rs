@@ -3,6 +3,7 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
+use crate::findings::Severity;
 use crate::tree_list::Mark;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,6 +98,21 @@ impl Theme {
 
     pub fn waste(self) -> Style {
         self.fg(Color::Red)
+    }
+
+    /// A finding's severity; without colour, high is bold (its text mark
+    /// carries the rest).
+    pub fn severity(self, severity: Severity) -> Style {
+        match severity {
+            Severity::High => self.fg(Color::Red).add_modifier(Modifier::BOLD),
+            Severity::Warning => self.fg(Color::Yellow),
+            Severity::Info => self.fg(Color::LightBlue),
+        }
+    }
+
+    /// A rule between two parts of a pane.
+    pub fn rule(self) -> Style {
+        self.dim()
     }
 
     pub fn gauge(self) -> Style {

@@ -11,7 +11,7 @@ use peel::content::Origin;
 use peel::progress::ProgressSnapshot;
 use peel::source::{self, OpenOptions};
 use peel::tree_list::Compare;
-use peel::ui::app::{App, Focus, Modal, ViewerBody};
+use peel::ui::app::{App, Focus, Modal, RightView, ViewerBody};
 use peel::ui::event::Event;
 use peel::ui::keymap::Config;
 use peel::ui::theme::Theme;
@@ -183,7 +183,7 @@ fn waste_view_jumps_to_the_entry() {
     insta::assert_snapshot!("waste", screen(&app));
     key(&mut app, KeyCode::Down); // /tmp/build.log, added by layer 4
     key(&mut app, KeyCode::Enter);
-    assert!(!app.waste_view);
+    assert_eq!(app.view, RightView::Tree);
     assert_eq!(app.loaded().unwrap().layer, 4);
     assert_eq!(selected_path(&app), "/tmp/build.log");
     // Sorting cycles and keeps the selection in range.
@@ -192,7 +192,297 @@ fn waste_view_jumps_to_the_entry() {
     assert_eq!(app.loaded().unwrap().waste_sel, 0);
     key(&mut app, KeyCode::End);
     key(&mut app, KeyCode::Enter);
-    assert!(!app.waste_view);
+    assert_eq!(app.view, RightView::Tree);
+}
+
+/// An app on an image built from bytes (the viewer cannot re-read it).
+fn fixture_app(image: &Image) -> App {
+    let a = crate::fixture::analyze(&image.docker_archive());
+    app_with(a, Origin::Unavailable("built in the test".into()))
+}
+
+/// A user and a healthcheck: no configuration findings.
+fn well_configured() -> Image {
+    Image::new()
+        .run_config("User", serde_json::json!("app"))
+        .run_config(
+            "Healthcheck",
+            serde_json::json!({ "Test": ["CMD", "true"] }),
+        )
+}
+
+fn click(app: &mut App, x: u16, y: u16, kind: MouseEventKind) {
+    app.update(Event::Mouse(MouseEvent {
+        kind,
+        column: x,
+        row: y,
+        modifiers: KeyModifiers::NONE,
+    }));
+}
+
+#[test]
+fn findings_view_lists_and_explains() {
+    let mut app = demo();
+    key(&mut app, KeyCode::Char('f'));
+    assert_eq!(app.view, RightView::Findings);
+    assert_eq!(app.focus, Focus::Right);
+    insta::assert_snapshot!("findings", screen(&app));
+    // The package cache: six paths, its advice wrapped, its command.
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Down);
+    let l = app.loaded().unwrap();
+    assert_eq!(
+        l.analysis.findings[l.findings_sel].kind,
+        peel::findings::Kind::PackageCache
+    );
+    insta::assert_snapshot!("findings_package_cache", screen(&app));
+    // The status line names the keys of the view.
+    app.message = None;
+    let s = screen(&app);
+    let status = s.lines().last().unwrap();
+    assert!(
+        status.contains("enter show in tree  f back to tree  w waste"),
+        "{status}"
+    );
+}
+
+#[test]
+fn findings_keys_move_toggle_and_jump_to_the_tree() {
+    let mut app = demo();
+    let n = app.loaded().unwrap().analysis.findings.len();
+    assert_eq!(n, 8);
+    let sel = |app: &App| app.loaded().unwrap().findings_sel;
+    key(&mut app, KeyCode::Char('f'));
+    key(&mut app, KeyCode::End);
+    assert_eq!(sel(&app), n - 1);
+    key(&mut app, KeyCode::Down);
+    assert_eq!(sel(&app), n - 1, "stays on the last");
+    key(&mut app, KeyCode::Home);
+    assert_eq!(sel(&app), 0);
+    key(&mut app, KeyCode::Char('j'));
+    key(&mut app, KeyCode::Char('k'));
+    assert_eq!(sel(&app), 0);
+    key(&mut app, KeyCode::PageDown);
+    assert!(sel(&app) > 1, "a page moves more than a row");
+    key(&mut app, KeyCode::PageUp);
+    assert_eq!(sel(&app), 0);
+
+    // Enter on the first secret: layer 6, the key selected in the tree.
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.view, RightView::Tree);
+    assert_eq!(app.focus, Focus::Right);
+    assert_eq!(app.loaded().unwrap().layer, 6);
+    assert_eq!(app.loaded().unwrap().tree.layer(), 6);
+    assert_eq!(selected_path(&app), "/root/.ssh/id_rsa");
+    let (msg, bad) = app.message.clone().unwrap();
+    assert!(!bad && msg.contains("layer 6: /root/.ssh/id_rsa"), "{msg}");
+
+    // The view keeps its selection; the package cache is in layer 3.
+    key(&mut app, KeyCode::Char('f'));
+    assert_eq!(sel(&app), 0);
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.loaded().unwrap().layer, 3);
+    assert_eq!(selected_path(&app), "/var/cache/apk/binutils.apk");
+
+    // Even where the tree was filtered and in all-changes mode.
+    key(&mut app, KeyCode::Char('/'));
+    typ(&mut app, "nothing-matches-this");
+    key(&mut app, KeyCode::Enter);
+    ctrl(&mut app, 'a'); // in the tree: hide added entries
+    key(&mut app, KeyCode::Char('f'));
+    key(&mut app, KeyCode::Down); // the copy-up: layers 5 → 8
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.loaded().unwrap().layer, 5);
+    assert_eq!(selected_path(&app), "/opt/peel/blob.bin");
+
+    // A finding about the configuration has nowhere to go: a message.
+    key(&mut app, KeyCode::Char('f'));
+    key(&mut app, KeyCode::End);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.view, RightView::Findings);
+    let (msg, _) = app.message.clone().unwrap();
+    assert!(
+        msg.contains("no-healthcheck") && msg.contains("configuration"),
+        "{msg}"
+    );
+    assert_eq!(app.loaded().unwrap().layer, 5);
+
+    // w and f switch between the lists, the same key again goes back, and
+    // esc closes the list; ctrl+o says how findings are ordered.
+    key(&mut app, KeyCode::Char('w'));
+    assert_eq!(app.view, RightView::Waste);
+    key(&mut app, KeyCode::Char('f'));
+    assert_eq!(app.view, RightView::Findings);
+    ctrl(&mut app, 'o');
+    assert!(app.message.clone().unwrap().0.contains("severity"));
+    key(&mut app, KeyCode::Char('f'));
+    assert_eq!(app.view, RightView::Tree);
+    key(&mut app, KeyCode::Char('f'));
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.view, RightView::Tree);
+    // From the layers pane too: the view opens focused.
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.focus, Focus::Layers);
+    key(&mut app, KeyCode::Char('f'));
+    assert_eq!((app.view, app.focus), (RightView::Findings, Focus::Right));
+}
+
+#[test]
+fn findings_view_follows_the_mouse() {
+    let mut app = demo();
+    key(&mut app, KeyCode::Char('f'));
+    let areas = app.areas().unwrap();
+    let rows = areas.findings_rows;
+    assert_eq!(rows.height, 8, "as tall as the findings");
+    click(
+        &mut app,
+        rows.x + 3,
+        rows.y + 4,
+        MouseEventKind::Down(MouseButton::Left),
+    );
+    assert_eq!(app.loaded().unwrap().findings_sel, 4);
+    // Below the last row, in the details: the selection stays.
+    click(
+        &mut app,
+        rows.x + 3,
+        areas.finding_details.y + 2,
+        MouseEventKind::Down(MouseButton::Left),
+    );
+    assert_eq!(app.loaded().unwrap().findings_sel, 4);
+    click(&mut app, rows.x + 3, rows.y, MouseEventKind::ScrollDown);
+    assert_eq!(app.loaded().unwrap().findings_sel, 7);
+    click(&mut app, rows.x + 3, rows.y, MouseEventKind::ScrollUp);
+    assert_eq!(app.loaded().unwrap().findings_sel, 4);
+    // A click in the layers pane moves the focus, not the finding.
+    click(
+        &mut app,
+        areas.layer_rows.x + 2,
+        areas.layer_rows.y + 2,
+        MouseEventKind::Down(MouseButton::Left),
+    );
+    assert_eq!(app.focus, Focus::Layers);
+    assert_eq!(app.loaded().unwrap().findings_sel, 4);
+}
+
+#[test]
+fn an_image_without_findings_says_so() {
+    let image = well_configured()
+        .layer(Layer::new().sized("bin/sh", 100, b's'))
+        .layer(Layer::new().sized("app/server", 4000, b'a'));
+    let mut app = fixture_app(&image);
+    assert!(app.loaded().unwrap().analysis.findings.is_empty());
+    app.update(Event::Resize(90, 18));
+    key(&mut app, KeyCode::Char('f'));
+    insta::assert_snapshot!("findings_none", screen(&app));
+    for k in [
+        KeyCode::Down,
+        KeyCode::End,
+        KeyCode::PageDown,
+        KeyCode::Enter,
+    ] {
+        key(&mut app, k);
+    }
+    assert_eq!(app.view, RightView::Findings);
+    assert_eq!(app.loaded().unwrap().findings_sel, 0);
+    assert!(screen(&app).contains("no findings in this image"));
+}
+
+/// Thirty files added and deleted later: twenty paths are listed, the count
+/// says thirty; on a short screen the details count what they leave out.
+#[test]
+fn many_paths_are_counted() {
+    let mut first = Layer::new().sized("bin/sh", 100, b's');
+    let mut second = Layer::new();
+    for i in 0..30 {
+        first = first.sized(&format!("tmp/build/obj{i:02}.o"), 1000 + i, b'o');
+        second = second.whiteout(&format!("tmp/build/obj{i:02}.o"));
+    }
+    let image = well_configured()
+        .layer(Layer::new().sized("etc/os-release", 10, b'r'))
+        .layer(first.created_by("/bin/sh -c make"))
+        .layer(second.created_by("/bin/sh -c rm -rf /tmp/build/*.o"));
+    let mut app = fixture_app(&image);
+    let findings = &app.loaded().unwrap().analysis.findings;
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    assert_eq!((findings[0].paths.len(), findings[0].path_count), (20, 30));
+    app.update(Event::Resize(100, 40));
+    key(&mut app, KeyCode::Char('f'));
+    let s = screen(&app);
+    assert!(s.contains("/tmp/build/obj19.o"), "{s}");
+    assert!(s.contains("… and 10 more"), "{s}");
+    app.update(Event::Resize(100, 20));
+    insta::assert_snapshot!("findings_many_paths_short", screen(&app));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.loaded().unwrap().layer, 1);
+    assert_eq!(selected_path(&app), "/tmp/build/obj00.o");
+}
+
+/// Duplicated content: the first path listed came from layer 2, but the
+/// finding's first layer is 1; enter goes to layer 1 and the copy it added.
+#[test]
+fn enter_prefers_a_path_of_the_first_layer() {
+    let blob = vec![b'x'; 4096];
+    let image = well_configured()
+        .layer(Layer::new().file("a/orig.bin", &blob))
+        .layer(Layer::new().file("z/copy1.bin", &blob))
+        .layer(Layer::new().file("b/copy2.bin", &blob));
+    let mut app = fixture_app(&image);
+    let l = app.loaded().unwrap();
+    let dup = &l.analysis.findings[0];
+    assert_eq!(dup.kind, peel::findings::Kind::DuplicateContent);
+    assert_eq!(dup.layers, vec![1, 2]);
+    assert_eq!(dup.paths, vec!["/b/copy2.bin", "/z/copy1.bin"]);
+    key(&mut app, KeyCode::Char('f'));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.loaded().unwrap().layer, 1);
+    assert_eq!(selected_path(&app), "/z/copy1.bin");
+}
+
+#[test]
+fn severity_has_a_mark_and_a_colour() {
+    // Without colour: no colour at all, the marks in the text.
+    let mut app = demo();
+    key(&mut app, KeyCode::Char('f'));
+    let t = draw(&app);
+    let buf = t.backend().buffer();
+    assert!(buf.content().iter().all(|c| c.fg == Color::Reset));
+    let text = text_lines(buf).join("\n");
+    for row in ["!! high", "!  warning", "i  info"] {
+        assert!(text.contains(row), "{row}: {text}");
+    }
+    // With colour: high is red, warnings yellow.
+    let (a, o) = load(&demo_path());
+    let mut app = App::new("demo.tar", Config::default(), Theme { color: true }, o);
+    app.update(Event::Resize(W, H));
+    app.update(Event::Loaded(Box::new(Ok(a))));
+    key(&mut app, KeyCode::Char('f'));
+    let t = draw(&app);
+    let buf = t.backend().buffer();
+    let rows = app.areas().unwrap().findings_rows;
+    let fg = |row: u16| buf[(rows.x + 3, rows.y + row)].fg;
+    assert_eq!(fg(1), Color::Red, "the second secret (not selected)");
+    assert_eq!(fg(2), Color::Yellow);
+    assert_eq!(fg(7), Color::LightBlue);
+}
+
+#[test]
+fn the_findings_key_can_be_rebound() {
+    let config = peel::ui::keymap::parse_config("[keybinding]\nfindings-view = \"F\"\n").unwrap();
+    let (a, o) = load(&demo_path());
+    let mut app = App::new("demo.tar", config, Theme::plain(), o);
+    app.update(Event::Resize(W, H));
+    app.update(Event::Loaded(Box::new(Ok(a))));
+    key(&mut app, KeyCode::Char('f'));
+    assert_eq!(app.view, RightView::Tree);
+    key(&mut app, KeyCode::Char('F'));
+    assert_eq!(app.view, RightView::Findings);
+    key(&mut app, KeyCode::Char('?'));
+    let s = screen(&app);
+    let line = s.lines().find(|l| l.contains("show the findings")).unwrap();
+    assert!(line.contains("  F  "), "{line}");
+    assert!(!line.contains("  f  "), "{line}");
 }
 
 #[test]
@@ -322,6 +612,8 @@ fn any_terminal_size_draws() {
             KeyCode::Down,
             KeyCode::PageDown,
             KeyCode::Char('w'),
+            KeyCode::Char('f'),
+            KeyCode::Down,
             KeyCode::Char('?'),
         ] {
             key(&mut app, k);
@@ -395,14 +687,6 @@ fn status_bar_widget_shows_the_focused_panes_keys() {
 fn mouse_click_selects_pane_and_row_and_wheel_scrolls() {
     let mut app = demo();
     let areas = app.areas().unwrap();
-    let click = |app: &mut App, x: u16, y: u16, kind: MouseEventKind| {
-        app.update(Event::Mouse(MouseEvent {
-            kind,
-            column: x,
-            row: y,
-            modifiers: KeyModifiers::NONE,
-        }));
-    };
     click(
         &mut app,
         areas.layer_rows.x + 2,
@@ -461,6 +745,7 @@ fn long_random_key_sequence_keeps_the_state_valid() {
         (KeyCode::Char('b'), KeyModifiers::CONTROL),
         (KeyCode::Char('p'), KeyModifiers::CONTROL),
         (KeyCode::Char('w'), KeyModifiers::NONE),
+        (KeyCode::Char('f'), KeyModifiers::NONE),
         (KeyCode::Left, KeyModifiers::NONE),
         (KeyCode::Right, KeyModifiers::NONE),
         (KeyCode::Enter, KeyModifiers::NONE),
@@ -483,6 +768,8 @@ fn long_random_key_sequence_keeps_the_state_valid() {
         assert!(!app.quit);
         let l = app.loaded().unwrap();
         l.tree.check_invariants().unwrap();
+        assert!(l.findings_sel < l.analysis.findings.len());
+        assert!(l.waste_sel < l.waste_order.len());
         if step % 50 == 0 {
             let _ = screen(&app);
         }
@@ -688,6 +975,15 @@ fn tmux_smoke_test() {
         }
         panic!("'{what}' never appeared; screen:\n{last}");
     };
+    let wait_until_gone = |what: &str| {
+        for _ in 0..100 {
+            if !capture().contains(what) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("'{what}' never went away");
+    };
     // A file that is not an image: the error, after the terminal is given back.
     let garbage = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(garbage.path(), b"not an image").unwrap();
@@ -720,9 +1016,13 @@ fn tmux_smoke_test() {
         wait_for("Layer 3 changes");
         tmux(&["send-keys", "-t", &session, "w"]);
         wait_for("Wasted entries");
+        tmux(&["send-keys", "-t", &session, "f"]);
+        wait_for("Findings: 8");
         tmux(&["send-keys", "-t", &session, "?"]);
         wait_for("Keys (any other key closes)");
         tmux(&["send-keys", "-t", &session, "Escape"]);
+        // esc and q sent together read as alt+q: wait for the help to close.
+        wait_until_gone("Keys (any other key closes)");
         tmux(&["send-keys", "-t", &session, "q"]);
         let s = wait_for("PEEL-EXIT=");
         assert!(s.contains("PEEL-EXIT=0"), "{s}");

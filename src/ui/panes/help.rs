@@ -6,6 +6,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
 use super::block;
+use super::findings::mark;
+use crate::findings::Severity;
 use crate::ui::app::App;
 use crate::ui::keymap::{Action, Scope};
 use crate::ui::layout::inner;
@@ -34,6 +36,12 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
     ] {
         lines.push(Line::raw(note));
     }
+    lines.push(Line::raw(format!(
+        "  Findings: {} high  {} warning  {} info; enter shows the first path in the tree.",
+        mark(Severity::High),
+        mark(Severity::Warning).trim_end(),
+        mark(Severity::Info).trim_end(),
+    )));
     lines
 }
 

@@ -1,6 +1,7 @@
 //! One file per pane; each draws from the app's state only.
 
 pub mod details;
+pub mod findings;
 pub mod help;
 pub mod layers;
 pub mod loading;

@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::ui::app::{App, Focus, Modal};
+use crate::ui::app::{App, Focus, Modal, RightView};
 use crate::ui::keymap::Action;
 use crate::ui::sanitize;
 
@@ -64,27 +64,37 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
                     if *bad { theme.error() } else { theme.label() },
                 )
             } else {
-                let actions: &[(Action, &str)] = match app.focus {
-                    Focus::Layers => &[
+                let actions: &[(Action, &str)] = match (app.focus, app.view) {
+                    (Focus::Layers, _) => &[
                         (Action::Down, "layer"),
                         (Action::CompareAll, "all changes"),
                         (Action::CompareLayer, "layer changes"),
                         (Action::ToggleView, "tree"),
                         (Action::WasteView, "waste"),
-                        (Action::DiveFigures, "dive figures"),
+                        (Action::FindingsView, "findings"),
+                        (Action::DiveFigures, "dive"),
                         (Action::FilterFiles, "filter"),
                         (Action::Help, "help"),
                         (Action::Quit, "quit"),
                     ],
-                    Focus::Right if app.waste_view => &[
+                    (Focus::Right, RightView::Waste) => &[
                         (Action::Open, "show in tree"),
                         (Action::ToggleSortOrder, "sort"),
                         (Action::WasteView, "back to tree"),
+                        (Action::FindingsView, "findings"),
                         (Action::ToggleView, "layers"),
                         (Action::Help, "help"),
                         (Action::Quit, "quit"),
                     ],
-                    Focus::Right => &[
+                    (Focus::Right, RightView::Findings) => &[
+                        (Action::Open, "show in tree"),
+                        (Action::FindingsView, "back to tree"),
+                        (Action::WasteView, "waste"),
+                        (Action::ToggleView, "layers"),
+                        (Action::Help, "help"),
+                        (Action::Quit, "quit"),
+                    ],
+                    (Focus::Right, RightView::Tree) => &[
                         (Action::ToggleCollapseDir, "collapse"),
                         (Action::Open, "view"),
                         (Action::Extract, "extract"),
