@@ -5,13 +5,13 @@
 
 mod patterns;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
 use crate::analysis::Analysis;
 use crate::layer::path;
-use crate::tree::{HideReason, Overwrite, State};
+use crate::tree::{HideReason, NodeId, Overwrite, State};
 use patterns::{Cache, cache_of, is_leftover, is_secret};
 
 /// How many paths a finding lists (the count says how many there were).
@@ -288,8 +288,8 @@ fn hidden_files(analysis: &Analysis, ignored: &dyn Fn(&[u8]) -> bool, findings: 
 }
 
 /// One distinct copy of some content in the final image: its content entry,
-/// its path and the layer that put it there.
-type ContentCopy = (u32, Vec<u8>, u32);
+/// its node and the layer that put it there.
+type ContentCopy = (u32, NodeId, u32);
 
 /// Findings about what the final image still holds: caches, secrets and build
 /// leftovers, from the user's layers (the base image's own files are not the
@@ -304,26 +304,21 @@ fn left_in_image(
     let mut caches: BTreeMap<(u32, Cache), Group> = BTreeMap::new();
     let mut secrets: BTreeMap<u32, Group> = BTreeMap::new();
     let mut leftovers: BTreeMap<u32, Group> = BTreeMap::new();
-    let mut copies: BTreeMap<(u64, u64), Vec<ContentCopy>> = BTreeMap::new();
-    for id in 1..tree.nodes.len() as u32 {
-        let node = tree.node(id);
-        let Some(version) = node.versions.last() else {
-            continue;
+    let mut copies: HashMap<(u64, u64), Vec<ContentCopy>> = HashMap::new();
+    tree.for_each_path(|id, path| {
+        let Some(version) = tree.node(id).versions.last() else {
+            return;
         };
         let State::Present { meta, content, .. } = &version.state else {
-            continue;
+            return;
         };
-        if meta.kind.is_dir() {
-            continue;
+        if meta.kind.is_dir() || ignored(path) {
+            return;
         }
         let bytes = content.map_or(0, |f| tree.files[f as usize].size);
-        let path = tree.path_of(id);
-        if ignored(&path) {
-            continue;
-        }
         // Secrets count wherever they came from: the base image's too.
-        if is_secret(&path) {
-            secrets.entry(version.layer).or_default().add(&path, bytes);
+        if is_secret(path) {
+            secrets.entry(version.layer).or_default().add(path, bytes);
         }
         if let Some(file) = content
             && bytes >= MIN_DUPLICATE_BYTES
@@ -331,24 +326,21 @@ fn left_in_image(
             let entry = copies.entry((meta.hash, bytes)).or_default();
             // Hardlinked names share one entry: one copy, not a duplicate.
             if !entry.iter().any(|(f, ..)| f == file) {
-                entry.push((*file, path.clone(), version.layer));
+                entry.push((*file, id, version.layer));
             }
         }
         if version.layer < base {
-            continue;
+            return;
         }
-        if let Some(cache) = cache_of(&path) {
+        if let Some(cache) = cache_of(path) {
             caches
                 .entry((version.layer, cache))
                 .or_default()
-                .add(&path, bytes);
-        } else if is_leftover(&path) {
-            leftovers
-                .entry(version.layer)
-                .or_default()
-                .add(&path, bytes);
+                .add(path, bytes);
+        } else if is_leftover(path) {
+            leftovers.entry(version.layer).or_default().add(path, bytes);
         }
-    }
+    });
     for ((layer, cache), group) in caches {
         let command = command(analysis, layer);
         let advice = cache.advice().to_string();
@@ -376,13 +368,17 @@ fn left_in_image(
     }
     let mut duplicates = Group::default();
     let mut duplicate_layers = Vec::new();
-    for ((_, bytes), mut same) in copies {
+    for ((_, bytes), same) in copies {
         // Only what the user's layers added is theirs to fix.
         if same.len() < 2 || same.iter().all(|(.., layer)| *layer < base) {
             continue;
         }
-        same.sort_by(|a, b| a.1.cmp(&b.1));
-        for (_, path, layer) in &same[1..] {
+        let mut same: Vec<(Vec<u8>, u32)> = same
+            .into_iter()
+            .map(|(_, id, layer)| (tree.path_of(id), layer))
+            .collect();
+        same.sort();
+        for (path, layer) in &same[1..] {
             duplicates.add(path, bytes);
             duplicate_layers.push(*layer);
         }

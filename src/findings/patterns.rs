@@ -52,17 +52,33 @@ impl Cache {
     }
 }
 
+/// The first pattern of `patterns` that `path` holds as a run of whole
+/// components, at a component boundary. This runs for every file of the
+/// image, so it allocates nothing and tests a pattern only where the
+/// component starts with the pattern's first byte.
+fn find_segment<T: Copy>(path: &[u8], patterns: &[(&[u8], T)]) -> Option<T> {
+    let mut start = 0;
+    while start < path.len() {
+        let rest = &path[start..];
+        let first = rest[0];
+        for &(segment, value) in patterns {
+            if segment[0] == first
+                && rest.starts_with(segment)
+                && (rest.len() == segment.len() || rest[segment.len()] == b'/')
+            {
+                return Some(value);
+            }
+        }
+        match rest.iter().position(|&b| b == b'/') {
+            Some(slash) => start += slash + 1,
+            None => break,
+        }
+    }
+    None
+}
+
 fn has_segment(path: &[u8], segment: &[u8]) -> bool {
-    // `segment` is a run of whole components, matched at a component boundary.
-    let mut padded = Vec::with_capacity(path.len() + 2);
-    padded.push(b'/');
-    padded.extend_from_slice(path);
-    padded.push(b'/');
-    let mut needle = Vec::with_capacity(segment.len() + 2);
-    needle.push(b'/');
-    needle.extend_from_slice(segment);
-    needle.push(b'/');
-    padded.windows(needle.len()).any(|w| w == needle.as_slice())
+    find_segment(path, &[(segment, ())]).is_some()
 }
 
 /// The package manager whose cache `path` belongs to.
@@ -81,10 +97,7 @@ pub fn cache_of(path: &[u8]) -> Option<Cache> {
         (b".cargo/registry", Cache::Cargo),
         (b"cargo/registry", Cache::Cargo),
     ];
-    CACHES
-        .iter()
-        .find(|(prefix, _)| has_segment(path, prefix))
-        .map(|&(_, cache)| cache)
+    find_segment(path, CACHES)
 }
 
 /// A path whose name says it holds a secret: private keys, `.env` files,
@@ -129,23 +142,23 @@ pub fn is_secret(path: &[u8]) -> bool {
 /// A path that a runtime image rarely needs: VCS folders, compilers and
 /// toolchains, test folders, documentation.
 pub fn is_leftover(path: &[u8]) -> bool {
-    const SEGMENTS: &[&[u8]] = &[
-        b".git",
-        b".svn",
-        b".hg",
-        b"usr/share/doc",
-        b"usr/share/man",
-        b"usr/share/info",
-        b"usr/lib/gcc",
-        b"usr/libexec/gcc",
-        b"usr/local/go/pkg/tool",
-        b"node_modules/.cache",
-        b"__tests__",
+    const SEGMENTS: &[(&[u8], ())] = &[
+        (b".git", ()),
+        (b".svn", ()),
+        (b".hg", ()),
+        (b"usr/share/doc", ()),
+        (b"usr/share/man", ()),
+        (b"usr/share/info", ()),
+        (b"usr/lib/gcc", ()),
+        (b"usr/libexec/gcc", ()),
+        (b"usr/local/go/pkg/tool", ()),
+        (b"node_modules/.cache", ()),
+        (b"__tests__", ()),
     ];
     const COMPILERS: &[&[u8]] = &[
         b"gcc", b"g++", b"cc", b"c++", b"clang", b"rustc", b"javac", b"go",
     ];
-    if SEGMENTS.iter().any(|s| has_segment(path, s)) {
+    if find_segment(path, SEGMENTS).is_some() {
         return true;
     }
     let (dir, name) = path::split_last(path);

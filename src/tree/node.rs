@@ -152,6 +152,29 @@ impl Tree {
         names.join(&b'/')
     }
 
+    /// Visit every node below the root, depth first in name order, with its
+    /// canonical path: one path buffer for the whole walk, where calling
+    /// [`Tree::path_of`] per node would allocate and climb for each.
+    pub fn for_each_path(&self, mut visit: impl FnMut(NodeId, &[u8])) {
+        let mut path: Vec<u8> = Vec::new();
+        // (node, length of the path before its name)
+        let mut stack: Vec<(NodeId, usize)> = Vec::new();
+        let push_children = |stack: &mut Vec<(NodeId, usize)>, id: NodeId, len: usize| {
+            stack.extend(self.node(id).children.values().rev().map(|&c| (c, len)));
+        };
+        push_children(&mut stack, ROOT, 0);
+        while let Some((id, len)) = stack.pop() {
+            path.truncate(len);
+            if len > 0 {
+                path.push(b'/');
+            }
+            path.extend_from_slice(&self.node(id).name);
+            visit(id, &path);
+            let here = path.len();
+            push_children(&mut stack, id, here);
+        }
+    }
+
     pub fn display_path(&self, id: NodeId) -> String {
         path::display(&self.path_of(id))
     }
