@@ -157,6 +157,9 @@ fn headless(
             write_stdout(&report)?;
         }
     }
+    // The process ends here: freeing the model node by node would take
+    // longer (a tenth of a run on 100k files) than the exit that frees it.
+    std::mem::forget(analysis);
     Ok(match verdict {
         Some(v) if !v.passed() => EXIT_RULE_FAILED,
         _ => EXIT_PASS,

@@ -9,12 +9,15 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use rustc_hash::FxHashMap;
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
+use rustc_hash::FxBuildHasher;
 
 use crate::layer::path;
 use crate::layer::{EntryKind, LayerChanges, Op};
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DiveFigures {
     pub efficiency_score: f64,
     pub inefficient_bytes: u64,
@@ -34,12 +37,26 @@ pub struct FileReference {
 
 const WHITEOUT_PREFIX: &[u8] = b".wh.";
 
-/// dive's per-node payload: only whether it is a directory and its size.
-/// A node made for a missing parent has neither (not a dir, size 0).
+/// dive's per-node payload: only whether it is a directory and its size,
+/// in one word (the top bit says directory; no layer holds 2^63 bytes). A
+/// node made for a missing parent has neither (not a dir, size 0).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct Info {
-    is_dir: bool,
-    size: u64,
+struct Info(u64);
+
+impl Info {
+    const DIR: u64 = 1 << 63;
+
+    fn new(is_dir: bool, size: u64) -> Self {
+        Info(if is_dir { Self::DIR } else { 0 } | (size & !Self::DIR))
+    }
+
+    fn is_dir(self) -> bool {
+        self.0 & Self::DIR != 0
+    }
+
+    fn size(self) -> u64 {
+        self.0 & !Self::DIR
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -96,6 +113,17 @@ impl DTree {
     }
 
     fn child_or_create(&mut self, parent: usize, name: &[u8]) -> Option<usize> {
+        self.child_or_create_with(parent, name, || Arc::from(name))
+    }
+
+    /// [`DTree::child_or_create`], taking the new node's name from `shared`
+    /// (a name another tree already holds) instead of copying it.
+    fn child_or_create_with(
+        &mut self,
+        parent: usize,
+        name: &[u8],
+        shared: impl FnOnce() -> Arc<[u8]>,
+    ) -> Option<usize> {
         if let Some(&id) = self.nodes[parent].children.get(name) {
             return Some(id);
         }
@@ -103,7 +131,7 @@ impl DTree {
             return None;
         }
         let id = self.nodes.len();
-        let name: Arc<[u8]> = Arc::from(name);
+        let name = shared();
         self.nodes.push(DNode {
             name: name.clone(),
             info: Info::default(),
@@ -126,7 +154,7 @@ impl DTree {
         let mut total = 0;
         let mut stack = vec![id];
         while let Some(cur) = stack.pop() {
-            total += self.nodes[cur].info.size;
+            total += self.nodes[cur].info.size();
             stack.extend(self.nodes[cur].children.values().copied());
         }
         total
@@ -172,7 +200,7 @@ impl DTree {
                 // A directory named `.wh.X` (its entries are not whiteouts)
                 // gets its children grafted, then acts as a whiteout itself.
                 if !upper.nodes[child].children.is_empty()
-                    && let Some(target) = self.child_or_create(onto, name)
+                    && let Some(target) = self.child_or_create_with(onto, name, || name.clone())
                 {
                     self.graft(upper, child, target);
                 }
@@ -180,7 +208,7 @@ impl DTree {
                 self.nodes[onto].children.remove(victim);
                 continue;
             }
-            let Some(target) = self.child_or_create(onto, name) else {
+            let Some(target) = self.child_or_create_with(onto, name, || name.clone()) else {
                 continue;
             };
             self.graft(upper, child, target);
@@ -196,10 +224,7 @@ fn layer_tree(changes: &LayerChanges) -> DTree {
         match &record.op {
             Op::Add(meta) => tree.add_path(
                 &record.path,
-                Info {
-                    is_dir: meta.kind == EntryKind::Dir,
-                    size: meta.size,
-                },
+                Info::new(meta.kind == EntryKind::Dir, meta.size),
             ),
             Op::Whiteout => {
                 let (parent, name) = path::split_last(&record.path);
@@ -226,10 +251,56 @@ struct KeyData {
     min: i64,
 }
 
+/// dive's per-path statistics. There is one key per path of every layer
+/// (100k and more), so the key bytes live in one arena and the table holds
+/// where they are, not an allocation per key.
+#[derive(Default)]
+struct Keys {
+    bytes: Vec<u8>,
+    table: HashTable<(usize, usize, KeyData)>,
+}
+
+impl Keys {
+    fn hash(key: &[u8]) -> u64 {
+        FxBuildHasher.hash_one(key)
+    }
+
+    /// The data of `key`, made on its first visit.
+    fn entry(&mut self, key: &[u8]) -> &mut KeyData {
+        let Keys { bytes, table } = self;
+        let hash = Self::hash(key);
+        let entry = table.entry(
+            hash,
+            |&(start, len, _)| &bytes[start..start + len] == key,
+            |&(start, len, _)| Self::hash(&bytes[start..start + len]),
+        );
+        let entry = entry.or_insert_with(|| {
+            let start = bytes.len();
+            bytes.extend_from_slice(key);
+            (
+                start,
+                key.len(),
+                KeyData {
+                    count: 0,
+                    cumulative: 0,
+                    min: -1,
+                },
+            )
+        });
+        &mut entry.into_mut().2
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&[u8], &KeyData)> {
+        self.table
+            .iter()
+            .map(|(start, len, data)| (&self.bytes[*start..*start + *len], data))
+    }
+}
+
 /// Compute dive's figures for layers in manifest order.
 pub fn compute<'a>(layers: impl IntoIterator<Item = &'a LayerChanges>) -> DiveFigures {
     let layers: Vec<&LayerChanges> = layers.into_iter().collect();
-    let mut keys: FxHashMap<Box<[u8]>, KeyData> = FxHashMap::default();
+    let mut keys = Keys::default();
     let mut key = Vec::new();
     // The stack of earlier layers: a copy of layer 0 for layer 0 itself, then
     // that copy with layers 0..i-1 stacked on it.
@@ -252,16 +323,8 @@ pub fn compute<'a>(layers: impl IntoIterator<Item = &'a LayerChanges>) -> DiveFi
                     _ => key.extend_from_slice(name),
                 }
             }
-            if !keys.contains_key(&key[..]) {
-                keys.insert(
-                    key.as_slice().into(),
-                    KeyData {
-                        count: 0,
-                        cumulative: 0,
-                        min: -1,
-                    },
-                );
-            }
+            // The key counts from here, even if the lookup below fails.
+            let data = keys.entry(&key);
             let size = match victim {
                 Some(victim) => {
                     lookup.clear();
@@ -272,15 +335,14 @@ pub fn compute<'a>(layers: impl IntoIterator<Item = &'a LayerChanges>) -> DiveFi
                     let Some(old) = below.get(&lookup) else {
                         return false;
                     };
-                    if below.nodes[old].info.is_dir {
+                    if below.nodes[old].info.is_dir() {
                         below.subtree_size(old)
                     } else {
                         0
                     }
                 }
-                None => node.info.size,
+                None => node.info.size(),
             };
-            let data = keys.get_mut(&key[..]).expect("inserted above");
             data.count += 1;
             data.cumulative += size;
             if data.min < 0 || (size as i64) < data.min {
@@ -294,7 +356,7 @@ pub fn compute<'a>(layers: impl IntoIterator<Item = &'a LayerChanges>) -> DiveFi
     let (mut min_sum, mut cumulative_sum) = (0i64, 0u64);
     let mut file_reference = Vec::new();
     let mut inefficient_bytes = 0u64;
-    for (key, data) in &keys {
+    for (key, data) in keys.iter() {
         min_sum += data.min;
         cumulative_sum += data.cumulative;
         if data.count >= 2 {

@@ -6,7 +6,10 @@ pub mod dive_compat;
 pub mod exact;
 pub mod ignore;
 
+use std::sync::Arc;
+
 use crate::image::Image;
+use crate::layer::LayerChanges;
 use crate::tree::{self, Tree};
 
 pub use base::BaseLayersFrom;
@@ -33,30 +36,34 @@ pub fn analyze(image: Image, base_layers: Option<usize>) -> Analysis {
 
 /// Analyse an image whose base layers were chosen (and how), if they were.
 pub fn analyze_with_base(image: Image, base: Option<(usize, BaseLayersFrom)>) -> Analysis {
-    let changes = || image.layers.iter().map(|l| &*l.changes);
+    // The layers stay shared with the image, which moves into the analysis.
+    let layers: Vec<Arc<LayerChanges>> = image.layers.iter().map(|l| l.changes.clone()).collect();
+    let changes = || layers.iter().map(|l| &**l);
     let sizes: Vec<u64> = image.layers.iter().map(|l| l.changes.size).collect();
     let history = image.config.history.as_deref().unwrap_or_default();
     let (base, from) = base::decide(base, history, image.layers.len());
-    // The two models share nothing but their input: one core each.
-    let (tree, dive) = std::thread::scope(|scope| {
+    // dive's model shares nothing with the exact one but its input: it runs
+    // on its own core while this one builds the tree, the exact figures and
+    // the findings (which read neither dive's figures nor each other's
+    // threads), so the two sides take about as long.
+    std::thread::scope(|scope| {
         let dive = scope.spawn(|| dive_compat::compute(changes()));
         let tree = tree::build(changes());
-        let dive = dive
+        let exact = exact::compute(&tree, &sizes, base);
+        let mut analysis = Analysis {
+            image,
+            tree,
+            exact,
+            dive: DiveFigures::default(),
+            base_layers_from: from,
+            findings: Vec::new(),
+        };
+        analysis.findings = crate::findings::find(&analysis);
+        analysis.dive = dive
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (tree, dive)
-    });
-    let exact = exact::compute(&tree, &sizes, base);
-    let mut analysis = Analysis {
-        image,
-        tree,
-        exact,
-        dive,
-        base_layers_from: from,
-        findings: Vec::new(),
-    };
-    analysis.findings = crate::findings::find(&analysis);
-    analysis
+        analysis
+    })
 }
 
 impl Analysis {

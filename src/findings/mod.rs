@@ -5,7 +5,8 @@
 
 mod patterns;
 
-use std::collections::{BTreeMap, HashMap};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
@@ -136,17 +137,19 @@ fn command(analysis: &Analysis, layer: u32) -> Option<String> {
     (!text.is_empty()).then_some(text)
 }
 
-/// Paths grouped under one key, with their bytes.
+/// Paths grouped under one key, with their bytes. Paths stay raw (borrowed
+/// where they can be) until the group becomes a finding: a group can hold
+/// every file of a deleted tree, and only the first few are shown.
 #[derive(Default)]
-struct Group {
+struct Group<'a> {
     bytes: u64,
-    paths: Vec<String>,
+    paths: Vec<Cow<'a, [u8]>>,
 }
 
-impl Group {
-    fn add(&mut self, path: &[u8], bytes: u64) {
+impl<'a> Group<'a> {
+    fn add(&mut self, path: impl Into<Cow<'a, [u8]>>, bytes: u64) {
         self.bytes += bytes;
-        self.paths.push(path::display(path));
+        self.paths.push(path.into());
     }
 
     fn into_finding(
@@ -157,15 +160,18 @@ impl Group {
         command: Option<String>,
         advice: String,
     ) -> Finding {
-        self.paths.sort();
         let path_count = self.paths.len();
-        self.paths.truncate(MAX_PATHS);
+        if path_count > MAX_PATHS {
+            self.paths.select_nth_unstable(MAX_PATHS);
+            self.paths.truncate(MAX_PATHS);
+        }
+        self.paths.sort_unstable();
         Finding {
             kind,
             severity,
             bytes: self.bytes,
             layers,
-            paths: self.paths,
+            paths: self.paths.iter().map(|p| path::display(p)).collect(),
             path_count,
             command,
             advice,
@@ -187,7 +193,7 @@ fn hidden_files(analysis: &Analysis, ignored: &dyn Fn(&[u8]) -> bool, findings: 
             secrets
                 .entry(waste.layer)
                 .or_default()
-                .add(&waste.path, waste.bytes);
+                .add(&*waste.path, waste.bytes);
             continue;
         }
         match waste.reason {
@@ -196,22 +202,22 @@ fn hidden_files(analysis: &Analysis, ignored: &dyn Fn(&[u8]) -> bool, findings: 
                     caches
                         .entry((waste.layer, waste.hidden_by, cache))
                         .or_default()
-                        .add(&waste.path, waste.bytes);
+                        .add(&*waste.path, waste.bytes);
                 } else if waste.hidden_by != waste.layer {
                     deleted
                         .entry(key)
                         .or_default()
-                        .add(&waste.path, waste.bytes);
+                        .add(&*waste.path, waste.bytes);
                 }
             }
             HideReason::Overwritten(Overwrite::MetadataOnly) => copy_ups
                 .entry(key)
                 .or_default()
-                .add(&waste.path, waste.bytes),
+                .add(&*waste.path, waste.bytes),
             HideReason::Overwritten(Overwrite::Identical) => rewrites
                 .entry(key)
                 .or_default()
-                .add(&waste.path, waste.bytes),
+                .add(&*waste.path, waste.bytes),
             HideReason::Overwritten(Overwrite::Changed) => {}
         }
     }
@@ -287,9 +293,9 @@ fn hidden_files(analysis: &Analysis, ignored: &dyn Fn(&[u8]) -> bool, findings: 
     }
 }
 
-/// One distinct copy of some content in the final image: its content entry,
-/// its node and the layer that put it there.
-type ContentCopy = (u32, NodeId, u32);
+/// A file of the final image by its content: (hash, size, content entry,
+/// node, the layer that put it there). Sorted, equal contents sit together.
+type ContentCopy = (u64, u64, u32, NodeId, u32);
 
 /// Findings about what the final image still holds: caches, secrets and build
 /// leftovers, from the user's layers (the base image's own files are not the
@@ -304,7 +310,7 @@ fn left_in_image(
     let mut caches: BTreeMap<(u32, Cache), Group> = BTreeMap::new();
     let mut secrets: BTreeMap<u32, Group> = BTreeMap::new();
     let mut leftovers: BTreeMap<u32, Group> = BTreeMap::new();
-    let mut copies: HashMap<(u64, u64), Vec<ContentCopy>> = HashMap::new();
+    let mut copies: Vec<ContentCopy> = Vec::new();
     tree.for_each_path(|id, path| {
         let Some(version) = tree.node(id).versions.last() else {
             return;
@@ -318,16 +324,15 @@ fn left_in_image(
         let bytes = content.map_or(0, |f| tree.files[f as usize].size);
         // Secrets count wherever they came from: the base image's too.
         if is_secret(path) {
-            secrets.entry(version.layer).or_default().add(path, bytes);
+            secrets
+                .entry(version.layer)
+                .or_default()
+                .add(path.to_vec(), bytes);
         }
         if let Some(file) = content
             && bytes >= MIN_DUPLICATE_BYTES
         {
-            let entry = copies.entry((meta.hash, bytes)).or_default();
-            // Hardlinked names share one entry: one copy, not a duplicate.
-            if !entry.iter().any(|(f, ..)| f == file) {
-                entry.push((*file, id, version.layer));
-            }
+            copies.push((meta.hash, bytes, *file, id, version.layer));
         }
         if version.layer < base {
             return;
@@ -336,9 +341,12 @@ fn left_in_image(
             caches
                 .entry((version.layer, cache))
                 .or_default()
-                .add(path, bytes);
+                .add(path.to_vec(), bytes);
         } else if is_leftover(path) {
-            leftovers.entry(version.layer).or_default().add(path, bytes);
+            leftovers
+                .entry(version.layer)
+                .or_default()
+                .add(path.to_vec(), bytes);
         }
     });
     for ((layer, cache), group) in caches {
@@ -368,19 +376,23 @@ fn left_in_image(
     }
     let mut duplicates = Group::default();
     let mut duplicate_layers = Vec::new();
-    for ((_, bytes), same) in copies {
+    copies.sort_unstable();
+    // Hardlinked names share one content entry: one copy, not a duplicate.
+    copies.dedup_by_key(|&mut (hash, size, file, ..)| (hash, size, file));
+    for same in copies.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
         // Only what the user's layers added is theirs to fix.
-        if same.len() < 2 || same.iter().all(|(.., layer)| *layer < base) {
+        if same.len() < 2 || same.iter().all(|&(.., layer)| layer < base) {
             continue;
         }
+        let bytes = same[0].1;
         let mut same: Vec<(Vec<u8>, u32)> = same
-            .into_iter()
-            .map(|(_, id, layer)| (tree.path_of(id), layer))
+            .iter()
+            .map(|&(.., id, layer)| (tree.path_of(id), layer))
             .collect();
         same.sort();
-        for (path, layer) in &same[1..] {
+        for (path, layer) in same.into_iter().skip(1) {
             duplicates.add(path, bytes);
-            duplicate_layers.push(*layer);
+            duplicate_layers.push(layer);
         }
     }
     if duplicates.bytes > 0 {

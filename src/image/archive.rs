@@ -4,17 +4,19 @@
 //! as they pass, and the manifest (which may come last) is resolved at the end.
 
 use std::collections::HashMap;
-use std::io::Read;
+use std::fs::File;
+use std::io::{self, BufReader, Read, Seek, SeekFrom};
+use std::os::unix::fs::FileExt;
 use std::sync::Arc;
 
 use tar::{Archive, EntryType};
 
 use super::oci::{self, MAX_JSON_BYTES, Selection};
 use super::sniff::{self, Compression};
-use super::{Image, LayerBlob, assemble, assemble_resolved, docker_archive};
+use super::{Image, LayerBlob, assemble, assemble_resolved, docker_archive, parallel};
 use crate::error::{Error, Result};
 use crate::layer::path;
-use crate::layer::walk::TarStream;
+use crate::layer::walk::{RanDry, TarStream};
 use crate::layer::{LayerChanges, walk_blob};
 use crate::progress::{CountingReader, Progress};
 
@@ -93,17 +95,84 @@ pub fn read<R: Read>(
     let (compression, decoded) = sniff::decompress(input).map_err(io)?;
     let (head, stream) = sniff::peek(decoded, sniff::BLOCK)
         .map_err(|e| Error::invalid(what, format!("corrupt {} stream: {e}", compression.name())))?;
+    check_head(&head, compression, what)?;
+    let members = scan(TarStream::new(stream), what, compression, progress, None)?;
+    resolve(&members, what, reference, selection)
+}
+
+/// Read an image archive from a file. A plain tar's layers are found by
+/// their headers alone (seeking over their bytes), then walked in parallel
+/// by positional reads; a compressed archive can only be streamed.
+pub fn read_file(
+    file: File,
+    what: &str,
+    reference: &str,
+    selection: &Selection,
+    progress: &Arc<Progress>,
+) -> Result<Image> {
+    let io = |e| Error::io(what, e);
+    let len = file.metadata().map_err(io)?.len();
+    let mut head = vec![0u8; sniff::BLOCK];
+    let got = read_at_most(&file, &mut head, 0).map_err(io)?;
+    head.truncate(got);
+    if Compression::detect(&head) != Compression::None || !sniff::is_tar(&head) {
+        return read(
+            BufReader::with_capacity(1 << 20, file),
+            what,
+            reference,
+            selection,
+            progress,
+        );
+    }
+    let stream = FileStream::new(&file, len);
+    let mut deferred = Vec::new();
+    let mut members = scan(
+        stream,
+        what,
+        Compression::None,
+        progress,
+        Some(&mut deferred),
+    )?;
+    let walked = parallel::map(&deferred, |member| {
+        let span = CountingReader::new(
+            BufReader::with_capacity(1 << 20, Span::new(&file, member.offset, member.size)),
+            progress.clone(),
+        );
+        let walked = walk_blob(span);
+        progress.layer_done();
+        walked
+    });
+    if progress.is_cancelled() {
+        return Err(Error::Cancelled);
+    }
+    for (member, walked) in deferred.into_iter().zip(walked) {
+        let walked = match walked {
+            Ok(w) => Ok((Arc::new(w.changes), w.compression, member.size)),
+            Err(e) => Err(e.to_string()),
+        };
+        members.layers.insert(member.name, walked);
+    }
+    resolve(&members, what, reference, selection)
+}
+
+/// Refuse what is not a tar archive (after its outer decompression).
+fn check_head(head: &[u8], compression: Compression, what: &str) -> Result<()> {
     if head.is_empty() {
         return Err(Error::invalid(what, "empty file"));
     }
-    if !sniff::is_tar(&head) {
+    if !sniff::is_tar(head) {
         let shape = match compression {
             Compression::None => "not a tar archive (nor gzip or zstd)".to_string(),
             other => format!("a {} stream that does not hold a tar archive", other.name()),
         };
         return Err(Error::invalid(what, shape));
     }
-    let members = scan(stream, what, compression, progress)?;
+    Ok(())
+}
+
+/// Find the image in the members: `manifest.json` (docker save) or
+/// `index.json` (oci-archive).
+fn resolve(members: &Members, what: &str, reference: &str, selection: &Selection) -> Result<Image> {
     if let Some(manifest) = members.json.get("manifest.json") {
         let (item, warnings) = docker_archive::select(manifest, what, selection.tag.as_deref())?;
         let config = members.json(&item.config, what, "config")?;
@@ -157,12 +226,21 @@ pub fn read<R: Read>(
     ))
 }
 
-/// One pass over the members.
-fn scan<R: Read>(
-    stream: R,
+/// A layer member left for later: where its bytes are in the file.
+struct Deferred {
+    name: String,
+    offset: u64,
+    size: u64,
+}
+
+/// One pass over the members. Layers are walked as they pass, or, given
+/// `deferred`, only located there (the stream then seeks over them).
+fn scan<S: Read + Seek + RanDry>(
+    stream: S,
     what: &str,
     compression: Compression,
     progress: &Progress,
+    mut deferred: Option<&mut Vec<Deferred>>,
 ) -> Result<Members> {
     let corrupt = |e: std::io::Error| {
         if e.kind() == std::io::ErrorKind::Interrupted && progress.is_cancelled() {
@@ -174,7 +252,7 @@ fn scan<R: Read>(
         };
         Error::invalid(what, format!("corrupt or truncated {kind} stream: {e}"))
     };
-    let mut archive = Archive::new(TarStream::new(stream));
+    let mut archive = Archive::new(stream);
     let mut members = Members::default();
     for entry in archive.entries_with_seek().map_err(corrupt)? {
         let mut entry = entry.map_err(corrupt)?;
@@ -222,6 +300,12 @@ fn scan<R: Read>(
                         .read_to_end(&mut bytes)
                         .map_err(corrupt)?;
                     members.json.insert(name, bytes);
+                } else if let Some(deferred) = deferred.as_deref_mut() {
+                    deferred.push(Deferred {
+                        name,
+                        offset: entry.raw_file_position(),
+                        size,
+                    });
                 } else {
                     let walked = match walk_blob(rest) {
                         Ok(w) => Ok((Arc::new(w.changes), w.compression, size)),
@@ -234,11 +318,125 @@ fn scan<R: Read>(
             _ => {}
         }
     }
-    if archive.into_inner().hit_eof {
+    if archive.into_inner().ran_dry() {
         return Err(Error::invalid(
             what,
             "truncated: the archive ends without its end-of-archive marker",
         ));
     }
     Ok(members)
+}
+
+/// An archive file as tar-rs sees it when layers are deferred: reads go
+/// through a small buffer (only headers and JSON members are read), skips
+/// are real seeks, and a skip or read past the end is noted, as
+/// [`TarStream`] notes it for a stream.
+struct FileStream<'f> {
+    inner: BufReader<&'f File>,
+    len: u64,
+    position: u64,
+    hit_eof: bool,
+}
+
+impl<'f> FileStream<'f> {
+    fn new(file: &'f File, len: u64) -> Self {
+        FileStream {
+            inner: BufReader::with_capacity(64 * 1024, file),
+            len,
+            position: 0,
+            hit_eof: false,
+        }
+    }
+}
+
+impl Read for FileStream<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n == 0 && !buf.is_empty() {
+            self.hit_eof = true;
+        }
+        self.position += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for FileStream<'_> {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        let SeekFrom::Current(amount) = pos else {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "an archive is only skipped forward",
+            ));
+        };
+        let target = self.position.checked_add_signed(amount);
+        match target {
+            Some(target) if target >= self.position && target <= self.len => {
+                self.inner.seek_relative(amount)?;
+                self.position = target;
+                Ok(target)
+            }
+            Some(target) if target > self.len => {
+                self.hit_eof = true;
+                Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "unexpected end of the tar stream",
+                ))
+            }
+            _ => Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "an archive is only skipped forward",
+            )),
+        }
+    }
+}
+
+impl RanDry for FileStream<'_> {
+    fn ran_dry(&self) -> bool {
+        self.hit_eof
+    }
+}
+
+/// A member's bytes, read from the file by position: several threads read
+/// their own members of one file at once.
+struct Span<'f> {
+    file: &'f File,
+    position: u64,
+    end: u64,
+}
+
+impl<'f> Span<'f> {
+    fn new(file: &'f File, offset: u64, size: u64) -> Self {
+        Span {
+            file,
+            position: offset,
+            end: offset.saturating_add(size),
+        }
+    }
+}
+
+impl Read for Span<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = self.end.saturating_sub(self.position);
+        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        if want == 0 {
+            return Ok(0);
+        }
+        let n = self.file.read_at(&mut buf[..want], self.position)?;
+        self.position += n as u64;
+        Ok(n)
+    }
+}
+
+/// Fill `buf` from `offset`, stopping early only at the end of the file.
+fn read_at_most(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match file.read_at(&mut buf[got..], offset + got as u64) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
 }

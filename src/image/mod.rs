@@ -10,6 +10,7 @@ pub mod config;
 pub mod docker_archive;
 pub mod oci;
 pub mod oci_dir;
+mod parallel;
 pub mod platform;
 pub mod sniff;
 

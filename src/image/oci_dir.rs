@@ -1,12 +1,11 @@
 //! An OCI image layout directory. Blobs are files, so the layers are walked
-//! in parallel, one thread per core.
+//! in parallel (`parallel::map`).
 
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use oci_spec::image::Descriptor;
 
@@ -74,30 +73,13 @@ fn walk_layers(
             distinct.push(rel);
         }
     }
-    let next = AtomicUsize::new(0);
-    let results: Mutex<HashMap<String, Result<LayerBlob>>> = Mutex::new(HashMap::new());
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(distinct.len().max(1));
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| {
-                loop {
-                    let idx = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(rel) = distinct.get(idx) else { break };
-                    let result = walk_one(&dir.join(rel), &format!("{what}/{rel}"), rel, progress);
-                    progress.layer_done();
-                    results
-                        .lock()
-                        .unwrap_or_else(|poisoned| poisoned.into_inner())
-                        .insert(rel.clone(), result);
-                }
-            });
-        }
+    let walked = super::parallel::map(&distinct, |rel| {
+        let result = walk_one(&dir.join(rel), &format!("{what}/{rel}"), rel, progress);
+        progress.layer_done();
+        result
     });
-    let mut results = results
-        .into_inner()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut results: HashMap<String, Result<LayerBlob>> =
+        distinct.into_iter().zip(walked).collect();
     let mut blobs = Vec::with_capacity(layers.len());
     for d in layers {
         let rel = oci::blob_path(d);

@@ -2,6 +2,7 @@
 
 pub mod entry;
 pub mod path;
+mod tar_reader;
 pub mod walk;
 
 pub use entry::{EntryKind, LayerChanges, Meta, Op, Record};

@@ -5,11 +5,11 @@
 
 use std::io::{self, Read, Seek, SeekFrom};
 
-use tar::{Archive, EntryType};
 use xxhash_rust::xxh3::Xxh3;
 
 use super::entry::{EntryKind, LayerChanges, Meta, Op, Record};
 use super::path::{self, PathError};
+use super::tar_reader::{Header, TarReader, typeflag};
 use crate::image::sniff::{self, Compression};
 
 /// The opaque-directory marker (OCI image-layer spec).
@@ -87,24 +87,19 @@ pub fn walk_tar<R: Read>(tar_stream: R) -> Result<LayerChanges, WalkError> {
         stream: "tar",
         source,
     };
-    let mut archive = Archive::new(TarStream::new(tar_stream));
+    let mut reader = TarReader::new(tar_stream);
     let mut changes = LayerChanges::default();
-    let mut buf = vec![0u8; 64 * 1024];
-    // With a (forward-only) seek, tar-rs skips padding by seeking instead of
-    // zeroing a 32 KiB buffer for every entry.
-    for entry in archive.entries_with_seek().map_err(io_err)? {
-        let mut entry = entry.map_err(io_err)?;
+    while let Some(header) = reader.next_header().map_err(io_err)? {
         changes.tar_entries += 1;
-        let raw_name = entry.path_bytes().into_owned();
-        let kind = match classify(entry.header().entry_type(), &raw_name) {
-            Some(kind) => kind,
-            None => continue,
+        let raw_name = &header.path;
+        let Some(kind) = classify(header.typeflag, raw_name) else {
+            continue;
         };
-        let canonical = match path::canonicalize(&raw_name) {
+        let canonical = match path::canonicalize(raw_name) {
             Ok(Some(p)) => p,
             Ok(None) => continue, // the root directory itself
             Err(PathError::EscapesRoot) => {
-                return Err(WalkError::EscapesRoot(path::escape(&raw_name).into_owned()));
+                return Err(WalkError::EscapesRoot(path::escape(raw_name).into_owned()));
             }
         };
         let (parent, name) = path::split_last(&canonical);
@@ -126,24 +121,31 @@ pub fn walk_tar<R: Read>(tar_stream: R) -> Result<LayerChanges, WalkError> {
             });
             continue;
         }
-        let meta = read_meta(&mut entry, kind, &raw_name, &mut buf)?;
+        let meta = read_meta(&mut reader, &header, kind)?;
         changes.size += meta.size;
         changes.records.push(Record {
             path: canonical.into(),
             op: Op::Add(meta),
         });
     }
-    let mut rest = archive.into_inner();
-    if rest.hit_eof {
-        return Err(io_err(io::Error::new(
-            io::ErrorKind::UnexpectedEof,
-            "the tar stream ends without its end-of-archive marker",
-        )));
-    }
     // Read what follows the end marker (padding, the compressed stream's
     // trailer) so that the decoder checks its CRC and a cut stream is seen.
-    io::copy(&mut rest, &mut io::sink()).map_err(io_err)?;
+    reader.drain().map_err(io_err)?;
+    // Kept for the whole run: not a quarter more than it needs.
+    changes.records.shrink_to_fit();
     Ok(changes)
+}
+
+/// A tar stream that can tell whether it ran dry while the tar reader still
+/// asked for more: a tar that ends without its zero blocks was cut short.
+pub(crate) trait RanDry {
+    fn ran_dry(&self) -> bool;
+}
+
+impl<R> RanDry for TarStream<R> {
+    fn ran_dry(&self) -> bool {
+        self.hit_eof
+    }
 }
 
 /// A tar stream as tar-rs sees it. It notes whether the stream ran dry while
@@ -216,9 +218,9 @@ impl<R: Read> Read for TarStream<R> {
 }
 
 /// The kind of a tar entry; `None` for headers that describe no path.
-fn classify(entry_type: EntryType, raw_name: &[u8]) -> Option<EntryKind> {
-    Some(match entry_type {
-        EntryType::Regular | EntryType::Continuous | EntryType::GNUSparse => {
+fn classify(flag: u8, raw_name: &[u8]) -> Option<EntryKind> {
+    Some(match flag {
+        typeflag::REGULAR | typeflag::REGULAR_OLD | typeflag::CONTIGUOUS | typeflag::GNU_SPARSE => {
             // Old tars mark directories only by a trailing slash.
             if raw_name.ends_with(b"/") {
                 EntryKind::Dir
@@ -226,65 +228,55 @@ fn classify(entry_type: EntryType, raw_name: &[u8]) -> Option<EntryKind> {
                 EntryKind::File
             }
         }
-        EntryType::Directory => EntryKind::Dir,
-        EntryType::Symlink => EntryKind::Symlink,
-        EntryType::Link => EntryKind::Hardlink,
-        EntryType::Char => EntryKind::CharDevice,
-        EntryType::Block => EntryKind::BlockDevice,
-        EntryType::Fifo => EntryKind::Fifo,
+        typeflag::DIRECTORY => EntryKind::Dir,
+        typeflag::SYMLINK => EntryKind::Symlink,
+        typeflag::HARDLINK => EntryKind::Hardlink,
+        typeflag::CHAR => EntryKind::CharDevice,
+        typeflag::BLOCK => EntryKind::BlockDevice,
+        typeflag::FIFO => EntryKind::Fifo,
         _ => return None,
     })
 }
 
 fn read_meta<R: Read>(
-    entry: &mut tar::Entry<'_, R>,
+    reader: &mut TarReader<R>,
+    header: &Header,
     kind: EntryKind,
-    raw_name: &[u8],
-    buf: &mut [u8],
 ) -> Result<Meta, WalkError> {
-    let bad = |what: &str, e: io::Error| WalkError::BadHeader {
+    let raw_name = &header.path[..];
+    let bad = |what: &str, e: &String| WalkError::BadHeader {
         name: path::escape(raw_name).into_owned(),
         reason: format!("bad {what} field: {e}"),
     };
-    let header = entry.header();
-    let mode = header.mode().map_err(|e| bad("mode", e))?;
-    let uid = header.uid().map_err(|e| bad("uid", e))?;
-    let gid = header.gid().map_err(|e| bad("gid", e))?;
-    let mtime = header.mtime().map_err(|e| bad("mtime", e))?;
-    let link = match kind {
-        EntryKind::Symlink => entry.link_name_bytes().map(|l| l.into_owned().into()),
-        EntryKind::Hardlink => match entry.link_name_bytes() {
-            Some(target) => match path::canonicalize(&target) {
-                Ok(Some(p)) => Some(p.into()),
-                Ok(None) | Err(_) => {
-                    return Err(WalkError::BadHeader {
-                        name: path::escape(raw_name).into_owned(),
-                        reason: format!(
-                            "hardlink target '{}' is outside the image",
-                            path::escape(&target)
-                        ),
-                    });
-                }
-            },
-            None => None,
+    let mode = header.mode.as_ref().map_err(|e| bad("mode", e))?;
+    let uid = header.uid.as_ref().map_err(|e| bad("uid", e))?;
+    let gid = header.gid.as_ref().map_err(|e| bad("gid", e))?;
+    let mtime = header.mtime.as_ref().map_err(|e| bad("mtime", e))?;
+    let link = match (kind, &header.link) {
+        (EntryKind::Symlink, Some(target)) => Some(target.clone().into_boxed_slice()),
+        (EntryKind::Hardlink, Some(target)) => match path::canonicalize(target) {
+            Ok(Some(p)) => Some(p.into()),
+            Ok(None) | Err(_) => {
+                return Err(WalkError::BadHeader {
+                    name: path::escape(raw_name).into_owned(),
+                    reason: format!(
+                        "hardlink target '{}' is outside the image",
+                        path::escape(target)
+                    ),
+                });
+            }
         },
         _ => None,
     };
     let (size, hash) = if kind == EntryKind::File {
-        let size = entry.size();
+        let size = header.size;
         let mut hasher = Xxh3::new();
-        let mut seen = 0u64;
-        loop {
-            let n = entry.read(buf).map_err(|source| WalkError::Read {
+        let seen = reader
+            .content(&mut |chunk| hasher.update(chunk))
+            .map_err(|source| WalkError::Read {
                 stream: "tar",
                 source,
             })?;
-            if n == 0 {
-                break;
-            }
-            hasher.update(&buf[..n]);
-            seen += n as u64;
-        }
         if seen != size {
             return Err(WalkError::Read {
                 stream: "tar",
@@ -304,10 +296,10 @@ fn read_meta<R: Read>(
     Ok(Meta {
         kind,
         size,
-        mode,
-        uid,
-        gid,
-        mtime,
+        mode: *mode,
+        uid: *uid,
+        gid: *gid,
+        mtime: *mtime,
         link,
         hash,
     })

@@ -171,13 +171,7 @@ pub fn open(reference: &Reference, display: &str, options: &OpenOptions) -> Resu
             if let Ok(meta) = file.metadata() {
                 options.progress.set_bytes_total(meta.len());
             }
-            image::archive::read(
-                BufReader::with_capacity(1 << 20, file),
-                &what,
-                display,
-                &selection(tag),
-                &options.progress,
-            )
+            image::archive::read_file(file, &what, display, &selection(tag), &options.progress)
         }
         Reference::Stdin { tag } => {
             let stdin = io::stdin().lock();

@@ -3,6 +3,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use smallvec::SmallVec;
+
 use super::node::{FileEntry, HideReason, Node, NodeId, Overwrite, ROOT, State, Tree, Version};
 use crate::layer::path;
 use crate::layer::{EntryKind, LayerChanges, Meta, Op};
@@ -226,7 +228,7 @@ impl Applier<'_> {
             name: name.clone(),
             parent,
             children: BTreeMap::new(),
-            versions: Vec::new(),
+            versions: SmallVec::new(),
         });
         self.tree.nodes[parent as usize].children.insert(name, id);
         id
@@ -245,9 +247,9 @@ impl Applier<'_> {
 
     fn push(&mut self, id: NodeId, state: State) {
         let versions = &mut self.tree.nodes[id as usize].versions;
-        // Most paths have one version: a Vec's default first growth (4)
-        // would quadruple the tree's largest allocation.
-        if versions.capacity() == 0 {
+        // A second version spills to the heap: room for two, not a Vec's
+        // default growth to four.
+        if versions.len() == 1 {
             versions.reserve_exact(1);
         }
         versions.push(Version {

@@ -3,6 +3,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use smallvec::SmallVec;
+
 use crate::layer::Meta;
 use crate::layer::path;
 
@@ -72,8 +74,9 @@ pub struct Node {
     pub name: Arc<[u8]>,
     pub parent: NodeId,
     pub children: BTreeMap<Arc<[u8]>, NodeId>,
-    /// In layer order; several versions may share a layer.
-    pub versions: Vec<Version>,
+    /// In layer order; several versions may share a layer. Most paths have
+    /// one version, kept inline: no allocation per node.
+    pub versions: SmallVec<[Version; 1]>,
 }
 
 impl Node {
@@ -123,7 +126,7 @@ impl Tree {
                 name: Arc::from(&b""[..]),
                 parent: ROOT,
                 children: BTreeMap::new(),
-                versions: Vec::new(),
+                versions: SmallVec::new(),
             }],
             files: Vec::new(),
             layer_count: 0,

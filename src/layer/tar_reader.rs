@@ -1,0 +1,650 @@
+//! A lean, forward-only reader of layer tars: headers are parsed in place
+//! from one large buffer and file content is handed out as slices of it.
+//!
+//! Layer walking is peel's hot loop (one header per file, ~100k per image),
+//! and tar-rs spends most of its time there on per-read plumbing: every
+//! 512-byte header and every content chunk goes through a chain of small
+//! reads and a copy. This reader reads the stream in 256 KiB blocks and
+//! parses from them. It follows tar-rs's reading of every field so that
+//! both give the same entries: GNU long names and link names, PAX `path`,
+//! `linkpath` and `size` records, ustar prefixes, octal and base-256
+//! numbers, header checksums, GNU sparse files (expanded, holes as zeros).
+
+use std::io::{self, Read};
+
+/// Size of a tar block.
+const BLOCK: usize = 512;
+/// How much is read from the stream at once.
+const BUFFER: usize = 256 * 1024;
+/// Long names and PAX headers larger than this are refused: no real path is
+/// that long, and a lying size field must not make peel allocate gigabytes.
+const MAX_EXTENSION: u64 = 1 << 20;
+
+/// The entry types peel tells apart (the header's typeflag byte).
+pub mod typeflag {
+    pub const REGULAR: u8 = b'0';
+    pub const REGULAR_OLD: u8 = 0;
+    pub const HARDLINK: u8 = b'1';
+    pub const SYMLINK: u8 = b'2';
+    pub const CHAR: u8 = b'3';
+    pub const BLOCK: u8 = b'4';
+    pub const DIRECTORY: u8 = b'5';
+    pub const FIFO: u8 = b'6';
+    pub const CONTIGUOUS: u8 = b'7';
+    pub const PAX_LOCAL: u8 = b'x';
+    pub const GNU_LONG_NAME: u8 = b'L';
+    pub const GNU_LONG_LINK: u8 = b'K';
+    pub const GNU_SPARSE: u8 = b'S';
+}
+
+/// One entry's header, with its extensions applied.
+#[derive(Debug)]
+pub struct Header {
+    pub typeflag: u8,
+    /// The path as written (long name, PAX `path`, or prefix + name).
+    pub path: Vec<u8>,
+    /// The link target, if the entry has one.
+    pub link: Option<Vec<u8>>,
+    /// Content bytes as the reader will hand them out (a sparse file's
+    /// expanded size).
+    pub size: u64,
+    pub mode: Result<u32, String>,
+    pub uid: Result<u64, String>,
+    pub gid: Result<u64, String>,
+    pub mtime: Result<u64, String>,
+}
+
+/// Where a sparse file's stored bytes go: (offset in the file, length).
+type SparseMap = Vec<(u64, u64)>;
+
+/// What follows the header of the current entry.
+enum Content {
+    /// `stored` bytes in the stream, then padding to the next block.
+    Plain { stored: u64 },
+    /// GNU sparse: the stored chunks land at their offsets of a file of
+    /// `real` bytes; the rest is zeros.
+    Sparse {
+        stored: u64,
+        map: SparseMap,
+        real: u64,
+    },
+}
+
+pub struct TarReader<R> {
+    inner: R,
+    buf: Box<[u8]>,
+    start: usize,
+    end: usize,
+    /// The stream has no more bytes.
+    exhausted: bool,
+    /// The current entry's content, not yet consumed.
+    pending: Option<Content>,
+}
+
+fn corrupt(message: impl Into<String>) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, message.into())
+}
+
+fn cut_short(message: impl Into<String>) -> io::Error {
+    io::Error::new(io::ErrorKind::UnexpectedEof, message.into())
+}
+
+impl<R: Read> TarReader<R> {
+    pub fn new(inner: R) -> Self {
+        TarReader {
+            inner,
+            buf: vec![0; BUFFER].into_boxed_slice(),
+            start: 0,
+            end: 0,
+            exhausted: false,
+            pending: None,
+        }
+    }
+
+    /// Make at least `want` bytes (at most the buffer's size) available;
+    /// fewer only at the end of the stream.
+    fn fill(&mut self, want: usize) -> io::Result<usize> {
+        if self.end - self.start >= want {
+            return Ok(self.end - self.start);
+        }
+        if self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        // An interrupted read is not retried: it is how a cancelled load
+        // stops (progress.rs).
+        while self.end < want && !self.exhausted {
+            match self.inner.read(&mut self.buf[self.end..]) {
+                Ok(0) => self.exhausted = true,
+                Ok(n) => self.end += n,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(self.end - self.start)
+    }
+
+    /// Hand `len` bytes of the stream, in order and in pieces, to `sink`.
+    /// Returns how many there were (fewer only at the end of the stream).
+    fn stream(&mut self, mut len: u64, sink: &mut impl FnMut(&[u8])) -> io::Result<u64> {
+        let mut seen = 0;
+        while len > 0 {
+            if self.start == self.end && self.fill(1)? == 0 {
+                break;
+            }
+            let take = (self.end - self.start).min(usize::try_from(len).unwrap_or(usize::MAX));
+            sink(&self.buf[self.start..self.start + take]);
+            self.start += take;
+            len -= take as u64;
+            seen += take as u64;
+        }
+        Ok(seen)
+    }
+
+    /// Drop `len` bytes of the stream.
+    fn skip(&mut self, len: u64) -> io::Result<u64> {
+        self.stream(len, &mut |_| {})
+    }
+
+    /// Read one block; `None` when the stream ends exactly before it.
+    fn block(&mut self) -> io::Result<Option<[u8; BLOCK]>> {
+        let have = self.fill(BLOCK)?;
+        if have == 0 {
+            return Ok(None);
+        }
+        if have < BLOCK {
+            return Err(cut_short("the tar stream ends in the middle of a header"));
+        }
+        let mut block = [0u8; BLOCK];
+        block.copy_from_slice(&self.buf[self.start..self.start + BLOCK]);
+        self.start += BLOCK;
+        Ok(Some(block))
+    }
+
+    /// Skip what is left of the current entry's content and its padding.
+    fn finish_entry(&mut self) -> io::Result<()> {
+        let stored = match self.pending.take() {
+            None => return Ok(()),
+            Some(Content::Plain { stored }) | Some(Content::Sparse { stored, .. }) => stored,
+        };
+        let padded = stored.div_ceil(BLOCK as u64) * BLOCK as u64;
+        if self.skip(padded)? != padded {
+            return Err(cut_short("unexpected end of the tar stream"));
+        }
+        Ok(())
+    }
+
+    /// The whole content of an extension header (long name, PAX records).
+    fn extension(&mut self, size: u64, what: &str) -> io::Result<Vec<u8>> {
+        if size > MAX_EXTENSION {
+            return Err(corrupt(format!(
+                "{what} header of {size} bytes is larger than peel reads ({MAX_EXTENSION})"
+            )));
+        }
+        let mut bytes = Vec::with_capacity(size as usize);
+        let seen = self.stream(size, &mut |chunk| bytes.extend_from_slice(chunk))?;
+        if seen != size {
+            return Err(cut_short("unexpected end of the tar stream"));
+        }
+        let padding = size.div_ceil(BLOCK as u64) * BLOCK as u64 - size;
+        if self.skip(padding)? != padding {
+            return Err(cut_short("unexpected end of the tar stream"));
+        }
+        Ok(bytes)
+    }
+
+    /// The next entry's header, or `None` at the end-of-archive block. A
+    /// stream that ends without that block is an error: it was cut short.
+    pub fn next_header(&mut self) -> io::Result<Option<Header>> {
+        self.finish_entry()?;
+        let mut long_name: Option<Vec<u8>> = None;
+        let mut long_link: Option<Vec<u8>> = None;
+        let mut pax: Option<Vec<u8>> = None;
+        loop {
+            let Some(block) = self.block()? else {
+                if long_name.is_some() || long_link.is_some() || pax.is_some() {
+                    return Err(corrupt(
+                        "members found describing a future member but no future member found",
+                    ));
+                }
+                return Err(cut_short(
+                    "the tar stream ends without its end-of-archive marker",
+                ));
+            };
+            if block.iter().all(|&b| b == 0) {
+                return Ok(None);
+            }
+            verify_checksum(&block)?;
+            let typeflag = block[156];
+            let recognized = is_ustar(&block) || is_gnu(&block);
+            let stored_size = number(&block[124..136]).map_err(corrupt)?;
+            let pax_size = pax.as_deref().and_then(|p| pax_value(p, b"size"));
+            let size = match pax_size {
+                Some(value) => parse_decimal(value)
+                    .ok_or_else(|| corrupt("PAX size record is not a number"))?,
+                None => stored_size,
+            };
+            if recognized && typeflag == typeflag::GNU_LONG_NAME {
+                if long_name.is_some() {
+                    return Err(corrupt("two long name entries describing the same member"));
+                }
+                long_name = Some(self.extension(size, "long name")?);
+                continue;
+            }
+            if recognized && typeflag == typeflag::GNU_LONG_LINK {
+                if long_link.is_some() {
+                    return Err(corrupt("two long link entries describing the same member"));
+                }
+                long_link = Some(self.extension(size, "long link name")?);
+                continue;
+            }
+            if recognized && typeflag == typeflag::PAX_LOCAL {
+                if pax.is_some() {
+                    return Err(corrupt(
+                        "two pax extensions entries describing the same member",
+                    ));
+                }
+                pax = Some(self.extension(size, "PAX")?);
+                continue;
+            }
+            let path = match (
+                &long_name,
+                pax.as_deref().and_then(|p| pax_value(p, b"path")),
+            ) {
+                (Some(name), _) => strip_one_nul(name).to_vec(),
+                (None, Some(path)) => path.to_vec(),
+                (None, None) => header_path(&block),
+            };
+            let link = match (
+                &long_link,
+                pax.as_deref().and_then(|p| pax_value(p, b"linkpath")),
+            ) {
+                (Some(link), _) => Some(strip_one_nul(link).to_vec()),
+                (None, Some(link)) => Some(link.to_vec()),
+                (None, None) if block[157] != 0 => Some(truncate(&block[157..257]).to_vec()),
+                (None, None) => None,
+            };
+            let pax_number = |key: &[u8], from_header: Result<u64, String>| match pax
+                .as_deref()
+                .and_then(|p| pax_value(p, key))
+            {
+                // PAX times may carry a fraction: whole seconds are kept.
+                Some(value) => parse_decimal(value.split(|&b| b == b'.').next().unwrap_or(value))
+                    .ok_or_else(|| {
+                        format!(
+                            "PAX {} record is not a number",
+                            String::from_utf8_lossy(key)
+                        )
+                    }),
+                None => from_header,
+            };
+            let mut header = Header {
+                typeflag,
+                path,
+                link,
+                size,
+                mode: octal(&block[100..108]).map(|m| m as u32),
+                uid: pax_number(b"uid", number(&block[108..116])),
+                gid: pax_number(b"gid", number(&block[116..124])),
+                mtime: pax_number(b"mtime", number(&block[136..148])),
+            };
+            let content = if typeflag == typeflag::GNU_SPARSE && is_gnu(&block) {
+                let (map, real) = self.sparse_map(&block)?;
+                header.size = real;
+                Content::Sparse {
+                    stored: size,
+                    map,
+                    real,
+                }
+            } else {
+                Content::Plain { stored: size }
+            };
+            self.pending = Some(content);
+            return Ok(Some(header));
+        }
+    }
+
+    /// The sparse map of a GNU sparse header and the file's real size,
+    /// reading the extension blocks that follow the header.
+    fn sparse_map(&mut self, block: &[u8; BLOCK]) -> io::Result<(SparseMap, u64)> {
+        let bad = |e: String| corrupt(format!("GNU sparse header: {e}"));
+        let mut map = SparseMap::new();
+        let mut push = |entry: &[u8]| -> io::Result<()> {
+            if entry[0] == 0 {
+                return Ok(());
+            }
+            let offset = number(&entry[..12]).map_err(bad)?;
+            let len = number(&entry[12..24]).map_err(bad)?;
+            map.push((offset, len));
+            Ok(())
+        };
+        for entry in block[386..482].chunks(24) {
+            push(entry)?;
+        }
+        let real = number(&block[483..495]).map_err(bad)?;
+        let mut extended = block[482] != 0;
+        while extended {
+            let Some(ext) = self.block()? else {
+                return Err(cut_short("unexpected end of the tar stream"));
+            };
+            for entry in ext[..504].chunks(24) {
+                push(entry)?;
+            }
+            extended = ext[504] != 0;
+        }
+        let mut end = 0u64;
+        for &(offset, len) in &map {
+            if offset < end || offset.checked_add(len).is_none_or(|e| e > real) {
+                return Err(corrupt(
+                    "GNU sparse map out of order or past the file's size",
+                ));
+            }
+            end = offset + len;
+        }
+        Ok((map, real))
+    }
+
+    /// Hand the current entry's content to `sink`, in order (a sparse
+    /// file's holes as zeros). Returns how many bytes there were: fewer
+    /// than the header says only when the stream was cut short.
+    pub fn content(&mut self, sink: &mut impl FnMut(&[u8])) -> io::Result<u64> {
+        match self.pending.take() {
+            None => Ok(0),
+            Some(Content::Plain { stored }) => {
+                let seen = self.stream(stored, sink)?;
+                if seen == stored {
+                    let padding = stored.div_ceil(BLOCK as u64) * BLOCK as u64 - stored;
+                    if self.skip(padding)? != padding {
+                        return Err(cut_short("unexpected end of the tar stream"));
+                    }
+                }
+                Ok(seen)
+            }
+            Some(Content::Sparse { stored, map, real }) => {
+                let zeros = [0u8; 4096];
+                let sink_zeros = |mut n: u64, sink: &mut dyn FnMut(&[u8])| {
+                    while n > 0 {
+                        let take = n.min(zeros.len() as u64) as usize;
+                        sink(&zeros[..take]);
+                        n -= take as u64;
+                    }
+                };
+                let (mut at, mut read) = (0u64, 0u64);
+                for (offset, len) in map {
+                    sink_zeros(offset - at, &mut *sink);
+                    let seen = self.stream(len, sink)?;
+                    read += seen;
+                    at = offset + seen;
+                    if seen != len {
+                        return Ok(at);
+                    }
+                }
+                if read > stored {
+                    return Err(corrupt("GNU sparse map holds more than the entry stores"));
+                }
+                sink_zeros(real - at, &mut *sink);
+                self.pending = Some(Content::Plain {
+                    stored: stored - read,
+                });
+                self.finish_entry()?;
+                Ok(real)
+            }
+        }
+    }
+
+    /// Read the stream to its end (what follows the end-of-archive block:
+    /// padding, a compressed stream's trailer, whose check this triggers).
+    pub fn drain(&mut self) -> io::Result<()> {
+        self.start = self.end;
+        io::copy(&mut self.inner, &mut io::sink())?;
+        Ok(())
+    }
+}
+
+fn verify_checksum(block: &[u8; BLOCK]) -> io::Result<()> {
+    let sum: u32 = block[..148]
+        .iter()
+        .chain(&block[156..])
+        .map(|&b| u32::from(b))
+        .sum::<u32>()
+        + 8 * u32::from(b' ');
+    let stored = octal(&block[148..156]).map_err(corrupt)?;
+    if u64::from(sum) != stored {
+        return Err(corrupt("archive header checksum mismatch"));
+    }
+    Ok(())
+}
+
+fn is_ustar(block: &[u8; BLOCK]) -> bool {
+    &block[257..263] == b"ustar\0" && &block[263..265] == b"00"
+}
+
+fn is_gnu(block: &[u8; BLOCK]) -> bool {
+    &block[257..263] == b"ustar " && &block[263..265] == b" \0"
+}
+
+/// A NUL-terminated field.
+fn truncate(field: &[u8]) -> &[u8] {
+    match field.iter().position(|&b| b == 0) {
+        Some(end) => &field[..end],
+        None => field,
+    }
+}
+
+fn strip_one_nul(bytes: &[u8]) -> &[u8] {
+    bytes.strip_suffix(&[0]).unwrap_or(bytes)
+}
+
+/// The path a header itself gives: a ustar header's prefix and name, any
+/// other header's name.
+fn header_path(block: &[u8; BLOCK]) -> Vec<u8> {
+    let name = truncate(&block[..100]);
+    if is_ustar(block) {
+        let prefix = truncate(&block[345..500]);
+        if !prefix.is_empty() {
+            let mut path = Vec::with_capacity(prefix.len() + 1 + name.len());
+            path.extend_from_slice(prefix);
+            path.push(b'/');
+            path.extend_from_slice(name);
+            return path;
+        }
+    }
+    name.to_vec()
+}
+
+/// An octal field: digits between optional spaces, ended by a NUL or the
+/// field's end.
+fn octal(field: &[u8]) -> Result<u64, String> {
+    let digits = truncate(field).trim_ascii();
+    if digits.is_empty() {
+        return Err("the field is empty".into());
+    }
+    let mut value: u64 = 0;
+    for &d in digits {
+        if !(b'0'..=b'7').contains(&d) {
+            return Err(format!(
+                "'{}' is not an octal number",
+                String::from_utf8_lossy(digits)
+            ));
+        }
+        value = value
+            .checked_mul(8)
+            .and_then(|v| v.checked_add(u64::from(d - b'0')))
+            .ok_or("the number does not fit in 64 bits")?;
+    }
+    Ok(value)
+}
+
+/// A numeric field: octal, or base-256 (the first byte's high bit set) as
+/// GNU tar and Go write numbers too large for octal.
+fn number(field: &[u8]) -> Result<u64, String> {
+    if field[0] & 0x80 == 0 {
+        return octal(field);
+    }
+    if field[0] & 0x40 != 0 {
+        return Err("negative base-256 number".into());
+    }
+    let mut value: u64 = u64::from(field[0] & 0x3f);
+    for &b in &field[1..] {
+        value = value
+            .checked_mul(256)
+            .and_then(|v| v.checked_add(u64::from(b)))
+            .ok_or("the number does not fit in 64 bits")?;
+    }
+    Ok(value)
+}
+
+fn parse_decimal(value: &[u8]) -> Option<u64> {
+    std::str::from_utf8(value).ok()?.parse().ok()
+}
+
+/// The value of the last `key` record of a PAX extended header
+/// (`"<len> <key>=<value>\n"` records).
+fn pax_value<'a>(mut records: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
+    let mut found = None;
+    while !records.is_empty() {
+        let space = records.iter().position(|&b| b == b' ')?;
+        let len: usize = std::str::from_utf8(&records[..space]).ok()?.parse().ok()?;
+        if len <= space + 1 || len > records.len() {
+            return found;
+        }
+        let record = &records[space + 1..len];
+        let record = record.strip_suffix(b"\n").unwrap_or(record);
+        if let Some(eq) = record.iter().position(|&b| b == b'=')
+            && &record[..eq] == key
+        {
+            found = Some(&record[eq + 1..]);
+        }
+        records = &records[len..];
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entries(bytes: &[u8]) -> io::Result<Vec<(Header, Vec<u8>)>> {
+        let mut reader = TarReader::new(bytes);
+        let mut out = Vec::new();
+        while let Some(header) = reader.next_header()? {
+            let mut content = Vec::new();
+            let n = reader.content(&mut |c| content.extend_from_slice(c))?;
+            assert_eq!(n, content.len() as u64);
+            out.push((header, content));
+        }
+        Ok(out)
+    }
+
+    /// One PAX record, its length field counting itself.
+    fn pax_record(key: &str, value: &str) -> Vec<u8> {
+        let body = format!(" {key}={value}\n");
+        let mut len = body.len() + 1;
+        while (len.to_string() + &body).len() != len {
+            len += 1;
+        }
+        format!("{len}{body}").into_bytes()
+    }
+
+    fn builder_tar(build: impl FnOnce(&mut tar::Builder<Vec<u8>>)) -> Vec<u8> {
+        let mut builder = tar::Builder::new(Vec::new());
+        build(&mut builder);
+        builder.into_inner().expect("tar")
+    }
+
+    #[test]
+    fn reads_what_tar_rs_writes() {
+        let long = "d/".repeat(80) + "file.txt";
+        let bytes = builder_tar(|b| {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(5);
+            h.set_mode(0o640);
+            h.set_uid(3_000_000);
+            h.set_mtime(1_700_000_000);
+            h.set_cksum();
+            b.append_data(&mut h, &long, &b"hello"[..]).expect("append");
+            let mut l = tar::Header::new_ustar();
+            l.set_entry_type(tar::EntryType::Symlink);
+            l.set_size(0);
+            b.append_link(&mut l, "link", "target/x").expect("link");
+        });
+        let got = entries(&bytes).expect("read");
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].0.path, long.as_bytes());
+        assert_eq!(got[0].1, b"hello");
+        assert_eq!(got[0].0.mode, Ok(0o640));
+        assert_eq!(got[0].0.uid, Ok(3_000_000));
+        assert_eq!(got[0].0.mtime, Ok(1_700_000_000));
+        assert_eq!(got[1].0.typeflag, typeflag::SYMLINK);
+        assert_eq!(got[1].0.link.as_deref(), Some(&b"target/x"[..]));
+    }
+
+    #[test]
+    fn pax_records_win_over_the_header() {
+        let records = [
+            pax_record("path", "very/long/pax/name.txt"),
+            pax_record("uid", "123456"),
+        ]
+        .concat();
+        let bytes = builder_tar(|b| {
+            let mut x = tar::Header::new_ustar();
+            x.set_entry_type(tar::EntryType::XHeader);
+            x.set_size(records.len() as u64);
+            x.set_cksum();
+            b.append(&x, &records[..]).expect("pax");
+            let mut h = tar::Header::new_ustar();
+            h.set_path("short").expect("path");
+            h.set_size(1);
+            h.set_cksum();
+            b.append(&h, &b"x"[..]).expect("file");
+        });
+        let got = entries(&bytes).expect("read");
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].0.path, b"very/long/pax/name.txt");
+        assert_eq!(got[0].0.uid, Ok(123_456));
+    }
+
+    #[test]
+    fn cut_streams_and_bad_checksums_are_errors() {
+        let bytes = builder_tar(|b| {
+            let mut h = tar::Header::new_ustar();
+            h.set_size(1000);
+            h.set_cksum();
+            b.append_data(&mut h, "f", &[7u8; 1000][..]).expect("file");
+        });
+        // Without the end-of-archive blocks.
+        let err = entries(&bytes[..1536]).unwrap_err();
+        assert!(err.to_string().contains("end-of-archive"), "{err}");
+        // In the middle of the content.
+        let mut reader = TarReader::new(&bytes[..800]);
+        reader.next_header().expect("header");
+        assert_eq!(reader.content(&mut |_| {}).expect("short"), 288);
+        // A flipped byte in the header.
+        let mut bad = bytes.clone();
+        bad[0] ^= 1;
+        let err = entries(&bad).unwrap_err();
+        assert!(err.to_string().contains("checksum"), "{err}");
+    }
+
+    #[test]
+    fn numbers() {
+        assert_eq!(octal(b"0000644\0"), Ok(0o644));
+        assert_eq!(octal(b"  755 \0"), Ok(0o755));
+        assert!(octal(b"\0\0\0").is_err());
+        assert!(octal(b"12x4").is_err());
+        let mut big = [0u8; 12];
+        big[0] = 0x80;
+        big[4..].copy_from_slice(&(9u64 << 33).to_be_bytes());
+        assert_eq!(number(&big), Ok(9u64 << 33));
+        assert!(number(&[0xff; 12]).is_err());
+    }
+
+    #[test]
+    fn pax_parsing() {
+        let records = [pax_record("path", "a/b/c.txt"), pax_record("size", "42")].concat();
+        assert_eq!(pax_value(&records, b"path"), Some(&b"a/b/c.txt"[..]));
+        assert_eq!(pax_value(&records, b"size"), Some(&b"42"[..]));
+        assert_eq!(pax_value(&records, b"uid"), None);
+        assert_eq!(pax_value(b"garbage", b"path"), None);
+    }
+}
