@@ -35,8 +35,7 @@ pub fn analyze(image: Image, base_layers: Option<usize>) -> Analysis {
 pub fn analyze_with_base(image: Image, base: Option<(usize, BaseLayersFrom)>) -> Analysis {
     let changes = || image.layers.iter().map(|l| &*l.changes);
     let sizes: Vec<u64> = image.layers.iter().map(|l| l.changes.size).collect();
-    let history = image.config.history.as_deref().unwrap_or_default();
-    let (base, from) = base::decide(base, history, image.layers.len());
+    let (base, from) = base::decide(base, &image);
     // The two models share nothing but their input: one core each.
     let (tree, dive) = std::thread::scope(|scope| {
         let dive = scope.spawn(|| dive_compat::compute(changes()));

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 use crate::layer::LayerChanges;
 pub use config::{History, ImageConfig};
-pub use oci::Selection;
+pub use oci::{DeclaredBase, DeclaredIn, Selection};
 pub use platform::PlatformSpec;
 pub use sniff::Compression;
 
@@ -33,6 +33,9 @@ pub struct Image {
     pub platform: Option<String>,
     pub config: ImageConfig,
     pub layers: Vec<Layer>,
+    /// The base image the manifest's annotations or the config's labels
+    /// declare (`org.opencontainers.image.base.name` / `.base.digest`).
+    pub declared_base: Option<DeclaredBase>,
     /// Non-fatal oddities, one line each.
     pub warnings: Vec<String>,
 }
@@ -90,6 +93,7 @@ pub fn assemble_resolved(
         blobs,
     )?;
     image.tags = resolved.tags;
+    image.declared_base = resolved.declared_base;
     if resolved.platform.is_some() {
         image.platform = resolved.platform;
     }
@@ -141,6 +145,7 @@ pub fn assemble(
         platform: config.platform(),
         config,
         layers,
+        declared_base: None,
         warnings: Vec::new(),
     })
 }
