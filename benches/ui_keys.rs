@@ -119,6 +119,7 @@ fn generate(files: usize, layers: usize) -> Image {
                 changes: Arc::new(changes),
             })
             .collect(),
+        declared_base: None,
         warnings: Vec::new(),
     }
 }

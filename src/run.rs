@@ -109,9 +109,12 @@ fn headless(
     rules: Option<Rules>,
     ignore: &Ignore,
 ) -> Result<u8> {
-    let image = with_progress_line(reference, options, || {
+    let mut image = with_progress_line(reference, options, || {
         source::open(parsed, reference, options)
     })?;
+    if cli.base.is_none() && cli.base_layers.is_none() {
+        find_declared_base_in_engine(&mut image, parsed);
+    }
     let base = match &cli.base {
         Some(base) => Some((
             base_layers_shared_with(&image, base, options)?,
@@ -260,6 +263,46 @@ fn base_layers_shared_with(image: &Image, base: &str, options: &OpenOptions) -> 
     Ok(shared)
 }
 
+/// For an image read from an engine, look the base it declares up in the
+/// same engine (an inspect, nothing exported or pulled): its diff ids let
+/// the base layers be counted exactly. The pinned `NAME@DIGEST` first, then
+/// the name (a tag may have moved since: the analysis only takes a base whose
+/// layers are all the image's bottom layers). Not found is not an error.
+fn find_declared_base_in_engine(image: &mut Image, parsed: &Reference) {
+    let Reference::Engine { engine, .. } = parsed else {
+        return;
+    };
+    let Some(declared) = analysis::base::declared(image).filter(|d| d.found.is_empty()) else {
+        return;
+    };
+    let mut names = Vec::new();
+    if let Some(name) = &declared.name {
+        if let Some(digest) = &declared.digest {
+            names.push(format!("{}@{digest}", repository(name)));
+        }
+        names.push(name.clone());
+    }
+    for name in names {
+        if let Ok(ids) = source::docker::diff_ids(*engine, &name)
+            && !ids.is_empty()
+            && let Some(declared) = image.declared_base.as_mut()
+        {
+            declared.found.push(ids);
+            return;
+        }
+    }
+}
+
+/// `REPO[:TAG][@DIGEST]` without its tag and digest.
+fn repository(name: &str) -> &str {
+    let name = name.split_once('@').map_or(name, |(repo, _)| repo);
+    let last = name.rfind('/').map_or(0, |i| i + 1);
+    match name[last..].rfind(':') {
+        Some(i) => &name[..last + i],
+        None => name,
+    }
+}
+
 /// Write a report to its file, or to standard output for `-`.
 fn write_report(path: &Path, report: &str) -> Result<()> {
     if path == Path::new("-") {
@@ -275,5 +318,24 @@ fn write_stdout(text: &str) -> Result<()> {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(Error::io("standard output", e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::repository;
+
+    #[test]
+    fn repository_without_tag_or_digest() {
+        assert_eq!(
+            repository("docker.io/library/debian:bookworm"),
+            "docker.io/library/debian"
+        );
+        assert_eq!(repository("localhost:5000/app"), "localhost:5000/app");
+        assert_eq!(
+            repository("localhost:5000/app:1@sha256:abc"),
+            "localhost:5000/app"
+        );
+        assert_eq!(repository("busybox"), "busybox");
     }
 }

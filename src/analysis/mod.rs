@@ -40,8 +40,7 @@ pub fn analyze_with_base(image: Image, base: Option<(usize, BaseLayersFrom)>) ->
     let layers: Vec<Arc<LayerChanges>> = image.layers.iter().map(|l| l.changes.clone()).collect();
     let changes = || layers.iter().map(|l| &**l);
     let sizes: Vec<u64> = image.layers.iter().map(|l| l.changes.size).collect();
-    let history = image.config.history.as_deref().unwrap_or_default();
-    let (base, from) = base::decide(base, history, image.layers.len());
+    let (base, from) = base::decide(base, &image);
     // dive's model shares nothing with the exact one but its input: it runs
     // on its own core while this one builds the tree, the exact figures and
     // the findings (which read neither dive's figures nor each other's

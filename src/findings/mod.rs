@@ -3,6 +3,7 @@
 //! with the layers, the commands, the paths and one or two sentences of
 //! advice. Findings never print file contents.
 
+mod instructions;
 mod patterns;
 
 use std::borrow::Cow;
@@ -42,10 +43,12 @@ pub enum Kind {
     RunsAsRoot,
     /// No HEALTHCHECK.
     NoHealthcheck,
+    /// `ADD` of plain files, where `COPY` would do.
+    AddInsteadOfCopy,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 10] = [
         Kind::DeletedLater,
         Kind::PackageCache,
         Kind::MetadataCopyUp,
@@ -55,6 +58,7 @@ impl Kind {
         Kind::BuildLeftover,
         Kind::RunsAsRoot,
         Kind::NoHealthcheck,
+        Kind::AddInsteadOfCopy,
     ];
 
     /// The kebab-case name used in reports and rules.
@@ -69,6 +73,7 @@ impl Kind {
             Kind::BuildLeftover => "build-leftover",
             Kind::RunsAsRoot => "runs-as-root",
             Kind::NoHealthcheck => "no-healthcheck",
+            Kind::AddInsteadOfCopy => "add-instead-of-copy",
         }
     }
 
@@ -123,6 +128,14 @@ pub fn find_ignoring(analysis: &Analysis, ignored: &dyn Fn(&[u8]) -> bool) -> Ve
     hidden_files(analysis, ignored, &mut findings);
     left_in_image(analysis, ignored, &mut findings);
     configuration(analysis, &mut findings);
+    instructions::add_instead_of_copy(analysis, ignored, &mut findings);
+    // A finding about one layer names its command (duplicate-content, whose
+    // copies may come from several layers, is built without one).
+    for finding in &mut findings {
+        if let ([layer], None) = (finding.layers.as_slice(), &finding.command) {
+            finding.command = command(analysis, *layer);
+        }
+    }
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)

@@ -190,6 +190,15 @@ fn resolve(members: &Members, what: &str, reference: &str, selection: &Selection
         )?;
         image.tags = item.repo_tags.unwrap_or_default();
         image.warnings.extend(warnings);
+        // The config's labels may declare the base; a Docker 25+ archive
+        // keeps manifests among its blobs, where the base may be too.
+        let labels = image.config.config.as_ref().and_then(|c| c.labels.as_ref());
+        let mut fetch = |d: &oci_spec::image::Descriptor| -> Result<Vec<u8>> {
+            members
+                .json(&oci::blob_path(d), what, "blob")
+                .map(<[u8]>::to_vec)
+        };
+        image.declared_base = oci::declared_base(&Default::default(), labels, &mut fetch);
         // A docker-save archive holds one platform: it must be the one asked for.
         if let (Some(want), Some(os), Some(arch)) = (
             &selection.platform,

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 use crate::layer::LayerChanges;
 pub use config::{History, ImageConfig};
-pub use oci::Selection;
+pub use oci::{DeclaredBase, DeclaredIn, Selection};
 pub use platform::PlatformSpec;
 pub use sniff::Compression;
 
@@ -34,6 +34,9 @@ pub struct Image {
     pub platform: Option<String>,
     pub config: ImageConfig,
     pub layers: Vec<Layer>,
+    /// The base image the manifest's annotations or the config's labels
+    /// declare (`org.opencontainers.image.base.name` / `.base.digest`).
+    pub declared_base: Option<DeclaredBase>,
     /// Non-fatal oddities, one line each.
     pub warnings: Vec<String>,
 }
@@ -91,6 +94,7 @@ pub fn assemble_resolved(
         blobs,
     )?;
     image.tags = resolved.tags;
+    image.declared_base = resolved.declared_base;
     if resolved.platform.is_some() {
         image.platform = resolved.platform;
     }
@@ -142,6 +146,7 @@ pub fn assemble(
         platform: config.platform(),
         config,
         layers,
+        declared_base: None,
         warnings: Vec::new(),
     })
 }

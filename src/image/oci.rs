@@ -2,8 +2,12 @@
 //! The blobs come from wherever the layout lives (a directory, or the members
 //! of a tar already read), through a fetch function.
 
-use oci_spec::image::{Descriptor, ImageIndex, ImageManifest, MediaType};
+use std::collections::{BTreeMap, HashMap};
+use std::str::FromStr;
 
+use oci_spec::image::{Descriptor, Digest, ImageIndex, ImageManifest, MediaType};
+
+use super::config::ImageConfig;
 use super::platform::PlatformSpec;
 use crate::error::{Error, Result};
 
@@ -28,6 +32,11 @@ pub struct Resolved {
     pub layers: Vec<Descriptor>,
     pub platform: Option<String>,
     pub tags: Vec<String>,
+    /// The manifest's annotations, then those of the index descriptors that
+    /// led to it (the manifest's win).
+    pub annotations: HashMap<String, String>,
+    /// The base image the annotations or the config's labels declare.
+    pub declared_base: Option<DeclaredBase>,
 }
 
 /// The path of a blob inside a layout.
@@ -112,6 +121,12 @@ pub fn resolve(
     let tags = candidates.first().map(names).unwrap_or_default();
     let mut resolved = pick(candidates, what, selection, fetch, 0)?;
     resolved.tags = tags;
+    // A config that does not parse fails later, with its own error.
+    let labels = ImageConfig::parse(&resolved.config)
+        .ok()
+        .and_then(|c| c.config)
+        .and_then(|run| run.labels);
+    resolved.declared_base = declared_base(&resolved.annotations, labels.as_ref(), fetch);
     Ok(resolved)
 }
 
@@ -192,24 +207,39 @@ fn pick(
     if is_index(chosen.media_type()) || looks_like_index(&bytes) {
         let nested: ImageIndex = serde_json::from_slice(&bytes)
             .map_err(|e| Error::invalid(&blob, format!("not an OCI image index: {e}")))?;
-        return pick(
+        let mut resolved = pick(
             nested.manifests().clone(),
             what,
             selection,
             fetch,
             depth + 1,
-        );
+        )?;
+        add_missing(&mut resolved.annotations, &chosen);
+        return Ok(resolved);
     }
     let manifest: ImageManifest = serde_json::from_slice(&bytes)
         .map_err(|e| Error::invalid(&blob, format!("not an OCI image manifest: {e}")))?;
     let config = fetch(manifest.config())?;
+    let mut annotations = manifest.annotations().clone().unwrap_or_default();
+    add_missing(&mut annotations, &chosen);
     Ok(Resolved {
         manifest_digest: chosen.digest().to_string(),
         config,
         layers: manifest.layers().clone(),
         platform: platform_of(&chosen),
         tags: Vec::new(),
+        annotations,
+        declared_base: None,
     })
+}
+
+/// Add the descriptor's annotations that `annotations` does not have.
+fn add_missing(annotations: &mut HashMap<String, String>, d: &Descriptor) {
+    for (key, value) in d.annotations().iter().flatten() {
+        annotations
+            .entry(key.clone())
+            .or_insert_with(|| value.clone());
+    }
 }
 
 /// An index whose descriptor's mediaType does not say so.
@@ -222,4 +252,229 @@ fn looks_like_index(bytes: &[u8]) -> bool {
     serde_json::from_slice::<Probe>(bytes)
         .map(|p| p.manifests.is_some() && p.layers.is_none())
         .unwrap_or(false)
+}
+
+/// The OCI pre-defined keys that name the image this one was built FROM, as
+/// manifest annotations (buildah writes them) or as config labels.
+pub const BASE_NAME: &str = "org.opencontainers.image.base.name";
+pub const BASE_DIGEST: &str = "org.opencontainers.image.base.digest";
+
+/// Where an image declares its base image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeclaredIn {
+    /// The manifest's annotations (or its index descriptor's): written for
+    /// this image alone.
+    Annotation,
+    /// The config's labels, which every image built FROM this one inherits.
+    Label,
+}
+
+impl DeclaredIn {
+    pub fn name(self) -> &'static str {
+        match self {
+            DeclaredIn::Annotation => "annotation",
+            DeclaredIn::Label => "label",
+        }
+    }
+}
+
+/// The base image an image declares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeclaredBase {
+    pub name: Option<String>,
+    /// A manifest (or index) digest: it names the base, but says nothing of
+    /// its layers without the base's manifest at hand.
+    pub digest: Option<String>,
+    pub from: DeclaredIn,
+    /// The diff ids of each image the declaration was found to name: in the
+    /// same layout or archive (an index gives one per platform), or in the
+    /// engine the image came from. Empty when none was found.
+    pub found: Vec<Vec<String>>,
+}
+
+/// The base declared by `annotations`, else by the config's `labels`, with
+/// the images its digest names among the blobs `fetch` reaches.
+pub fn declared_base(
+    annotations: &HashMap<String, String>,
+    labels: Option<&BTreeMap<String, String>>,
+    fetch: &mut dyn FnMut(&Descriptor) -> Result<Vec<u8>>,
+) -> Option<DeclaredBase> {
+    let mut declared = declared_in(|key| annotations.get(key), DeclaredIn::Annotation)
+        .or_else(|| labels.and_then(|l| declared_in(|key| l.get(key), DeclaredIn::Label)))?;
+    if let Some(digest) = declared.digest.clone() {
+        images_named(&digest, fetch, &mut declared.found);
+    }
+    Some(declared)
+}
+
+/// The base the two keys of one map declare, if either is set.
+fn declared_in<'a>(
+    get: impl Fn(&str) -> Option<&'a String>,
+    from: DeclaredIn,
+) -> Option<DeclaredBase> {
+    let value = |key: &str| {
+        get(key)
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
+    let (name, digest) = (value(BASE_NAME), value(BASE_DIGEST));
+    (name.is_some() || digest.is_some()).then_some(DeclaredBase {
+        name,
+        digest,
+        from,
+        found: Vec::new(),
+    })
+}
+
+/// The diff ids of the image `digest` names, or of each image of the index
+/// it names, when `fetch` has them. A digest is untrusted text: only a
+/// well-formed one becomes a blob path.
+fn images_named(
+    digest: &str,
+    fetch: &mut dyn FnMut(&Descriptor) -> Result<Vec<u8>>,
+    found: &mut Vec<Vec<String>>,
+) {
+    if let Ok(digest) = Digest::from_str(digest) {
+        let descriptor = Descriptor::new(MediaType::ImageManifest, 0, digest);
+        images_at(&descriptor, fetch, 0, found);
+    }
+}
+
+fn images_at(
+    descriptor: &Descriptor,
+    fetch: &mut dyn FnMut(&Descriptor) -> Result<Vec<u8>>,
+    depth: usize,
+    found: &mut Vec<Vec<String>>,
+) {
+    let Ok(bytes) = fetch(descriptor) else {
+        return;
+    };
+    if looks_like_index(&bytes) {
+        if depth >= 4 {
+            return;
+        }
+        if let Ok(index) = serde_json::from_slice::<ImageIndex>(&bytes) {
+            for d in index.manifests().iter().filter(|d| !is_attestation(d)) {
+                images_at(d, fetch, depth + 1, found);
+            }
+        }
+        return;
+    }
+    let Ok(manifest) = serde_json::from_slice::<ImageManifest>(&bytes) else {
+        return;
+    };
+    let Ok(config) = fetch(manifest.config()) else {
+        return;
+    };
+    if let Ok(config) = ImageConfig::parse(&config)
+        && !config.diff_ids().is_empty()
+    {
+        found.push(config.diff_ids().to_vec());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A layout's blobs by path, as `fetch` reads them.
+    struct Blobs(HashMap<String, Vec<u8>>);
+
+    impl Blobs {
+        fn add(&mut self, json: serde_json::Value) -> String {
+            let bytes = serde_json::to_vec(&json).unwrap();
+            // Any well-formed digest will do: the content is not verified here.
+            let digest = format!("sha256:{:064x}", self.0.len() + 1);
+            self.0
+                .insert(format!("blobs/sha256/{}", &digest[7..]), bytes);
+            digest
+        }
+
+        /// A manifest whose config lists these diff ids.
+        fn image(&mut self, diff_ids: &[&str]) -> String {
+            let config = self.add(serde_json::json!({ "rootfs": { "diff_ids": diff_ids } }));
+            self.add(serde_json::json!({
+                "schemaVersion": 2,
+                "config": { "mediaType": "application/vnd.oci.image.config.v1+json", "digest": config, "size": 1 },
+                "layers": [],
+            }))
+        }
+
+        fn declared(
+            &self,
+            annotations: &[(&str, &str)],
+            labels: &[(&str, &str)],
+        ) -> Option<DeclaredBase> {
+            let annotations: HashMap<String, String> = annotations
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            let labels: BTreeMap<String, String> = labels
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            let mut fetch = |d: &Descriptor| {
+                self.0
+                    .get(&blob_path(d))
+                    .cloned()
+                    .ok_or_else(|| Error::missing("test", "no such blob"))
+            };
+            declared_base(&annotations, Some(&labels), &mut fetch)
+        }
+    }
+
+    #[test]
+    fn annotations_win_over_labels_and_digests_are_looked_up() {
+        let mut blobs = Blobs(HashMap::new());
+        let base = blobs.image(&["sha256:a", "sha256:b"]);
+        let declared = blobs
+            .declared(
+                &[
+                    (BASE_NAME, " docker.io/library/base:1 "),
+                    (BASE_DIGEST, &base),
+                ],
+                &[(BASE_NAME, "other:2")],
+            )
+            .unwrap();
+        assert_eq!(declared.from, DeclaredIn::Annotation);
+        assert_eq!(declared.name.as_deref(), Some("docker.io/library/base:1"));
+        assert_eq!(declared.digest.as_deref(), Some(base.as_str()));
+        assert_eq!(declared.found, vec![vec!["sha256:a", "sha256:b"]]);
+
+        // Labels when no annotation says; a name alone finds nothing.
+        let declared = blobs.declared(&[], &[(BASE_NAME, "other:2")]).unwrap();
+        assert_eq!(
+            (declared.from, declared.name.as_deref(), declared.digest),
+            (DeclaredIn::Label, Some("other:2"), None)
+        );
+        assert!(declared.found.is_empty());
+        // Empty values declare nothing.
+        assert!(blobs.declared(&[(BASE_NAME, " ")], &[]).is_none());
+    }
+
+    #[test]
+    fn an_index_digest_names_each_platform_and_bad_digests_name_nothing() {
+        let mut blobs = Blobs(HashMap::new());
+        let amd64 = blobs.image(&["sha256:a"]);
+        let arm64 = blobs.image(&["sha256:z"]);
+        let index = blobs.add(serde_json::json!({
+            "schemaVersion": 2,
+            "manifests": [
+                { "mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": amd64, "size": 1 },
+                { "mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": arm64, "size": 1 },
+            ],
+        }));
+        let declared = blobs.declared(&[(BASE_DIGEST, &index)], &[]).unwrap();
+        assert_eq!(declared.found, vec![vec!["sha256:a"], vec!["sha256:z"]]);
+        for digest in [
+            "sha256:../../../etc/passwd",
+            "sha256:ffff",
+            "not a digest",
+            &format!("sha256:{:064x}", 999),
+        ] {
+            let declared = blobs.declared(&[(BASE_DIGEST, digest)], &[]).unwrap();
+            assert!(declared.found.is_empty(), "{digest}");
+        }
+    }
 }

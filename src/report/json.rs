@@ -35,10 +35,21 @@ pub struct ImageSection<'a> {
     pub efficiency: f64,
     pub base_layers: usize,
     pub base_layers_from: &'a str,
+    /// The base image the image declares (annotations or labels), if any.
+    pub base_image: Option<BaseImageSection<'a>>,
     pub user_bytes: u64,
     pub user_wasted_bytes: u64,
     pub user_wasted_percent: f64,
     pub file_count: u64,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BaseImageSection<'a> {
+    pub name: Option<&'a str>,
+    pub digest: Option<&'a str>,
+    /// `annotation` or `label`.
+    pub from: &'static str,
 }
 
 #[derive(Serialize)]
@@ -124,6 +135,11 @@ pub fn build<'a>(analysis: &'a Analysis, verdict: Option<&Verdict>) -> Report<'a
             efficiency: exact.efficiency,
             base_layers: exact.base_layers,
             base_layers_from: analysis.base_layers_from.name(),
+            base_image: crate::analysis::base::declared(image).map(|d| BaseImageSection {
+                name: d.name.as_deref(),
+                digest: d.digest.as_deref(),
+                from: d.from.name(),
+            }),
             user_bytes: exact.user_bytes,
             user_wasted_bytes: exact.user_wasted_bytes,
             user_wasted_percent: exact.user_wasted_percent,

@@ -81,6 +81,9 @@ pub fn render(analysis: &Analysis, verdict: Option<&Verdict>) -> String {
     for (name, value) in rows {
         let _ = writeln!(out, "| {name} | {value} |");
     }
+    if let Some(base) = super::base_image(analysis) {
+        let _ = writeln!(out, "| base image | {} |", cell(&base));
+    }
     let _ = writeln!(out);
 
     let _ = writeln!(out, "### Layers");

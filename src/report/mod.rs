@@ -16,3 +16,14 @@ pub fn size(bytes: u64) -> String {
 pub fn percent(ratio: f64) -> String {
     format!("{:.2} %", ratio * 100.0)
 }
+
+/// The base image the image declares, for people: `NAME@DIGEST (annotation)`.
+pub fn base_image(analysis: &crate::analysis::Analysis) -> Option<String> {
+    let declared = crate::analysis::base::declared(&analysis.image)?;
+    let named = match (&declared.name, &declared.digest) {
+        (Some(name), Some(digest)) => format!("{name}@{digest}"),
+        (Some(only), None) | (None, Some(only)) => only.clone(),
+        (None, None) => return None,
+    };
+    Some(format!("{named} ({})", declared.from.name()))
+}

@@ -27,6 +27,9 @@ pub fn render(analysis: &Analysis, verdict: Option<&Verdict>, options: TextOptio
     if !image.tags.is_empty() {
         let _ = writeln!(out, "Tags:  {}", image.tags.join(", "));
     }
+    if let Some(base) = super::base_image(analysis) {
+        let _ = writeln!(out, "Base:  {base}");
+    }
     let _ = writeln!(out);
 
     let _ = writeln!(out, "Layers");

@@ -58,6 +58,8 @@ struct Request {
 struct Found {
     size: Option<u64>,
     layers: Option<u64>,
+    /// `RootFS.Layers`: the image's diff ids.
+    diff_ids: Vec<String>,
 }
 
 /// A message from the engine thread to the reader.
@@ -72,6 +74,25 @@ pub fn open(kind: SourceKind, name: &str, display: &str, options: &OpenOptions) 
     check_name(name)?;
     let endpoint = engine::discover(kind, &engine::ProcessEnv)?;
     open_at(&endpoint, name, display, options)
+}
+
+/// The diff ids of `name` in the engine `kind` names, by an inspect alone
+/// (nothing is exported or pulled): empty when the engine does not say.
+pub fn diff_ids(kind: SourceKind, name: &str) -> Result<Vec<String>> {
+    check_name(name)?;
+    let endpoint = engine::discover(kind, &engine::ProcessEnv)?;
+    let request = Request {
+        name: name.to_string(),
+        pull: false,
+        platform: None,
+        quiet: true,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Engine(format!("cannot start the engine client: {e}")))?;
+    let (_, found) = runtime.block_on(prepare(&endpoint, &request))?;
+    Ok(found.diff_ids)
 }
 
 /// Read `name` from the engine at `endpoint`.
@@ -299,10 +320,16 @@ async fn prepare(endpoint: &Endpoint, request: &Request) -> Result<(Docker, Foun
                     unique.len() as u64
                 })
                 .filter(|n| *n > 0),
+            diff_ids: info
+                .root_fs
+                .as_ref()
+                .and_then(|r| r.layers.clone())
+                .unwrap_or_default(),
         },
         None => Found {
             size: None,
             layers: None,
+            diff_ids: Vec::new(),
         },
     };
     Ok((client, found))

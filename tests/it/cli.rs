@@ -944,6 +944,7 @@ fn json_report_has_the_documented_keys_and_exact_figures() {
             "efficiency": 0.7,
             "baseLayers": 1,
             "baseLayersFrom": "fallback",
+            "baseImage": null,
             "userBytes": 2500,
             "userWastedBytes": 1500,
             "userWastedPercent": 0.6,

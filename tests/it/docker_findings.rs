@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::docker::{BASE as BUSYBOX, Engine, docker, engine, host_vars, peel, report};
 
-const BASE: &str = "peel-it/findings-base:1";
+pub(crate) const BASE: &str = "peel-it/findings-base:1";
 const WASTE: &str = "peel-it/findings-waste:1";
 const CLEAN: &str = "peel-it/findings-clean:1";
 
@@ -199,7 +199,7 @@ CMD [\"/app/bin/server\"]
 }
 
 /// A build context: `(path, content, mode)` of each file.
-type Context = Vec<(&'static str, Vec<u8>, u32)>;
+pub(crate) type Context = Vec<(&'static str, Vec<u8>, u32)>;
 
 /// The waste image's build context.
 fn waste_context() -> Context {
@@ -344,7 +344,7 @@ fn run_writing(files: &[(&str, usize)], tail: &str) -> String {
 }
 
 /// `len` bytes that no other seed gives.
-fn noise(seed: u64, len: usize) -> Vec<u8> {
+pub(crate) fn noise(seed: u64, len: usize) -> Vec<u8> {
     let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     (0..len)
         .map(|_| {
@@ -359,7 +359,11 @@ fn noise(seed: u64, len: usize) -> Vec<u8> {
 /// `docker build -t tag` of `dockerfile` with `context`, every file and
 /// folder of it dated alike (so COPY keeps the same times from one build to
 /// the next, and the builder's cache holds).
-fn build(tag: &str, dockerfile: &str, context: &[(&str, Vec<u8>, u32)]) -> Result<(), String> {
+pub(crate) fn build(
+    tag: &str,
+    dockerfile: &str,
+    context: &[(&str, Vec<u8>, u32)],
+) -> Result<(), String> {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::Builder::new()
         .prefix("peel-it-findings")
@@ -394,7 +398,7 @@ fn build(tag: &str, dockerfile: &str, context: &[(&str, Vec<u8>, u32)]) -> Resul
 
 /// The base image's diff ids, the base built once per process (in the
 /// engine that [`engine`] set up).
-fn base(_engine: &Engine) -> &'static [String] {
+pub(crate) fn base(_engine: &Engine) -> &'static [String] {
     static DIFF_IDS: OnceLock<Result<Vec<String>, String>> = OnceLock::new();
     let built = DIFF_IDS.get_or_init(|| {
         build(BASE, &base_dockerfile(), &[])?;
@@ -449,7 +453,7 @@ fn clean() -> Option<&'static Value> {
     )
 }
 
-fn strs(v: &Value) -> Vec<&str> {
+pub(crate) fn strs(v: &Value) -> Vec<&str> {
     v.as_array()
         .unwrap_or_else(|| panic!("not an array: {v}"))
         .iter()
@@ -465,7 +469,7 @@ fn nums(v: &Value) -> Vec<u64> {
         .collect()
 }
 
-fn findings<'a>(report: &'a Value, kind: &str) -> Vec<&'a Value> {
+pub(crate) fn findings<'a>(report: &'a Value, kind: &str) -> Vec<&'a Value> {
     report["findings"]
         .as_array()
         .unwrap()
@@ -475,7 +479,7 @@ fn findings<'a>(report: &'a Value, kind: &str) -> Vec<&'a Value> {
 }
 
 /// The index of the one layer whose `createdBy` satisfies `is`.
-fn layer_where(report: &Value, what: &str, is: impl Fn(&str) -> bool) -> u64 {
+pub(crate) fn layer_where(report: &Value, what: &str, is: impl Fn(&str) -> bool) -> u64 {
     let layers = report["layers"].as_array().unwrap();
     let found: Vec<u64> = layers
         .iter()
@@ -938,6 +942,8 @@ fn rewritten_identical_and_duplicate_content() {
     assert_eq!(strs(&f["paths"]), ["/app/static/logo.png"]);
     assert_eq!(nums(&f["layers"]), [cp]);
     assert_eq!(f["bytes"], LOGO_BYTES);
+    // The copy came from one layer: its command.
+    names_layer(waste, f, cp);
     // Nothing is wasted by it: both copies are in the final image.
     assert!(
         !waste["wasted"]

@@ -7,6 +7,7 @@ mod bad_input;
 mod cli;
 mod dive_oracle;
 mod docker;
+mod docker_add;
 mod docker_findings;
 mod findings;
 mod formats;
