@@ -31,6 +31,7 @@ fn meta(kind: EntryKind, size: u64, hash: u64) -> Meta {
         mtime: 1_700_000_000,
         link: None,
         hash,
+        secret: None,
     }
 }
 

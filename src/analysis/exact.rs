@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 
+use crate::layer::SecretContent;
 use crate::tree::{HideReason, State, Tree};
 
 /// A hidden regular-file entry whose bytes are not in the final image.
@@ -16,6 +17,8 @@ pub struct Waste {
     pub reason: HideReason,
     /// The layer that hid the entry.
     pub hidden_by: u32,
+    /// What the content looks like, if a secret.
+    pub secret: Option<SecretContent>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -70,6 +73,7 @@ pub fn compute(tree: &Tree, layer_sizes: &[u64], base_layers: usize) -> ExactFig
                 bytes: file.size,
                 reason,
                 hidden_by,
+                secret: file.secret,
             }
         })
         .collect();

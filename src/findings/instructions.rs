@@ -332,6 +332,7 @@ mod tests {
                 mtime: 0,
                 link: None,
                 hash: 1,
+                secret: None,
             }),
         }
     }

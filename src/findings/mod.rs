@@ -202,7 +202,7 @@ fn hidden_files(analysis: &Analysis, ignored: &dyn Fn(&[u8]) -> bool, findings: 
     let mut secrets: BTreeMap<u32, Group> = BTreeMap::new();
     for waste in analysis.exact.wasted.iter().filter(|w| !ignored(&w.path)) {
         let key = (waste.layer, waste.hidden_by);
-        if is_secret(&waste.path) {
+        if waste.secret.is_some() || is_secret(&waste.path) {
             secrets
                 .entry(waste.layer)
                 .or_default()
@@ -292,8 +292,9 @@ fn hidden_files(analysis: &Analysis, ignored: &dyn Fn(&[u8]) -> bool, findings: 
     }
     for (added, group) in secrets {
         let advice = format!(
-            "Layer {added} holds what looks like a secret; deleting it later does not remove it, anyone who pulls the image \
-             can read layer {added}. Rotate it, and pass secrets with `RUN --mount=type=secret` instead of copying them."
+            "Layer {added} holds what looks like a secret; a later layer hides it (deleted or replaced), but its bytes stay in \
+             layer {added}, where anyone who pulls the image can read them. Rotate it, and pass secrets with \
+             `RUN --mount=type=secret` instead of copying them."
         );
         let command = command(analysis, added);
         findings.push(group.into_finding(
@@ -336,7 +337,8 @@ fn left_in_image(
         }
         let bytes = content.map_or(0, |f| tree.files[f as usize].size);
         // Secrets count wherever they came from: the base image's too.
-        if is_secret(path) {
+        let secret_content = content.is_some_and(|f| tree.files[f as usize].secret.is_some());
+        if secret_content || is_secret(path) {
             secrets
                 .entry(version.layer)
                 .or_default()

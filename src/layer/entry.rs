@@ -1,5 +1,7 @@
 //! What one layer says, entry by entry: metadata only, never content.
 
+use super::SecretContent;
+
 /// The kind of a tar entry, after whiteouts have been told apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EntryKind {
@@ -57,6 +59,8 @@ pub struct Meta {
     pub link: Option<Box<[u8]>>,
     /// xxh3-64 of a regular file's content; 0 for other kinds.
     pub hash: u64,
+    /// What a small regular file's first bytes say it holds, if a secret.
+    pub secret: Option<SecretContent>,
 }
 
 impl Meta {
@@ -71,6 +75,7 @@ impl Meta {
             mtime: 0,
             link: None,
             hash: 0,
+            secret: None,
         }
     }
 

@@ -9,6 +9,7 @@ use xxhash_rust::xxh3::Xxh3;
 
 use super::entry::{EntryKind, LayerChanges, Meta, Op, Record};
 use super::path::{self, PathError};
+use super::secret_content;
 use super::tar_reader::{Header, TarReader, typeflag};
 use crate::image::sniff::{self, Compression};
 
@@ -268,11 +269,27 @@ fn read_meta<R: Read>(
         },
         _ => None,
     };
-    let (size, hash) = if kind == EntryKind::File {
+    let (size, hash, secret) = if kind == EntryKind::File {
         let size = header.size;
         let mut hasher = Xxh3::new();
+        // A small file's first bytes are kept aside to look for secrets.
+        let name = path::split_last(raw_name).1;
+        let mut head = [0u8; secret_content::HEAD];
+        let wanted = if size <= secret_content::MAX_FILE {
+            secret_content::head_len(name)
+        } else {
+            0
+        };
+        let mut head_len = 0;
         let seen = reader
-            .content(&mut |chunk| hasher.update(chunk))
+            .content(&mut |chunk| {
+                hasher.update(chunk);
+                if head_len < wanted {
+                    let n = (wanted - head_len).min(chunk.len());
+                    head[head_len..head_len + n].copy_from_slice(&chunk[..n]);
+                    head_len += n;
+                }
+            })
             .map_err(|source| WalkError::Read {
                 stream: "tar",
                 source,
@@ -289,9 +306,14 @@ fn read_meta<R: Read>(
                 ),
             });
         }
-        (size, hasher.digest())
+        let secret = if wanted > 0 {
+            secret_content::sniff(name, &head[..head_len])
+        } else {
+            None
+        };
+        (size, hasher.digest(), secret)
     } else {
-        (0, 0)
+        (0, 0, None)
     };
     Ok(Meta {
         kind,
@@ -302,5 +324,6 @@ fn read_meta<R: Read>(
         mtime: *mtime,
         link,
         hash,
+        secret,
     })
 }

@@ -93,7 +93,7 @@ impl Applier<'_> {
     /// Add or replace a non-hardlink entry.
     fn add(&mut self, at: &[u8], meta: &Meta) {
         let id = self.place_with(at, meta);
-        let content = (meta.kind == EntryKind::File).then(|| self.new_file(id, meta.size));
+        let content = (meta.kind == EntryKind::File).then(|| self.new_file(id, meta));
         self.push_entry(id, meta, content);
     }
 
@@ -234,13 +234,14 @@ impl Applier<'_> {
         id
     }
 
-    fn new_file(&mut self, node: NodeId, size: u64) -> u32 {
+    fn new_file(&mut self, node: NodeId, meta: &Meta) -> u32 {
         let idx = self.tree.files.len() as u32;
         self.tree.files.push(FileEntry {
             layer: self.layer,
             node,
-            size,
+            size: meta.size,
             hidden: None,
+            secret: meta.secret,
         });
         idx
     }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use smallvec::SmallVec;
 
-use crate::layer::Meta;
+use crate::layer::{Meta, SecretContent};
 use crate::layer::path;
 
 pub type NodeId = u32;
@@ -107,6 +107,8 @@ pub struct FileEntry {
     pub size: u64,
     /// The first event that hid this entry's path: (hiding layer, reason).
     pub hidden: Option<(u32, HideReason)>,
+    /// What the content looks like, if a secret (hardlinks share it).
+    pub secret: Option<SecretContent>,
 }
 
 /// The stacked tree of a whole image.

@@ -14,6 +14,7 @@ fn meta(kind: EntryKind, size: u64, hash: u64) -> Meta {
         mtime: 0,
         link: None,
         hash,
+        secret: None,
     }
 }
 
