@@ -52,7 +52,18 @@ keys() { # KEY...
 }
 
 shot() { # NAME
-    tmux capture-pane -p -e -t "$SESSION" > "$WORK/$1.txt"
+    # Capture once the screen has settled: two captures 0.3 s apart agree
+    # (a frame caught while it is being drawn is never rendered).
+    local prev=""
+    for _ in $(seq 20); do
+        tmux capture-pane -p -e -t "$SESSION" > "$WORK/$1.txt"
+        if [ -n "$prev" ] && cmp -s "$prev" "$WORK/$1.txt"; then
+            break
+        fi
+        cp "$WORK/$1.txt" "$WORK/$1.prev"
+        prev=$WORK/$1.prev
+        sleep 0.3
+    done
     "$PY" "$OUT/render.py" "$WORK/$1.txt" "$OUT/$1.png" --cols "$COLS" --rows "$ROWS"
     echo "wrote $OUT/$1.png"
 }
@@ -84,6 +95,15 @@ keys q '?'
 wait_for "Keys (any other key closes)"
 shot demo-help
 keys Escape q
+
+# The findings view on a fresh run: layer 3 selected in the layers pane, then
+# the third finding (the apk cache: advice, command and its six paths).
+start assets/demo/demo.tar
+keys j j j f j j
+wait_for "warning · package-cache"
+wait_for "/var/cache/apk/zlib.apk"
+shot demo-findings
+keys q
 
 # --- a large image --------------------------------------------------------
 if [ -f "$BIG" ]; then
