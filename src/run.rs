@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::mpsc::RecvTimeoutError;
 use std::time::Duration;
 
-use crate::analysis::{self, BaseLayersFrom, Ignore};
+use crate::analysis::{self, Analysis, BaseLayersFrom, Ignore};
 use crate::ci::{self, Judged, RuleText, Rules};
 use crate::cli::Cli;
 use crate::error::{Error, Result};
@@ -58,16 +58,42 @@ pub fn run(cli: &Cli) -> Result<u8> {
             "--json - and --markdown - cannot both write to standard output".into(),
         ));
     }
+    let prepare = Prepare {
+        base: cli.base.clone(),
+        base_layers: cli.base_layers,
+        ignore,
+        options: options.clone(),
+    };
     if !ci_mode && cli.json.is_none() && cli.markdown.is_none() {
-        if cli.base.is_some() {
-            return Err(Error::Config(
-                "--base works with --ci, --json and --markdown; in the UI, use --base-layers N"
-                    .into(),
-            ));
-        }
-        return interactive(cli, &parsed, reference, &options);
+        return interactive(cli, &parsed, reference, &options, prepare);
     }
-    headless(cli, &parsed, reference, &options, rules, &ignore)
+    headless(cli, &parsed, reference, &options, rules, &prepare)
+}
+
+/// From a read image to the analysis every consumer shows: the base layers
+/// (`--base`, `--base-layers` or detected), and the accepted paths
+/// (`--ignore` and the config's `ignore:`).
+#[derive(Clone)]
+pub struct Prepare {
+    base: Option<String>,
+    base_layers: Option<usize>,
+    ignore: Ignore,
+    options: OpenOptions,
+}
+
+impl Prepare {
+    pub fn analyze(&self, image: Image) -> Result<Analysis> {
+        let base = match &self.base {
+            Some(base) => Some((
+                base_layers_shared_with(&image, base, &self.options)?,
+                BaseLayersFrom::BaseImage,
+            )),
+            None => self.base_layers.map(|n| (n, BaseLayersFrom::Flag)),
+        };
+        let mut analysis = analysis::analyze_with_base(image, base);
+        analysis.accept(&self.ignore);
+        Ok(analysis)
+    }
 }
 
 /// `peel IMAGE` in a terminal: the interactive UI.
@@ -76,6 +102,7 @@ fn interactive(
     parsed: &Reference,
     reference: &str,
     options: &OpenOptions,
+    prepare: Prepare,
 ) -> Result<u8> {
     let config = crate::ui::keymap::load_config(cli.config.as_deref()).map_err(Error::Config)?;
     // Keys come from the terminal (crossterm opens /dev/tty when standard
@@ -85,11 +112,11 @@ fn interactive(
             quiet: true,
             ..options.clone()
         };
-        return crate::ui::run(parsed, reference, &options, cli.base_layers, config);
+        return crate::ui::run(parsed, reference, &options, prepare, config);
     }
     // No terminal to draw on (a pipe, a file): the text report instead.
     let image = source::open(parsed, reference, options)?;
-    let analysis = analysis::analyze(image, cli.base_layers);
+    let analysis = prepare.analyze(image)?;
     write_stdout(&text::render(
         &analysis,
         None,
@@ -107,7 +134,7 @@ fn headless(
     reference: &str,
     options: &OpenOptions,
     rules: Option<Rules>,
-    ignore: &Ignore,
+    prepare: &Prepare,
 ) -> Result<u8> {
     let mut image = with_progress_line(reference, options, || {
         source::open(parsed, reference, options)
@@ -115,15 +142,7 @@ fn headless(
     if cli.base.is_none() && cli.base_layers.is_none() {
         find_declared_base_in_engine(&mut image, parsed);
     }
-    let base = match &cli.base {
-        Some(base) => Some((
-            base_layers_shared_with(&image, base, options)?,
-            BaseLayersFrom::BaseImage,
-        )),
-        None => cli.base_layers.map(|n| (n, BaseLayersFrom::Flag)),
-    };
-    let mut analysis = analysis::analyze_with_base(image, base);
-    analysis.accept(ignore);
+    let analysis = prepare.analyze(image)?;
     let verdict = rules.map(|rules| {
         let mut verdict = ci::evaluate(
             &rules,

@@ -50,7 +50,8 @@ impl Rules {
     /// environment variables).
     pub fn resolve(file: &RuleText, flags: &RuleText) -> Result<Self> {
         let mut rules = Rules::default();
-        for layer in [file, flags] {
+        // Where a value came from, for its error: the file's key or the flag.
+        for (layer, kinds_from) in [(file, FAIL_ON_FINDINGS), (flags, "--fail-on")] {
             if let Some(text) = &layer.lowest_efficiency {
                 rules.lowest_efficiency =
                     parse_fraction(LOWEST_EFFICIENCY, text).map_err(Error::Config)?;
@@ -64,7 +65,7 @@ impl Rules {
                     parse_fraction(HIGHEST_USER_WASTED_PERCENT, text).map_err(Error::Config)?;
             }
             if let Some(text) = &layer.fail_on_findings {
-                rules.fail_on_findings = parse_kinds(text)?;
+                rules.fail_on_findings = parse_kinds(kinds_from, text)?;
             }
         }
         Ok(rules)
@@ -72,7 +73,7 @@ impl Rules {
 }
 
 /// `secret,package-cache` → kinds; `none`, `off` or empty → no kind.
-fn parse_kinds(text: &str) -> Result<Vec<Kind>> {
+fn parse_kinds(from: &str, text: &str) -> Result<Vec<Kind>> {
     let mut kinds = Vec::new();
     for word in text.split(',').map(str::trim).filter(|w| !w.is_empty()) {
         if matches!(word, "none" | "off" | "disabled" | "false") {
@@ -81,7 +82,7 @@ fn parse_kinds(text: &str) -> Result<Vec<Kind>> {
         let kind = Kind::from_name(word).ok_or_else(|| {
             let known: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
             Error::Config(format!(
-                "{FAIL_ON_FINDINGS}: unknown finding kind '{word}' (known: {})",
+                "{from}: unknown finding kind '{word}' (known: {})",
                 known.join(", ")
             ))
         })?;
@@ -262,12 +263,12 @@ mod tests {
     #[test]
     fn finding_kinds() {
         assert_eq!(
-            parse_kinds("secret, package-cache,secret").unwrap(),
+            parse_kinds("--fail-on", "secret, package-cache,secret").unwrap(),
             vec![Kind::Secret, Kind::PackageCache]
         );
-        assert!(parse_kinds("none").unwrap().is_empty());
-        assert!(parse_kinds("").unwrap().is_empty());
-        assert!(parse_kinds("secrets").is_err());
+        assert!(parse_kinds("--fail-on", "none").unwrap().is_empty());
+        assert!(parse_kinds("--fail-on", "").unwrap().is_empty());
+        assert!(parse_kinds("--fail-on", "secrets").is_err());
         let rules = findings_rules(&[Kind::Secret, Kind::NoHealthcheck], &[]);
         assert_eq!(rules.len(), 2);
         assert!(rules.iter().all(|r| r.status == Status::Pass));

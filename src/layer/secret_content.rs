@@ -73,23 +73,51 @@ pub fn may_hold_tokens(name: &[u8]) -> bool {
             lower.make_ascii_lowercase();
             matches!(
                 &*lower,
-                b"json" | b"yaml" | b"yml" | b"toml" | b"ini" | b"cfg" | b"conf" | b"config"
-                    | b"properties" | b"xml" | b"sh" | b"bash" | b"py" | b"js" | b"mjs" | b"cjs"
-                    | b"ts" | b"rb" | b"php" | b"go" | b"tf" | b"tfvars" | b"npmrc" | b"pypirc"
+                b"json"
+                    | b"yaml"
+                    | b"yml"
+                    | b"toml"
+                    | b"ini"
+                    | b"cfg"
+                    | b"conf"
+                    | b"config"
+                    | b"properties"
+                    | b"xml"
+                    | b"sh"
+                    | b"bash"
+                    | b"py"
+                    | b"js"
+                    | b"mjs"
+                    | b"cjs"
+                    | b"ts"
+                    | b"rb"
+                    | b"php"
+                    | b"go"
+                    | b"tf"
+                    | b"tfvars"
+                    | b"npmrc"
+                    | b"pypirc"
                     | b"netrc"
             )
         }
         // A name without an extension: `credentials`, `api-token`, ...
         None => [&b"cred"[..], b"secret", b"token", b"auth", b"key", b"conf"]
             .iter()
-            .any(|w| name.windows(w.len()).any(|part| part.eq_ignore_ascii_case(w))),
+            .any(|w| {
+                name.windows(w.len())
+                    .any(|part| part.eq_ignore_ascii_case(w))
+            }),
     }
 }
 
 /// How much of a file [`sniff`] needs: the first line for a private key,
 /// [`HEAD`] bytes where tokens may be.
 pub fn head_len(name: &[u8]) -> usize {
-    if may_hold_tokens(name) { HEAD } else { KEY_HEAD }
+    if may_hold_tokens(name) {
+        HEAD
+    } else {
+        KEY_HEAD
+    }
 }
 
 /// Does a file start (after blank space) like a private key?
@@ -151,17 +179,29 @@ mod tests {
             Some(SecretContent::PrivateKey)
         );
         assert_eq!(
-            sniff(b"app.conf", b"[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n"),
+            sniff(
+                b"app.conf",
+                b"[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n"
+            ),
             Some(SecretContent::CloudKey)
         );
         assert_eq!(
-            sniff(b"app.conf", b"AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"),
+            sniff(
+                b"app.conf",
+                b"AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"
+            ),
             Some(SecretContent::CloudKey)
         );
         let github = format!("token: ghp_{}\n", "a1B2".repeat(9));
-        assert_eq!(sniff(b"app.conf", github.as_bytes()), Some(SecretContent::Token));
         assert_eq!(
-            sniff(b"app.conf", b"//registry.npmjs.org/:_authToken=npm_abcdefghijklmnopqrstuvwxyz0123456789\n"),
+            sniff(b"app.conf", github.as_bytes()),
+            Some(SecretContent::Token)
+        );
+        assert_eq!(
+            sniff(
+                b"app.conf",
+                b"//registry.npmjs.org/:_authToken=npm_abcdefghijklmnopqrstuvwxyz0123456789\n"
+            ),
             Some(SecretContent::Token)
         );
     }
@@ -172,23 +212,44 @@ mod tests {
         assert_eq!(sniff(b"blob.bin", key), Some(SecretContent::PrivateKey));
         let token = b"AKIAIOSFODNN7EXAMPLE";
         assert_eq!(sniff(b"notes.txt", token), None);
-        assert_eq!(sniff(b"settings.yaml", token), Some(SecretContent::CloudKey));
-        assert_eq!(sniff(b".env.production", token), Some(SecretContent::CloudKey));
+        assert_eq!(
+            sniff(b"settings.yaml", token),
+            Some(SecretContent::CloudKey)
+        );
+        assert_eq!(
+            sniff(b".env.production", token),
+            Some(SecretContent::CloudKey)
+        );
         assert_eq!(sniff(b"credentials", token), Some(SecretContent::CloudKey));
         assert!(!may_hold_tokens(b"f026.txt"));
         assert!(may_hold_tokens(b"api-token"));
         // A key mentioned in a document is not a key file.
-        assert_eq!(sniff(b"README.md", b"Use -----BEGIN RSA PRIVATE KEY----- blocks"), None);
+        assert_eq!(
+            sniff(b"README.md", b"Use -----BEGIN RSA PRIVATE KEY----- blocks"),
+            None
+        );
     }
 
     #[test]
     fn mentions_and_public_material_are_not_secrets() {
         assert_eq!(sniff(b"app.conf", b"-----BEGIN PUBLIC KEY-----\n"), None);
         assert_eq!(sniff(b"app.conf", b"-----BEGIN CERTIFICATE-----\n"), None);
-        assert_eq!(sniff(b"app.conf", b"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5 user@host\n"), None);
-        assert_eq!(sniff(b"app.conf", b"# set aws_secret_access_key in your environment\n"), None);
+        assert_eq!(
+            sniff(b"app.conf", b"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5 user@host\n"),
+            None
+        );
+        assert_eq!(
+            sniff(
+                b"app.conf",
+                b"# set aws_secret_access_key in your environment\n"
+            ),
+            None
+        );
         assert_eq!(sniff(b"app.conf", b"prefix ghp_short\n"), None);
-        assert_eq!(sniff(b"app.conf", b"AKIA is the prefix of access key ids\n"), None);
+        assert_eq!(
+            sniff(b"app.conf", b"AKIA is the prefix of access key ids\n"),
+            None
+        );
         assert_eq!(sniff(b"app.conf", b""), None);
     }
 }

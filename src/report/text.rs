@@ -61,14 +61,18 @@ pub fn render(analysis: &Analysis, verdict: Option<&Verdict>, options: TextOptio
         let _ = writeln!(out, "Accepted (ignored):  {}", size(exact.accepted_bytes));
     }
     let _ = writeln!(out, "Efficiency:          {}", percent(exact.efficiency));
+    // The user's layers: none when every layer is the base's.
+    let user_layers = match image.layers.len().saturating_sub(1) {
+        last if exact.base_layers > last => "no user layers".to_string(),
+        last if exact.base_layers == last => format!("in layer {last}"),
+        last => format!("in layers {}..{last}", exact.base_layers),
+    };
     let _ = writeln!(
         out,
-        "User wasted:         {} ({} of {} in layers {}..{}; base layers: {}, {})",
+        "User wasted:         {} ({} of {} {user_layers}; base layers: {}, {})",
         percent(exact.user_wasted_percent),
         size(exact.user_wasted_bytes),
         size(exact.user_bytes),
-        exact.base_layers,
-        image.layers.len().saturating_sub(1),
         exact.base_layers,
         analysis.base_layers_from.name(),
     );
@@ -132,6 +136,14 @@ pub fn render(analysis: &Analysis, verdict: Option<&Verdict>, options: TextOptio
             "exact"
         };
         let _ = writeln!(out, "CI rules (judging the {judged} figures)");
+        // One column for the names, as wide as the longest.
+        let width = verdict
+            .rules
+            .iter()
+            .map(|r| r.name.len())
+            .max()
+            .unwrap_or(0)
+            .max(32);
         for rule in &verdict.rules {
             let threshold = rule
                 .threshold
@@ -143,7 +155,7 @@ pub fn render(analysis: &Analysis, verdict: Option<&Verdict>, options: TextOptio
             };
             let _ = writeln!(
                 out,
-                "  {}  {:<32} threshold {threshold}{detail}",
+                "  {}  {:<width$} threshold {threshold}{detail}",
                 rule.status.name(),
                 rule.name
             );

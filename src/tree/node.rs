@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use smallvec::SmallVec;
 
-use crate::layer::{Meta, SecretContent};
 use crate::layer::path;
+use crate::layer::{Meta, SecretContent};
 
 pub type NodeId = u32;
 pub const ROOT: NodeId = 0;

@@ -28,10 +28,11 @@ use ratatui::widgets::Paragraph;
 
 use self::app::{App, Modal, Phase, RightView};
 use self::event::{Command, Event};
-use crate::analysis::{self, Analysis};
+use crate::analysis::Analysis;
 use crate::content::{self, Origin};
 use crate::error::{Error, Result};
 use crate::progress::Progress;
+use crate::run::Prepare;
 use crate::source::{self, OpenOptions, Reference};
 
 /// Text from the image (names, commands, file lines) made safe for the
@@ -116,7 +117,7 @@ pub fn run(
     parsed: &Reference,
     reference: &str,
     options: &OpenOptions,
-    base_layers: Option<usize>,
+    prepare: Prepare,
     config: keymap::Config,
 ) -> Result<u8> {
     let progress = Progress::new();
@@ -148,7 +149,7 @@ pub fn run(
         std::thread::spawn(move || {
             let load = std::panic::AssertUnwindSafe(|| {
                 source::open(&parsed, &reference, &options)
-                    .map(|image| analysis::analyze(image, base_layers))
+                    .and_then(|image| prepare.analyze(image))
                     .map_err(|e| e.to_string())
             });
             // A bug in the reader ends the UI with a message, not a hang.

@@ -850,7 +850,6 @@ fn secrets_left_in_the_final_image_never_printed() {
 }
 
 #[test]
-#[ignore = "secrets are recognised by name only: a private key at /etc/app/deploy/github (COPY deploy/ /etc/app/deploy/) gives no finding"]
 fn secrets_by_content_pattern() {
     let Some(waste) = waste() else { return };
     let layer = copy_to(waste, "/etc/app/deploy/");

@@ -174,6 +174,61 @@ fn secrets_in_the_final_image_and_in_the_base() {
 }
 
 #[test]
+fn secrets_by_content_whatever_their_name() {
+    let key = b"-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU=\n-----END OPENSSH PRIVATE KEY-----\n";
+    let token = b"deploy:\n  registry_token: ghp_0123456789abcdefghijABCDEFGHIJ012345\n";
+    let aws = b"AKIAIOSFODNN7EXAMPLE is the key id\n";
+    let image = clean()
+        .layer(Layer::new().sized("bin/sh", 10, b's'))
+        .layer(
+            Layer::new()
+                // A private key under a name that says nothing.
+                .file("etc/app/deploy/github", key)
+                // A token in a configuration file.
+                .file("etc/app/settings.yaml", token)
+                // Public material, and a key id in a text note: not secrets.
+                .file("etc/app/ca.crt", b"-----BEGIN CERTIFICATE-----\nMIIB\n")
+                .file("etc/app/id.pub", b"-----BEGIN PUBLIC KEY-----\nMIIB\n")
+                .file("usr/share/notes.txt", aws)
+                // A key written, then deleted by a later layer.
+                .file("tmp/build/signing", key),
+        )
+        .layer(Layer::new().whiteout("tmp/build"));
+    let a = analyze(&image.docker_archive());
+    let secrets = of_kind(&a.findings, Kind::Secret);
+    let mut paths: Vec<&str> = secrets
+        .iter()
+        .flat_map(|f| f.paths.iter().map(String::as_str))
+        .collect();
+    paths.sort();
+    assert_eq!(
+        paths,
+        vec![
+            "/etc/app/deploy/github",
+            "/etc/app/settings.yaml",
+            "/tmp/build/signing"
+        ],
+        "{secrets:#?}"
+    );
+    assert!(secrets.iter().all(|f| f.severity == Severity::High));
+    let deleted = secrets
+        .iter()
+        .find(|f| f.paths == ["/tmp/build/signing"])
+        .expect("the deleted key");
+    assert!(
+        deleted.advice.contains("stay in layer 1"),
+        "{}",
+        deleted.advice
+    );
+    // Nothing of the content reaches the findings.
+    let json = serde_json::to_string(&a.findings).expect("json");
+    assert!(
+        !json.contains("ghp_") && !json.contains("b3BlbnNz"),
+        "{json}"
+    );
+}
+
+#[test]
 fn build_leftovers_only_from_user_layers() {
     let image = clean()
         // The base image's own documentation and compiler are not the Dockerfile's to fix.
@@ -312,7 +367,9 @@ fn fail_on_chosen_finding_kinds() {
         .args(demo_args(&["--fail-on", "secrets"]))
         .assert()
         .code(2)
-        .stderr(predicates::str::contains("unknown finding kind 'secrets'"));
+        .stderr(predicates::str::contains(
+            "--fail-on: unknown finding kind 'secrets'",
+        ));
 }
 
 #[test]
@@ -404,6 +461,17 @@ fn ignored_paths_are_accepted_not_wasted() {
     let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     assert_eq!(json["image"]["acceptedBytes"], 900_000);
 
+    // A plain run into a pipe (the text report) accepts them too.
+    let demo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/demo/demo.tar");
+    let out = peel(dir.path())
+        .args(["--ignore", "/var/cache/**", "--ignore", "**/*.log"])
+        .arg(&demo)
+        .assert()
+        .code(0);
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(text.contains("Accepted (ignored):  900 kB"), "{text}");
+    assert!(!text.contains("package-cache"), "{text}");
+
     // A bad glob is a configuration error.
     peel(dir.path())
         .args(demo_args(&["--ignore", "a["]))
@@ -492,7 +560,7 @@ fn base_image_by_shared_diff_ids() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("--base: missing.tar"));
-    // Not both ways of saying it; and not in the UI.
+    // Not both ways of saying it.
     peel(dir.path())
         .args([
             "--json",
@@ -505,6 +573,26 @@ fn base_image_by_shared_diff_ids() {
         ])
         .assert()
         .code(2);
+    // A plain run into a pipe (the text report) takes it too.
+    let out = peel(dir.path())
+        .args(["--base", "base.tar", "image.tar"])
+        .assert()
+        .code(0);
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(
+        text.contains("in layers 2..3; base layers: 2, base-image)"),
+        "{text}"
+    );
+    // The image as its own base: no user layers, said so.
+    let out = peel(dir.path())
+        .args(["--base", "image.tar", "image.tar"])
+        .assert()
+        .code(0);
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(
+        text.contains("(0 B of 0 B no user layers; base layers: 4, base-image)"),
+        "{text}"
+    );
 }
 
 /// `peel --json - ARGS` in `dir`: the report.

@@ -36,7 +36,11 @@ pub fn draw_layer(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
         ),
         field(
             "Command",
-            sanitize(if cmd.is_empty() { "(no history)" } else { &cmd }),
+            if cmd.is_empty() {
+                "(no history)".to_string()
+            } else {
+                super::findings::one_line(&cmd)
+            },
             theme,
         ),
     ];

@@ -43,7 +43,7 @@ pub fn layers_text(layers: &[u32]) -> String {
 }
 
 /// A command on one line: its lines and runs of spaces joined by one space.
-fn one_line(command: &str) -> String {
+pub fn one_line(command: &str) -> String {
     sanitize(&command.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
@@ -134,8 +134,8 @@ pub fn draw(f: &mut Frame, areas: &Areas, app: &App, l: &Loaded) {
         ];
         f.render_widget(Paragraph::new(lines), rows);
         let hint = "peel looks for files deleted in a later layer, package caches, chmod/chown \
-                    copy-ups, rewritten and duplicated content, secrets, build leftovers, a root \
-                    user and a missing HEALTHCHECK.";
+                    copy-ups, rewritten and duplicated content, secrets (by name and by content), \
+                    build leftovers, ADD where COPY would do, a root user and a missing HEALTHCHECK.";
         let lines: Vec<Line> = wrap(hint, areas.finding_details.width.saturating_sub(2) as usize)
             .into_iter()
             .map(|s| Line::styled(format!("  {s}"), theme.dim()))
