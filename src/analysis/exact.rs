@@ -1,8 +1,6 @@
 //! peel's own figures: what an OCI unpacker leaves visible, and where every
 //! other byte went (metrics.md, "Exact figures").
 
-use std::collections::HashSet;
-
 use crate::layer::SecretContent;
 use crate::tree::{HideReason, State, Tree};
 
@@ -42,7 +40,8 @@ pub struct ExactFigures {
 /// Compute the exact figures from the stacked tree and the layer sizes.
 pub fn compute(tree: &Tree, layer_sizes: &[u64], base_layers: usize) -> ExactFigures {
     let total_bytes: u64 = layer_sizes.iter().sum();
-    let mut visible_files = HashSet::new();
+    // Which file entries the final image shows (hardlinks share one).
+    let mut visible = vec![false; tree.files.len()];
     let mut file_count = 0u64;
     for node in &tree.nodes[1..] {
         if let Some(State::Present { meta, content, .. }) = node.current() {
@@ -50,20 +49,23 @@ pub fn compute(tree: &Tree, layer_sizes: &[u64], base_layers: usize) -> ExactFig
                 file_count += 1;
             }
             if let Some(file) = content {
-                visible_files.insert(*file);
+                visible[*file as usize] = true;
             }
         }
     }
-    let visible_bytes: u64 = visible_files
+    let visible_bytes: u64 = tree
+        .files
         .iter()
-        .map(|&f| tree.files[f as usize].size)
+        .zip(&visible)
+        .filter(|(_, shown)| **shown)
+        .map(|(file, _)| file.size)
         .sum();
     let mut wasted: Vec<Waste> = tree
         .files
         .iter()
-        .enumerate()
-        .filter(|(idx, file)| file.size > 0 && !visible_files.contains(&(*idx as u32)))
-        .map(|(_, file)| {
+        .zip(&visible)
+        .filter(|(file, shown)| file.size > 0 && !**shown)
+        .map(|(file, _)| {
             // An entry whose bytes are not visible was hidden: its path was
             // overwritten, deleted, hidden by an opaque marker or replaced.
             let (hidden_by, reason) = file.hidden.unwrap_or((file.layer, HideReason::Deleted));

@@ -134,8 +134,10 @@ pub fn read_file(
         Some(&mut deferred),
     )?;
     let walked = parallel::map(&deferred, |member| {
+        // No buffer in between: the tar reader and the decoders keep their
+        // own, and one more would copy every byte once more.
         let span = CountingReader::new(
-            BufReader::with_capacity(1 << 20, Span::new(&file, member.offset, member.size)),
+            Span::new(&file, member.offset, member.size),
             progress.clone(),
         );
         let walked = walk_blob(span);

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -105,7 +105,8 @@ fn walk_one(path: &Path, what: &str, rel: &str, progress: &Arc<Progress>) -> Res
         _ => Error::io(what, e),
     })?;
     let size = file.metadata().map_err(|e| Error::io(what, e))?.len();
-    let reader = CountingReader::new(BufReader::with_capacity(1 << 20, file), progress.clone());
+    // No buffer in between: the tar reader and the decoders keep their own.
+    let reader = CountingReader::new(file, progress.clone());
     let walked = walk_blob(reader).map_err(|e| {
         if progress.is_cancelled() {
             Error::Cancelled

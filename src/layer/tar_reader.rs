@@ -402,12 +402,11 @@ impl<R: Read> TarReader<R> {
 }
 
 fn verify_checksum(block: &[u8; BLOCK]) -> io::Result<()> {
-    let sum: u32 = block[..148]
-        .iter()
-        .chain(&block[156..])
-        .map(|&b| u32::from(b))
-        .sum::<u32>()
-        + 8 * u32::from(b' ');
+    // The sum of the header's bytes with the checksum field read as spaces
+    // (summed whole, then corrected: a plain sum vectorises).
+    let all: u32 = block.iter().map(|&b| u32::from(b)).sum();
+    let field: u32 = block[148..156].iter().map(|&b| u32::from(b)).sum();
+    let sum = all - field + 8 * u32::from(b' ');
     let stored = octal(&block[148..156]).map_err(corrupt)?;
     if u64::from(sum) != stored {
         return Err(corrupt("archive header checksum mismatch"));
@@ -453,24 +452,32 @@ fn header_path(block: &[u8; BLOCK]) -> Vec<u8> {
 }
 
 /// An octal field: digits between optional spaces, ended by a NUL or the
-/// field's end.
+/// field's end. Five per header: one pass, no allocation but on error.
 fn octal(field: &[u8]) -> Result<u64, String> {
-    let digits = truncate(field).trim_ascii();
-    if digits.is_empty() {
-        return Err("the field is empty".into());
+    let end = field.iter().position(|&b| b == 0).unwrap_or(field.len());
+    let field = &field[..end];
+    let mut i = 0;
+    while i < field.len() && field[i].is_ascii_whitespace() {
+        i += 1;
     }
     let mut value: u64 = 0;
-    for &d in digits {
-        if !(b'0'..=b'7').contains(&d) {
-            return Err(format!(
-                "'{}' is not an octal number",
-                String::from_utf8_lossy(digits)
-            ));
+    let start = i;
+    while i < field.len() && (b'0'..=b'7').contains(&field[i]) {
+        if value >> 61 != 0 {
+            return Err("the number does not fit in 64 bits".into());
         }
-        value = value
-            .checked_mul(8)
-            .and_then(|v| v.checked_add(u64::from(d - b'0')))
-            .ok_or("the number does not fit in 64 bits")?;
+        value = value << 3 | u64::from(field[i] - b'0');
+        i += 1;
+    }
+    let digits = i - start;
+    if field[i..].iter().any(|b| !b.is_ascii_whitespace()) {
+        return Err(format!(
+            "'{}' is not an octal number",
+            String::from_utf8_lossy(field.trim_ascii())
+        ));
+    }
+    if digits == 0 {
+        return Err("the field is empty".into());
     }
     Ok(value)
 }
