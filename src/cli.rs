@@ -84,13 +84,13 @@ pub struct Cli {
     #[arg(long)]
     pub dive_compat: bool,
 
-    /// How many bottom layers belong to the base image (default: read from
-    /// the history, else 1).
+    /// How many bottom layers belong to the base image (default: the base the
+    /// image declares when peel finds it, else read from the history, else 1).
     #[arg(long, value_name = "N", conflicts_with = "base")]
     pub base_layers: Option<usize>,
 
     /// The base image (any reference peel reads): the layers shared with it,
-    /// by diff id, are the base layers. For --ci, --json and --markdown.
+    /// by diff id, are the base layers.
     #[arg(long, value_name = "IMAGE")]
     pub base: Option<String>,
 

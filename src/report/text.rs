@@ -62,17 +62,25 @@ pub fn render(analysis: &Analysis, verdict: Option<&Verdict>, options: TextOptio
     }
     let _ = writeln!(out, "Efficiency:          {}", percent(exact.efficiency));
     // The user's layers: none when every layer is the base's.
-    let user_layers = match image.layers.len().saturating_sub(1) {
-        last if exact.base_layers > last => "no user layers".to_string(),
-        last if exact.base_layers == last => format!("in layer {last}"),
-        last => format!("in layers {}..{last}", exact.base_layers),
+    let last = image.layers.len().saturating_sub(1);
+    let user_part = if exact.base_layers > last {
+        "no user layers".to_string()
+    } else {
+        let layers = if exact.base_layers == last {
+            format!("layer {last}")
+        } else {
+            format!("layers {}..{last}", exact.base_layers)
+        };
+        format!(
+            "{} of {} in {layers}",
+            size(exact.user_wasted_bytes),
+            size(exact.user_bytes)
+        )
     };
     let _ = writeln!(
         out,
-        "User wasted:         {} ({} of {} {user_layers}; base layers: {}, {})",
+        "User wasted:         {} ({user_part}; base layers: {}, {})",
         percent(exact.user_wasted_percent),
-        size(exact.user_wasted_bytes),
-        size(exact.user_bytes),
         exact.base_layers,
         analysis.base_layers_from.name(),
     );

@@ -590,7 +590,7 @@ fn base_image_by_shared_diff_ids() {
         .code(0);
     let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
     assert!(
-        text.contains("(0 B of 0 B no user layers; base layers: 4, base-image)"),
+        text.contains("(no user layers; base layers: 4, base-image)"),
         "{text}"
     );
 }
