@@ -6,7 +6,6 @@
 //! stack of earlier layers is kept up to date layer by layer instead, which
 //! gives the same lookups in linear time.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use std::hash::BuildHasher;
@@ -63,7 +62,8 @@ impl Info {
 struct DNode {
     name: Arc<[u8]>,
     info: Info,
-    children: BTreeMap<Arc<[u8]>, usize>,
+    /// The children, in byte order of their names: four bytes a child.
+    children: Vec<u32>,
 }
 
 /// A dive `FileTree`: an arena, node 0 the root. Removed nodes stay in the
@@ -112,6 +112,26 @@ impl DTree {
         }
     }
 
+    /// Where the child `name` of `parent` is among its children (`Ok`), or
+    /// would go (`Err`).
+    fn slot(&self, parent: usize, name: &[u8]) -> Result<usize, usize> {
+        let children = &self.nodes[parent].children;
+        // Entries come in order: a new name most often goes last.
+        match children.last() {
+            None => return Err(0),
+            Some(&last) if *self.nodes[last as usize].name < *name => {
+                return Err(children.len());
+            }
+            _ => {}
+        }
+        children.binary_search_by(|&c| (*self.nodes[c as usize].name).cmp(name))
+    }
+
+    fn child(&self, parent: usize, name: &[u8]) -> Option<usize> {
+        let at = self.slot(parent, name).ok()?;
+        Some(self.nodes[parent].children[at] as usize)
+    }
+
     fn child_or_create(&mut self, parent: usize, name: &[u8]) -> Option<usize> {
         self.child_or_create_with(parent, name, || Arc::from(name))
     }
@@ -124,27 +144,27 @@ impl DTree {
         name: &[u8],
         shared: impl FnOnce() -> Arc<[u8]>,
     ) -> Option<usize> {
-        if let Some(&id) = self.nodes[parent].children.get(name) {
-            return Some(id);
-        }
+        let at = match self.slot(parent, name) {
+            Ok(at) => return Some(self.nodes[parent].children[at] as usize),
+            Err(at) => at,
+        };
         if name.starts_with(b".wh..wh..") {
             return None;
         }
         let id = self.nodes.len();
-        let name = shared();
         self.nodes.push(DNode {
-            name: name.clone(),
+            name: shared(),
             info: Info::default(),
-            children: BTreeMap::new(),
+            children: Vec::new(),
         });
-        self.nodes[parent].children.insert(name, id);
+        self.nodes[parent].children.insert(at, id as u32);
         Some(id)
     }
 
     fn get(&self, names: &[&[u8]]) -> Option<usize> {
         let mut cur = 0;
         for &name in names {
-            cur = *self.nodes[cur].children.get(name)?;
+            cur = self.child(cur, name)?;
         }
         Some(cur)
     }
@@ -155,7 +175,7 @@ impl DTree {
         let mut stack = vec![id];
         while let Some(cur) = stack.pop() {
             total += self.nodes[cur].info.size();
-            stack.extend(self.nodes[cur].children.values().copied());
+            stack.extend(self.nodes[cur].children.iter().map(|&c| c as usize));
         }
         total
     }
@@ -174,8 +194,9 @@ impl DTree {
         names: &mut Vec<&'a [u8]>,
         visitor: &mut impl FnMut(&[&'a [u8]], usize) -> bool,
     ) -> bool {
-        for (name, &child) in &self.nodes[id].children {
-            names.push(name);
+        for &child in &self.nodes[id].children {
+            let child = child as usize;
+            names.push(&self.nodes[child].name);
             let go_on = self.visit(child, names, visitor);
             names.pop();
             if !go_on {
@@ -195,7 +216,9 @@ impl DTree {
     }
 
     fn graft(&mut self, upper: &DTree, from: usize, onto: usize) {
-        for (name, &child) in &upper.nodes[from].children {
+        for &child in &upper.nodes[from].children {
+            let child = child as usize;
+            let name = &upper.nodes[child].name;
             if let Some(victim) = name.strip_prefix(WHITEOUT_PREFIX) {
                 // A directory named `.wh.X` (its entries are not whiteouts)
                 // gets its children grafted, then acts as a whiteout itself.
@@ -205,7 +228,9 @@ impl DTree {
                     self.graft(upper, child, target);
                 }
                 // dive's RemovePath: the victim is a sibling of the marker.
-                self.nodes[onto].children.remove(victim);
+                if let Ok(at) = self.slot(onto, victim) {
+                    self.nodes[onto].children.remove(at);
+                }
                 continue;
             }
             let Some(target) = self.child_or_create_with(onto, name, || name.clone()) else {

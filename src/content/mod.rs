@@ -299,7 +299,8 @@ pub fn extract(
         };
         if meta.kind.is_dir() {
             dirs.push(at.clone());
-            for (name, &child) in &tree.node(id).children {
+            for &child in &tree.node(id).children {
+                let name = &tree.node(child).name;
                 if name.is_empty()
                     || name.contains(&b'/')
                     || &name[..] == b"."

@@ -1,8 +1,5 @@
 //! Applying layers to the stacked tree, following the OCI image-layer rules.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
-
 use smallvec::SmallVec;
 
 use super::node::{FileEntry, HideReason, Node, NodeId, Overwrite, ROOT, State, Tree, Version};
@@ -74,11 +71,7 @@ impl Applier<'_> {
 
     fn opaque(&mut self, dir: &[u8]) {
         let id = self.ensure_dir(dir);
-        let children: Vec<NodeId> = self.tree.nodes[id as usize]
-            .children
-            .values()
-            .copied()
-            .collect();
+        let children = self.tree.nodes[id as usize].children.clone();
         for child in children {
             self.hide_subtree(child, HideReason::Opaque);
         }
@@ -149,7 +142,7 @@ impl Applier<'_> {
             Some((true, ..)) if new.kind.is_dir() => {}
             Some((true, ..)) => {
                 // A non-directory over a directory removes its subtree.
-                let children: Vec<NodeId> = self.tree.node(id).children.values().copied().collect();
+                let children = self.tree.node(id).children.clone();
                 for child in children {
                     self.hide_subtree(child, HideReason::Replaced);
                 }
@@ -219,18 +212,18 @@ impl Applier<'_> {
 
     /// The child `name` of `parent`, created (with no history) if missing.
     fn child(&mut self, parent: NodeId, name: &[u8]) -> NodeId {
-        if let Some(&id) = self.tree.node(parent).children.get(name) {
-            return id;
-        }
+        let slot = match self.tree.child_slot(parent, name) {
+            Ok(id) => return id,
+            Err(slot) => slot,
+        };
         let id = self.tree.nodes.len() as NodeId;
-        let name: Arc<[u8]> = Arc::from(name);
         self.tree.nodes.push(Node {
-            name: name.clone(),
+            name: name.into(),
             parent,
-            children: BTreeMap::new(),
+            children: Vec::new(),
             versions: SmallVec::new(),
         });
-        self.tree.nodes[parent as usize].children.insert(name, id);
+        self.tree.nodes[parent as usize].children.insert(slot, id);
         id
     }
 
@@ -264,7 +257,7 @@ impl Applier<'_> {
         let mut stack = vec![id];
         while let Some(cur) = stack.pop() {
             if self.hide_node(cur, reason) {
-                stack.extend(self.tree.node(cur).children.values().copied());
+                stack.extend(self.tree.node(cur).children.iter().copied());
             }
         }
     }

@@ -1,8 +1,5 @@
 //! Arena storage for the stacked tree.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
-
 use smallvec::SmallVec;
 
 use crate::layer::path;
@@ -70,10 +67,12 @@ pub struct Version {
 
 #[derive(Debug, Clone)]
 pub struct Node {
-    /// Shared with the parent's `children` key: one allocation per name.
-    pub name: Arc<[u8]>,
+    pub name: Box<[u8]>,
     pub parent: NodeId,
-    pub children: BTreeMap<Arc<[u8]>, NodeId>,
+    /// The children, in byte order of their names (use [`Tree::child`] to
+    /// look one up). Four bytes a child, where a map would keep a key and
+    /// its node: the tree holds every path of the image.
+    pub children: Vec<NodeId>,
     /// In layer order; several versions may share a layer. Most paths have
     /// one version, kept inline: no allocation per node.
     pub versions: SmallVec<[Version; 1]>,
@@ -125,9 +124,9 @@ impl Tree {
     pub fn new() -> Self {
         Tree {
             nodes: vec![Node {
-                name: Arc::from(&b""[..]),
+                name: Box::default(),
                 parent: ROOT,
-                children: BTreeMap::new(),
+                children: Vec::new(),
                 versions: SmallVec::new(),
             }],
             files: Vec::new(),
@@ -165,7 +164,7 @@ impl Tree {
         // (node, length of the path before its name)
         let mut stack: Vec<(NodeId, usize)> = Vec::new();
         let push_children = |stack: &mut Vec<(NodeId, usize)>, id: NodeId, len: usize| {
-            stack.extend(self.node(id).children.values().rev().map(|&c| (c, len)));
+            stack.extend(self.node(id).children.iter().rev().map(|&c| (c, len)));
         };
         push_children(&mut stack, ROOT, 0);
         while let Some((id, len)) = stack.pop() {
@@ -184,11 +183,31 @@ impl Tree {
         path::display(&self.path_of(id))
     }
 
+    /// The child of `parent` named `name`.
+    pub fn child(&self, parent: NodeId, name: &[u8]) -> Option<NodeId> {
+        self.child_slot(parent, name).ok()
+    }
+
+    /// Where `name` is, or would go, among `parent`'s children.
+    pub(crate) fn child_slot(&self, parent: NodeId, name: &[u8]) -> Result<NodeId, usize> {
+        let children = &self.node(parent).children;
+        // Tars list a directory's entries in order: the new name most often
+        // goes last.
+        match children.last() {
+            None => return Err(0),
+            Some(&last) if *self.node(last).name < *name => return Err(children.len()),
+            _ => {}
+        }
+        children
+            .binary_search_by(|&c| (*self.node(c).name).cmp(name))
+            .map(|i| children[i])
+    }
+
     /// Find a node by canonical path.
     pub fn lookup(&self, canonical: &[u8]) -> Option<NodeId> {
         let mut cur = ROOT;
         for name in path::components(canonical) {
-            cur = *self.node(cur).children.get(name)?;
+            cur = self.child(cur, name)?;
         }
         Some(cur)
     }

@@ -213,7 +213,7 @@ impl TreeList {
         let mut child_ids = Vec::with_capacity(n.saturating_sub(1));
         for node in &tree.nodes {
             child_start.push(child_ids.len() as u32);
-            child_ids.extend(node.children.values().copied());
+            child_ids.extend(node.children.iter().copied());
         }
         child_start.push(child_ids.len() as u32);
         let mut ver_start = Vec::with_capacity(n + 1);
