@@ -5,7 +5,7 @@
 #
 # For both docker-save archives (many-files, large-apt):
 #   hyperfine: peel --ci ... X.tar   vs   dive --ci ... docker-archive://X.tar
-#   /usr/bin/time -v of each: wall time and peak RSS
+#   /usr/bin/time -v of each: wall time; peak RSS: the median of RSS_RUNS runs
 # For the OCI layouts of large-apt:
 #   hyperfine: peel --ci oci:large-apt-oci-gzip vs zcat of all layer blobs
 #              peel --ci oci:large-apt-oci-zstd vs zstdcat of all layer blobs
@@ -20,6 +20,7 @@ PEEL=$(readlink -f "$PEEL")
 OUT=${OUT:-/tmp/peel-bench}
 RES=$OUT/compare
 RUNS=${RUNS:-3}
+RSS_RUNS=${RSS_RUNS:-7}
 WARMUP=${WARMUP:-1}
 DIVE=${DIVE:-$(command -v dive)}
 if command -v pyenv >/dev/null 2>&1 && pyenv which dive >/dev/null 2>&1; then
@@ -52,6 +53,16 @@ timev() {
         /Maximum resident set size/ { r = $2 }
         END { printf "%s %s\n", w, r }' "$1"
 }
+# median peak RSS (KiB) of RSS_RUNS runs of a command: dive's Go heap peaks
+# differently from run to run (±15 %), so one run is not a figure
+median_rss() {
+    local i out=()
+    for i in $(seq "$RSS_RUNS"); do
+        /usr/bin/time -f "%M" -o "$RES/rss.txt" "$@" > /dev/null 2>&1 || true
+        out+=("$(tail -1 "$RES/rss.txt")")
+    done
+    printf '%s\n' "${out[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
 # run a command once, check it exits 0 (a failing analysis is not a benchmark)
 check() {
     local name=$1; shift
@@ -74,12 +85,14 @@ for img in many-files large-apt; do
         -n dive "$DIVE $DIVE_FLAGS docker-archive://$tar"
     /usr/bin/time -v "$PEEL" $PEEL_FLAGS "$tar" > /dev/null 2> "$RES/$img-peel-time.txt" || true
     /usr/bin/time -v "$DIVE" $DIVE_FLAGS "docker-archive://$tar" > /dev/null 2> "$RES/$img-dive-time.txt" || true
-    read -r pw pr < <(timev "$RES/$img-peel-time.txt")
-    read -r dw dr < <(timev "$RES/$img-dive-time.txt")
+    read -r pw _ < <(timev "$RES/$img-peel-time.txt")
+    read -r dw _ < <(timev "$RES/$img-dive-time.txt")
+    pr=$(median_rss "$PEEL" $PEEL_FLAGS "$tar")
+    dr=$(median_rss "$DIVE" $DIVE_FLAGS "docker-archive://$tar")
     pm=$(mean "$RES/$img-hyperfine.json" 0); dm=$(mean "$RES/$img-hyperfine.json" 1)
     row "$img: mean time (s), hyperfine" "$(printf %.3f "$pm")" "$(printf %.3f "$dm")" "$(ratio "$pm" "$dm")"
     row "$img: wall (s), time -v" "$pw" "$dw" "$(ratio "$pw" "$dw")"
-    row "$img: peak RSS (MiB)" "$(awk -v k="$pr" 'BEGIN{printf "%.1f", k/1024}')" \
+    row "$img: peak RSS (MiB), median" "$(awk -v k="$pr" 'BEGIN{printf "%.1f", k/1024}')" \
         "$(awk -v k="$dr" 'BEGIN{printf "%.1f", k/1024}')" "$(ratio "$pr" "$dr")"
 done
 
