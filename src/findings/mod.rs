@@ -150,6 +150,17 @@ fn command(analysis: &Analysis, layer: u32) -> Option<String> {
     (!text.is_empty()).then_some(text)
 }
 
+/// A layer's command on one line, cut to a length that reads in a sentence.
+fn short_command(analysis: &Analysis, layer: u32) -> Option<String> {
+    const MAX_CHARS: usize = 60;
+    let words = command(analysis, layer)?;
+    let line = words.split_whitespace().collect::<Vec<_>>().join(" ");
+    Some(match line.char_indices().nth(MAX_CHARS) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line,
+    })
+}
+
 /// Paths grouped under one key, with their bytes. Paths stay raw (borrowed
 /// where they can be) until the group becomes a finding: a group can hold
 /// every file of a deleted tree, and only the first few are shown.
@@ -235,8 +246,14 @@ fn hidden_files(analysis: &Analysis, ignored: &dyn Fn(&[u8]) -> bool, findings: 
         }
     }
     for ((added, hidden), group) in deleted {
+        // The finding's command is the one that adds; the advice names the
+        // one that deletes.
+        let deleting = match short_command(analysis, hidden) {
+            Some(cmd) => format!(" (`{cmd}`)"),
+            None => String::new(),
+        };
         let advice = format!(
-            "Layer {added} adds these files and layer {hidden} deletes them, but the bytes stay in layer {added}: \
+            "Layer {added} adds these files and layer {hidden}{deleting} deletes them, but the bytes stay in layer {added}: \
              delete them in the same RUN that creates them, or build them in a separate stage and COPY only the result."
         );
         let command = command(analysis, added);

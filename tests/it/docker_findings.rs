@@ -967,6 +967,13 @@ fn deleted_later_and_metadata_copy_up() {
     assert_eq!(f["bytes"], BUILD_LOG_BYTES);
     names_layer(waste, f, log);
     assert!(f["advice"].as_str().unwrap().contains("same RUN"));
+    assert!(
+        f["advice"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("layer {cleanup} (`RUN")),
+        "{f}"
+    );
 
     assert_eq!(findings(waste, "metadata-copy-up").len(), 1);
     let f = finding_with(waste, "metadata-copy-up", "/app/bin/server");

@@ -109,6 +109,24 @@ fn the_demo_image_shows_the_classic_patterns() {
         summary,
         vec![(300_000, vec![4, 10]), (120_000, vec![5, 11])]
     );
+    // Both commands are named: the one that adds, and in the advice the one
+    // that deletes.
+    assert!(
+        deleted[0]
+            .command
+            .as_deref()
+            .unwrap()
+            .contains("/tmp/build.log"),
+        "{:?}",
+        deleted[0].command
+    );
+    assert!(
+        deleted[0]
+            .advice
+            .contains("layer 10 (`RUN rm /tmp/build.log`) deletes them"),
+        "{}",
+        deleted[0].advice
+    );
 
     assert_eq!(of_kind(&findings, Kind::RunsAsRoot).len(), 1);
     assert_eq!(of_kind(&findings, Kind::NoHealthcheck).len(), 1);
