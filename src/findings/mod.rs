@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::analysis::Analysis;
+use crate::image::config::single_line;
 use crate::layer::path;
 use crate::tree::{HideReason, NodeId, Overwrite, State};
 use patterns::{Cache, cache_of, is_leftover, is_secret};
@@ -154,7 +155,7 @@ fn command(analysis: &Analysis, layer: u32) -> Option<String> {
 fn short_command(analysis: &Analysis, layer: u32) -> Option<String> {
     const MAX_CHARS: usize = 60;
     let words = command(analysis, layer)?;
-    let line = words.split_whitespace().collect::<Vec<_>>().join(" ");
+    let line = single_line(&words);
     Some(match line.char_indices().nth(MAX_CHARS) {
         Some((cut, _)) => format!("{}…", &line[..cut]),
         None => line,

@@ -118,9 +118,20 @@ pub fn display_command(created_by: &str) -> String {
     }
 }
 
+/// A command on one line: its lines and runs of blank space joined by one
+/// space (Dockerfiles continue long RUNs over several lines).
+pub fn single_line(command: &str) -> String {
+    command.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_line_commands() {
+        assert_eq!(single_line("RUN a &&  \\\n    b\tc "), "RUN a && \\ b c");
+    }
 
     #[test]
     fn commands_for_display() {

@@ -6,6 +6,7 @@ use std::fmt::Write;
 use super::{percent, size};
 use crate::analysis::Analysis;
 use crate::ci::{Number, Status, Verdict};
+use crate::image::config::single_line;
 use crate::layer::path;
 
 /// Wasted entries listed in the report.
@@ -92,7 +93,7 @@ pub fn render(analysis: &Analysis, verdict: Option<&Verdict>) -> String {
     let _ = writeln!(out, "|---:|---:|---|");
     for (idx, layer) in image.layers.iter().enumerate() {
         let command = layer.command();
-        let command = command.split_whitespace().collect::<Vec<_>>().join(" ");
+        let command = single_line(&command);
         let _ = writeln!(
             out,
             "| {idx} | {} | `{}` |",

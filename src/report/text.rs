@@ -5,6 +5,7 @@ use std::fmt::Write;
 use super::{percent, size};
 use crate::analysis::Analysis;
 use crate::ci::{Number, Status, Verdict};
+use crate::image::config::single_line;
 use crate::layer::path;
 
 /// Options of the text report.
@@ -232,7 +233,7 @@ fn number(n: Number) -> String {
 /// The first line of `text`, cut to `max` characters.
 fn one_line(text: &str, max: usize) -> String {
     let line = text.lines().next().unwrap_or_default();
-    let line = line.split_whitespace().collect::<Vec<_>>().join(" ");
+    let line = single_line(line);
     let mut cut: String = line.chars().take(max).collect();
     if line.chars().count() > max || text.lines().nth(1).is_some() {
         cut.push('…');

@@ -11,6 +11,7 @@ use ratatui::widgets::Paragraph;
 
 use super::{block, right};
 use crate::findings::{Finding, Severity};
+use crate::image::config::single_line;
 use crate::report::size;
 use crate::ui::app::{App, Focus, Loaded};
 use crate::ui::layout::{Areas, inner};
@@ -44,7 +45,7 @@ pub fn layers_text(layers: &[u32]) -> String {
 
 /// A command on one line: its lines and runs of spaces joined by one space.
 pub fn one_line(command: &str) -> String {
-    sanitize(&command.split_whitespace().collect::<Vec<_>>().join(" "))
+    sanitize(&single_line(command))
 }
 
 /// `text` cut to `width` characters, an ellipsis at the end when cut.
