@@ -15,6 +15,7 @@ use rustc_hash::FxBuildHasher;
 
 use crate::layer::path;
 use crate::layer::{EntryKind, LayerChanges, Op};
+use crate::tree::name_slot;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DiveFigures {
@@ -115,16 +116,9 @@ impl DTree {
     /// Where the child `name` of `parent` is among its children (`Ok`), or
     /// would go (`Err`).
     fn slot(&self, parent: usize, name: &[u8]) -> Result<usize, usize> {
-        let children = &self.nodes[parent].children;
-        // Entries come in order: a new name most often goes last.
-        match children.last() {
-            None => return Err(0),
-            Some(&last) if *self.nodes[last as usize].name < *name => {
-                return Err(children.len());
-            }
-            _ => {}
-        }
-        children.binary_search_by(|&c| (*self.nodes[c as usize].name).cmp(name))
+        name_slot(&self.nodes[parent].children, name, |c| {
+            &self.nodes[c as usize].name
+        })
     }
 
     fn child(&self, parent: usize, name: &[u8]) -> Option<usize> {

@@ -7,4 +7,5 @@ mod apply;
 mod node;
 
 pub use apply::build;
+pub(crate) use node::name_slot;
 pub use node::{FileEntry, HideReason, Node, NodeId, Overwrite, State, Tree, Version};

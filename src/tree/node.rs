@@ -191,16 +191,7 @@ impl Tree {
     /// Where `name` is, or would go, among `parent`'s children.
     pub(crate) fn child_slot(&self, parent: NodeId, name: &[u8]) -> Result<NodeId, usize> {
         let children = &self.node(parent).children;
-        // Tars list a directory's entries in order: the new name most often
-        // goes last.
-        match children.last() {
-            None => return Err(0),
-            Some(&last) if *self.node(last).name < *name => return Err(children.len()),
-            _ => {}
-        }
-        children
-            .binary_search_by(|&c| (*self.node(c).name).cmp(name))
-            .map(|i| children[i])
+        name_slot(children, name, |c| &self.node(c).name).map(|i| children[i])
     }
 
     /// Find a node by canonical path.
@@ -216,6 +207,23 @@ impl Tree {
     pub fn is_present(&self, id: NodeId) -> bool {
         matches!(self.node(id).current(), Some(State::Present { .. }))
     }
+}
+
+/// Where `name` is (`Ok`, its index), or would go (`Err`), among
+/// `children`: node ids kept in byte order of their names, which `name_of`
+/// gives. Tars list a directory's entries in order, so a new name most often
+/// goes last: that is checked before the binary search.
+pub(crate) fn name_slot<'a>(
+    children: &[u32],
+    name: &[u8],
+    name_of: impl Fn(u32) -> &'a [u8],
+) -> Result<usize, usize> {
+    match children.last() {
+        None => return Err(0),
+        Some(&last) if name_of(last) < name => return Err(children.len()),
+        _ => {}
+    }
+    children.binary_search_by(|&c| name_of(c).cmp(name))
 }
 
 impl Default for Tree {
