@@ -45,6 +45,7 @@ pub struct Cli {
     #[arg(
         long,
         alias = "lowestEfficiency",
+        allow_negative_numbers = true,
         value_name = "FRACTION",
         env = "PEEL_LOWEST_EFFICIENCY"
     )]
@@ -54,6 +55,7 @@ pub struct Cli {
     #[arg(
         long,
         alias = "highestWastedBytes",
+        allow_negative_numbers = true,
         value_name = "BYTES",
         env = "PEEL_HIGHEST_WASTED_BYTES"
     )]
@@ -64,6 +66,7 @@ pub struct Cli {
     #[arg(
         long,
         alias = "highestUserWastedPercent",
+        allow_negative_numbers = true,
         value_name = "FRACTION",
         env = "PEEL_HIGHEST_USER_WASTED_PERCENT"
     )]

@@ -90,6 +90,13 @@ impl Prepare {
             )),
             None => self.base_layers.map(|n| (n, BaseLayersFrom::Flag)),
         };
+        // The report lists it too; stderr only where no UI draws.
+        if let Some((n, _)) = base
+            && let Some(warning) = analysis::base::beyond_layers(n, image.layers.len())
+            && !self.options.quiet
+        {
+            eprintln!("peel: warning: {warning}");
+        }
         let mut analysis = analysis::analyze_with_base(image, base);
         analysis.accept(&self.ignore);
         Ok(analysis)

@@ -139,6 +139,17 @@ fn declared_count(declared: &DeclaredBase, diff_ids: &[String]) -> Option<usize>
 
 /// Decide the base layers: what the user chose, else the declared base when
 /// it was found, else the history, else 1.
+/// The warning for `--base-layers N` beyond the image's layers (they are
+/// all counted as base layers then), or `None` when `N` fits.
+pub fn beyond_layers(chosen: usize, layer_count: usize) -> Option<String> {
+    (chosen > layer_count).then(|| {
+        format!(
+            "--base-layers {chosen} is more than the image's {layer_count} layers: \
+             all {layer_count} are counted as base layers"
+        )
+    })
+}
+
 pub fn decide(chosen: Option<(usize, BaseLayersFrom)>, image: &Image) -> (usize, BaseLayersFrom) {
     if let Some(chosen) = chosen {
         return chosen;
@@ -176,6 +187,15 @@ mod tests {
             empty_layer: empty,
             ..History::default()
         }
+    }
+
+    #[test]
+    fn base_layers_beyond_the_layer_count_warns() {
+        assert_eq!(beyond_layers(3, 3), None);
+        assert_eq!(beyond_layers(0, 3), None);
+        let warning = beyond_layers(9, 3).expect("a warning");
+        assert!(warning.contains("--base-layers 9"), "{warning}");
+        assert!(warning.contains("3 layers"), "{warning}");
     }
 
     fn ids(v: &[&str]) -> Vec<String> {

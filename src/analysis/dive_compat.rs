@@ -21,7 +21,8 @@ use crate::tree::name_slot;
 pub struct DiveFigures {
     pub efficiency_score: f64,
     pub inefficient_bytes: u64,
-    /// inefficientBytes / (sum of layers 1..n-1); 0 when that sum is 0.
+    /// inefficientBytes / (sum of layers 1..n-1): +Inf when that sum is 0
+    /// and inefficientBytes is not (as dive), 0 when both are.
     pub user_wasted_percent: f64,
     /// Keys seen in two or more layers, largest cumulative size first.
     pub file_reference: Vec<FileReference>,
@@ -400,7 +401,11 @@ pub fn compute<'a>(layers: impl IntoIterator<Item = &'a LayerChanges>) -> DiveFi
             min_sum as f64 / cumulative_sum as f64
         },
         inefficient_bytes,
-        user_wasted_percent: if user_size == 0 {
+        // dive divides floats: wasted bytes over 0 user bytes is +Inf (its
+        // rule fails at any threshold); 0 over 0 is NaN, which it passes.
+        user_wasted_percent: if user_size == 0 && inefficient_bytes > 0 {
+            f64::INFINITY
+        } else if user_size == 0 {
             0.0
         } else {
             inefficient_bytes as f64 / user_size as f64

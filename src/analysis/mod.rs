@@ -35,7 +35,12 @@ pub fn analyze(image: Image, base_layers: Option<usize>) -> Analysis {
 }
 
 /// Analyse an image whose base layers were chosen (and how), if they were.
-pub fn analyze_with_base(image: Image, base: Option<(usize, BaseLayersFrom)>) -> Analysis {
+pub fn analyze_with_base(mut image: Image, base: Option<(usize, BaseLayersFrom)>) -> Analysis {
+    if let Some((n, _)) = base
+        && let Some(warning) = base::beyond_layers(n, image.layers.len())
+    {
+        image.warnings.push(warning);
+    }
     // The layers stay shared with the image, which moves into the analysis.
     let layers: Vec<Arc<LayerChanges>> = image.layers.iter().map(|l| l.changes.clone()).collect();
     let changes = || layers.iter().map(|l| &**l);

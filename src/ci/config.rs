@@ -22,17 +22,89 @@ pub struct FileRules {
 /// may be absent.
 pub fn load(path: &Path, required: bool) -> Result<FileRules> {
     let what = path.display().to_string();
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
             return Ok(FileRules::default());
         }
         Err(e) => return Err(Error::Config(format!("{what}: {e}"))),
     };
+    // Never more than one byte past the cap, whatever the file is.
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_BYTES + 1), &mut bytes)
+        .map_err(|e| Error::Config(format!("{what}: {e}")))?;
+    if bytes.len() as u64 > MAX_BYTES {
+        return Err(Error::Config(format!(
+            "{what}: larger than {} KiB, the most a rules file may be",
+            MAX_BYTES / 1024
+        )));
+    }
+    let text = String::from_utf8(bytes)
+        .map_err(|e| Error::Config(format!("{what}: not UTF-8 text: {e}")))?;
     parse(&text, &what)
 }
 
+/// The largest rules file read (dive's are a few lines).
+pub const MAX_BYTES: u64 = 64 * 1024;
+
+/// The deepest nesting a rules file may have (dive's has 2 levels). The YAML
+/// parser takes quadratic time on deep flow nesting (`[[[[…`), so the depth is
+/// checked on the text before it parses.
+pub const MAX_DEPTH: usize = 32;
+
+/// An upper bound of the nesting depth of YAML `text`, from the text alone:
+/// the block levels (indentations still open, plus `- ` markers that open a
+/// sequence on the same line) and the open flow brackets. Brackets inside
+/// quotes count too, which can only overestimate.
+fn nesting_depth(text: &str) -> usize {
+    let mut indents: Vec<usize> = Vec::new();
+    let mut flow = 0usize;
+    let mut deepest = 0;
+    for line in text.lines() {
+        let body = line.trim_start_matches(' ');
+        if body.is_empty() || body.starts_with('#') {
+            continue;
+        }
+        let indent = line.len() - body.len();
+        if flow == 0 {
+            while indents.last().is_some_and(|&top| top > indent) {
+                indents.pop();
+            }
+            if indents.last().is_none_or(|&top| top < indent) {
+                indents.push(indent);
+            }
+        }
+        let mut rest = body;
+        let mut dashes = 0;
+        while let Some(after) = rest.strip_prefix("- ").or_else(|| rest.strip_prefix('-').filter(|a| a.is_empty())) {
+            dashes += 1;
+            rest = after.trim_start_matches(' ');
+        }
+        let mut peak = flow;
+        let mut prev = ' ';
+        for c in rest.chars() {
+            match c {
+                '#' if prev == ' ' => break,
+                '[' | '{' => {
+                    flow += 1;
+                    peak = peak.max(flow);
+                }
+                ']' | '}' => flow = flow.saturating_sub(1),
+                _ => {}
+            }
+            prev = c;
+        }
+        deepest = deepest.max(indents.len() + dashes + peak);
+    }
+    deepest
+}
+
 pub fn parse(text: &str, what: &str) -> Result<FileRules> {
+    if nesting_depth(text) > MAX_DEPTH {
+        return Err(Error::Config(format!(
+            "{what}: nested deeper than {MAX_DEPTH} levels, the most a rules file may be"
+        )));
+    }
     let doc: Value = serde_yaml_ng::from_str(text)
         .map_err(|e| Error::Config(format!("{what}: not valid YAML: {e}")))?;
     let mut rules = FileRules::default();
@@ -168,6 +240,47 @@ mod tests {
             vec!["/tmp/**".to_string()]
         );
         assert!(parse("ignore: [[1]]\n", "f").is_err());
+    }
+
+    #[test]
+    fn nesting_is_measured_before_parsing() {
+        assert_eq!(nesting_depth("rules:\n  lowestEfficiency: 0.9\n"), 2);
+        // An upper bound: the quoted `[` counts, the comment does not.
+        assert_eq!(nesting_depth("ignore:\n  - '**/[ab]*.log' # [[[[\n"), 4);
+        assert_eq!(nesting_depth("a: [[1], {b: [2]}]\n"), 4);
+        assert_eq!(nesting_depth("- - - x\n"), 4);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_quickly() {
+        // 60 KiB of `[` (under the size cap): refused in bounded time, one line.
+        for deep in [
+            "[".repeat(60 * 1024),
+            format!("rules: {}", "{a: ".repeat(10_000)),
+            "- ".repeat(30_000),
+            format!("{}x", (0..300).map(|i| format!("{}k{i}:\n", " ".repeat(i))).collect::<String>()),
+        ] {
+            let started = std::time::Instant::now();
+            let err = parse(&deep, "f").unwrap_err().to_string();
+            assert!(started.elapsed() < std::time::Duration::from_secs(1));
+            assert!(err.contains("nested deeper than 32 levels"), "{err}");
+            assert_eq!(err.lines().count(), 1);
+        }
+    }
+
+    #[test]
+    fn an_oversized_file_is_refused_before_parsing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".dive-ci");
+        let mut text = "rules:\n  lowestEfficiency: 0.9\n".to_string();
+        text.push_str(&"# padding\n".repeat(7000));
+        std::fs::write(&path, &text).unwrap();
+        let err = load(&path, true).unwrap_err().to_string();
+        assert!(err.contains("larger than 64 KiB"), "{err}");
+        assert_eq!(err.lines().count(), 1);
+        text.truncate(MAX_BYTES as usize);
+        std::fs::write(&path, &text).unwrap();
+        assert!(load(&path, true).is_ok());
     }
 
     #[test]

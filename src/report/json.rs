@@ -81,6 +81,8 @@ pub struct WasteSection {
 pub struct DiveSection {
     pub efficiency_score: f64,
     pub inefficient_bytes: u64,
+    /// `null` where dive's value is +Inf (wasted bytes, 0 bytes above layer
+    /// 0): JSON has no infinity, and a finite stand-in would read as a figure.
     pub user_wasted_percent: f64,
     pub file_reference: Vec<FileRef>,
 }

@@ -75,7 +75,7 @@ pub fn render(analysis: &Analysis, verdict: Option<&Verdict>) -> String {
                 "efficiency {}, inefficient {}, user wasted {}",
                 percent(analysis.dive.efficiency_score),
                 size(analysis.dive.inefficient_bytes),
-                percent(analysis.dive.user_wasted_percent)
+                super::dive_user_wasted(&analysis.dive)
             ),
         ),
     ];
@@ -163,7 +163,7 @@ pub fn render(analysis: &Analysis, verdict: Option<&Verdict>) -> String {
 
 fn number(n: Number) -> String {
     match n {
-        Number::Ratio(r) => format!("{r:.4}"),
+        Number::Ratio(r) => super::ratio(r),
         Number::Bytes(b) => size(b),
         Number::Count(c) => c.to_string(),
     }

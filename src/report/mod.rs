@@ -12,9 +12,31 @@ pub fn size(bytes: u64) -> String {
     format_size(bytes, DECIMAL)
 }
 
-/// A ratio as a percentage with two decimals.
+/// A ratio as a percentage with two decimals; dive's infinite user wasted
+/// percent as dive prints it, `+Inf %`.
 pub fn percent(ratio: f64) -> String {
+    if ratio == f64::INFINITY {
+        return "+Inf %".to_string();
+    }
     format!("{:.2} %", ratio * 100.0)
+}
+
+/// A ratio as a rule value or threshold, four decimals (`+Inf` as dive says it).
+pub fn ratio(ratio: f64) -> String {
+    if ratio == f64::INFINITY {
+        return "+Inf".to_string();
+    }
+    format!("{ratio:.4}")
+}
+
+/// dive's user wasted percent, with why it is infinite when it is.
+pub fn dive_user_wasted(dive: &crate::analysis::DiveFigures) -> String {
+    let shown = percent(dive.user_wasted_percent);
+    if dive.user_wasted_percent.is_infinite() {
+        format!("{shown} (wasted bytes but 0 bytes above layer 0: dive fails any threshold)")
+    } else {
+        shown
+    }
 }
 
 /// The base image the image declares, for people: `NAME@DIGEST (annotation)`.

@@ -91,7 +91,7 @@ pub fn render(analysis: &Analysis, verdict: Option<&Verdict>, options: TextOptio
         "dive-compatible:     efficiency {}, inefficient {}, user wasted {}",
         percent(dive.efficiency_score),
         size(dive.inefficient_bytes),
-        percent(dive.user_wasted_percent)
+        super::dive_user_wasted(dive)
     );
     let _ = writeln!(out);
 
@@ -224,7 +224,7 @@ fn findings_section(out: &mut String, analysis: &Analysis) {
 
 fn number(n: Number) -> String {
     match n {
-        Number::Ratio(r) => format!("{r:.4}"),
+        Number::Ratio(r) => super::ratio(r),
         Number::Bytes(b) => format!("{} ({b} B)", size(b)),
         Number::Count(c) => c.to_string(),
     }

@@ -626,6 +626,40 @@ fn invalid_threshold_values_exit_2_naming_the_rule() {
     }
 }
 
+#[test]
+fn a_negative_threshold_as_a_separate_word_is_the_value_and_out_of_range() {
+    // `--lowest-efficiency -0.5` (no `=`): the value, not an unknown flag.
+    let dir = tmp();
+    let img = put(dir.path(), "img.tar", &wasteful().docker_archive());
+    for (flag, value, rule, phrase) in [
+        (
+            "--lowest-efficiency",
+            "-0.5",
+            "lowestEfficiency",
+            "outside the range 0 to 1",
+        ),
+        (
+            "--highest-user-wasted-percent",
+            "-0.5",
+            "highestUserWastedPercent",
+            "outside the range 0 to 1",
+        ),
+        (
+            "--highest-wasted-bytes",
+            "-5",
+            "highestWastedBytes",
+            "is not a byte size",
+        ),
+    ] {
+        let out = peel(dir.path())
+            .args(["--ci", flag, value, &img])
+            .assert()
+            .code(2)
+            .stdout("");
+        one_line_error(&out.get_output().stderr, &[rule, value, phrase]);
+    }
+}
+
 // ---------------------------------------------------------------------------
 // .dive-ci, --ci-config, environment
 
@@ -1194,6 +1228,59 @@ fn dive_compat_highest_wasted_bytes_uses_inefficient_bytes() {
     );
 }
 
+/// The only layer above layer 0 deletes layer 0's file: 0 user bytes in
+/// dive's sense, 2500 inefficient bytes.
+fn deleted_by_an_empty_layer() -> Image {
+    Image::new()
+        .layer(Layer::new().sized("base.bin", 2500, b'b'))
+        .layer(Layer::new().whiteout("base.bin"))
+}
+
+#[test]
+fn dive_compat_user_wasted_percent_is_infinite_as_dives() {
+    let dir = tmp();
+    let img = put(dir.path(), "inf.tar", &deleted_by_an_empty_layer().docker_archive());
+    // Efficiency is judged off, so that only the user wasted percent decides.
+    let args = ["--lowest-efficiency", "0", "--dive-compat", img.as_str()];
+    let (code, r) = ci_json(dir.path(), &args);
+    assert_eq!(code, 1, "dive fails this image: {r}");
+    // JSON has no infinity: null stands for dive's +Inf.
+    assert_eq!(r["dive"]["userWastedPercent"], Value::Null);
+    assert_eq!(r["dive"]["inefficientBytes"], json!(2500));
+    assert_eq!(
+        rule(&r, "highestUserWastedPercent"),
+        (json!(0.1), Value::Null, "FAIL".into())
+    );
+    peel(dir.path())
+        .arg("--ci")
+        .args(args)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("user wasted +Inf %"))
+        .stdout(predicate::str::contains("0 bytes above layer 0"))
+        .stdout(predicate::str::contains(
+            "FAIL  highestUserWastedPercent         threshold 0.1000  value +Inf",
+        ));
+
+    // dive 0.13.1 itself, when installed, gives the same verdict.
+    let dive = std::process::Command::new("dive")
+        .env_remove("CI")
+        .current_dir(dir.path())
+        .args(["--ci", &format!("docker-archive://{img}")])
+        .output();
+    match dive {
+        Ok(out) => {
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert!(text.contains("userWastedPercent: +Inf %"), "{text}");
+            assert!(
+                text.contains("FAIL\u{1b}[0m: highestUserWastedPercent"),
+                "{text}"
+            );
+        }
+        Err(_) => eprintln!("skipping the dive half: dive is not on PATH"),
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Image references
 
@@ -1508,6 +1595,35 @@ fn base_layers_changes_the_user_wasted_verdict() {
         rule(&r, "highestUserWastedPercent"),
         (json!(0.5), json!(0.3), "PASS".into())
     );
+}
+
+#[test]
+fn base_layers_beyond_the_layer_count_warns() {
+    let dir = tmp();
+    let img = put(dir.path(), "img.tar", &wasteful().docker_archive());
+    let out = peel(dir.path())
+        .args(["--ci", "--json", "-", "--base-layers", "7", &img])
+        .output()
+        .expect("peel runs");
+    let r = parse_json(&out.stdout);
+    assert_eq!(r["image"]["baseLayers"], json!(3));
+    let warnings = r["warnings"].to_string();
+    assert!(warnings.contains("--base-layers 7 is more than the image's 3 layers"), "{warnings}");
+    // stderr: the warning on one line, then the text report.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("peel: warning:"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(lines[0].contains("--base-layers 7"), "{stderr}");
+    assert!(stderr.contains("Warnings\n  --base-layers 7"), "{stderr}");
+    // The same number of layers is not beyond them.
+    let out = peel(dir.path())
+        .args(["--json", "-", "--base-layers", "3", &img])
+        .output()
+        .expect("peel runs");
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("warning"));
 }
 
 #[test]
