@@ -3,6 +3,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use peel::cli::Cli;
+use peel::report::sanitize;
 use peel::run::{EXIT_ERROR, run};
 
 fn main() -> ExitCode {
@@ -19,14 +20,15 @@ fn main() -> ExitCode {
             let text = e.to_string();
             let first = text.lines().next().unwrap_or("invalid command line");
             let first = first.strip_prefix("error: ").unwrap_or(first);
-            eprintln!("peel: error: {first} (see `peel --help`)");
+            eprintln!("peel: error: {} (see `peel --help`)", sanitize(first));
             return ExitCode::from(EXIT_ERROR);
         }
     };
     match run(&cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("peel: error: {e}");
+            // One line whatever the error quotes (names, tags, engine messages).
+            eprintln!("peel: error: {}", sanitize(&e.to_string()));
             ExitCode::from(EXIT_ERROR)
         }
     }

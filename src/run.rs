@@ -12,7 +12,7 @@ use crate::cli::Cli;
 use crate::error::{Error, Result};
 use crate::image::Image;
 use crate::progress::ProgressSnapshot;
-use crate::report::{json, markdown, text};
+use crate::report::{json, markdown, sanitize, text};
 use crate::source::{self, OpenOptions, Reference};
 
 /// Exit statuses (README documents them).
@@ -95,7 +95,7 @@ impl Prepare {
             && let Some(warning) = analysis::base::beyond_layers(n, image.layers.len())
             && !self.options.quiet
         {
-            eprintln!("peel: warning: {warning}");
+            eprintln!("peel: warning: {}", sanitize(&warning));
         }
         let mut analysis = analysis::analyze_with_base(image, base);
         analysis.accept(&self.ignore);
@@ -229,6 +229,7 @@ fn with_progress_line<T>(reference: &str, options: &OpenOptions, load: impl FnOn
 }
 
 fn progress_text(reference: &str, p: &ProgressSnapshot) -> String {
+    let reference = sanitize(reference);
     let size = |n: u64| humansize::format_size(n, humansize::DECIMAL);
     if p.bytes_read == 0 {
         return format!("peel: reading {reference}: waiting for the first bytes");
@@ -254,7 +255,7 @@ fn load_rules(cli: &Cli) -> Result<(Rules, Vec<String>)> {
     let explicit = cli.ci_config != Path::new(".dive-ci");
     let file = ci::config::load(&cli.ci_config, explicit)?;
     for warning in &file.warnings {
-        eprintln!("peel: warning: {warning}");
+        eprintln!("peel: warning: {}", sanitize(warning));
     }
     Ok((Rules::resolve(&file.rules, &flag_rules(cli))?, file.ignore))
 }

@@ -76,7 +76,10 @@ fn nesting_depth(text: &str) -> usize {
         }
         let mut rest = body;
         let mut dashes = 0;
-        while let Some(after) = rest.strip_prefix("- ").or_else(|| rest.strip_prefix('-').filter(|a| a.is_empty())) {
+        while let Some(after) = rest
+            .strip_prefix("- ")
+            .or_else(|| rest.strip_prefix('-').filter(|a| a.is_empty()))
+        {
             dashes += 1;
             rest = after.trim_start_matches(' ');
         }
@@ -258,7 +261,12 @@ mod tests {
             "[".repeat(60 * 1024),
             format!("rules: {}", "{a: ".repeat(10_000)),
             "- ".repeat(30_000),
-            format!("{}x", (0..300).map(|i| format!("{}k{i}:\n", " ".repeat(i))).collect::<String>()),
+            format!(
+                "{}x",
+                (0..300)
+                    .map(|i| format!("{}k{i}:\n", " ".repeat(i)))
+                    .collect::<String>()
+            ),
         ] {
             let started = std::time::Instant::now();
             let err = parse(&deep, "f").unwrap_err().to_string();

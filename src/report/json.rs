@@ -218,8 +218,104 @@ pub fn build<'a>(analysis: &'a Analysis, verdict: Option<&Verdict>) -> Report<'a
 }
 
 pub fn render(analysis: &Analysis, verdict: Option<&Verdict>) -> String {
-    let mut text =
-        serde_json::to_string_pretty(&build(analysis, verdict)).expect("the report serialises");
-    text.push('\n');
-    text
+    let mut bytes = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(&mut bytes, Escaping::default());
+    build(analysis, verdict)
+        .serialize(&mut ser)
+        .expect("the report serialises");
+    bytes.push(b'\n');
+    String::from_utf8(bytes).expect("serde_json writes UTF-8")
+}
+
+/// serde_json's pretty output, with every character a terminal may act on
+/// ([`super::is_unsafe`]: DEL, C1, line separators, bidirectional controls,
+/// which JSON allows raw) written as a `\uNNNN` escape: the same strings to
+/// a parser, inert on a terminal (`--json -`).
+#[derive(Default)]
+struct Escaping(serde_json::ser::PrettyFormatter<'static>);
+
+impl serde_json::ser::Formatter for Escaping {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            if super::is_unsafe(c) {
+                writer.write_all(&fragment.as_bytes()[start..i])?;
+                write!(writer, "\\u{:04x}", c as u32)?;
+                start = i + c.len_utf8();
+            }
+        }
+        writer.write_all(&fragment.as_bytes()[start..])
+    }
+
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object_value(w)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_a_terminal_acts_on_are_escaped_and_stay_the_same_strings() {
+        let value = serde_json::json!({ "k\u{9b}": ["a\u{1b}[2J\u{7f}\u{202e}b\nc", 1.5, null] });
+        let mut bytes = Vec::new();
+        let mut ser = serde_json::Serializer::with_formatter(&mut bytes, Escaping::default());
+        value.serialize(&mut ser).unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(
+            !text
+                .chars()
+                .any(|c| c != '\n' && super::super::is_unsafe(c)),
+            "{text}"
+        );
+        assert!(text.contains("\\u007f\\u202eb\\nc"), "{text}");
+        assert!(text.contains("\"k\\u009b\": ["), "{text}");
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, value);
+        // Pretty, as before.
+        assert_eq!(
+            text,
+            serde_json::to_string_pretty(&value)
+                .unwrap()
+                .replace("\u{9b}", "\\u009b")
+                .replace("\u{7f}\u{202e}", "\\u007f\\u202e")
+        );
+    }
 }

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::{percent, size};
+use super::{percent, sanitize, size};
 use crate::analysis::Analysis;
 use crate::ci::{Number, Status, Verdict};
 use crate::image::config::single_line;
@@ -16,7 +16,7 @@ pub fn render(analysis: &Analysis, verdict: Option<&Verdict>) -> String {
     let mut out = String::new();
     let image = &analysis.image;
     let exact = &analysis.exact;
-    let _ = writeln!(out, "## peel: `{}`", cell(&image.reference));
+    let _ = writeln!(out, "## peel: {}", code(&image.reference, false));
     let _ = writeln!(out);
     if let Some(verdict) = verdict {
         if verdict.passed() {
@@ -44,7 +44,7 @@ pub fn render(analysis: &Analysis, verdict: Option<&Verdict>) -> String {
             let _ = writeln!(
                 out,
                 "| {} | {threshold} | {value} | {} |",
-                rule.name,
+                text(&rule.name),
                 rule.status.name()
             );
         }
@@ -83,7 +83,7 @@ pub fn render(analysis: &Analysis, verdict: Option<&Verdict>) -> String {
         let _ = writeln!(out, "| {name} | {value} |");
     }
     if let Some(base) = super::base_image(analysis) {
-        let _ = writeln!(out, "| base image | {} |", cell(&base));
+        let _ = writeln!(out, "| base image | {} |", text(&base));
     }
     let _ = writeln!(out);
 
@@ -96,9 +96,9 @@ pub fn render(analysis: &Analysis, verdict: Option<&Verdict>) -> String {
         let command = single_line(&command);
         let _ = writeln!(
             out,
-            "| {idx} | {} | `{}` |",
+            "| {idx} | {} | {} |",
             size(layer.changes.size),
-            cell(&command)
+            code(&command, true)
         );
     }
     let _ = writeln!(out);
@@ -117,13 +117,13 @@ pub fn render(analysis: &Analysis, verdict: Option<&Verdict>) -> String {
                 let layers: Vec<String> = finding.layers.iter().map(u32::to_string).collect();
                 let _ = write!(head, ", layer {}", layers.join(" → "));
             }
-            let _ = writeln!(out, "{head}: {}", finding.advice);
+            let _ = writeln!(out, "{head}: {}", prose(&finding.advice));
             if finding.path_count > 0 {
                 let shown: Vec<String> = finding
                     .paths
                     .iter()
                     .take(5)
-                    .map(|p| format!("`{}`", cell(p)))
+                    .map(|p| code(p, false))
                     .collect();
                 let more = finding.path_count.saturating_sub(shown.len());
                 let tail = if more > 0 {
@@ -145,12 +145,12 @@ pub fn render(analysis: &Analysis, verdict: Option<&Verdict>) -> String {
         for waste in exact.wasted.iter().take(WASTED_ROWS) {
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | `{}` |",
+                "| {} | {} | {} | {} | {} |",
                 size(waste.bytes),
                 waste.reason.name(),
                 waste.layer,
                 waste.hidden_by,
-                cell(&path::display(&waste.path))
+                code(&path::display(&waste.path), true)
             );
         }
         if exact.wasted.len() > WASTED_ROWS {
@@ -169,9 +169,122 @@ fn number(n: Number) -> String {
     }
 }
 
-/// Text safe inside a table cell and a code span.
-fn cell(text: &str) -> String {
-    text.replace('|', "\\|")
-        .replace('`', "'")
-        .replace('\n', " ")
+/// Untrusted text (from the image or the engine) as Markdown text that
+/// shows as it is: no HTML, no emphasis, no link, no new line or table cell.
+/// Control characters are escaped as in every text output; every ASCII
+/// punctuation character Markdown may act on gets a backslash.
+fn text(raw: &str) -> String {
+    let safe = sanitize(raw);
+    let mut out = String::with_capacity(safe.len() + 8);
+    for c in safe.chars() {
+        if matches!(
+            c,
+            '\\' | '`'
+                | '*'
+                | '_'
+                | '['
+                | ']'
+                | '<'
+                | '>'
+                | '|'
+                | '#'
+                | '!'
+                | '&'
+                | '~'
+                | '{'
+                | '}'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Untrusted text as a code span: fenced with one backtick more than the
+/// longest run inside, so that no backtick in the text ends it. In a table
+/// (`in_table`) a `|` is escaped, which GitHub's tables undo inside spans.
+fn code(raw: &str, in_table: bool) -> String {
+    let mut safe = sanitize(raw);
+    if in_table {
+        safe = safe.replace('|', "\\|");
+    }
+    let mut longest = 0;
+    let mut run = 0;
+    for c in safe.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    // A span that starts or ends with a backtick or a space needs a space
+    // each side (CommonMark strips one).
+    let pad = if safe.starts_with(['`', ' ']) || safe.ends_with(['`', ' ']) {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{safe}{pad}{fence}")
+}
+
+/// Prose that marks code with backticks (a finding's advice, which quotes
+/// the image's commands): the parts between backticks as code spans, the
+/// rest as text. Whatever backticks the quoted commands hold, each part is
+/// rendered inert; at worst a part shows as code instead of text.
+fn prose(raw: &str) -> String {
+    let parts: Vec<&str> = raw.split('`').collect();
+    let closed = parts.len() % 2 == 1;
+    let mut out = String::with_capacity(raw.len() + 8);
+    for (i, part) in parts.iter().enumerate() {
+        let last = i == parts.len() - 1;
+        if i % 2 == 1 && (closed || !last) && !part.is_empty() {
+            out.push_str(&code(part, false));
+        } else if i % 2 == 1 {
+            // An unmatched backtick: shown as one.
+            out.push_str("\\`");
+            out.push_str(&text(part));
+        } else {
+            out.push_str(&text(part));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_inert() {
+        assert_eq!(
+            text("docker.io/library/base:1@sha256:ab (annotation)"),
+            "docker.io/library/base:1@sha256:ab (annotation)"
+        );
+        assert_eq!(text("<img src=x>|**b**"), "\\<img src=x\\>\\|\\*\\*b\\*\\*");
+        // The escapes' own backslashes are escaped: they show as `\x0a`.
+        assert_eq!(
+            text("a\nResult: PASS\x1b[2J"),
+            "a\\\\x0aResult: PASS\\\\x1b\\[2J"
+        );
+    }
+
+    #[test]
+    fn code_spans_hold_any_backticks() {
+        assert_eq!(code("RUN a", true), "`RUN a`");
+        assert_eq!(code("a`b", false), "``a`b``");
+        assert_eq!(code("`x``", false), "``` `x`` ```");
+        assert_eq!(code("a | b", true), "`a \\| b`");
+        assert_eq!(code("a | b", false), "`a | b`");
+        assert_eq!(code("x\ny", false), "`x\\x0ay`");
+    }
+
+    #[test]
+    fn prose_keeps_its_code_and_nothing_else() {
+        assert_eq!(prose("add `rm -rf x` to it"), "add `rm -rf x` to it");
+        // A backtick inside the quoted command: every part is still inert.
+        assert_eq!(
+            prose("layer 1 (`RUN a`b <b>`) x"),
+            "layer 1 (`RUN a`b \\<b\\>\\`) x"
+        );
+        assert_eq!(prose("odd ` tail <i>"), "odd \\` tail \\<i\\>");
+    }
 }

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{percent, size};
+use super::{percent, sanitize, size};
 use crate::analysis::Analysis;
 use crate::ci::{Number, Status, Verdict};
 use crate::image::config::single_line;
@@ -19,17 +19,25 @@ pub fn render(analysis: &Analysis, verdict: Option<&Verdict>, options: TextOptio
     let mut out = String::new();
     let image = &analysis.image;
     let exact = &analysis.exact;
+    // Everything from the image or the engine goes through `sanitize`: one
+    // line of the report stays one line, and no escape sequence reaches the
+    // terminal.
     let mut facts = vec![image.format.to_string()];
     if let Some(p) = &image.platform {
-        facts.push(p.clone());
+        facts.push(sanitize(p));
     }
     facts.push(format!("{} layers", image.layers.len()));
-    let _ = writeln!(out, "Image: {} ({})", image.reference, facts.join(", "));
+    let _ = writeln!(
+        out,
+        "Image: {} ({})",
+        sanitize(&image.reference),
+        facts.join(", ")
+    );
     if !image.tags.is_empty() {
-        let _ = writeln!(out, "Tags:  {}", image.tags.join(", "));
+        let _ = writeln!(out, "Tags:  {}", sanitize(&image.tags.join(", ")));
     }
     if let Some(base) = super::base_image(analysis) {
-        let _ = writeln!(out, "Base:  {base}");
+        let _ = writeln!(out, "Base:  {}", sanitize(&base));
     }
     let _ = writeln!(out);
 
@@ -117,7 +125,7 @@ pub fn render(analysis: &Analysis, verdict: Option<&Verdict>, options: TextOptio
                 waste.reason.name(),
                 waste.layer,
                 waste.hidden_by,
-                path::display(&waste.path)
+                sanitize(&path::display(&waste.path))
             );
         }
     }
@@ -133,7 +141,7 @@ pub fn render(analysis: &Analysis, verdict: Option<&Verdict>, options: TextOptio
         let _ = writeln!(out);
         let _ = writeln!(out, "Warnings");
         for w in warnings {
-            let _ = writeln!(out, "  {w}");
+            let _ = writeln!(out, "  {}", sanitize(w));
         }
     }
 
@@ -166,7 +174,7 @@ pub fn render(analysis: &Analysis, verdict: Option<&Verdict>, options: TextOptio
                 out,
                 "  {}  {:<width$} threshold {threshold}{detail}",
                 rule.status.name(),
-                rule.name
+                sanitize(&rule.name)
             );
         }
         let _ = writeln!(out);
@@ -216,9 +224,9 @@ fn findings_section(out: &mut String, analysis: &Analysis) {
             } else {
                 String::new()
             };
-            let _ = writeln!(out, "      paths: {}{tail}", shown.join(", "));
+            let _ = writeln!(out, "      paths: {}{tail}", sanitize(&shown.join(", ")));
         }
-        let _ = writeln!(out, "      advice: {}", finding.advice);
+        let _ = writeln!(out, "      advice: {}", sanitize(&finding.advice));
     }
 }
 
@@ -230,7 +238,7 @@ fn number(n: Number) -> String {
     }
 }
 
-/// The first line of `text`, cut to `max` characters.
+/// The first line of `text`, cut to `max` characters, escaped.
 fn one_line(text: &str, max: usize) -> String {
     let line = text.lines().next().unwrap_or_default();
     let line = single_line(line);
@@ -238,5 +246,5 @@ fn one_line(text: &str, max: usize) -> String {
     if line.chars().count() > max || text.lines().nth(1).is_some() {
         cut.push('…');
     }
-    cut
+    sanitize(&cut)
 }

@@ -26,6 +26,7 @@ use super::engine::{self, Endpoint};
 use super::{OpenOptions, SourceKind};
 use crate::error::{Error, Result};
 use crate::image::{self, Image, PlatformSpec, Selection};
+use crate::report::sanitize;
 
 /// How long reaching the engine (connect + `/version`) may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -471,9 +472,11 @@ async fn pull(client: &Docker, endpoint: &Endpoint, request: &Request) -> Result
         ..Default::default()
     };
     let terminal = !request.quiet && io::stderr().is_terminal();
+    // The name and the engine's words on stderr: escaped, one line each.
+    let shown = sanitize(name);
     if !request.quiet {
         eprintln!(
-            "peel: pulling {name} through the {} engine at {}",
+            "peel: pulling {shown} through the {} engine at {}",
             endpoint.engine_name(),
             endpoint.host
         );
@@ -503,7 +506,7 @@ async fn pull(client: &Docker, endpoint: &Endpoint, request: &Request) -> Result
         }
         if terminal {
             let mut line = format!(
-                "\r\x1b[2Kpeel: pulling {name}: layer {} of {} done",
+                "\r\x1b[2Kpeel: pulling {shown}: layer {} of {} done",
                 layers_done.len(),
                 layers_seen.len()
             );
@@ -513,7 +516,8 @@ async fn pull(client: &Docker, endpoint: &Endpoint, request: &Request) -> Result
             {
                 let _ = write!(
                     line,
-                    ", {status} {}%",
+                    ", {} {}%",
+                    sanitize(&status),
                     (cur.max(0) as u128 * 100 / total as u128).min(100)
                 );
             }
@@ -522,7 +526,7 @@ async fn pull(client: &Docker, endpoint: &Endpoint, request: &Request) -> Result
             let _ = err.flush();
         } else if !request.quiet && (status.starts_with("Status:") || status.starts_with("Digest:"))
         {
-            eprintln!("peel: {status}");
+            eprintln!("peel: {}", sanitize(&status));
         }
     }
     if terminal {

@@ -35,26 +35,8 @@ use crate::progress::Progress;
 use crate::run::Prepare;
 use crate::source::{self, OpenOptions, Reference};
 
-/// Text from the image (names, commands, file lines) made safe for the
-/// screen: control characters become `\xNN` / `\u{NN}`.
-pub fn sanitize(s: &str) -> String {
-    if !s.chars().any(char::is_control) {
-        return s.to_string();
-    }
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        if c.is_control() {
-            if (c as u32) < 0x100 {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            } else {
-                out.push_str(&format!("\\u{{{:x}}}", c as u32));
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
+/// Text from the image made safe for the screen (the reports' escaping).
+pub use crate::report::sanitize;
 
 /// Draw the whole screen from the state.
 pub fn render(f: &mut Frame, app: &App) {

@@ -1239,7 +1239,11 @@ fn deleted_by_an_empty_layer() -> Image {
 #[test]
 fn dive_compat_user_wasted_percent_is_infinite_as_dives() {
     let dir = tmp();
-    let img = put(dir.path(), "inf.tar", &deleted_by_an_empty_layer().docker_archive());
+    let img = put(
+        dir.path(),
+        "inf.tar",
+        &deleted_by_an_empty_layer().docker_archive(),
+    );
     // Efficiency is judged off, so that only the user wasted percent decides.
     let args = ["--lowest-efficiency", "0", "--dive-compat", img.as_str()];
     let (code, r) = ci_json(dir.path(), &args);
@@ -1608,7 +1612,10 @@ fn base_layers_beyond_the_layer_count_warns() {
     let r = parse_json(&out.stdout);
     assert_eq!(r["image"]["baseLayers"], json!(3));
     let warnings = r["warnings"].to_string();
-    assert!(warnings.contains("--base-layers 7 is more than the image's 3 layers"), "{warnings}");
+    assert!(
+        warnings.contains("--base-layers 7 is more than the image's 3 layers"),
+        "{warnings}"
+    );
     // stderr: the warning on one line, then the text report.
     let stderr = String::from_utf8_lossy(&out.stderr);
     let lines: Vec<&str> = stderr
