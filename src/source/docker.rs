@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex, mpsc as std_mpsc};
 use std::time::Duration;
 
 use bollard::errors::Error as BollardError;
-use bollard::models::ImageInspect;
+use bollard::models::{ImageInspect, SystemVersion};
 use bollard::query_parameters::CreateImageOptions;
 use bollard::{API_DEFAULT_VERSION, BollardRequest, ClientVersion, Docker};
 use bytes::Bytes;
@@ -37,6 +37,10 @@ const INSPECT_TIMEOUT: Duration = Duration::from_secs(30);
 const EXPORT_START_TIMEOUT_SECS: u64 = 600;
 /// How long the export may pause once it has started.
 const STALL_TIMEOUT: Duration = Duration::from_secs(120);
+/// The most an answer of the engine that peel reads whole may hold: the
+/// `/version` probe and an inspect (a few KiB each, an image with a long
+/// history a few hundred). A longer answer is refused, not buffered.
+pub const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
 /// Chunks in flight between the engine thread and the reader.
 const CHANNEL_DEPTH: usize = 64;
 /// The oldest Docker API peel speaks (Docker 1.12).
@@ -225,13 +229,15 @@ async fn session(
 
 /// Connect, negotiate, inspect (and pull): the client to export with.
 async fn prepare(endpoint: &Endpoint, request: &Request) -> Result<(Docker, Found)> {
-    let probe = connect(endpoint, API_DEFAULT_VERSION, CONNECT_TIMEOUT.as_secs())?;
     // `/version` without a version prefix answers on every engine, old or
     // new, with the API range it speaks.
-    let probe = probe.with_request_modifier(unversioned);
-    let version = match tokio::time::timeout(CONNECT_TIMEOUT, probe.version()).await {
-        Ok(Ok(v)) => v,
-        Ok(Err(e)) => return Err(unreachable(endpoint, &e)),
+    let probe = connect(endpoint, API_DEFAULT_VERSION, CONNECT_TIMEOUT.as_secs())?
+        .with_request_modifier(|req| with_path(req, "/version"));
+    let answer = tokio::time::timeout(CONNECT_TIMEOUT, read_answer(&probe)).await;
+    let version = match answer.map(|a| a.map(|bytes| decode::<SystemVersion>(&bytes))) {
+        Ok(Ok(Ok(v))) => v,
+        Ok(Ok(Err(e)) | Err(Answer::Engine(e))) => return Err(unreachable(endpoint, &e)),
+        Ok(Err(Answer::TooLong)) => return Err(too_long(endpoint, "the version probe (/version)")),
         Err(_) => {
             return Err(Error::Engine(format!(
                 "the {} engine at {} ({}) did not answer within {} s",
@@ -271,11 +277,11 @@ async fn prepare(endpoint: &Endpoint, request: &Request) -> Result<(Docker, Foun
             None => req,
         }
     });
-    let inspect = match inspect(&client, endpoint, &request.name).await? {
+    let inspect = match inspect(endpoint, api, &request.name).await? {
         Some(found) => found,
         None if request.pull => {
             pull(&client, endpoint, request).await?;
-            inspect(&client, endpoint, &request.name)
+            inspect(endpoint, api, &request.name)
                 .await?
                 .ok_or_else(|| {
                     Error::Engine(format!(
@@ -393,13 +399,86 @@ fn parse_api(text: &str) -> Option<(usize, usize)> {
     Some((major.parse().ok()?, minor.parse().ok()?))
 }
 
+/// Why an answer could not be read whole.
+enum Answer {
+    /// The engine refused, or the connection broke.
+    Engine(BollardError),
+    /// Longer than [`MAX_ANSWER_BYTES`].
+    TooLong,
+}
+
+/// The body of the one GET `client` makes (its request modifier names the
+/// path; bollard's raw body stream carries the answer chunk by chunk, so
+/// that peel, not bollard, decides how much of it to keep).
+async fn read_answer(client: &Docker) -> std::result::Result<Vec<u8>, Answer> {
+    let mut body = Vec::new();
+    let mut stream = client.export_image("answer");
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(Answer::Engine)?;
+        if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+            return Err(Answer::TooLong);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> std::result::Result<T, BollardError> {
+    serde_json::from_slice(bytes).map_err(BollardError::from)
+}
+
+fn too_long(endpoint: &Endpoint, what: &str) -> Error {
+    Error::Engine(format!(
+        "the {} engine at {} ({}) sent more than {} MiB answering {what}, the most peel reads; \
+         is it a Docker-compatible engine?",
+        endpoint.engine_name(),
+        endpoint.host,
+        endpoint.origin,
+        MAX_ANSWER_BYTES / (1024 * 1024)
+    ))
+}
+
+/// The request with its path (and query) replaced by `path`.
+fn with_path(mut req: BollardRequest, path: &str) -> BollardRequest {
+    let uri = req.uri().to_string();
+    let Some(authority) = uri.find("://").map(|i| i + 3) else {
+        return req;
+    };
+    let end = uri[authority..]
+        .find('/')
+        .map_or(uri.len(), |i| authority + i);
+    if let Ok(new) = format!("{}{path}", &uri[..end]).parse() {
+        *req.uri_mut() = new;
+    }
+    req
+}
+
 /// Inspect: `Ok(None)` when the engine has no such image.
 async fn inspect(
-    client: &Docker,
     endpoint: &Endpoint,
+    api: (usize, usize),
     name: &str,
 ) -> Result<Option<Option<ImageInspect>>> {
-    match tokio::time::timeout(INSPECT_TIMEOUT, client.inspect_image(name)).await {
+    let path = format!("/v{}.{}/images/{name}/json", api.0, api.1);
+    let client = connect(
+        endpoint,
+        &ClientVersion {
+            major_version: api.0,
+            minor_version: api.1,
+        },
+        INSPECT_TIMEOUT.as_secs(),
+    )?
+    .with_request_modifier(move |req| with_path(req, &path));
+    let answer = tokio::time::timeout(INSPECT_TIMEOUT, read_answer(&client)).await;
+    let answer = match answer {
+        Ok(Err(Answer::TooLong)) => {
+            return Err(too_long(endpoint, &format!("an inspect of {name}")));
+        }
+        Ok(Err(Answer::Engine(e))) => Ok(Err(e)),
+        Ok(Ok(bytes)) => Ok(decode::<ImageInspect>(&bytes)),
+        Err(elapsed) => Err(elapsed),
+    };
+    match answer {
         Err(_) => Err(Error::Engine(format!(
             "the {} engine at {} did not answer an inspect of {name} within {} s",
             endpoint.engine_name(),
@@ -830,26 +909,6 @@ fn io_kind(error: &BollardError) -> Option<io::ErrorKind> {
         cur = e.source();
     }
     None
-}
-
-/// Drop a `/v1.NN` prefix from a path (for the version probe, which must
-/// answer on every engine).
-fn unversioned(mut req: BollardRequest) -> BollardRequest {
-    let uri = req.uri().to_string();
-    let Some(authority) = uri.find("://").map(|i| i + 3) else {
-        return req;
-    };
-    let Some(path) = uri[authority..].find('/').map(|i| authority + i) else {
-        return req;
-    };
-    if let Some(rest) = uri[path..].strip_prefix("/v1.")
-        && let Some(slash) = rest.find('/')
-        && rest[..slash].bytes().all(|b| b.is_ascii_digit())
-        && let Ok(new) = format!("{}{}", &uri[..path], &rest[slash..]).parse()
-    {
-        *req.uri_mut() = new;
-    }
-    req
 }
 
 /// Put `/v{api}` in front of a path that has no version.

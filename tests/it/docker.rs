@@ -405,6 +405,71 @@ fn stopped_engine_leaves_a_socket_nobody_answers() {
     );
 }
 
+/// A hostile engine on a Unix socket: `/version` answers as Docker 27
+/// does, and the route `endless` names (`/version` or an inspect) answers
+/// 200 with a chunked body that never ends, as fast as the socket takes it.
+fn endless_engine(dir: &Path, endless: &'static str) -> String {
+    let socket = dir.join("endless.sock");
+    let listener = UnixListener::bind(&socket).unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut request = String::new();
+                let _ = reader.read_line(&mut request);
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                }
+                let mut stream = stream;
+                let path = request.split(' ').nth(1).unwrap_or_default().to_string();
+                if !path.contains(endless) {
+                    let body = r#"{"Version":"27.0.0","ApiVersion":"1.46","MinAPIVersion":"1.24"}"#;
+                    let _ = write!(
+                        stream,
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                        body.len()
+                    );
+                    return;
+                }
+                let _ = stream.write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
+                );
+                let chunk = format!("10000\r\n{}\r\n", "[".repeat(0x10000));
+                while stream.write_all(chunk.as_bytes()).is_ok() {}
+            });
+        }
+    });
+    format!("unix://{}", socket.display())
+}
+
+#[test]
+fn endless_answers_are_cut_at_the_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    for (route, phrase) in [
+        ("/version", "answering the version probe (/version)"),
+        ("/json", "answering an inspect of peel-it/x:1"),
+    ] {
+        let sub = dir.path().join(route.trim_start_matches('/'));
+        std::fs::create_dir_all(&sub).unwrap();
+        let host = endless_engine(&sub, route);
+        let started = Instant::now();
+        fails_with(
+            &[("DOCKER_HOST", &host)],
+            &["peel-it/x:1"],
+            &["sent more than 16 MiB", phrase],
+        );
+        // Well within the 5 s and 30 s limits: the cap, not a timeout, stops it.
+        assert!(
+            started.elapsed() < Duration::from_secs(4),
+            "{route}: {:?}",
+            started.elapsed()
+        );
+    }
+}
+
 #[test]
 fn engine_that_never_answers_is_given_up_within_seconds() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
