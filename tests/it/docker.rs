@@ -406,10 +406,11 @@ fn stopped_engine_leaves_a_socket_nobody_answers() {
 }
 
 /// A hostile engine on a Unix socket: `/version` answers as Docker 27
-/// does, and the route `endless` names (`/version` or an inspect) answers
-/// 200 with a chunked body that never ends, as fast as the socket takes it.
-fn endless_engine(dir: &Path, endless: &'static str) -> String {
-    let socket = dir.join("endless.sock");
+/// does, and the route `hostile` names (`/version` or an inspect) answers
+/// with `head` (status line and headers), then, with `endless`, a chunked
+/// body that never ends, as fast as the socket takes it.
+fn hostile_engine(dir: &Path, hostile: &'static str, head: &'static str, endless: bool) -> String {
+    let socket = dir.join("hostile.sock");
     let listener = UnixListener::bind(&socket).unwrap();
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
@@ -425,7 +426,7 @@ fn endless_engine(dir: &Path, endless: &'static str) -> String {
                 }
                 let mut stream = stream;
                 let path = request.split(' ').nth(1).unwrap_or_default().to_string();
-                if !path.contains(endless) {
+                if !path.contains(hostile) {
                     let body = r#"{"Version":"27.0.0","ApiVersion":"1.46","MinAPIVersion":"1.24"}"#;
                     let _ = write!(
                         stream,
@@ -434,11 +435,11 @@ fn endless_engine(dir: &Path, endless: &'static str) -> String {
                     );
                     return;
                 }
-                let _ = stream.write_all(
-                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
-                );
-                let chunk = format!("10000\r\n{}\r\n", "[".repeat(0x10000));
-                while stream.write_all(chunk.as_bytes()).is_ok() {}
+                let _ = stream.write_all(head.as_bytes());
+                if endless {
+                    let chunk = format!("10000\r\n{}\r\n", "[".repeat(0x10000));
+                    while stream.write_all(chunk.as_bytes()).is_ok() {}
+                }
             });
         }
     });
@@ -447,14 +448,49 @@ fn endless_engine(dir: &Path, endless: &'static str) -> String {
 
 #[test]
 fn endless_answers_are_cut_at_the_cap() {
+    const CHUNKED_200: &str =
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+    const CHUNKED_500: &str = "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+    const HUGE_LENGTH: &str = "HTTP/1.1 200 OK\r\nContent-Length: 1000000000000\r\n\r\n";
     let dir = tempfile::tempdir().unwrap();
-    for (route, phrase) in [
-        ("/version", "answering the version probe (/version)"),
-        ("/json", "answering an inspect of peel-it/x:1"),
-    ] {
-        let sub = dir.path().join(route.trim_start_matches('/'));
+    for (n, (route, head, endless, phrase)) in [
+        (
+            "/version",
+            CHUNKED_200,
+            true,
+            "answering the version probe (/version)",
+        ),
+        (
+            "/json",
+            CHUNKED_200,
+            true,
+            "answering an inspect of peel-it/x:1",
+        ),
+        (
+            "/version",
+            CHUNKED_500,
+            true,
+            "answering the version probe (/version)",
+        ),
+        (
+            "/json",
+            CHUNKED_500,
+            true,
+            "answering an inspect of peel-it/x:1",
+        ),
+        (
+            "/json",
+            HUGE_LENGTH,
+            false,
+            "answering an inspect of peel-it/x:1",
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let sub = dir.path().join(n.to_string());
         std::fs::create_dir_all(&sub).unwrap();
-        let host = endless_engine(&sub, route);
+        let host = hostile_engine(&sub, route, head, endless);
         let started = Instant::now();
         fails_with(
             &[("DOCKER_HOST", &host)],
