@@ -261,7 +261,7 @@ impl<R: Read> Read for TarStream<R> {
 }
 
 /// The kind of a tar entry; `None` for headers that describe no path.
-fn classify(flag: u8, raw_name: &[u8]) -> Option<EntryKind> {
+pub(crate) fn classify(flag: u8, raw_name: &[u8]) -> Option<EntryKind> {
     Some(match flag {
         typeflag::REGULAR | typeflag::REGULAR_OLD | typeflag::CONTIGUOUS | typeflag::GNU_SPARSE => {
             // Old tars mark directories only by a trailing slash.
