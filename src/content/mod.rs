@@ -393,8 +393,8 @@ pub fn real_destination(dest: &Path) -> Result<PathBuf, String> {
     let (mut resolved, typed_from) = if dest.is_absolute() {
         (PathBuf::from("/"), 0)
     } else {
-        let cwd = std::env::current_dir()
-            .map_err(|e| format!("{shown}: the current directory: {e}"))?;
+        let cwd =
+            std::env::current_dir().map_err(|e| format!("{shown}: the current directory: {e}"))?;
         let depth = cwd.components().count();
         (cwd, depth)
     };
@@ -417,7 +417,8 @@ pub fn real_destination(dest: &Path) -> Result<PathBuf, String> {
         if i < start.saturating_sub(1) || cur.parent().is_none() {
             continue;
         }
-        let meta = fs::symlink_metadata(&cur).map_err(|e| format!("{shown}: {}: {e}", cur.display()))?;
+        let meta =
+            fs::symlink_metadata(&cur).map_err(|e| format!("{shown}: {}: {e}", cur.display()))?;
         if meta.file_type().is_symlink() {
             return Err(format!(
                 "{shown}: {} is a symbolic link; peel extracts only into real directories \
