@@ -46,16 +46,16 @@ impl Applier<'_> {
         }
         // What this layer itself adds, by path (is it a directory?): made
         // only for a layer with markers, and only when one is questioned.
-        let mut added: Option<HashMap<&[u8], bool>> = None;
+        let mut added: Option<HashMap<&[u8], EntryKind>> = None;
         for record in &changes.records {
-            if record.op == Op::Opaque && self.marker_fits(&record.path, changes, &mut added) {
+            if record.op == Op::Opaque {
+                self.check_marker(&record.path, changes, &mut added);
                 self.opaque(&record.path);
             }
         }
         for record in &changes.records {
-            if record.op == Op::Whiteout
-                && self.marker_fits(path::split_last(&record.path).0, changes, &mut added)
-            {
+            if record.op == Op::Whiteout {
+                self.check_marker(path::split_last(&record.path).0, changes, &mut added);
                 self.whiteout(&record.path);
             }
         }
@@ -97,16 +97,19 @@ impl Applier<'_> {
             .push(format!("layer {}: {what}", self.layer));
     }
 
-    /// Whether a whiteout or opaque marker in directory `dir` can apply:
-    /// not when `dir` (or a directory above it) is a regular file, a
-    /// symlink or another non-directory, in this layer or below, which the
-    /// engine refuses (`ENOTDIR`). Such a marker is ignored, with a warning.
-    fn marker_fits<'c>(
+    /// Warn when a whiteout or opaque marker in directory `dir` stands
+    /// under a regular file, a symlink or another non-directory (`dir` or
+    /// one above it), of this layer or of a lower one. The marker is still
+    /// applied as the layer rules say (an engine unpacking the layer alone,
+    /// as overlayfs drivers do, makes the directory; one unpacking it over
+    /// the lower layers fails with `ENOTDIR`): the warning says the image
+    /// is odd, the figures follow the rules.
+    fn check_marker<'c>(
         &mut self,
         dir: &[u8],
         changes: &'c LayerChanges,
-        added: &mut Option<HashMap<&'c [u8], bool>>,
-    ) -> bool {
+        added: &mut Option<HashMap<&'c [u8], EntryKind>>,
+    ) {
         let mut below = None;
         let mut cur = ROOT;
         for name in path::components(dir) {
@@ -121,12 +124,12 @@ impl Applier<'_> {
                 break;
             }
         }
-        let is_dir_here = |at: &[u8], added: &mut Option<HashMap<&'c [u8], bool>>| {
+        let is_dir_here = |at: &[u8], added: &mut Option<HashMap<&'c [u8], EntryKind>>| {
             let map = added.get_or_insert_with(|| {
                 let mut map = HashMap::new();
                 for record in &changes.records {
                     if let Op::Add(meta) = &record.op {
-                        map.insert(&record.path[..], meta.kind.is_dir());
+                        map.insert(&record.path[..], meta.kind);
                     }
                 }
                 map
@@ -134,29 +137,31 @@ impl Applier<'_> {
             map.get(at).copied()
         };
         let conflict = match is_dir_here(dir, added) {
-            Some(true) => None,
-            Some(false) => Some("an entry of this layer that is not a directory".to_string()),
+            Some(EntryKind::Dir) => None,
+            Some(kind) => Some(format!(
+                "{} {} of this layer",
+                kind.name(),
+                path::display_line(dir)
+            )),
             None => match below {
                 Some((id, kind)) => {
                     let at = self.tree.path_of(id);
                     // The layer itself may make that path a directory again.
                     match is_dir_here(&at, added) {
-                        Some(true) => None,
+                        Some(EntryKind::Dir) => None,
                         _ => Some(format!("{} {}", kind.name(), path::display_line(&at))),
                     }
                 }
                 None => None,
             },
         };
-        let Some(what) = conflict else {
-            return true;
-        };
-        let warning = format!(
-            "whiteout marker in {} stands under {what}: the engine cannot apply it; ignored",
-            path::display_line(dir)
-        );
-        self.warn(&warning);
-        false
+        if let Some(what) = conflict {
+            let warning = format!(
+                "whiteout marker in {} stands under {what}, not a directory",
+                path::display_line(dir)
+            );
+            self.warn(&warning);
+        }
     }
 
     fn opaque(&mut self, dir: &[u8]) {

@@ -331,9 +331,7 @@ fn whiteout_oddities_are_warnings() {
     );
     assert!(has("layer 1: whiteout /d/.wh.g carries 6 bytes"), "{w:#?}");
     assert!(
-        has(
-            "layer 1: whiteout marker in /f stands under file /f: the engine cannot apply it; ignored"
-        ),
+        has("layer 1: whiteout marker in /f stands under file /f, not a directory"),
         "{w:#?}"
     );
     assert!(
@@ -344,18 +342,32 @@ fn whiteout_oddities_are_warnings() {
         has("layer 1: /e/.wh. is a whiteout marker that names nothing"),
         "{w:#?}"
     );
-    // The markers under `f` change nothing: `f` stays a file.
+    // The rules still apply: the opaque marker makes `f` a directory (as
+    // overlayfs shows it: the layer's own directory over the lower file).
     let f = a.tree.lookup(b"f").expect("f");
-    assert!(a.tree.is_present(f));
-    assert!(!a.tree.node(f).present_meta().expect("meta").kind.is_dir());
-    assert_eq!(w.len(), 6, "{w:#?}");
+    assert!(a.tree.node(f).present_meta().expect("meta").kind.is_dir());
+    // The opaque marker applies first: `f/.wh.x` then stands in a directory.
+    assert_eq!(w.len(), 5, "{w:#?}");
 
     // They reach the report.
     let dir = tmp();
     let img = put(dir.path(), "img.tar", &archive);
     let report = json_of(dir.path(), &img);
     let listed = report["warnings"].as_array().expect("warnings").len();
-    assert!(listed >= 6, "{report}");
+    assert!(listed >= 5, "{report}");
+}
+
+#[test]
+fn a_marker_under_a_file_of_its_own_layer_is_a_warning() {
+    let layer = [file("f", b"file"), file("f/.wh.x", b""), end()].concat();
+    let a = analyze(&docker_archive_of_tars(&[layer]));
+    assert_eq!(
+        warnings(&a),
+        vec![
+            "layer 0: whiteout marker in /f stands under file /f of this layer, not a directory"
+                .to_string()
+        ]
+    );
 }
 
 #[test]
