@@ -68,6 +68,7 @@ fn generate(files: usize, layers: usize) -> Image {
         tar_entries: records.len() as u64,
         records,
         size,
+        ..LayerChanges::default()
     });
     for l in 1..layers {
         let mut records = Vec::new();
@@ -100,6 +101,7 @@ fn generate(files: usize, layers: usize) -> Image {
             tar_entries: records.len() as u64,
             records,
             size,
+            ..LayerChanges::default()
         });
     }
     Image {

@@ -177,62 +177,112 @@ impl DTree {
 
     /// Visit every node but the root, children before their parent, names in
     /// byte order: dive's `VisitDepthChildFirst`. The visitor gets the node's
-    /// names from the root and returns false to stop the walk.
+    /// names from the root and returns false to stop the walk. Iterative:
+    /// the depth of a path must not be the depth of peel's stack.
     fn visit_child_first<'a>(&'a self, visitor: &mut impl FnMut(&[&'a [u8]], usize) -> bool) {
-        let mut names = Vec::new();
-        self.visit(0, &mut names, visitor);
-    }
-
-    fn visit<'a>(
-        &'a self,
-        id: usize,
-        names: &mut Vec<&'a [u8]>,
-        visitor: &mut impl FnMut(&[&'a [u8]], usize) -> bool,
-    ) -> bool {
-        for &child in &self.nodes[id].children {
-            let child = child as usize;
-            names.push(&self.nodes[child].name);
-            let go_on = self.visit(child, names, visitor);
-            names.pop();
-            if !go_on {
-                return false;
+        let mut names: Vec<&'a [u8]> = Vec::new();
+        // (node, index of its next child to visit)
+        let mut stack: Vec<(usize, usize)> = vec![(0, 0)];
+        while let Some((id, next)) = stack.last_mut() {
+            let id = *id;
+            if let Some(&child) = self.nodes[id].children.get(*next) {
+                *next += 1;
+                let child = child as usize;
+                names.push(&self.nodes[child].name);
+                stack.push((child, 0));
+                continue;
+            }
+            stack.pop();
+            if id != 0 {
+                if !visitor(&names, id) {
+                    return;
+                }
+                names.pop();
             }
         }
-        id == 0 || visitor(names, id)
     }
 
     /// dive's `Stack`: graft `upper` onto this tree. dive re-walks from the
     /// root for every node of `upper`, children before parents: walking both
     /// trees side by side does the same removals and additions in the same
-    /// order, one map operation per node.
+    /// order, one map operation per node. Iterative, as the visit.
     fn stack(&mut self, upper: &DTree) {
         self.last_parent = None;
-        self.graft(upper, 0, 0);
-    }
-
-    fn graft(&mut self, upper: &DTree, from: usize, onto: usize) {
-        for &child in &upper.nodes[from].children {
+        /// What is left to do once a node's children are grafted.
+        enum Then {
+            Nothing,
+            /// Give the target node (first) the upper node's (second) info.
+            SetInfo(usize, usize),
+            /// Remove the victim of the upper `.wh.X` node (second) from the
+            /// directory (first).
+            RemoveVictim(usize, usize),
+        }
+        struct Frame {
+            from: usize,
+            onto: usize,
+            next: usize,
+            then: Then,
+        }
+        let mut stack = vec![Frame {
+            from: 0,
+            onto: 0,
+            next: 0,
+            then: Then::Nothing,
+        }];
+        while let Some(frame) = stack.last_mut() {
+            let (from, onto) = (frame.from, frame.onto);
+            let Some(&child) = upper.nodes[from].children.get(frame.next) else {
+                let done = stack.pop().expect("a frame is on the stack");
+                match done.then {
+                    Then::Nothing => {}
+                    Then::SetInfo(target, child) => {
+                        self.nodes[target].info = upper.nodes[child].info;
+                    }
+                    Then::RemoveVictim(dir, child) => self.remove_victim(upper, dir, child),
+                }
+                continue;
+            };
+            frame.next += 1;
             let child = child as usize;
             let name = &upper.nodes[child].name;
-            if let Some(victim) = name.strip_prefix(WHITEOUT_PREFIX) {
+            if name.starts_with(WHITEOUT_PREFIX) {
                 // A directory named `.wh.X` (its entries are not whiteouts)
                 // gets its children grafted, then acts as a whiteout itself.
                 if !upper.nodes[child].children.is_empty()
                     && let Some(target) = self.child_or_create_with(onto, name, || name.clone())
                 {
-                    self.graft(upper, child, target);
-                }
-                // dive's RemovePath: the victim is a sibling of the marker.
-                if let Ok(at) = self.slot(onto, victim) {
-                    self.nodes[onto].children.remove(at);
+                    stack.push(Frame {
+                        from: child,
+                        onto: target,
+                        next: 0,
+                        then: Then::RemoveVictim(onto, child),
+                    });
+                } else {
+                    self.remove_victim(upper, onto, child);
                 }
                 continue;
             }
             let Some(target) = self.child_or_create_with(onto, name, || name.clone()) else {
                 continue;
             };
-            self.graft(upper, child, target);
-            self.nodes[target].info = upper.nodes[child].info;
+            stack.push(Frame {
+                from: child,
+                onto: target,
+                next: 0,
+                then: Then::SetInfo(target, child),
+            });
+        }
+    }
+
+    /// dive's RemovePath for the upper node `marker` (`.wh.X`): the victim
+    /// is a sibling of the marker, in `dir`.
+    fn remove_victim(&mut self, upper: &DTree, dir: usize, marker: usize) {
+        let victim = upper.nodes[marker]
+            .name
+            .strip_prefix(WHITEOUT_PREFIX)
+            .unwrap_or_default();
+        if let Ok(at) = self.slot(dir, victim) {
+            self.nodes[dir].children.remove(at);
         }
     }
 }
@@ -411,5 +461,56 @@ pub fn compute<'a>(layers: impl IntoIterator<Item = &'a LayerChanges>) -> DiveFi
             inefficient_bytes as f64 / user_size as f64
         },
         file_reference,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layer::{Meta, Record};
+
+    fn layer(records: Vec<Record>) -> LayerChanges {
+        LayerChanges {
+            records,
+            ..LayerChanges::default()
+        }
+    }
+
+    fn file(path: &[u8], size: u64) -> Record {
+        Record {
+            path: path.into(),
+            op: Op::Add(Meta {
+                kind: EntryKind::File,
+                size,
+                ..Meta::implicit_dir()
+            }),
+        }
+    }
+
+    /// A path far deeper than any stack: the walks of dive's trees must not
+    /// recurse (on a small thread stack, a recursive walk overflows it).
+    #[test]
+    fn deep_paths_do_not_overflow_the_stack() {
+        let deep = "d/".repeat(20_000) + "f";
+        let figures = std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(move || {
+                let layers = [
+                    layer(vec![file(deep.as_bytes(), 10)]),
+                    layer(vec![file(deep.as_bytes(), 10)]),
+                    layer(vec![Record {
+                        path: b"d".as_slice().into(),
+                        op: Op::Whiteout,
+                    }]),
+                ];
+                compute(layers.iter())
+            })
+            .expect("thread")
+            .join()
+            .expect("no overflow");
+        // The file counts in two layers; `d`'s whiteout once.
+        assert_eq!(figures.file_reference.len(), 1);
+        assert_eq!(figures.file_reference[0].count, 2);
+        assert_eq!(figures.inefficient_bytes, 20);
     }
 }

@@ -4,16 +4,17 @@
 //! Nothing here follows a symlink inside the image or writes outside the
 //! destination it is given.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufReader, Read, Write};
+use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use tar::{Archive, EntryType};
 
 use crate::image::sniff;
-use crate::layer::path;
+use crate::layer::tar_reader::{self, Header, Piece, TarReader};
+use crate::layer::{EntryKind, path, walk};
 use crate::source::Reference;
 use crate::tree::{NodeId, State, Tree};
 
@@ -153,43 +154,69 @@ pub struct Content {
 
 /// The content of the regular-file entry `path` (canonical) in one layer's
 /// tar stream: at most `limit` bytes from `offset`. The last entry of that
-/// name wins.
+/// name wins. The layer is read by the walker's reader
+/// ([`crate::layer::tar_reader`]), so these are exactly the bytes the walker
+/// hashed; a sparse file's holes are zeros, expanded only inside the window.
 pub fn read_from_layer(
     layer: &mut dyn Read,
     want: &[u8],
     offset: u64,
     limit: u64,
 ) -> Result<Content, String> {
-    let mut archive = Archive::new(layer);
+    let mut reader = TarReader::new(layer);
     let mut found = None;
     let err = |e: io::Error| format!("reading the layer: {e}");
-    for entry in archive.entries().map_err(err)? {
-        let mut entry = entry.map_err(err)?;
-        let raw = entry.path_bytes().into_owned();
-        if !matches!(path::canonicalize(&raw), Ok(Some(ref p)) if p == want) {
+    while let Some(header) = reader.next_header().map_err(err)? {
+        if !is_file(&header, want) {
             continue;
         }
-        if !matches!(
-            entry.header().entry_type(),
-            EntryType::Regular | EntryType::Continuous
-        ) {
-            continue;
-        }
-        let total = entry.size();
+        let total = header.size;
         let offset = offset.min(total);
-        io::copy(&mut (&mut entry).take(offset), &mut io::sink()).map_err(err)?;
-        let mut bytes = Vec::with_capacity((total - offset).min(limit) as usize);
-        (&mut entry)
-            .take(limit)
-            .read_to_end(&mut bytes)
+        let end = offset.saturating_add(limit).min(total);
+        let mut bytes = Vec::with_capacity(usize::try_from(end - offset).unwrap_or(0));
+        let mut at = 0u64;
+        let seen = reader
+            .content(&mut |piece| {
+                let len = match piece {
+                    Piece::Data(chunk) => chunk.len() as u64,
+                    Piece::Hole(n) => n,
+                };
+                let (lo, hi) = (at.max(offset), at.saturating_add(len).min(end));
+                if lo < hi {
+                    match piece {
+                        Piece::Data(chunk) => {
+                            bytes.extend_from_slice(&chunk[(lo - at) as usize..(hi - at) as usize]);
+                        }
+                        Piece::Hole(_) => bytes.resize(bytes.len() + (hi - lo) as usize, 0),
+                    }
+                }
+                at = at.saturating_add(len);
+            })
             .map_err(err)?;
+        if seen != total {
+            return Err(cut_short(&reader, &header.path, total, seen));
+        }
         found = Some(Content {
             bytes,
             offset,
             total,
         });
     }
-    found.ok_or_else(|| format!("{} is not in the layer", path::display(want)))
+    found.ok_or_else(|| format!("{} is not in the layer", path::display_line(want)))
+}
+
+/// Is this header the regular-file entry `want`, as the walker reads it?
+fn is_file(header: &Header, want: &[u8]) -> bool {
+    walk::classify(header.typeflag, &header.path) == Some(EntryKind::File)
+        && matches!(path::canonicalize(&header.path), Ok(Some(ref p)) if p == want)
+}
+
+fn cut_short<R: Read>(reader: &TarReader<R>, name: &[u8], total: u64, seen: u64) -> String {
+    format!(
+        "reading the layer: entry {} (header at byte {}) declares {total} bytes but only {seen} follow",
+        tar_reader::quoted_name(name),
+        reader.entry_offset()
+    )
 }
 
 /// The bytes `node` shows at `layer`, at most `limit` from `offset`: re-read
@@ -259,10 +286,7 @@ pub fn extract(
     dest: &Path,
     overwrite: bool,
 ) -> Result<Extracted, String> {
-    let dest_meta = fs::symlink_metadata(dest).map_err(|e| format!("{}: {e}", dest.display()))?;
-    if !dest_meta.is_dir() {
-        return Err(format!("{} is not a directory", dest.display()));
-    }
+    let dest = &real_destination(dest)?;
     let final_target = target_path(tree, node, dest);
     let mut target = final_target.clone();
     if let Ok(existing) = fs::symlink_metadata(&final_target) {
@@ -357,35 +381,81 @@ pub fn extract(
     Ok(out)
 }
 
+/// The destination directory as typed, resolved without following any
+/// symbolic link: `.`, `..` and repeated or trailing `/` are read lexically
+/// (`a/b/..` is `a`), a relative path is taken from the current directory
+/// (whose path the kernel gives without links), and every component typed
+/// must be a real directory, not a link (an earlier extraction may have
+/// planted the image's links there: `dest/pkg/evil/` must not lead out).
+pub fn real_destination(dest: &Path) -> Result<PathBuf, String> {
+    use std::path::Component;
+    let shown = dest.display();
+    let (mut resolved, typed_from) = if dest.is_absolute() {
+        (PathBuf::from("/"), 0)
+    } else {
+        let cwd =
+            std::env::current_dir().map_err(|e| format!("{shown}: the current directory: {e}"))?;
+        let depth = cwd.components().count();
+        (cwd, depth)
+    };
+    for part in dest.components() {
+        match part {
+            Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
+            Component::ParentDir => {
+                resolved.pop();
+            }
+            Component::Normal(name) => resolved.push(name),
+        }
+    }
+    // Each component from where the typed path starts (with `..` the typed
+    // path may climb into the current directory's own path: those are
+    // checked too).
+    let start = typed_from.min(resolved.components().count());
+    let mut cur = PathBuf::new();
+    for (i, part) in resolved.components().enumerate() {
+        cur.push(part);
+        if i < start.saturating_sub(1) || cur.parent().is_none() {
+            continue;
+        }
+        let meta =
+            fs::symlink_metadata(&cur).map_err(|e| format!("{shown}: {}: {e}", cur.display()))?;
+        if meta.file_type().is_symlink() {
+            return Err(format!(
+                "{shown}: {} is a symbolic link; peel extracts only into real directories \
+                 (give the destination's real path)",
+                cur.display()
+            ));
+        }
+        if !meta.is_dir() {
+            return Err(format!("{shown}: {} is not a directory", cur.display()));
+        }
+    }
+    Ok(resolved)
+}
+
 /// Source path in a layer → where to write it, with which permission bits.
 type Wanted = HashMap<Vec<u8>, Vec<(PathBuf, u32)>>;
 
 fn write_from_layer(layer: &mut dyn Read, want: &Wanted, root: &Path) -> Result<u64, String> {
-    let mut archive = Archive::new(layer);
+    let mut reader = TarReader::new(layer);
     let err = |e: io::Error| format!("reading the layer: {e}");
-    // The last entry of a name wins: write to a temporary name, rename at the end.
-    let mut done: HashMap<&[u8], ()> = HashMap::new();
+    // The last entry of a name wins: a later one rewrites the same files.
+    let mut done: HashSet<&[u8]> = HashSet::new();
     let mut written = 0;
-    for entry in archive.entries().map_err(err)? {
-        let mut entry = entry.map_err(err)?;
-        if !matches!(
-            entry.header().entry_type(),
-            EntryType::Regular | EntryType::Continuous
-        ) {
+    while let Some(header) = reader.next_header().map_err(err)? {
+        if walk::classify(header.typeflag, &header.path) != Some(EntryKind::File) {
             continue;
         }
-        let raw = entry.path_bytes().into_owned();
-        let Ok(Some(canon)) = path::canonicalize(&raw) else {
+        let Ok(Some(canon)) = path::canonicalize(&header.path) else {
             continue;
         };
         let Some((key, dests)) = want.get_key_value(&canon) else {
             continue;
         };
-        let mut bytes = Vec::new();
-        entry.read_to_end(&mut bytes).map_err(err)?;
+        let again = done.contains(key.as_slice());
+        let mut files = Vec::with_capacity(dests.len());
         for (at, mode) in dests {
             check_parent(at, root)?;
-            let again = done.contains_key(key.as_slice());
             let mut options = OpenOptions::new();
             options.write(true);
             if again {
@@ -397,16 +467,49 @@ fn write_from_layer(layer: &mut dyn Read, want: &Wanted, root: &Path) -> Result<
             use std::os::unix::fs::OpenOptionsExt;
             // create_new (O_EXCL) never follows a symlink in the last place.
             options.mode(*mode | 0o200);
-            let mut file = options
+            let file = options
                 .open(at)
                 .map_err(|e| format!("{}: {e}", at.display()))?;
-            file.write_all(&bytes)
-                .map_err(|e| format!("{}: {e}", at.display()))?;
-            if !again {
-                written += 1;
-            }
+            files.push((at, file));
         }
-        done.insert(key.as_slice(), ());
+        // Streamed to disk as it comes: a file's size is not peel's memory.
+        // A sparse file's holes are skipped over, and stay holes.
+        let mut failed = None;
+        let seen = reader
+            .content(&mut |piece| {
+                if failed.is_some() {
+                    return;
+                }
+                for (at, file) in &mut files {
+                    let done = match piece {
+                        Piece::Data(chunk) => file.write_all(chunk),
+                        Piece::Hole(n) => i64::try_from(n)
+                            .map_err(|_| io::Error::other("a hole too large to seek over"))
+                            .and_then(|n| file.seek(SeekFrom::Current(n)).map(|_| ())),
+                    };
+                    if let Err(e) = done {
+                        failed = Some(format!("{}: {e}", at.display()));
+                        return;
+                    }
+                }
+            })
+            .map_err(err)?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        if seen != header.size {
+            return Err(cut_short(&reader, &header.path, header.size, seen));
+        }
+        for (at, file) in &files {
+            // A trailing hole, or a shorter rewrite: the file's length is
+            // the entry's.
+            file.set_len(header.size)
+                .map_err(|e| format!("{}: {e}", at.display()))?;
+        }
+        if !again {
+            written += files.len() as u64;
+        }
+        done.insert(key.as_slice());
     }
     Ok(written)
 }

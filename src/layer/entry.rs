@@ -126,6 +126,10 @@ pub struct LayerChanges {
     /// Every entry of the tar (the root directory and entries that change
     /// nothing included; PAX and GNU extension headers excluded).
     pub tar_entries: u64,
+    /// Oddities of the tar itself (a whiteout with content, ...), one line
+    /// each, without the layer's number: the tree adds it and keeps them
+    /// with its own warnings.
+    pub warnings: Vec<String>,
 }
 
 impl LayerChanges {

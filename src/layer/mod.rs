@@ -3,7 +3,7 @@
 pub mod entry;
 pub mod path;
 pub mod secret_content;
-mod tar_reader;
+pub(crate) mod tar_reader;
 pub mod walk;
 
 pub use entry::{EntryKind, LayerChanges, Meta, Op, Record};

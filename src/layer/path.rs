@@ -100,6 +100,36 @@ pub fn escape(bytes: &[u8]) -> Cow<'_, str> {
     }
 }
 
+/// Bytes as one line of UTF-8 text: invalid sequences as `\xNN`, control
+/// characters (newlines, escape sequences) as `\xNN` or `\u{NN}`. For
+/// untrusted names in error messages and warnings.
+pub fn escape_line(bytes: &[u8]) -> Cow<'_, str> {
+    let text = escape(bytes);
+    if !text.chars().any(char::is_control) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if !c.is_control() {
+            out.push(c);
+        } else if (c as u32) < 0x100 {
+            out.push_str(&format!("\\x{:02x}", c as u32));
+        } else {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// [`display`], on one line: control characters escaped as [`escape_line`]
+/// does.
+pub fn display_line(path: &[u8]) -> String {
+    let mut out = String::with_capacity(path.len() + 1);
+    out.push('/');
+    out.push_str(&escape_line(path));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,6 +162,13 @@ mod tests {
         let p = canonicalize(b"./caf\xe9").unwrap().unwrap();
         assert_eq!(p, b"caf\xe9");
         assert_eq!(display(&p), "/caf\\xe9");
+    }
+
+    #[test]
+    fn escape_line_keeps_one_line() {
+        assert_eq!(escape_line(b"a\nb\x1b[31m\xff"), "a\\x0ab\\x1b[31m\\xff");
+        assert_eq!(escape_line(b"plain"), "plain");
+        assert_eq!(display_line(b"d/\r"), "/d/\\x0d");
     }
 
     #[test]

@@ -8,9 +8,19 @@
 //! parses from them. It follows tar-rs's reading of every field so that
 //! both give the same entries: GNU long names and link names, PAX `path`,
 //! `linkpath` and `size` records, ustar prefixes, octal and base-256
-//! numbers, header checksums, GNU sparse files (expanded, holes as zeros).
+//! numbers, header checksums, GNU sparse files (stored bytes and holes).
+//!
+//! It reads as Go's `archive/tar` (what Docker and containerd unpack with)
+//! and GNU tar do where tar-rs differs: hardlinks, symlinks, devices,
+//! directories and FIFOs have no content whatever their size field says, so
+//! the bytes after such a header are the next header.
+//!
+//! Every error names the entry (escaped, on one line) and the byte offset of
+//! its header in the layer tar.
 
 use std::io::{self, Read};
+
+use super::path;
 
 /// Size of a tar block.
 const BLOCK: usize = 512;
@@ -46,8 +56,10 @@ pub struct Header {
     /// The link target, if the entry has one.
     pub link: Option<Vec<u8>>,
     /// Content bytes as the reader will hand them out (a sparse file's
-    /// expanded size).
+    /// real size; 0 for header-only types, whatever the field says).
     pub size: u64,
+    /// The size field as written (or the PAX `size` record).
+    pub declared_size: u64,
     pub mode: Result<u32, String>,
     pub uid: Result<u64, String>,
     pub gid: Result<u64, String>,
@@ -70,23 +82,68 @@ enum Content {
     },
 }
 
+/// One piece of an entry's content, in file order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Piece<'a> {
+    /// Bytes stored in the tar.
+    Data(&'a [u8]),
+    /// A hole of a sparse file: that many zero bytes, not stored.
+    Hole(u64),
+}
+
 pub struct TarReader<R> {
     inner: R,
     buf: Box<[u8]>,
     start: usize,
     end: usize,
+    /// Offset in the stream of `buf[0]`.
+    base: u64,
     /// The stream has no more bytes.
     exhausted: bool,
     /// The current entry's content, not yet consumed.
     pending: Option<Content>,
+    /// The current (or last) entry's path, for error messages (one buffer
+    /// reused for every entry).
+    name: Vec<u8>,
+    /// Offset of the current (or last) entry's first header block.
+    entry_at: u64,
+    /// Some entry has been read.
+    any_entry: bool,
 }
 
-fn corrupt(message: impl Into<String>) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, message.into())
+/// Names longer than this are cut in error messages.
+const NAME_IN_MESSAGES: usize = 200;
+
+/// A name as an error message shows it: escaped, on one line, cut short.
+pub fn quoted_name(name: &[u8]) -> String {
+    let cut = name.len() > NAME_IN_MESSAGES;
+    let shown = path::escape_line(&name[..name.len().min(NAME_IN_MESSAGES)]);
+    if cut {
+        format!("'{shown}…' ({} bytes)", name.len())
+    } else {
+        format!("'{shown}'")
+    }
 }
 
-fn cut_short(message: impl Into<String>) -> io::Error {
-    io::Error::new(io::ErrorKind::UnexpectedEof, message.into())
+/// `size` rounded up to whole blocks; `None` if that does not fit in 64 bits.
+fn padded(size: u64) -> Option<u64> {
+    size.checked_add(BLOCK as u64 - 1)
+        .map(|s| s / BLOCK as u64 * BLOCK as u64)
+}
+
+/// Entry types whose header is the whole entry: Go's `archive/tar` (and so
+/// Docker and containerd) and GNU tar read no content after them, whatever
+/// their size field says.
+fn header_only(flag: u8) -> bool {
+    matches!(
+        flag,
+        typeflag::HARDLINK
+            | typeflag::SYMLINK
+            | typeflag::CHAR
+            | typeflag::BLOCK
+            | typeflag::DIRECTORY
+            | typeflag::FIFO
+    )
 }
 
 impl<R: Read> TarReader<R> {
@@ -96,9 +153,59 @@ impl<R: Read> TarReader<R> {
             buf: vec![0; BUFFER].into_boxed_slice(),
             start: 0,
             end: 0,
+            base: 0,
             exhausted: false,
             pending: None,
+            name: Vec::new(),
+            entry_at: 0,
+            any_entry: false,
         }
+    }
+
+    /// Offset in the stream of the next byte to be read.
+    pub fn position(&self) -> u64 {
+        self.base + self.start as u64
+    }
+
+    /// Offset of the current entry's first header block.
+    pub fn entry_offset(&self) -> u64 {
+        self.entry_at
+    }
+
+    /// The current entry, as error messages name it.
+    fn this_entry(&self) -> String {
+        format!(
+            "entry {} (header at byte {})",
+            quoted_name(&self.name),
+            self.entry_at
+        )
+    }
+
+    /// The header being read at `at`, before its name is known.
+    fn next_entry(&self, at: u64) -> String {
+        if self.any_entry {
+            format!(
+                "the header after entry {} (at byte {at})",
+                quoted_name(&self.name)
+            )
+        } else {
+            format!("the first header (at byte {at})")
+        }
+    }
+
+    /// An error about the current entry.
+    fn entry_error(&self, kind: io::ErrorKind, what: impl std::fmt::Display) -> io::Error {
+        io::Error::new(kind, format!("{}: {what}", self.this_entry()))
+    }
+
+    /// An error about the header being read at `at`.
+    fn header_error(
+        &self,
+        at: u64,
+        kind: io::ErrorKind,
+        what: impl std::fmt::Display,
+    ) -> io::Error {
+        io::Error::new(kind, format!("{}: {what}", self.next_entry(at)))
     }
 
     /// Make at least `want` bytes (at most the buffer's size) available;
@@ -110,6 +217,7 @@ impl<R: Read> TarReader<R> {
         if self.start > 0 {
             self.buf.copy_within(self.start..self.end, 0);
             self.end -= self.start;
+            self.base += self.start as u64;
             self.start = 0;
         }
         // An interrupted read is not retried: it is how a cancelled load
@@ -153,7 +261,12 @@ impl<R: Read> TarReader<R> {
             return Ok(None);
         }
         if have < BLOCK {
-            return Err(cut_short("the tar stream ends in the middle of a header"));
+            let at = self.position();
+            return Err(self.header_error(
+                at,
+                io::ErrorKind::UnexpectedEof,
+                "the tar stream ends in the middle of a header",
+            ));
         }
         let mut block = [0u8; BLOCK];
         block.copy_from_slice(&self.buf[self.start..self.start + BLOCK]);
@@ -167,28 +280,37 @@ impl<R: Read> TarReader<R> {
             None => return Ok(()),
             Some(Content::Plain { stored }) | Some(Content::Sparse { stored, .. }) => stored,
         };
-        let padded = stored.div_ceil(BLOCK as u64) * BLOCK as u64;
+        // The size was checked to pad without overflow when read.
+        let padded = padded(stored).unwrap_or(u64::MAX);
         if self.skip(padded)? != padded {
-            return Err(cut_short("unexpected end of the tar stream"));
+            return Err(self.entry_error(
+                io::ErrorKind::UnexpectedEof,
+                "the tar stream ends inside its content",
+            ));
         }
         Ok(())
     }
 
     /// The whole content of an extension header (long name, PAX records).
-    fn extension(&mut self, size: u64, what: &str) -> io::Result<Vec<u8>> {
+    fn extension(&mut self, at: u64, size: u64, what: &str) -> io::Result<Vec<u8>> {
         if size > MAX_EXTENSION {
-            return Err(corrupt(format!(
-                "{what} header of {size} bytes is larger than peel reads ({MAX_EXTENSION})"
-            )));
+            return Err(self.header_error(
+                at,
+                io::ErrorKind::InvalidData,
+                format!(
+                    "{what} header of {size} bytes is larger than peel reads ({MAX_EXTENSION})"
+                ),
+            ));
         }
         let mut bytes = Vec::with_capacity(size as usize);
         let seen = self.stream(size, &mut |chunk| bytes.extend_from_slice(chunk))?;
-        if seen != size {
-            return Err(cut_short("unexpected end of the tar stream"));
-        }
-        let padding = size.div_ceil(BLOCK as u64) * BLOCK as u64 - size;
-        if self.skip(padding)? != padding {
-            return Err(cut_short("unexpected end of the tar stream"));
+        let padding = padded(size).unwrap_or(u64::MAX) - size;
+        if seen != size || self.skip(padding)? != padding {
+            return Err(self.header_error(
+                at,
+                io::ErrorKind::UnexpectedEof,
+                format!("the tar stream ends inside a {what} header"),
+            ));
         }
         Ok(bytes)
     }
@@ -197,54 +319,67 @@ impl<R: Read> TarReader<R> {
     /// stream that ends without that block is an error: it was cut short.
     pub fn next_header(&mut self) -> io::Result<Option<Header>> {
         self.finish_entry()?;
+        let first_at = self.position();
         let mut long_name: Option<Vec<u8>> = None;
         let mut long_link: Option<Vec<u8>> = None;
         let mut pax: Option<Vec<u8>> = None;
         loop {
+            let at = self.position();
+            let bad = |reader: &Self, what: &str| {
+                reader.header_error(at, io::ErrorKind::InvalidData, what)
+            };
             let Some(block) = self.block()? else {
                 if long_name.is_some() || long_link.is_some() || pax.is_some() {
-                    return Err(corrupt(
-                        "members found describing a future member but no future member found",
+                    return Err(bad(
+                        self,
+                        "extension headers describe an entry that never comes",
                     ));
                 }
-                return Err(cut_short(
+                return Err(self.header_error(
+                    at,
+                    io::ErrorKind::UnexpectedEof,
                     "the tar stream ends without its end-of-archive marker",
                 ));
             };
             if block.iter().all(|&b| b == 0) {
                 return Ok(None);
             }
-            verify_checksum(&block)?;
+            verify_checksum(&block).map_err(|e| bad(self, &e))?;
             let typeflag = block[156];
             let recognized = is_ustar(&block) || is_gnu(&block);
-            let stored_size = number(&block[124..136]).map_err(corrupt)?;
+            let stored_size =
+                number(&block[124..136]).map_err(|e| bad(self, &format!("bad size field: {e}")))?;
             let pax_size = pax.as_deref().and_then(|p| pax_value(p, b"size"));
             let size = match pax_size {
                 Some(value) => parse_decimal(value)
-                    .ok_or_else(|| corrupt("PAX size record is not a number"))?,
+                    .ok_or_else(|| bad(self, "PAX size record is not a number"))?,
                 None => stored_size,
             };
+            if padded(size).is_none() {
+                return Err(bad(
+                    self,
+                    &format!("size {size} is too large for a tar entry"),
+                ));
+            }
             if recognized && typeflag == typeflag::GNU_LONG_NAME {
                 if long_name.is_some() {
-                    return Err(corrupt("two long name entries describing the same member"));
+                    return Err(bad(self, "two long name headers for the same entry"));
                 }
-                long_name = Some(self.extension(size, "long name")?);
+                long_name = Some(self.extension(at, size, "long name")?);
                 continue;
             }
             if recognized && typeflag == typeflag::GNU_LONG_LINK {
                 if long_link.is_some() {
-                    return Err(corrupt("two long link entries describing the same member"));
+                    return Err(bad(self, "two long link name headers for the same entry"));
                 }
-                long_link = Some(self.extension(size, "long link name")?);
+                long_link = Some(self.extension(at, size, "long link name")?);
                 continue;
             }
             if recognized && typeflag == typeflag::PAX_LOCAL {
                 if pax.is_some() {
-                    return Err(corrupt(
-                        "two pax extensions entries describing the same member",
-                    ));
+                    return Err(bad(self, "two PAX headers for the same entry"));
                 }
-                pax = Some(self.extension(size, "PAX")?);
+                pax = Some(self.extension(at, size, "PAX")?);
                 continue;
             }
             let path = match (
@@ -255,6 +390,10 @@ impl<R: Read> TarReader<R> {
                 (None, Some(path)) => path.to_vec(),
                 (None, None) => header_path(&block),
             };
+            self.name.clear();
+            self.name.extend_from_slice(&path);
+            self.entry_at = first_at;
+            self.any_entry = true;
             let link = match (
                 &long_link,
                 pax.as_deref().and_then(|p| pax_value(p, b"linkpath")),
@@ -278,11 +417,13 @@ impl<R: Read> TarReader<R> {
                     }),
                 None => from_header,
             };
+            let stored = if header_only(typeflag) { 0 } else { size };
             let mut header = Header {
                 typeflag,
                 path,
                 link,
-                size,
+                size: stored,
+                declared_size: size,
                 mode: octal(&block[100..108]).map(|m| m as u32),
                 uid: pax_number(b"uid", number(&block[108..116])),
                 gid: pax_number(b"gid", number(&block[116..124])),
@@ -291,13 +432,9 @@ impl<R: Read> TarReader<R> {
             let content = if typeflag == typeflag::GNU_SPARSE && is_gnu(&block) {
                 let (map, real) = self.sparse_map(&block)?;
                 header.size = real;
-                Content::Sparse {
-                    stored: size,
-                    map,
-                    real,
-                }
+                Content::Sparse { stored, map, real }
             } else {
-                Content::Plain { stored: size }
+                Content::Plain { stored }
             };
             self.pending = Some(content);
             return Ok(Some(header));
@@ -307,82 +444,97 @@ impl<R: Read> TarReader<R> {
     /// The sparse map of a GNU sparse header and the file's real size,
     /// reading the extension blocks that follow the header.
     fn sparse_map(&mut self, block: &[u8; BLOCK]) -> io::Result<(SparseMap, u64)> {
-        let bad = |e: String| corrupt(format!("GNU sparse header: {e}"));
         let mut map = SparseMap::new();
-        let mut push = |entry: &[u8]| -> io::Result<()> {
-            if entry[0] == 0 {
-                return Ok(());
+        let mut bad_entry: Option<String> = None;
+        let mut push = |entry: &[u8]| {
+            if entry[0] == 0 || bad_entry.is_some() {
+                return;
             }
-            let offset = number(&entry[..12]).map_err(bad)?;
-            let len = number(&entry[12..24]).map_err(bad)?;
-            map.push((offset, len));
-            Ok(())
+            match (number(&entry[..12]), number(&entry[12..24])) {
+                (Ok(offset), Ok(len)) => map.push((offset, len)),
+                (Err(e), _) | (_, Err(e)) => bad_entry = Some(e),
+            }
         };
         for entry in block[386..482].chunks(24) {
-            push(entry)?;
+            push(entry);
         }
-        let real = number(&block[483..495]).map_err(bad)?;
+        let real = number(&block[483..495]);
         let mut extended = block[482] != 0;
         while extended {
             let Some(ext) = self.block()? else {
-                return Err(cut_short("unexpected end of the tar stream"));
+                return Err(self.entry_error(
+                    io::ErrorKind::UnexpectedEof,
+                    "the tar stream ends inside its GNU sparse map",
+                ));
             };
             for entry in ext[..504].chunks(24) {
-                push(entry)?;
+                push(entry);
             }
             extended = ext[504] != 0;
         }
+        let bad = |e: &str| {
+            self.entry_error(
+                io::ErrorKind::InvalidData,
+                format!("GNU sparse header: {e}"),
+            )
+        };
+        if let Some(e) = bad_entry {
+            return Err(bad(&e));
+        }
+        let real = real.map_err(|e| bad(&format!("bad real size: {e}")))?;
         let mut end = 0u64;
         for &(offset, len) in &map {
             if offset < end || offset.checked_add(len).is_none_or(|e| e > real) {
-                return Err(corrupt(
-                    "GNU sparse map out of order or past the file's size",
-                ));
+                return Err(bad("map out of order or past the file's size"));
             }
             end = offset + len;
         }
         Ok((map, real))
     }
 
-    /// Hand the current entry's content to `sink`, in order (a sparse
-    /// file's holes as zeros). Returns how many bytes there were: fewer
-    /// than the header says only when the stream was cut short.
-    pub fn content(&mut self, sink: &mut impl FnMut(&[u8])) -> io::Result<u64> {
+    /// Hand the current entry's content to `sink`, in file order: stored
+    /// bytes as [`Piece::Data`], a sparse file's holes as [`Piece::Hole`]
+    /// (never expanded here: a hole costs nothing whatever its size).
+    /// Returns the content's length (holes included): fewer bytes than the
+    /// header says only when the stream was cut short.
+    pub fn content(&mut self, sink: &mut impl FnMut(Piece<'_>)) -> io::Result<u64> {
         match self.pending.take() {
             None => Ok(0),
             Some(Content::Plain { stored }) => {
-                let seen = self.stream(stored, sink)?;
+                let seen = self.stream(stored, &mut |chunk| sink(Piece::Data(chunk)))?;
                 if seen == stored {
-                    let padding = stored.div_ceil(BLOCK as u64) * BLOCK as u64 - stored;
+                    let padding = padded(stored).unwrap_or(u64::MAX) - stored;
                     if self.skip(padding)? != padding {
-                        return Err(cut_short("unexpected end of the tar stream"));
+                        return Err(self.entry_error(
+                            io::ErrorKind::UnexpectedEof,
+                            "the tar stream ends inside its padding",
+                        ));
                     }
                 }
                 Ok(seen)
             }
             Some(Content::Sparse { stored, map, real }) => {
-                let zeros = [0u8; 4096];
-                let sink_zeros = |mut n: u64, sink: &mut dyn FnMut(&[u8])| {
-                    while n > 0 {
-                        let take = n.min(zeros.len() as u64) as usize;
-                        sink(&zeros[..take]);
-                        n -= take as u64;
-                    }
-                };
                 let (mut at, mut read) = (0u64, 0u64);
                 for (offset, len) in map {
-                    sink_zeros(offset - at, &mut *sink);
-                    let seen = self.stream(len, sink)?;
+                    if offset > at {
+                        sink(Piece::Hole(offset - at));
+                    }
+                    if read.saturating_add(len) > stored {
+                        return Err(self.entry_error(
+                            io::ErrorKind::InvalidData,
+                            "GNU sparse map holds more than the entry stores",
+                        ));
+                    }
+                    let seen = self.stream(len, &mut |chunk| sink(Piece::Data(chunk)))?;
                     read += seen;
                     at = offset + seen;
                     if seen != len {
                         return Ok(at);
                     }
                 }
-                if read > stored {
-                    return Err(corrupt("GNU sparse map holds more than the entry stores"));
+                if real > at {
+                    sink(Piece::Hole(real - at));
                 }
-                sink_zeros(real - at, &mut *sink);
                 self.pending = Some(Content::Plain {
                     stored: stored - read,
                 });
@@ -401,15 +553,15 @@ impl<R: Read> TarReader<R> {
     }
 }
 
-fn verify_checksum(block: &[u8; BLOCK]) -> io::Result<()> {
+fn verify_checksum(block: &[u8; BLOCK]) -> Result<(), String> {
     // The sum of the header's bytes with the checksum field read as spaces
     // (summed whole, then corrected: a plain sum vectorises).
     let all: u32 = block.iter().map(|&b| u32::from(b)).sum();
     let field: u32 = block[148..156].iter().map(|&b| u32::from(b)).sum();
     let sum = all - field + 8 * u32::from(b' ');
-    let stored = octal(&block[148..156]).map_err(corrupt)?;
+    let stored = octal(&block[148..156]).map_err(|e| format!("bad checksum field: {e}"))?;
     if u64::from(sum) != stored {
-        return Err(corrupt("archive header checksum mismatch"));
+        return Err("header checksum mismatch (not a tar header, or a damaged one)".into());
     }
     Ok(())
 }
@@ -473,7 +625,7 @@ fn octal(field: &[u8]) -> Result<u64, String> {
     if field[i..].iter().any(|b| !b.is_ascii_whitespace()) {
         return Err(format!(
             "'{}' is not an octal number",
-            String::from_utf8_lossy(field.trim_ascii())
+            path::escape_line(field.trim_ascii())
         ));
     }
     if digits == 0 {
@@ -536,7 +688,10 @@ mod tests {
         let mut out = Vec::new();
         while let Some(header) = reader.next_header()? {
             let mut content = Vec::new();
-            let n = reader.content(&mut |c| content.extend_from_slice(c))?;
+            let n = reader.content(&mut |piece| match piece {
+                Piece::Data(c) => content.extend_from_slice(c),
+                Piece::Hole(n) => content.resize(content.len() + n as usize, 0),
+            })?;
             assert_eq!(n, content.len() as u64);
             out.push((header, content));
         }

@@ -10,7 +10,7 @@ use xxhash_rust::xxh3::Xxh3;
 use super::entry::{EntryKind, LayerChanges, Meta, Op, Record};
 use super::path::{self, PathError};
 use super::secret_content;
-use super::tar_reader::{Header, TarReader, typeflag};
+use super::tar_reader::{Header, Piece, TarReader, quoted_name, typeflag};
 use crate::image::sniff::{self, Compression};
 
 /// The opaque-directory marker (OCI image-layer spec).
@@ -31,9 +31,11 @@ pub enum WalkError {
         stream: &'static str,
         source: io::Error,
     },
-    #[error("entry '{0}' climbs out of the image root with '..'")]
+    /// The entry as [`entry_name`] names it.
+    #[error("entry {0} climbs out of the image root with '..'")]
     EscapesRoot(String),
-    #[error("entry '{name}': {reason}")]
+    /// `name`: the entry as [`entry_name`] names it.
+    #[error("entry {name}: {reason}")]
     BadHeader { name: String, reason: String },
 }
 
@@ -82,6 +84,12 @@ pub fn walk_blob<R: Read>(blob: R) -> Result<WalkedLayer, WalkError> {
     })
 }
 
+/// The longest canonical path peel accepts, in bytes: Linux's `PATH_MAX`.
+/// No engine can unpack a longer path (the kernel refuses it with
+/// `ENAMETOOLONG`), and the limit bounds a path's depth (2048 components at
+/// most) and so the work and memory every walk of the trees spends on one.
+pub const MAX_PATH: usize = 4096;
+
 /// Walk an uncompressed layer tar.
 pub fn walk_tar<R: Read>(tar_stream: R) -> Result<LayerChanges, WalkError> {
     let io_err = |source| WalkError::Read {
@@ -100,10 +108,28 @@ pub fn walk_tar<R: Read>(tar_stream: R) -> Result<LayerChanges, WalkError> {
             Ok(Some(p)) => p,
             Ok(None) => continue, // the root directory itself
             Err(PathError::EscapesRoot) => {
-                return Err(WalkError::EscapesRoot(path::escape(raw_name).into_owned()));
+                return Err(WalkError::EscapesRoot(entry_name(&reader, raw_name)));
             }
         };
+        if canonical.len() > MAX_PATH {
+            return Err(WalkError::BadHeader {
+                name: entry_name(&reader, raw_name),
+                reason: format!(
+                    "path of {} bytes is longer than Linux's PATH_MAX ({MAX_PATH}): \
+                     no engine can unpack it",
+                    canonical.len()
+                ),
+            });
+        }
         let (parent, name) = path::split_last(&canonical);
+        let is_marker = name.starts_with(WHITEOUT_PREFIX);
+        if is_marker && header.declared_size != 0 {
+            changes.warnings.push(format!(
+                "whiteout {} carries {} bytes, which no engine unpacks; they are not counted",
+                path::display_line(&canonical),
+                header.declared_size
+            ));
+        }
         if name == OPAQUE_MARKER {
             changes.records.push(Record {
                 path: parent.into(),
@@ -114,13 +140,20 @@ pub fn walk_tar<R: Read>(tar_stream: R) -> Result<LayerChanges, WalkError> {
         if name.starts_with(AUFS_META_PREFIX) {
             continue;
         }
-        if name.starts_with(WHITEOUT_PREFIX) && name.len() > WHITEOUT_PREFIX.len() {
+        if is_marker && name.len() > WHITEOUT_PREFIX.len() {
             let victim = path::join(parent, &name[WHITEOUT_PREFIX.len()..]);
             changes.records.push(Record {
                 path: victim.into(),
                 op: Op::Whiteout,
             });
             continue;
+        }
+        if is_marker {
+            changes.warnings.push(format!(
+                "{} is a whiteout marker that names nothing; kept as a plain entry \
+                 (Docker's unpack fails on it or removes its directory)",
+                path::display_line(&canonical)
+            ));
         }
         let meta = read_meta(&mut reader, &header, kind)?;
         changes.size += meta.size;
@@ -135,6 +168,15 @@ pub fn walk_tar<R: Read>(tar_stream: R) -> Result<LayerChanges, WalkError> {
     // Kept for the whole run: not a quarter more than it needs.
     changes.records.shrink_to_fit();
     Ok(changes)
+}
+
+/// An entry as errors name it: escaped, quoted, with its header's offset.
+fn entry_name<R: Read>(reader: &TarReader<R>, raw_name: &[u8]) -> String {
+    format!(
+        "{} (header at byte {})",
+        quoted_name(raw_name),
+        reader.entry_offset()
+    )
 }
 
 /// A tar stream that can tell whether it ran dry while the tar reader still
@@ -219,7 +261,7 @@ impl<R: Read> Read for TarStream<R> {
 }
 
 /// The kind of a tar entry; `None` for headers that describe no path.
-fn classify(flag: u8, raw_name: &[u8]) -> Option<EntryKind> {
+pub(crate) fn classify(flag: u8, raw_name: &[u8]) -> Option<EntryKind> {
     Some(match flag {
         typeflag::REGULAR | typeflag::REGULAR_OLD | typeflag::CONTIGUOUS | typeflag::GNU_SPARSE => {
             // Old tars mark directories only by a trailing slash.
@@ -245,26 +287,33 @@ fn read_meta<R: Read>(
     kind: EntryKind,
 ) -> Result<Meta, WalkError> {
     let raw_name = &header.path[..];
-    let bad = |what: &str, e: &String| WalkError::BadHeader {
-        name: path::escape(raw_name).into_owned(),
-        reason: format!("bad {what} field: {e}"),
+    let bad = |reader: &TarReader<R>, reason: String| WalkError::BadHeader {
+        name: entry_name(reader, raw_name),
+        reason,
     };
-    let mode = header.mode.as_ref().map_err(|e| bad("mode", e))?;
-    let uid = header.uid.as_ref().map_err(|e| bad("uid", e))?;
-    let gid = header.gid.as_ref().map_err(|e| bad("gid", e))?;
-    let mtime = header.mtime.as_ref().map_err(|e| bad("mtime", e))?;
+    let field = |what: &str, value: &Result<u64, String>| match value {
+        Ok(v) => Ok(*v),
+        Err(e) => Err(bad(reader, format!("bad {what} field: {e}"))),
+    };
+    let mode = header
+        .mode
+        .as_ref()
+        .map_err(|e| bad(reader, format!("bad mode field: {e}")))?;
+    let uid = field("uid", &header.uid)?;
+    let gid = field("gid", &header.gid)?;
+    let mtime = field("mtime", &header.mtime)?;
     let link = match (kind, &header.link) {
         (EntryKind::Symlink, Some(target)) => Some(target.clone().into_boxed_slice()),
         (EntryKind::Hardlink, Some(target)) => match path::canonicalize(target) {
             Ok(Some(p)) => Some(p.into()),
             Ok(None) | Err(_) => {
-                return Err(WalkError::BadHeader {
-                    name: path::escape(raw_name).into_owned(),
-                    reason: format!(
+                return Err(bad(
+                    reader,
+                    format!(
                         "hardlink target '{}' is outside the image",
-                        path::escape(target)
+                        path::escape_line(target)
                     ),
-                });
+                ));
             }
         },
         _ => None,
@@ -282,12 +331,25 @@ fn read_meta<R: Read>(
         };
         let mut head_len = 0;
         let seen = reader
-            .content(&mut |chunk| {
-                hasher.update(chunk);
-                if head_len < wanted {
-                    let n = (wanted - head_len).min(chunk.len());
-                    head[head_len..head_len + n].copy_from_slice(&chunk[..n]);
-                    head_len += n;
+            .content(&mut |piece| match piece {
+                Piece::Data(chunk) => {
+                    hasher.update(chunk);
+                    if head_len < wanted {
+                        let n = (wanted - head_len).min(chunk.len());
+                        head[head_len..head_len + n].copy_from_slice(&chunk[..n]);
+                        head_len += n;
+                    }
+                }
+                // A hole is hashed as its length, not as its zeros: the work
+                // is bounded by what the tar stores, whatever the real size.
+                Piece::Hole(len) => {
+                    hasher.update(&[0xff]);
+                    hasher.update(&len.to_le_bytes());
+                    if head_len < wanted {
+                        // `head` is zeros already.
+                        head_len +=
+                            (wanted - head_len).min(usize::try_from(len).unwrap_or(usize::MAX));
+                    }
                 }
             })
             .map_err(|source| WalkError::Read {
@@ -300,8 +362,8 @@ fn read_meta<R: Read>(
                 source: io::Error::new(
                     io::ErrorKind::UnexpectedEof,
                     format!(
-                        "'{}' declares {size} bytes but only {seen} follow",
-                        path::escape(raw_name)
+                        "entry {}: declares {size} bytes but only {seen} follow",
+                        entry_name(reader, raw_name)
                     ),
                 ),
             });
@@ -319,9 +381,9 @@ fn read_meta<R: Read>(
         kind,
         size,
         mode: *mode,
-        uid: *uid,
-        gid: *gid,
-        mtime: *mtime,
+        uid,
+        gid,
+        mtime,
         link,
         hash,
         secret,

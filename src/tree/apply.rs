@@ -1,5 +1,7 @@
 //! Applying layers to the stacked tree, following the OCI image-layer rules.
 
+use std::collections::HashMap;
+
 use smallvec::SmallVec;
 
 use super::node::{FileEntry, HideReason, Node, NodeId, Overwrite, ROOT, State, Tree, Version};
@@ -21,6 +23,13 @@ pub fn build<'a>(layers: impl IntoIterator<Item = &'a LayerChanges>) -> Tree {
     tree
 }
 
+/// Why a hardlink could not be placed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LinkError {
+    Missing,
+    Directory,
+}
+
 struct Applier<'t> {
     tree: &'t mut Tree,
     layer: u32,
@@ -32,20 +41,30 @@ impl Applier<'_> {
     /// Opaque markers first (they hide lower layers only, wherever they stand
     /// in the tar), then whiteouts, then every other entry in tar order.
     fn apply(&mut self, changes: &LayerChanges) {
+        for warning in &changes.warnings {
+            self.warn(warning);
+        }
+        // What this layer itself adds, by path (is it a directory?): made
+        // only for a layer with markers, and only when one is questioned.
+        let mut added: Option<HashMap<&[u8], EntryKind>> = None;
         for record in &changes.records {
             if record.op == Op::Opaque {
+                self.check_marker(&record.path, changes, &mut added);
                 self.opaque(&record.path);
             }
         }
         for record in &changes.records {
             if record.op == Op::Whiteout {
+                self.check_marker(path::split_last(&record.path).0, changes, &mut added);
                 self.whiteout(&record.path);
             }
         }
         let mut pending_links = Vec::new();
         for record in &changes.records {
             if let Op::Add(meta) = &record.op {
-                if meta.kind == EntryKind::Hardlink && !self.add_hardlink(&record.path, meta) {
+                if meta.kind == EntryKind::Hardlink
+                    && self.add_hardlink(&record.path, meta).is_err()
+                {
                     pending_links.push((&record.path, meta));
                     continue;
                 }
@@ -57,15 +76,91 @@ impl Applier<'_> {
         // A link whose target comes later in the same tar (a malformed but
         // seen order): try once more now that the layer is complete.
         for (link_path, meta) in pending_links {
-            if !self.add_hardlink(link_path, meta) {
-                let target = meta.link.as_deref().unwrap_or_default();
-                self.tree.warnings.push(format!(
-                    "layer {}: hardlink {} points to {}, which does not exist; ignored",
-                    self.layer,
-                    path::display(link_path),
-                    path::display(target)
-                ));
+            if let Err(why) = self.add_hardlink(link_path, meta) {
+                let target = path::display_line(meta.link.as_deref().unwrap_or_default());
+                let what = match why {
+                    LinkError::Missing => "which does not exist",
+                    LinkError::Directory => "a directory (a hardlink cannot name a directory)",
+                };
+                let warning = format!(
+                    "hardlink {} points to {target}, {what}; ignored",
+                    path::display_line(link_path),
+                );
+                self.warn(&warning);
             }
+        }
+    }
+
+    fn warn(&mut self, what: &str) {
+        self.tree
+            .warnings
+            .push(format!("layer {}: {what}", self.layer));
+    }
+
+    /// Warn when a whiteout or opaque marker in directory `dir` stands
+    /// under a regular file, a symlink or another non-directory (`dir` or
+    /// one above it), of this layer or of a lower one. The marker is still
+    /// applied as the layer rules say (an engine unpacking the layer alone,
+    /// as overlayfs drivers do, makes the directory; one unpacking it over
+    /// the lower layers fails with `ENOTDIR`): the warning says the image
+    /// is odd, the figures follow the rules.
+    fn check_marker<'c>(
+        &mut self,
+        dir: &[u8],
+        changes: &'c LayerChanges,
+        added: &mut Option<HashMap<&'c [u8], EntryKind>>,
+    ) {
+        let mut below = None;
+        let mut cur = ROOT;
+        for name in path::components(dir) {
+            let Some(id) = self.tree.child(cur, name) else {
+                break;
+            };
+            cur = id;
+            if let Some(meta) = self.tree.node(id).present_meta()
+                && !meta.kind.is_dir()
+            {
+                below = Some((id, meta.kind));
+                break;
+            }
+        }
+        let is_dir_here = |at: &[u8], added: &mut Option<HashMap<&'c [u8], EntryKind>>| {
+            let map = added.get_or_insert_with(|| {
+                let mut map = HashMap::new();
+                for record in &changes.records {
+                    if let Op::Add(meta) = &record.op {
+                        map.insert(&record.path[..], meta.kind);
+                    }
+                }
+                map
+            });
+            map.get(at).copied()
+        };
+        let conflict = match is_dir_here(dir, added) {
+            Some(EntryKind::Dir) => None,
+            Some(kind) => Some(format!(
+                "{} {} of this layer",
+                kind.name(),
+                path::display_line(dir)
+            )),
+            None => match below {
+                Some((id, kind)) => {
+                    let at = self.tree.path_of(id);
+                    // The layer itself may make that path a directory again.
+                    match is_dir_here(&at, added) {
+                        Some(EntryKind::Dir) => None,
+                        _ => Some(format!("{} {}", kind.name(), path::display_line(&at))),
+                    }
+                }
+                None => None,
+            },
+        };
+        if let Some(what) = conflict {
+            let warning = format!(
+                "whiteout marker in {} stands under {what}, not a directory",
+                path::display_line(dir)
+            );
+            self.warn(&warning);
         }
     }
 
@@ -102,23 +197,21 @@ impl Applier<'_> {
         );
     }
 
-    /// Add a hardlink; false if its target does not exist (yet).
-    fn add_hardlink(&mut self, at: &[u8], meta: &Meta) -> bool {
-        let Some(target) = meta.link.as_deref() else {
-            return false;
-        };
-        let Some(target_id) = self.tree.lookup(target) else {
-            return false;
-        };
+    /// Add a hardlink; an error if its target does not exist (yet) or
+    /// cannot be linked to.
+    fn add_hardlink(&mut self, at: &[u8], meta: &Meta) -> Result<(), LinkError> {
+        let target = meta.link.as_deref().ok_or(LinkError::Missing)?;
+        let target_id = self.tree.lookup(target).ok_or(LinkError::Missing)?;
         let (content, target_meta) = match self.tree.node(target_id).current() {
-            Some(State::Present { content, meta, .. }) if !meta.kind.is_dir() => {
-                (*content, meta.clone())
+            Some(State::Present { meta, .. }) if meta.kind.is_dir() => {
+                return Err(LinkError::Directory);
             }
-            _ => return false,
+            Some(State::Present { content, meta, .. }) => (*content, meta.clone()),
+            _ => return Err(LinkError::Missing),
         };
         let id = self.place_with(at, &target_meta);
         self.push_entry(id, meta, content);
-        true
+        Ok(())
     }
 
     /// Make room for an entry whose content is described by `new` (for a

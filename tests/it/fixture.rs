@@ -544,3 +544,42 @@ pub fn analyze_everywhere(image: &Image) -> peel::analysis::Analysis {
     );
     docker
 }
+
+/// A `docker save` archive of layer tars given as raw bytes (crafted
+/// headers the tar builder would not write), bottom to top, uncompressed.
+pub fn docker_archive_of_tars(tars: &[Vec<u8>]) -> Vec<u8> {
+    let diff_ids: Vec<String> = tars.iter().map(|t| sha256(t)).collect();
+    let history: Vec<serde_json::Value> = (0..tars.len())
+        .map(|i| serde_json::json!({ "created_by": format!("/bin/sh -c echo layer {i}") }))
+        .collect();
+    let config = serde_json::to_vec(&serde_json::json!({
+        "architecture": "amd64",
+        "os": "linux",
+        "config": { "Cmd": ["/bin/sh"] },
+        "rootfs": { "type": "layers", "diff_ids": diff_ids },
+        "history": history,
+    }))
+    .expect("config json");
+    let config_name = format!("{}.json", hex(&sha256(&config)));
+    let mut members = Vec::new();
+    let mut layer_paths = Vec::new();
+    for (idx, tar) in tars.iter().enumerate() {
+        let path = format!(
+            "{}/layer.tar",
+            hex(&sha256(format!("raw-{idx}").as_bytes()))
+        );
+        members.push((path.clone(), tar.clone()));
+        layer_paths.push(path);
+    }
+    members.push((config_name.clone(), config));
+    let manifest = serde_json::json!([{
+        "Config": config_name,
+        "RepoTags": ["peel-raw:latest"],
+        "Layers": layer_paths,
+    }]);
+    members.push((
+        "manifest.json".into(),
+        serde_json::to_vec(&manifest).expect("json"),
+    ));
+    tar_of(&members)
+}
