@@ -2,7 +2,7 @@
 //! The blobs come from wherever the layout lives (a directory, or the members
 //! of a tar already read), through a fetch function.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::str::FromStr;
 
 use oci_spec::image::{Descriptor, Digest, ImageIndex, ImageManifest, MediaType};
@@ -327,50 +327,66 @@ fn declared_in<'a>(
     })
 }
 
+/// How many descriptors the declared-base search looks at, in all: an index
+/// may list itself, or list one manifest thousands of times.
+pub const MAX_BASE_DESCRIPTORS: usize = 256;
+
+/// How deep the declared-base search follows nested indexes.
+const MAX_BASE_DEPTH: usize = 4;
+
 /// The diff ids of the image `digest` names, or of each image of the index
 /// it names, when `fetch` has them. A digest is untrusted text: only a
-/// well-formed one becomes a blob path.
+/// well-formed one becomes a blob path. Each digest is read once, and at
+/// most [`MAX_BASE_DESCRIPTORS`] descriptors are followed.
 fn images_named(
     digest: &str,
     fetch: &mut dyn FnMut(&Descriptor) -> Result<Vec<u8>>,
     found: &mut Vec<Vec<String>>,
 ) {
-    if let Ok(digest) = Digest::from_str(digest) {
-        let descriptor = Descriptor::new(MediaType::ImageManifest, 0, digest);
-        images_at(&descriptor, fetch, 0, found);
-    }
-}
-
-fn images_at(
-    descriptor: &Descriptor,
-    fetch: &mut dyn FnMut(&Descriptor) -> Result<Vec<u8>>,
-    depth: usize,
-    found: &mut Vec<Vec<String>>,
-) {
-    let Ok(bytes) = fetch(descriptor) else {
+    let Ok(digest) = Digest::from_str(digest) else {
         return;
     };
-    if looks_like_index(&bytes) {
-        if depth >= 4 {
+    let mut seen: HashSet<String> = HashSet::new();
+    // Depth first, in the index's order: a stack of (descriptor, depth),
+    // pushed in reverse.
+    let mut stack = vec![(Descriptor::new(MediaType::ImageManifest, 0, digest), 0)];
+    let mut walked = 0;
+    while let Some((descriptor, depth)) = stack.pop() {
+        if !seen.insert(descriptor.digest().to_string()) {
+            continue;
+        }
+        walked += 1;
+        if walked > MAX_BASE_DESCRIPTORS {
             return;
         }
-        if let Ok(index) = serde_json::from_slice::<ImageIndex>(&bytes) {
-            for d in index.manifests().iter().filter(|d| !is_attestation(d)) {
-                images_at(d, fetch, depth + 1, found);
+        let Ok(bytes) = fetch(&descriptor) else {
+            continue;
+        };
+        if looks_like_index(&bytes) {
+            if depth >= MAX_BASE_DEPTH {
+                continue;
             }
+            if let Ok(index) = serde_json::from_slice::<ImageIndex>(&bytes) {
+                let next = index.manifests().iter().filter(|d| !is_attestation(d));
+                let next: Vec<&Descriptor> = next
+                    .filter(|d| !seen.contains(&d.digest().to_string()))
+                    .take(MAX_BASE_DESCRIPTORS)
+                    .collect();
+                stack.extend(next.into_iter().rev().map(|d| (d.clone(), depth + 1)));
+            }
+            continue;
         }
-        return;
-    }
-    let Ok(manifest) = serde_json::from_slice::<ImageManifest>(&bytes) else {
-        return;
-    };
-    let Ok(config) = fetch(manifest.config()) else {
-        return;
-    };
-    if let Ok(config) = ImageConfig::parse(&config)
-        && !config.diff_ids().is_empty()
-    {
-        found.push(config.diff_ids().to_vec());
+        let Ok(manifest) = serde_json::from_slice::<ImageManifest>(&bytes) else {
+            continue;
+        };
+        let Ok(config) = fetch(manifest.config()) else {
+            continue;
+        };
+        if let Ok(config) = ImageConfig::parse(&config)
+            && !config.diff_ids().is_empty()
+        {
+            found.push(config.diff_ids().to_vec());
+        }
     }
 }
 
@@ -476,5 +492,70 @@ mod tests {
             let declared = blobs.declared(&[(BASE_DIGEST, digest)], &[]).unwrap();
             assert!(declared.found.is_empty(), "{digest}");
         }
+    }
+
+    #[test]
+    fn a_self_listing_index_is_read_once() {
+        // An index that lists itself 300 times (and one real image): followed
+        // blindly, 300^4 reads.
+        let mut blobs = Blobs(HashMap::new());
+        let image = blobs.image(&["sha256:a"]);
+        let own = format!("sha256:{:064x}", 1000);
+        let mut entries = vec![serde_json::json!({
+            "mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": image, "size": 1,
+        })];
+        for _ in 0..300 {
+            entries.push(serde_json::json!({
+                "mediaType": "application/vnd.oci.image.index.v1+json", "digest": own, "size": 1,
+            }));
+        }
+        let index = serde_json::json!({ "schemaVersion": 2, "manifests": entries });
+        blobs.0.insert(
+            format!("blobs/sha256/{}", &own[7..]),
+            serde_json::to_vec(&index).unwrap(),
+        );
+        let mut reads = 0;
+        let mut fetch = |d: &Descriptor| {
+            reads += 1;
+            assert!(reads < 10_000, "the search does not end");
+            blobs
+                .0
+                .get(&blob_path(d))
+                .cloned()
+                .ok_or_else(|| Error::missing("test", "no such blob"))
+        };
+        let annotations = HashMap::from([(BASE_DIGEST.to_string(), own.clone())]);
+        let declared = declared_base(&annotations, None, &mut fetch).unwrap();
+        assert_eq!(declared.found, vec![vec!["sha256:a"]]);
+        // The index, the manifest and its config.
+        assert_eq!(reads, 3);
+    }
+
+    #[test]
+    fn the_base_search_stops_after_its_cap() {
+        // A chain of distinct indexes, each listing many distinct manifests.
+        let mut blobs = Blobs(HashMap::new());
+        let many: Vec<serde_json::Value> = (0..2 * MAX_BASE_DESCRIPTORS)
+            .map(|_| {
+                let image = blobs.image(&["sha256:a"]);
+                serde_json::json!({
+                    "mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": image, "size": 1,
+                })
+            })
+            .collect();
+        let index = blobs.add(serde_json::json!({ "schemaVersion": 2, "manifests": many }));
+        let mut reads = 0;
+        let mut fetch = |d: &Descriptor| {
+            reads += 1;
+            blobs
+                .0
+                .get(&blob_path(d))
+                .cloned()
+                .ok_or_else(|| Error::missing("test", "no such blob"))
+        };
+        let annotations = HashMap::from([(BASE_DIGEST.to_string(), index)]);
+        let declared = declared_base(&annotations, None, &mut fetch).unwrap();
+        assert_eq!(declared.found.len(), MAX_BASE_DESCRIPTORS - 1);
+        assert!(reads <= 2 * MAX_BASE_DESCRIPTORS, "{reads}");
     }
 }
