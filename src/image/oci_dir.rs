@@ -124,7 +124,7 @@ fn walk_layers(
         if let Some(Err(_)) = results.get(&rel)
             && let Some(Err(e)) = results.remove(&rel)
         {
-            return Err(e);
+            return Err(oci::name_artifact_layer(e, d));
         }
         match results.get(&rel) {
             Some(Ok(blob)) => blobs.push(LayerBlob {
