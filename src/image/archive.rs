@@ -450,6 +450,15 @@ fn scan<S: Read + Seek + RanDry>(
                     members.v1_json |= is_v1_json(&name);
                 } else if kind == Kind::Json {
                     let doc = if size > MAX_JSON_BYTES {
+                        if matches!(name.as_str(), "manifest.json" | "index.json") {
+                            // Always read: refused now, by name.
+                            return Err(Error::invalid(
+                                format!("{what}: {name}"),
+                                format!(
+                                    "JSON member of {size} bytes is larger than peel reads ({MAX_JSON_BYTES})"
+                                ),
+                            ));
+                        }
                         Doc::TooLarge(size)
                     } else if deferred.is_some() {
                         Doc::At {
