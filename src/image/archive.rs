@@ -174,7 +174,14 @@ pub fn read<R: Read>(
     selection: &Selection,
     progress: &Arc<Progress>,
 ) -> Result<Image> {
-    read_as(input, what, reference, selection, progress, Prefer::Manifest)
+    read_as(
+        input,
+        what,
+        reference,
+        selection,
+        progress,
+        Prefer::Manifest,
+    )
 }
 
 /// [`read`], going through `prefer` when the archive holds both documents.
@@ -292,7 +299,10 @@ fn resolve(
     selection: &Selection,
     prefer: Prefer,
 ) -> Result<Image> {
-    let (manifest, index) = (members.has_json("manifest.json"), members.has_json("index.json"));
+    let (manifest, index) = (
+        members.has_json("manifest.json"),
+        members.has_json("index.json"),
+    );
     if manifest && !(index && prefer == Prefer::Index) {
         return resolve_manifest(members, what, reference, selection);
     }
@@ -466,11 +476,12 @@ fn scan<S: Read + Seek + RanDry>(
                             size,
                         }
                     } else {
-                        keep(&mut rest, &name, size, &mut members.kept, what)
-                            .map_err(|e| match e {
+                        keep(&mut rest, &name, size, &mut members.kept, what).map_err(
+                            |e| match e {
                                 Kept::Budget(e) => e,
                                 Kept::Read(e) => corrupt(e),
-                            })?
+                            },
+                        )?
                     };
                     members.json.insert(name, doc);
                 } else if let Some(deferred) = deferred.as_deref_mut() {
@@ -525,7 +536,9 @@ fn keep(
         )));
     }
     let mut bytes = Vec::with_capacity(size as usize);
-    rest.take(size).read_to_end(&mut bytes).map_err(Kept::Read)?;
+    rest.take(size)
+        .read_to_end(&mut bytes)
+        .map_err(Kept::Read)?;
     *kept += bytes.len() as u64;
     Ok(Doc::Kept(bytes))
 }

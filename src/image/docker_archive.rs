@@ -49,9 +49,10 @@ fn go_fold_eq(key: &str, field: &str) -> bool {
         c => c.to_ascii_lowercase(),
     };
     let mut want = field.chars();
-    key.chars()
-        .all(|c| want.next().is_some_and(|w| fold(c) == w.to_ascii_lowercase()))
-        && want.next().is_none()
+    key.chars().all(|c| {
+        want.next()
+            .is_some_and(|w| fold(c) == w.to_ascii_lowercase())
+    }) && want.next().is_none()
 }
 
 impl<'de> Deserialize<'de> for ManifestItem {
@@ -206,8 +207,8 @@ pub fn select(
                 .find(|item| tags_of(item).iter().any(|t| names_same(tag, t)));
             let by_repository = || {
                 // `name` alone: the image of that repository, whatever its tag.
-                let has_tag = tag.contains('@')
-                    || tag[tag.rfind('/').map_or(0, |i| i + 1)..].contains(':');
+                let has_tag =
+                    tag.contains('@') || tag[tag.rfind('/').map_or(0, |i| i + 1)..].contains(':');
                 let wanted = normalize(tag);
                 let wanted = repository(&wanted);
                 items.iter().find(|item| {
@@ -275,7 +276,10 @@ mod tests {
         // unknown keys are ignored; Go's non-ASCII folds.
         let both = item(r#"{"Config":"a","CONFIG":"b","Layers":["x"],"layers":null,"Other":1}"#);
         assert_eq!((both.config.as_str(), both.layers.len()), ("b", 1));
-        assert_eq!(item("{\"Config\":\"c\",\"Layer\u{17f}\":[\"y\"]}").layers, vec!["y"]);
+        assert_eq!(
+            item("{\"Config\":\"c\",\"Layer\u{17f}\":[\"y\"]}").layers,
+            vec!["y"]
+        );
         assert!(serde_json::from_str::<ManifestItem>(r#"{"Configs":"a"}"#).is_err());
         assert!(serde_json::from_str::<ManifestItem>(r#"{"Config":1}"#).is_err());
     }
@@ -289,7 +293,11 @@ mod tests {
             "docker.io/library/name:latest",
             "index.docker.io/library/name:latest",
         ] {
-            assert_eq!(normalize(spelling), "docker.io/library/name:latest", "{spelling}");
+            assert_eq!(
+                normalize(spelling),
+                "docker.io/library/name:latest",
+                "{spelling}"
+            );
         }
         assert_eq!(normalize("me/app:1"), "docker.io/me/app:1");
         assert_eq!(normalize("localhost/app"), "localhost/app:latest");

@@ -227,24 +227,40 @@ fn choose(
     {
         return Ok(d.clone());
     }
-    let unplatformed: Vec<&Descriptor> =
-        images.iter().filter(|d| d.platform().is_none()).collect();
+    let unplatformed: Vec<&Descriptor> = images.iter().filter(|d| d.platform().is_none()).collect();
+    // Entries without a platform are told apart by their configs, when
+    // `--platform` asks: one that fits is chosen; several are distinct
+    // images, named by their tags.
+    let mut probed: HashMap<String, String> = HashMap::new();
+    let mut fitting = Vec::new();
     if selection.platform.is_some() {
         for d in unplatformed.iter().take(MAX_PROBED_ENTRIES) {
             let blob = format!("{what}/{}", blob_path(d));
             if let Ok(Opened::Image { config, .. }) = open(d, &blob, fetch)
-                && config_platform(&config).is_some_and(|p| fits(&p))
+                && let Some(p) = config_platform(&config)
             {
-                return Ok((*d).clone());
+                if fits(&p) {
+                    fitting.push(*d);
+                }
+                probed.insert(
+                    d.digest().to_string(),
+                    platform_text(&p.0, &p.1, p.2.as_deref()),
+                );
             }
         }
+        if let [only] = fitting.as_slice() {
+            return Ok((*only).clone());
+        }
     }
-    let labels = images.iter().map(|d| match platform_of(d) {
-        Some(p) => p,
-        None => match names(d).first() {
-            Some(name) => name.clone(),
-            None => format!("untagged {}", d.digest()),
-        },
+    let labels = images.iter().map(|d| {
+        let name = names(d).first().cloned();
+        match (platform_of(d), name, probed.get(&d.digest().to_string())) {
+            (Some(p), _, _) => p,
+            (None, Some(name), Some(p)) => format!("{name} ({p})"),
+            (None, Some(name), None) => name,
+            (None, None, Some(p)) => format!("untagged {} ({p})", d.digest()),
+            (None, None, None) => format!("untagged {}", d.digest()),
+        }
     });
     let mut listed = counted(labels);
     if !artifacts.is_empty() {
@@ -263,9 +279,12 @@ fn choose(
         how.push("name one as oci:PATH:TAG (oci-archive:PATH:TAG for a tar)");
     }
     if how.is_empty() {
-        how.push("none is tagged or has a platform; keep one image in the index");
+        // Their configs tell them apart.
+        how.push("choose one with --platform");
     }
-    let head = if platformed || selection.platform.is_some() {
+    let head = if fitting.len() > 1 {
+        format!("{} images of the index are {want}", fitting.len())
+    } else if platformed || selection.platform.is_some() {
         format!("no image for platform {want}")
     } else {
         format!("the index holds {} images", images.len())
@@ -305,9 +324,9 @@ fn artifact_label(d: &Descriptor) -> String {
 
 /// A manifest's blob, read: an index, or an image manifest and its config.
 enum Opened {
-    Index(ImageIndex),
+    Index(Box<ImageIndex>),
     Image {
-        manifest: ImageManifest,
+        manifest: Box<ImageManifest>,
         config: Vec<u8>,
     },
 }
@@ -323,7 +342,7 @@ fn open(
     if is_index(d.media_type()) || looks_like_index(&bytes) {
         let nested: ImageIndex = serde_json::from_slice(&bytes)
             .map_err(|e| Error::invalid(blob, format!("not an OCI image index: {e}")))?;
-        return Ok(Opened::Index(nested));
+        return Ok(Opened::Index(Box::new(nested)));
     }
     let manifest: ImageManifest = serde_json::from_slice(&bytes)
         .map_err(|e| Error::invalid(blob, format!("not an OCI image manifest: {e}")))?;
@@ -343,7 +362,10 @@ fn open(
         ));
     }
     let config = fetch(manifest.config())?;
-    Ok(Opened::Image { manifest, config })
+    Ok(Opened::Image {
+        manifest: Box::new(manifest),
+        config,
+    })
 }
 
 /// The config media types of a container image (OCI, Docker schema 2).
@@ -371,7 +393,7 @@ pub fn name_artifact_layer(error: Error, layer: &Descriptor) -> Error {
             what,
             format!(
                 "not a tar stream: its mediaType {} is an OCI artifact's content, not an image layer; peel reads only images",
-                crate::ui::sanitize(&layer.media_type().to_string())
+                crate::ui::sanitize(layer.media_type().as_ref())
             ),
         ),
         other => other,

@@ -282,4 +282,27 @@ mod tests {
             }
         );
     }
+
+    #[test]
+    fn oci_archive_prefers_index_json() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("both.tar");
+        std::fs::write(&p, b"").unwrap();
+        let prefer = |input: String| match parse(&input, None).unwrap() {
+            Reference::Archive { prefer, tag, .. } => (prefer, tag),
+            other => panic!("{other:?}"),
+        };
+        let path = p.display();
+        assert_eq!(prefer(format!("oci-archive:{path}")), (Prefer::Index, None));
+        assert_eq!(
+            prefer(format!("oci-archive:{path}:v1")),
+            (Prefer::Index, Some("v1".into()))
+        );
+        assert_eq!(prefer(format!("docker-archive:{path}")).0, Prefer::Manifest);
+        assert_eq!(prefer(format!("{path}")).0, Prefer::Manifest);
+        assert_eq!(
+            prefer(format!("docker-archive:{path}:@1")),
+            (Prefer::Manifest, Some("@1".into()))
+        );
+    }
 }

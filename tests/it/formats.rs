@@ -284,11 +284,7 @@ fn a_layer_whose_first_entry_starts_like_json_is_a_layer() {
     // Next.js routes: `[slug]/`, `{group}`; a tar by structure, whatever its
     // first byte.
     let image = Image::new()
-        .layer(
-            Layer::new()
-                .dir("[slug]")
-                .sized("[slug]/page.js", 40, b'p'),
-        )
+        .layer(Layer::new().dir("[slug]").sized("[slug]/page.js", 40, b'p'))
         .layer(Layer::new().sized("{group}.txt", 10, b'g'));
     let a = analyze_everywhere(&image);
     assert_eq!(a.exact.visible_bytes, 50);
@@ -403,19 +399,22 @@ fn docker_archive_references_are_normalised_and_indexed() {
         assert_eq!(size_of(tag).unwrap(), 200, "{tag}");
     }
     let err = size_of("@2").unwrap_err().to_string();
-    assert!(err.contains("no image @2") && err.contains("@0 to @1"), "{err}");
+    assert!(
+        err.contains("no image @2") && err.contains("@0 to @1"),
+        "{err}"
+    );
 }
 
 /// An OCI layout's members for `image`, with its manifest rewritten by `f`
 /// (and index.json pointing at the rewritten one).
-fn oci_with_manifest(
-    image: &Image,
-    f: impl Fn(&mut serde_json::Value),
-) -> Vec<Member> {
+fn oci_with_manifest(image: &Image, f: impl Fn(&mut serde_json::Value)) -> Vec<Member> {
     let mut members = image.oci_members();
     let index_at = members.iter().position(|(n, _)| n == "index.json").unwrap();
     let mut index: serde_json::Value = serde_json::from_slice(&members[index_at].1).unwrap();
-    let old = index["manifests"][0]["digest"].as_str().unwrap().to_string();
+    let old = index["manifests"][0]["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let at = members
         .iter()
         .position(|(n, _)| n.ends_with(&old[7..]))
@@ -440,7 +439,8 @@ fn read_layout(members: &[Member], selection: Selection) -> peel::Result<peel::i
 #[test]
 fn oci_artifacts_are_named_as_artifacts() {
     let image = Image::new().layer(Layer::new().sized("a", 10, b'a'));
-    let cases: [(&str, Box<dyn Fn(&mut serde_json::Value)>, &str); 3] = [
+    type Rewrite = Box<dyn Fn(&mut serde_json::Value)>;
+    let cases: [(&str, Rewrite, &str); 3] = [
         (
             "artifactType",
             Box::new(|m| m["artifactType"] = "application/vnd.example.sbom".into()),
@@ -474,7 +474,10 @@ fn oci_artifacts_are_named_as_artifacts() {
             read_with(&tar_of(&members), Selection::default()).expect_err(case),
         ] {
             let text = err.to_string();
-            assert!(text.contains("artifact") && text.contains(media), "{case}: {text}");
+            assert!(
+                text.contains("artifact") && text.contains(media),
+                "{case}: {text}"
+            );
             assert!(!text.contains("--platform"), "{case}: {text}");
         }
     }
@@ -482,7 +485,10 @@ fn oci_artifacts_are_named_as_artifacts() {
 
 /// An index.json listing `entries` (descriptor JSON) over the blobs of the
 /// given images' layouts.
-fn layout_of(images: &[&Image], entries: impl Fn(usize, serde_json::Value) -> Vec<serde_json::Value>) -> Vec<Member> {
+fn layout_of(
+    images: &[&Image],
+    entries: impl Fn(usize, serde_json::Value) -> Vec<serde_json::Value>,
+) -> Vec<Member> {
     let mut members: Vec<Member> = Vec::new();
     let mut descriptors = Vec::new();
     for (i, image) in images.iter().enumerate() {
@@ -536,7 +542,10 @@ fn untagged_platforms_and_tags_of_an_index_are_listed() {
     let text = read_layout(&tagged, Selection::default())
         .expect_err("two images, no tag asked")
         .to_string();
-    assert!(text.contains("oci:PATH:TAG") && text.contains("amd, arm"), "{text}");
+    assert!(
+        text.contains("oci:PATH:TAG") && text.contains("amd, arm"),
+        "{text}"
+    );
     assert!(!text.contains("untagged"), "{text}");
     // By tag; by --platform, from the configs.
     let pick = |tag: Option<&str>, platform: Option<&str>| {
@@ -550,13 +559,17 @@ fn untagged_platforms_and_tags_of_an_index_are_listed() {
     };
     assert_eq!(pick(Some("arm"), None).unwrap().layers[0].changes.size, 200);
     assert_eq!(
-        pick(None, Some("linux/arm64")).unwrap().layers[0].changes.size,
+        pick(None, Some("linux/arm64")).unwrap().layers[0]
+            .changes
+            .size,
         200
     );
     // A --platform nothing has is an error, for a lone image too.
     let text = pick(None, Some("linux/s390x")).unwrap_err().to_string();
     assert!(text.contains("no image for platform linux/s390x"), "{text}");
-    let text = pick(Some("amd"), Some("linux/arm64")).unwrap_err().to_string();
+    let text = pick(Some("amd"), Some("linux/arm64"))
+        .unwrap_err()
+        .to_string();
     assert!(
         text.contains("no image for platform linux/arm64") && text.contains("linux/amd64"),
         "{text}"
@@ -600,4 +613,134 @@ fn oci_archive_reads_index_json_when_both_are_there() {
     assert_eq!(open(&format!("oci:{path}")), 200);
     assert_eq!(open(&format!("docker-archive:{path}")), 100);
     assert_eq!(open(&path), 100);
+}
+
+/// Run a real tool; `None` (the test skips) when it is not installed.
+fn tool(program: &str, args: &[&str]) -> Option<String> {
+    let out = match std::process::Command::new(program).args(args).output() {
+        Ok(out) => out,
+        Err(_) => {
+            eprintln!("skipped: no {program}");
+            return None;
+        }
+    };
+    assert!(
+        out.status.success(),
+        "{program} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn umoci_tags_without_platforms_are_listed_and_chosen() {
+    // umoci writes index entries with a ref.name and no platform.
+    let dir = crate::fixture::tmp();
+    let layout = dir.path().join("lay");
+    let layout = layout.to_str().unwrap();
+    if tool("umoci", &["init", "--layout", layout]).is_none() {
+        return;
+    }
+    for tag in ["first", "second"] {
+        tool("umoci", &["new", "--image", &format!("{layout}:{tag}")]).unwrap();
+    }
+    let read = |tag: Option<&str>, platform: Option<&str>| {
+        peel::image::oci_dir::read(
+            std::path::Path::new(layout),
+            "lay",
+            &Selection {
+                tag: tag.map(Into::into),
+                platform: platform.map(|p| p.parse().unwrap()),
+            },
+            &Progress::new(),
+        )
+    };
+    let text = read(None, None).unwrap_err().to_string();
+    assert!(
+        text.contains("the index holds 2 images")
+            && text.contains("oci:PATH:TAG")
+            && text.contains("first, second"),
+        "{text}"
+    );
+    assert!(read(Some("second"), None).is_ok());
+    // umoci writes this machine's platform into the configs: two fit.
+    let host = peel::image::PlatformSpec::host().to_string();
+    let text = read(None, Some(&host)).unwrap_err().to_string();
+    assert!(
+        text.contains(&format!("2 images of the index are {host}"))
+            && text.contains(&format!("first ({host})")),
+        "{text}"
+    );
+    let other = if host == "linux/arm64" {
+        "linux/amd64"
+    } else {
+        "linux/arm64"
+    };
+    let text = read(Some("first"), Some(other)).unwrap_err().to_string();
+    assert!(
+        text.contains(&format!(
+            "no image for platform {other} (the image is {host})"
+        )),
+        "{text}"
+    );
+}
+
+#[test]
+fn docker_save_of_two_images_by_any_spelling_and_by_index() {
+    let Some(_) = crate::docker::engine() else {
+        return;
+    };
+    let dir = crate::fixture::tmp();
+    let mut names = Vec::new();
+    for (i, name) in ["peel-it/readers-one:latest", "peel-it/readers-two:v2"]
+        .iter()
+        .enumerate()
+    {
+        let tar = dir.path().join(format!("{i}.tar"));
+        std::fs::write(&tar, Layer::new().sized("f", 100 * (i + 1), b'x').tar()).unwrap();
+        crate::docker::docker(&["import", tar.to_str().unwrap(), name]).unwrap();
+        names.push(*name);
+    }
+    let saved = dir.path().join("two.tar");
+    let saved = saved.to_str().unwrap();
+    crate::docker::docker(&["save", "-o", saved, names[0], names[1]]).unwrap();
+    let size = |tag: &str| {
+        let input = format!("docker-archive:{saved}:{tag}");
+        let reference = peel::source::parse(&input, None).unwrap();
+        let image = peel::source::open(&reference, &input, &Default::default())
+            .unwrap_or_else(|e| panic!("{tag}: {e}"));
+        (
+            image.layers[0].changes.size,
+            image.layers[0].diff_id.clone(),
+        )
+    };
+    for tag in [
+        "peel-it/readers-one",
+        "peel-it/readers-one:latest",
+        "docker.io/peel-it/readers-one:latest",
+        "index.docker.io/peel-it/readers-one:latest",
+    ] {
+        assert_eq!(size(tag).0, 100, "{tag}");
+    }
+    assert_eq!(size("docker.io/peel-it/readers-two:v2").0, 200);
+    // `@N` is the Nth image of manifest.json, as skopeo counts.
+    for n in 0..2 {
+        let Some(config) = tool(
+            "skopeo",
+            &[
+                "inspect",
+                "--config",
+                &format!("docker-archive:{saved}:@{n}"),
+            ],
+        ) else {
+            return;
+        };
+        let config: serde_json::Value = serde_json::from_str(&config).unwrap();
+        let (_, diff_id) = size(&format!("@{n}"));
+        assert_eq!(
+            config["rootfs"]["diff_ids"][0].as_str(),
+            diff_id.as_deref(),
+            "@{n}"
+        );
+    }
 }

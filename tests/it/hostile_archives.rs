@@ -24,7 +24,10 @@ fn fails(dir: &Path, args: &[&str], phrases: &[&str]) -> String {
     assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
     assert!(stderr.starts_with("peel: error: "), "{stderr}");
     for phrase in phrases {
-        assert!(stderr.contains(phrase), "{args:?}: lacks {phrase:?}: {stderr}");
+        assert!(
+            stderr.contains(phrase),
+            "{args:?}: lacks {phrase:?}: {stderr}"
+        );
     }
     stderr
 }
@@ -37,10 +40,9 @@ fn small() -> Image {
 fn first_layer_blob(image: &Image) -> String {
     let members = image.oci_members();
     let manifest_names: Vec<&String> = members.iter().map(|(n, _)| n).collect();
-    let index: serde_json::Value = serde_json::from_slice(
-        &members.iter().find(|(n, _)| n == "index.json").unwrap().1,
-    )
-    .unwrap();
+    let index: serde_json::Value =
+        serde_json::from_slice(&members.iter().find(|(n, _)| n == "index.json").unwrap().1)
+            .unwrap();
     let manifest_digest = index["manifests"][0]["digest"].as_str().unwrap();
     let manifest = &members
         .iter()
@@ -158,7 +160,10 @@ fn peak_kib(dir: &Path, args: &[&str]) -> (std::process::Output, u64) {
     let stderr = String::from_utf8_lossy(&output.stderr);
     let kib = stderr
         .lines()
-        .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes): "))
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("Maximum resident set size (kbytes): ")
+        })
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or_else(|| panic!("no peak memory in:\n{stderr}"));
     (output, kib)
@@ -224,7 +229,6 @@ fn streamed_junk(count: usize, image: &Image) -> Vec<u8> {
     }
     builder.into_inner().unwrap().finish().unwrap()
 }
-
 
 #[test]
 fn json_members_of_a_streamed_archive_have_one_budget() {
