@@ -3,6 +3,7 @@
 //! a stream: small JSON members are kept, layer members are walked in place
 //! as they pass, and the manifest (which may come last) is resolved at the end.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
@@ -26,14 +27,49 @@ const MAX_ALIAS_HOPS: usize = 16;
 /// A walked member, or why it could not be walked as a layer.
 type Walked = std::result::Result<(Arc<LayerChanges>, Compression, u64), String>;
 
-#[derive(Default)]
-struct Members {
-    json: HashMap<String, Vec<u8>>,
-    layers: HashMap<String, Walked>,
-    aliases: HashMap<String, String>,
+/// How much of the JSON members of a streamed archive (compressed, or from
+/// standard input) peel keeps, all together: which of them the manifest
+/// names is known only at the end. An archive file is not read for them:
+/// they are located, and read only when named.
+pub const MAX_KEPT_JSON_BYTES: u64 = 128 << 20;
+
+/// A JSON member.
+enum Doc {
+    /// Its bytes (a streamed archive).
+    Kept(Vec<u8>),
+    /// Where its bytes are in the archive file.
+    At { offset: u64, size: u64 },
+    /// Larger than any document peel reads: an error if it is named.
+    TooLarge(u64),
 }
 
-impl Members {
+/// Which document leads to the image when an archive holds both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Prefer {
+    /// `manifest.json`, as `docker load` reads it (a plain path,
+    /// `docker-archive:`).
+    #[default]
+    Manifest,
+    /// `index.json`, as skopeo reads an `oci-archive:`.
+    Index,
+}
+
+#[derive(Default)]
+struct Members<'f> {
+    /// The archive file, when JSON members are located rather than kept.
+    file: Option<&'f File>,
+    json: HashMap<String, Doc>,
+    /// Bytes of `Doc::Kept` members, all together.
+    kept: u64,
+    layers: HashMap<String, Walked>,
+    aliases: HashMap<String, String>,
+    /// Members of a docker save from before Docker 1.10: `repositories`
+    /// and `<id>/json`.
+    repositories: bool,
+    v1_json: bool,
+}
+
+impl Members<'_> {
     fn resolve<'a>(&'a self, name: &'a str) -> &'a str {
         let mut cur = name;
         for _ in 0..MAX_ALIAS_HOPS {
@@ -45,10 +81,23 @@ impl Members {
         cur
     }
 
-    fn json(&self, name: &str, what: &str, role: &str) -> Result<&[u8]> {
+    fn json(&self, name: &str, what: &str, role: &str) -> Result<Cow<'_, [u8]>> {
         let resolved = self.resolve(name);
         match self.json.get(resolved) {
-            Some(bytes) => Ok(bytes),
+            Some(Doc::Kept(bytes)) => Ok(Cow::Borrowed(bytes)),
+            Some(Doc::At { offset, size }) => {
+                let file = self.file.expect("located members come with their file");
+                let mut bytes = vec![0u8; *size as usize];
+                file.read_exact_at(&mut bytes, *offset)
+                    .map_err(|e| Error::io(format!("{what}: {name}"), e))?;
+                Ok(Cow::Owned(bytes))
+            }
+            Some(Doc::TooLarge(size)) => Err(Error::invalid(
+                format!("{what}: {name}"),
+                format!(
+                    "the {role} is a JSON member of {size} bytes, larger than peel reads ({MAX_JSON_BYTES})"
+                ),
+            )),
             None if self.layers.contains_key(resolved) => Err(Error::invalid(
                 format!("{what}: {name}"),
                 format!("the {role} is not a JSON document"),
@@ -58,6 +107,10 @@ impl Members {
                 format!("the {role} {name} is not in the archive"),
             )),
         }
+    }
+
+    fn has_json(&self, name: &str) -> bool {
+        self.json.contains_key(name)
     }
 
     fn layer(&self, name: &str, what: &str) -> Result<LayerBlob> {
@@ -82,6 +135,37 @@ impl Members {
     }
 }
 
+/// What an archive member is, by its structure first (a tar header, a
+/// compressed stream), then by its name or its first character.
+#[derive(Debug, PartialEq, Eq)]
+enum Kind {
+    Layer,
+    Json,
+    /// `oci-layout`, `repositories`, `<id>/json`: never named by a manifest.
+    Unused,
+}
+
+fn kind_of(name: &str, head: &[u8]) -> Kind {
+    if Compression::detect(head) != Compression::None || sniff::is_tar(head) {
+        return Kind::Layer;
+    }
+    if is_v1_json(name) || matches!(name, "repositories" | "oci-layout") {
+        return Kind::Unused;
+    }
+    let first = head.iter().find(|b| !b.is_ascii_whitespace());
+    if name.ends_with(".json") || matches!(first, Some(b'{' | b'[')) {
+        Kind::Json
+    } else {
+        Kind::Layer
+    }
+}
+
+/// `<id>/json`, the per-layer JSON of a docker save before Docker 1.10.
+fn is_v1_json(name: &str) -> bool {
+    name.split_once('/')
+        .is_some_and(|(id, rest)| rest == "json" && !id.is_empty())
+}
+
 /// Read an image archive from a stream. `what` names the stream in errors.
 pub fn read<R: Read>(
     input: R,
@@ -90,6 +174,25 @@ pub fn read<R: Read>(
     selection: &Selection,
     progress: &Arc<Progress>,
 ) -> Result<Image> {
+    read_as(
+        input,
+        what,
+        reference,
+        selection,
+        progress,
+        Prefer::Manifest,
+    )
+}
+
+/// [`read`], going through `prefer` when the archive holds both documents.
+pub fn read_as<R: Read>(
+    input: R,
+    what: &str,
+    reference: &str,
+    selection: &Selection,
+    progress: &Arc<Progress>,
+    prefer: Prefer,
+) -> Result<Image> {
     let io = |e| Error::io(what, e);
     let input = CountingReader::new(input, progress.clone());
     let (compression, decoded) = sniff::decompress(input).map_err(io)?;
@@ -97,7 +200,7 @@ pub fn read<R: Read>(
         .map_err(|e| Error::invalid(what, format!("corrupt {} stream: {e}", compression.name())))?;
     check_head(&head, compression, what)?;
     let members = scan(TarStream::new(stream), what, compression, progress, None)?;
-    resolve(&members, what, reference, selection)
+    resolve(&members, what, reference, selection, prefer)
 }
 
 /// Read an image archive from a file. A plain tar's layers are found by
@@ -110,18 +213,32 @@ pub fn read_file(
     selection: &Selection,
     progress: &Arc<Progress>,
 ) -> Result<Image> {
+    read_file_as(file, what, reference, selection, progress, Prefer::Manifest)
+}
+
+/// [`read_file`], going through `prefer` when the archive holds both
+/// documents.
+pub fn read_file_as(
+    file: File,
+    what: &str,
+    reference: &str,
+    selection: &Selection,
+    progress: &Arc<Progress>,
+    prefer: Prefer,
+) -> Result<Image> {
     let io = |e| Error::io(what, e);
     let len = file.metadata().map_err(io)?.len();
     let mut head = vec![0u8; sniff::BLOCK];
     let got = read_at_most(&file, &mut head, 0).map_err(io)?;
     head.truncate(got);
     if Compression::detect(&head) != Compression::None || !sniff::is_tar(&head) {
-        return read(
+        return read_as(
             BufReader::with_capacity(1 << 20, file),
             what,
             reference,
             selection,
             progress,
+            prefer,
         );
     }
     let stream = FileStream::new(&file, len);
@@ -133,6 +250,7 @@ pub fn read_file(
         progress,
         Some(&mut deferred),
     )?;
+    members.file = Some(&file);
     let walked = parallel::map(&deferred, |member| {
         // No buffer in between: the tar reader and the decoders keep their
         // own, and one more would copy every byte once more.
@@ -154,7 +272,7 @@ pub fn read_file(
         };
         members.layers.insert(member.name, walked);
     }
-    resolve(&members, what, reference, selection)
+    resolve(&members, what, reference, selection, prefer)
 }
 
 /// Refuse what is not a tar archive (after its outer decompression).
@@ -173,68 +291,111 @@ fn check_head(head: &[u8], compression: Compression, what: &str) -> Result<()> {
 }
 
 /// Find the image in the members: `manifest.json` (docker save) or
-/// `index.json` (oci-archive).
-fn resolve(members: &Members, what: &str, reference: &str, selection: &Selection) -> Result<Image> {
-    if let Some(manifest) = members.json.get("manifest.json") {
-        let (item, warnings) = docker_archive::select(manifest, what, selection.tag.as_deref())?;
-        let config = members.json(&item.config, what, "config")?;
-        let blobs = item
-            .layers
-            .iter()
-            .map(|name| members.layer(name, what))
-            .collect::<Result<Vec<_>>>()?;
-        let mut image = assemble(
-            reference,
-            "docker-archive",
-            &format!("{what}: {}", item.config),
-            config,
-            blobs,
-        )?;
-        image.tags = item.repo_tags.unwrap_or_default();
-        image.warnings.extend(warnings);
-        // The config's labels may declare the base; a Docker 25+ archive
-        // keeps manifests among its blobs, where the base may be too.
-        let labels = image.config.config.as_ref().and_then(|c| c.labels.as_ref());
-        let mut fetch = |d: &oci_spec::image::Descriptor| -> Result<Vec<u8>> {
-            members
-                .json(&oci::blob_path(d), what, "blob")
-                .map(<[u8]>::to_vec)
-        };
-        image.declared_base = oci::declared_base(&Default::default(), labels, &mut fetch);
-        // A docker-save archive holds one platform: it must be the one asked for.
-        if let (Some(want), Some(os), Some(arch)) = (
-            &selection.platform,
-            image.config.os.as_deref(),
-            image.config.architecture.as_deref(),
-        ) && !want.matches(os, arch, image.config.variant.as_deref())
-        {
-            return Err(Error::missing(
-                what,
-                format!(
-                    "no image for platform {want} (the archive holds {})",
-                    image.platform.as_deref().unwrap_or(arch)
-                ),
-            ));
-        }
-        return Ok(image);
+/// `index.json` (oci-archive); `prefer` decides when both are there.
+fn resolve(
+    members: &Members,
+    what: &str,
+    reference: &str,
+    selection: &Selection,
+    prefer: Prefer,
+) -> Result<Image> {
+    let (manifest, index) = (
+        members.has_json("manifest.json"),
+        members.has_json("index.json"),
+    );
+    if manifest && !(index && prefer == Prefer::Index) {
+        return resolve_manifest(members, what, reference, selection);
     }
-    if let Some(index) = members.json.get("index.json") {
-        let mut fetch = |d: &oci_spec::image::Descriptor| -> Result<Vec<u8>> {
-            let name = oci::blob_path(d);
-            members.json(&name, what, "blob").map(<[u8]>::to_vec)
-        };
-        let resolved = oci::resolve(index, what, selection, &mut fetch)?;
-        let blobs = resolved
-            .layers
-            .iter()
-            .map(|d| members.layer(&oci::blob_path(d), what))
-            .collect::<Result<Vec<_>>>()?;
-        return assemble_resolved(reference, "oci-archive", what, resolved, blobs);
+    if index {
+        return resolve_index(members, what, reference, selection);
+    }
+    if members.repositories && members.v1_json {
+        return Err(Error::invalid(
+            what,
+            "a docker save archive from before Docker 1.10 (repositories and <id>/json, no manifest.json): \
+             this old format is not supported; docker load it and docker save it again",
+        ));
     }
     Err(Error::invalid(
         what,
         "not an image archive: it has neither manifest.json nor index.json",
     ))
+}
+
+/// Through `manifest.json`, as `docker load` reads it.
+fn resolve_manifest(
+    members: &Members,
+    what: &str,
+    reference: &str,
+    selection: &Selection,
+) -> Result<Image> {
+    let manifest = members.json("manifest.json", what, "manifest")?;
+    let (item, warnings) = docker_archive::select(&manifest, what, selection.tag.as_deref())?;
+    let config = members.json(&item.config, what, "config")?;
+    let blobs = item
+        .layers
+        .iter()
+        .map(|name| members.layer(name, what))
+        .collect::<Result<Vec<_>>>()?;
+    let mut image = assemble(
+        reference,
+        "docker-archive",
+        &format!("{what}: {}", item.config),
+        &config,
+        blobs,
+    )?;
+    image.tags = item.repo_tags.unwrap_or_default();
+    image.warnings.extend(warnings);
+    // The config's labels may declare the base; a Docker 25+ archive
+    // keeps manifests among its blobs, where the base may be too.
+    let labels = image.config.config.as_ref().and_then(|c| c.labels.as_ref());
+    let mut fetch = |d: &oci_spec::image::Descriptor| -> Result<Vec<u8>> {
+        members
+            .json(&oci::blob_path(d), what, "blob")
+            .map(Cow::into_owned)
+    };
+    image.declared_base = oci::declared_base(&Default::default(), labels, &mut fetch);
+    // A docker-save archive holds one platform: it must be the one asked for.
+    if let (Some(want), Some(os), Some(arch)) = (
+        &selection.platform,
+        image.config.os.as_deref(),
+        image.config.architecture.as_deref(),
+    ) && !want.matches(os, arch, image.config.variant.as_deref())
+    {
+        return Err(Error::missing(
+            what,
+            format!(
+                "no image for platform {want} (the archive holds {})",
+                image.platform.as_deref().unwrap_or(arch)
+            ),
+        ));
+    }
+    Ok(image)
+}
+
+/// Through `index.json`, as skopeo reads an oci-archive.
+fn resolve_index(
+    members: &Members,
+    what: &str,
+    reference: &str,
+    selection: &Selection,
+) -> Result<Image> {
+    let index = members.json("index.json", what, "index")?;
+    let mut fetch = |d: &oci_spec::image::Descriptor| -> Result<Vec<u8>> {
+        let name = oci::blob_path(d);
+        members.json(&name, what, "blob").map(Cow::into_owned)
+    };
+    let resolved = oci::resolve(&index, what, selection, &mut fetch)?;
+    let blobs = resolved
+        .layers
+        .iter()
+        .map(|d| {
+            members
+                .layer(&oci::blob_path(d), what)
+                .map_err(|e| oci::name_artifact_layer(e, d))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    assemble_resolved(reference, "oci-archive", what, resolved, blobs)
 }
 
 /// A layer member left for later: where its bytes are in the file.
@@ -252,7 +413,7 @@ fn scan<S: Read + Seek + RanDry>(
     compression: Compression,
     progress: &Progress,
     mut deferred: Option<&mut Vec<Deferred>>,
-) -> Result<Members> {
+) -> Result<Members<'static>> {
     let corrupt = |e: std::io::Error| {
         if e.kind() == std::io::ErrorKind::Interrupted && progress.is_cancelled() {
             return Error::Cancelled;
@@ -292,25 +453,37 @@ fn scan<S: Read + Seek + RanDry>(
             }
             EntryType::Regular | EntryType::Continuous => {
                 let size = entry.size();
-                let (head, rest) = sniff::peek(&mut entry, 1).map_err(corrupt)?;
-                let json_like = name.ends_with(".json")
-                    || matches!(name.as_str(), "repositories" | "oci-layout")
-                    || head.first() == Some(&b'{')
-                    || head.first() == Some(&b'[');
-                if json_like {
-                    if size > MAX_JSON_BYTES {
-                        return Err(Error::invalid(
-                            format!("{what}: {name}"),
-                            format!(
-                                "JSON member of {size} bytes is larger than peel reads ({MAX_JSON_BYTES})"
-                            ),
-                        ));
-                    }
-                    let mut bytes = Vec::with_capacity(size as usize);
-                    rest.take(MAX_JSON_BYTES)
-                        .read_to_end(&mut bytes)
-                        .map_err(corrupt)?;
-                    members.json.insert(name, bytes);
+                let (head, mut rest) = sniff::peek(&mut entry, sniff::BLOCK).map_err(corrupt)?;
+                let kind = kind_of(&name, &head);
+                if kind == Kind::Unused {
+                    members.repositories |= name == "repositories";
+                    members.v1_json |= is_v1_json(&name);
+                } else if kind == Kind::Json {
+                    let doc = if size > MAX_JSON_BYTES {
+                        if matches!(name.as_str(), "manifest.json" | "index.json") {
+                            // Always read: refused now, by name.
+                            return Err(Error::invalid(
+                                format!("{what}: {name}"),
+                                format!(
+                                    "JSON member of {size} bytes is larger than peel reads ({MAX_JSON_BYTES})"
+                                ),
+                            ));
+                        }
+                        Doc::TooLarge(size)
+                    } else if deferred.is_some() {
+                        Doc::At {
+                            offset: entry.raw_file_position(),
+                            size,
+                        }
+                    } else {
+                        keep(&mut rest, &name, size, &mut members.kept, what).map_err(
+                            |e| match e {
+                                Kept::Budget(e) => e,
+                                Kept::Read(e) => corrupt(e),
+                            },
+                        )?
+                    };
+                    members.json.insert(name, doc);
                 } else if let Some(deferred) = deferred.as_deref_mut() {
                     deferred.push(Deferred {
                         name,
@@ -336,6 +509,38 @@ fn scan<S: Read + Seek + RanDry>(
         ));
     }
     Ok(members)
+}
+
+enum Kept {
+    Budget(Error),
+    Read(io::Error),
+}
+
+/// Read a JSON member of a streamed archive into memory, within what all
+/// of them may take together.
+fn keep(
+    rest: &mut impl Read,
+    name: &str,
+    size: u64,
+    kept: &mut u64,
+    what: &str,
+) -> std::result::Result<Doc, Kept> {
+    if kept.saturating_add(size) > MAX_KEPT_JSON_BYTES {
+        return Err(Kept::Budget(Error::invalid(
+            format!("{what}: {name}"),
+            format!(
+                "this JSON member ({size} bytes) takes the JSON members of a streamed archive \
+                 past the {} MiB peel keeps of them; read the archive from a plain tar file instead",
+                MAX_KEPT_JSON_BYTES >> 20
+            ),
+        )));
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    rest.take(size)
+        .read_to_end(&mut bytes)
+        .map_err(Kept::Read)?;
+    *kept += bytes.len() as u64;
+    Ok(Doc::Kept(bytes))
 }
 
 /// An archive file as tar-rs sees it when layers are deferred: reads go

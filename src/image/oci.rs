@@ -2,7 +2,7 @@
 //! The blobs come from wherever the layout lives (a directory, or the members
 //! of a tar already read), through a fetch function.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::str::FromStr;
 
 use oci_spec::image::{Descriptor, Digest, ImageIndex, ImageManifest, MediaType};
@@ -82,11 +82,8 @@ fn is_attestation(d: &Descriptor) -> bool {
 }
 
 fn platform_of(d: &Descriptor) -> Option<String> {
-    let p = d.platform().as_ref()?;
-    Some(match p.variant() {
-        Some(v) => format!("{}/{}/{}", p.os(), p.architecture(), v),
-        None => format!("{}/{}", p.os(), p.architecture()),
-    })
+    let (os, arch, variant) = descriptor_platform(d)?;
+    Some(platform_text(&os, &arch, variant.as_deref()))
 }
 
 /// Resolve `index.json` to one image manifest and its config.
@@ -130,6 +127,10 @@ pub fn resolve(
     Ok(resolved)
 }
 
+/// How many index entries without a platform peel opens to learn their
+/// config's platform, when `--platform` asks for one.
+pub const MAX_PROBED_ENTRIES: usize = 64;
+
 fn pick(
     candidates: Vec<Descriptor>,
     what: &str,
@@ -143,83 +144,55 @@ fn pick(
             "image indexes nested more than 4 deep",
         ));
     }
-    let images: Vec<Descriptor> = candidates
+    let (artifacts, images): (Vec<Descriptor>, Vec<Descriptor>) = candidates
         .into_iter()
         .filter(|d| !is_attestation(d))
-        .collect();
+        .partition(|d| d.artifact_type().is_some());
     let chosen = match images.len() {
+        0 if !artifacts.is_empty() => {
+            return Err(Error::invalid(
+                what,
+                format!(
+                    "the index lists only OCI artifacts, no container image ({})",
+                    counted(artifacts.iter().map(artifact_label))
+                ),
+            ));
+        }
         0 => return Err(Error::missing(what, "the index lists no image manifest")),
-        1 => {
-            let only = &images[0];
-            if let (Some(want), Some(p)) = (&selection.platform, only.platform())
-                && !want.matches(
-                    &p.os().to_string(),
-                    &p.architecture().to_string(),
-                    p.variant().as_deref(),
-                )
-            {
-                return Err(Error::missing(
-                    what,
-                    format!(
-                        "no image for platform {want} (available: {})",
-                        platform_of(only).unwrap_or_else(|| "unknown".into())
-                    ),
-                ));
-            }
-            images[0].clone()
-        }
-        _ => {
-            let want = selection
-                .platform
-                .clone()
-                .unwrap_or_else(PlatformSpec::host);
-            let found = images.iter().find(|d| {
-                d.platform().as_ref().is_some_and(|p| {
-                    want.matches(
-                        &p.os().to_string(),
-                        &p.architecture().to_string(),
-                        p.variant().as_deref(),
-                    )
-                })
-            });
-            match found {
-                Some(d) => d.clone(),
-                None => {
-                    let available: Vec<String> = images
-                        .iter()
-                        .map(|d| {
-                            platform_of(d).unwrap_or_else(|| format!("untagged {}", d.digest()))
-                        })
-                        .collect();
-                    return Err(Error::missing(
-                        what,
-                        format!(
-                            "no image for platform {want}; choose one with --platform: {}",
-                            available.join(", ")
-                        ),
-                    ));
-                }
-            }
-        }
+        1 => images[0].clone(),
+        _ => choose(&images, &artifacts, what, selection, fetch)?,
     };
-    let bytes = fetch(&chosen)?;
     let blob = format!("{what}/{}", blob_path(&chosen));
-    if is_index(chosen.media_type()) || looks_like_index(&bytes) {
-        let nested: ImageIndex = serde_json::from_slice(&bytes)
-            .map_err(|e| Error::invalid(&blob, format!("not an OCI image index: {e}")))?;
-        let mut resolved = pick(
-            nested.manifests().clone(),
-            what,
-            selection,
-            fetch,
-            depth + 1,
-        )?;
-        add_missing(&mut resolved.annotations, &chosen);
-        return Ok(resolved);
+    let (manifest, config) = match open(&chosen, &blob, fetch)? {
+        Opened::Index(nested) => {
+            let mut resolved = pick(
+                nested.manifests().clone(),
+                what,
+                selection,
+                fetch,
+                depth + 1,
+            )?;
+            add_missing(&mut resolved.annotations, &chosen);
+            return Ok(resolved);
+        }
+        Opened::Image { manifest, config } => (manifest, config),
+    };
+    // `--platform` holds for a lone image too: the descriptor's platform,
+    // else its config's.
+    if let Some(want) = &selection.platform {
+        let have = descriptor_platform(&chosen).or_else(|| config_platform(&config));
+        if let Some((os, arch, variant)) = have
+            && !want.matches(&os, &arch, variant.as_deref())
+        {
+            return Err(Error::missing(
+                what,
+                format!(
+                    "no image for platform {want} (the image is {})",
+                    crate::ui::sanitize(&platform_text(&os, &arch, variant.as_deref()))
+                ),
+            ));
+        }
     }
-    let manifest: ImageManifest = serde_json::from_slice(&bytes)
-        .map_err(|e| Error::invalid(&blob, format!("not an OCI image manifest: {e}")))?;
-    let config = fetch(manifest.config())?;
     let mut annotations = manifest.annotations().clone().unwrap_or_default();
     add_missing(&mut annotations, &chosen);
     Ok(Resolved {
@@ -231,6 +204,223 @@ fn pick(
         annotations,
         declared_base: None,
     })
+}
+
+/// One of several images: by `--platform` (default: this machine's), from
+/// the descriptors' platforms, else from the configs of those that have
+/// none. When nothing fits, say what there is and how to choose.
+fn choose(
+    images: &[Descriptor],
+    artifacts: &[Descriptor],
+    what: &str,
+    selection: &Selection,
+    fetch: &mut dyn FnMut(&Descriptor) -> Result<Vec<u8>>,
+) -> Result<Descriptor> {
+    let want = selection
+        .platform
+        .clone()
+        .unwrap_or_else(PlatformSpec::host);
+    let fits = |p: &(String, String, Option<String>)| want.matches(&p.0, &p.1, p.2.as_deref());
+    if let Some(d) = images
+        .iter()
+        .find(|d| descriptor_platform(d).is_some_and(|p| fits(&p)))
+    {
+        return Ok(d.clone());
+    }
+    let unplatformed: Vec<&Descriptor> = images.iter().filter(|d| d.platform().is_none()).collect();
+    // Entries without a platform are told apart by their configs, when
+    // `--platform` asks: one that fits is chosen; several are distinct
+    // images, named by their tags.
+    let mut probed: HashMap<String, String> = HashMap::new();
+    let mut fitting = Vec::new();
+    if selection.platform.is_some() {
+        for d in unplatformed.iter().take(MAX_PROBED_ENTRIES) {
+            let blob = format!("{what}/{}", blob_path(d));
+            if let Ok(Opened::Image { config, .. }) = open(d, &blob, fetch)
+                && let Some(p) = config_platform(&config)
+            {
+                if fits(&p) {
+                    fitting.push(*d);
+                }
+                probed.insert(
+                    d.digest().to_string(),
+                    platform_text(&p.0, &p.1, p.2.as_deref()),
+                );
+            }
+        }
+        if let [only] = fitting.as_slice() {
+            return Ok((*only).clone());
+        }
+    }
+    let labels = images.iter().map(|d| {
+        let name = names(d).first().cloned();
+        match (platform_of(d), name, probed.get(&d.digest().to_string())) {
+            (Some(p), _, _) => p,
+            (None, Some(name), Some(p)) => format!("{name} ({p})"),
+            (None, Some(name), None) => name,
+            (None, None, Some(p)) => format!("untagged {} ({p})", d.digest()),
+            (None, None, None) => format!("untagged {}", d.digest()),
+        }
+    });
+    let mut listed = counted(labels);
+    if !artifacts.is_empty() {
+        listed.push_str(&format!(
+            "; and OCI artifacts, which peel does not read: {}",
+            counted(artifacts.iter().map(artifact_label))
+        ));
+    }
+    let platformed = unplatformed.len() < images.len();
+    let tagged = images.iter().any(|d| !names(d).is_empty());
+    let mut how = Vec::new();
+    if platformed {
+        how.push("choose one with --platform");
+    }
+    if tagged {
+        how.push("name one as oci:PATH:TAG (oci-archive:PATH:TAG for a tar)");
+    }
+    if how.is_empty() {
+        // Their configs tell them apart.
+        how.push("choose one with --platform");
+    }
+    let head = if fitting.len() > 1 {
+        format!("{} images of the index are {want}", fitting.len())
+    } else if platformed || selection.platform.is_some() {
+        format!("no image for platform {want}")
+    } else {
+        format!("the index holds {} images", images.len())
+    };
+    Err(Error::missing(
+        what,
+        format!("{head}; {}: {listed}", how.join(", or ")),
+    ))
+}
+
+/// Labels once each, in order, with how many times a repeated one came.
+fn counted(labels: impl Iterator<Item = String>) -> String {
+    let mut seen: Vec<(String, usize)> = Vec::new();
+    for label in labels {
+        match seen.iter_mut().find(|(l, _)| *l == label) {
+            Some((_, n)) => *n += 1,
+            None => seen.push((label, 1)),
+        }
+    }
+    let text = seen
+        .iter()
+        .map(|(label, n)| match n {
+            1 => label.clone(),
+            n => format!("{label} ({n} entries)"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    crate::ui::sanitize(&text)
+}
+
+fn artifact_label(d: &Descriptor) -> String {
+    match d.artifact_type() {
+        Some(t) => format!("artifactType {t}"),
+        None => format!("mediaType {}", d.media_type()),
+    }
+}
+
+/// A manifest's blob, read: an index, or an image manifest and its config.
+enum Opened {
+    Index(Box<ImageIndex>),
+    Image {
+        manifest: Box<ImageManifest>,
+        config: Vec<u8>,
+    },
+}
+
+/// Read what `d` points to; an artifact (an `artifactType`, a config that is
+/// not an image config) is an error that says so. `blob` names it.
+fn open(
+    d: &Descriptor,
+    blob: &str,
+    fetch: &mut dyn FnMut(&Descriptor) -> Result<Vec<u8>>,
+) -> Result<Opened> {
+    let bytes = fetch(d)?;
+    if is_index(d.media_type()) || looks_like_index(&bytes) {
+        let nested: ImageIndex = serde_json::from_slice(&bytes)
+            .map_err(|e| Error::invalid(blob, format!("not an OCI image index: {e}")))?;
+        return Ok(Opened::Index(Box::new(nested)));
+    }
+    let manifest: ImageManifest = serde_json::from_slice(&bytes)
+        .map_err(|e| Error::invalid(blob, format!("not an OCI image manifest: {e}")))?;
+    let config_type = manifest.config().media_type();
+    let artifact = match manifest.artifact_type() {
+        Some(t) => Some(format!("artifactType {t}")),
+        None if !is_image_config(config_type) => Some(format!("config mediaType {config_type}")),
+        None => None,
+    };
+    if let Some(artifact) = artifact {
+        return Err(Error::invalid(
+            blob,
+            format!(
+                "an OCI artifact ({}), not a container image: peel reads only images",
+                crate::ui::sanitize(&artifact)
+            ),
+        ));
+    }
+    let config = fetch(manifest.config())?;
+    Ok(Opened::Image {
+        manifest: Box::new(manifest),
+        config,
+    })
+}
+
+/// The config media types of a container image (OCI, Docker schema 2).
+fn is_image_config(media: &MediaType) -> bool {
+    matches!(media, MediaType::ImageConfig)
+        || media.to_string() == "application/vnd.docker.container.image.v1+json"
+}
+
+/// The layer media types of a container image: tar streams, whatever
+/// their compression. Anything else is an artifact's content.
+pub fn is_layer_type(media: &MediaType) -> bool {
+    let text = media.to_string();
+    text.starts_with("application/vnd.oci.image.layer.")
+        || text.starts_with("application/vnd.docker.image.rootfs.")
+}
+
+/// A layer that is not a tar stream, named as an artifact's content when
+/// its media type says it is one.
+pub fn name_artifact_layer(error: Error, layer: &Descriptor) -> Error {
+    if is_layer_type(layer.media_type()) {
+        return error;
+    }
+    match error {
+        Error::Invalid { what, reason } if reason.contains("not a tar stream") => Error::invalid(
+            what,
+            format!(
+                "not a tar stream: its mediaType {} is an OCI artifact's content, not an image layer; peel reads only images",
+                crate::ui::sanitize(layer.media_type().as_ref())
+            ),
+        ),
+        other => other,
+    }
+}
+
+type PlatformParts = (String, String, Option<String>);
+
+fn descriptor_platform(d: &Descriptor) -> Option<PlatformParts> {
+    let p = d.platform().as_ref()?;
+    Some((
+        p.os().to_string(),
+        p.architecture().to_string(),
+        p.variant().clone(),
+    ))
+}
+
+fn config_platform(config: &[u8]) -> Option<PlatformParts> {
+    let config = ImageConfig::parse(config).ok()?;
+    Some((config.os?, config.architecture?, config.variant))
+}
+
+fn platform_text(os: &str, arch: &str, variant: Option<&str>) -> String {
+    match variant {
+        Some(v) => format!("{os}/{arch}/{v}"),
+        None => format!("{os}/{arch}"),
+    }
 }
 
 /// Add the descriptor's annotations that `annotations` does not have.
@@ -327,50 +517,66 @@ fn declared_in<'a>(
     })
 }
 
+/// How many descriptors the declared-base search looks at, in all: an index
+/// may list itself, or list one manifest thousands of times.
+pub const MAX_BASE_DESCRIPTORS: usize = 256;
+
+/// How deep the declared-base search follows nested indexes.
+const MAX_BASE_DEPTH: usize = 4;
+
 /// The diff ids of the image `digest` names, or of each image of the index
 /// it names, when `fetch` has them. A digest is untrusted text: only a
-/// well-formed one becomes a blob path.
+/// well-formed one becomes a blob path. Each digest is read once, and at
+/// most [`MAX_BASE_DESCRIPTORS`] descriptors are followed.
 fn images_named(
     digest: &str,
     fetch: &mut dyn FnMut(&Descriptor) -> Result<Vec<u8>>,
     found: &mut Vec<Vec<String>>,
 ) {
-    if let Ok(digest) = Digest::from_str(digest) {
-        let descriptor = Descriptor::new(MediaType::ImageManifest, 0, digest);
-        images_at(&descriptor, fetch, 0, found);
-    }
-}
-
-fn images_at(
-    descriptor: &Descriptor,
-    fetch: &mut dyn FnMut(&Descriptor) -> Result<Vec<u8>>,
-    depth: usize,
-    found: &mut Vec<Vec<String>>,
-) {
-    let Ok(bytes) = fetch(descriptor) else {
+    let Ok(digest) = Digest::from_str(digest) else {
         return;
     };
-    if looks_like_index(&bytes) {
-        if depth >= 4 {
+    let mut seen: HashSet<String> = HashSet::new();
+    // Depth first, in the index's order: a stack of (descriptor, depth),
+    // pushed in reverse.
+    let mut stack = vec![(Descriptor::new(MediaType::ImageManifest, 0, digest), 0)];
+    let mut walked = 0;
+    while let Some((descriptor, depth)) = stack.pop() {
+        if !seen.insert(descriptor.digest().to_string()) {
+            continue;
+        }
+        walked += 1;
+        if walked > MAX_BASE_DESCRIPTORS {
             return;
         }
-        if let Ok(index) = serde_json::from_slice::<ImageIndex>(&bytes) {
-            for d in index.manifests().iter().filter(|d| !is_attestation(d)) {
-                images_at(d, fetch, depth + 1, found);
+        let Ok(bytes) = fetch(&descriptor) else {
+            continue;
+        };
+        if looks_like_index(&bytes) {
+            if depth >= MAX_BASE_DEPTH {
+                continue;
             }
+            if let Ok(index) = serde_json::from_slice::<ImageIndex>(&bytes) {
+                let next = index.manifests().iter().filter(|d| !is_attestation(d));
+                let next: Vec<&Descriptor> = next
+                    .filter(|d| !seen.contains(&d.digest().to_string()))
+                    .take(MAX_BASE_DESCRIPTORS)
+                    .collect();
+                stack.extend(next.into_iter().rev().map(|d| (d.clone(), depth + 1)));
+            }
+            continue;
         }
-        return;
-    }
-    let Ok(manifest) = serde_json::from_slice::<ImageManifest>(&bytes) else {
-        return;
-    };
-    let Ok(config) = fetch(manifest.config()) else {
-        return;
-    };
-    if let Ok(config) = ImageConfig::parse(&config)
-        && !config.diff_ids().is_empty()
-    {
-        found.push(config.diff_ids().to_vec());
+        let Ok(manifest) = serde_json::from_slice::<ImageManifest>(&bytes) else {
+            continue;
+        };
+        let Ok(config) = fetch(manifest.config()) else {
+            continue;
+        };
+        if let Ok(config) = ImageConfig::parse(&config)
+            && !config.diff_ids().is_empty()
+        {
+            found.push(config.diff_ids().to_vec());
+        }
     }
 }
 
@@ -476,5 +682,70 @@ mod tests {
             let declared = blobs.declared(&[(BASE_DIGEST, digest)], &[]).unwrap();
             assert!(declared.found.is_empty(), "{digest}");
         }
+    }
+
+    #[test]
+    fn a_self_listing_index_is_read_once() {
+        // An index that lists itself 300 times (and one real image): followed
+        // blindly, 300^4 reads.
+        let mut blobs = Blobs(HashMap::new());
+        let image = blobs.image(&["sha256:a"]);
+        let own = format!("sha256:{:064x}", 1000);
+        let mut entries = vec![serde_json::json!({
+            "mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": image, "size": 1,
+        })];
+        for _ in 0..300 {
+            entries.push(serde_json::json!({
+                "mediaType": "application/vnd.oci.image.index.v1+json", "digest": own, "size": 1,
+            }));
+        }
+        let index = serde_json::json!({ "schemaVersion": 2, "manifests": entries });
+        blobs.0.insert(
+            format!("blobs/sha256/{}", &own[7..]),
+            serde_json::to_vec(&index).unwrap(),
+        );
+        let mut reads = 0;
+        let mut fetch = |d: &Descriptor| {
+            reads += 1;
+            assert!(reads < 10_000, "the search does not end");
+            blobs
+                .0
+                .get(&blob_path(d))
+                .cloned()
+                .ok_or_else(|| Error::missing("test", "no such blob"))
+        };
+        let annotations = HashMap::from([(BASE_DIGEST.to_string(), own.clone())]);
+        let declared = declared_base(&annotations, None, &mut fetch).unwrap();
+        assert_eq!(declared.found, vec![vec!["sha256:a"]]);
+        // The index, the manifest and its config.
+        assert_eq!(reads, 3);
+    }
+
+    #[test]
+    fn the_base_search_stops_after_its_cap() {
+        // A chain of distinct indexes, each listing many distinct manifests.
+        let mut blobs = Blobs(HashMap::new());
+        let many: Vec<serde_json::Value> = (0..2 * MAX_BASE_DESCRIPTORS)
+            .map(|_| {
+                let image = blobs.image(&["sha256:a"]);
+                serde_json::json!({
+                    "mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": image, "size": 1,
+                })
+            })
+            .collect();
+        let index = blobs.add(serde_json::json!({ "schemaVersion": 2, "manifests": many }));
+        let mut reads = 0;
+        let mut fetch = |d: &Descriptor| {
+            reads += 1;
+            blobs
+                .0
+                .get(&blob_path(d))
+                .cloned()
+                .ok_or_else(|| Error::missing("test", "no such blob"))
+        };
+        let annotations = HashMap::from([(BASE_DIGEST.to_string(), index)]);
+        let declared = declared_base(&annotations, None, &mut fetch).unwrap();
+        assert_eq!(declared.found.len(), MAX_BASE_DESCRIPTORS - 1);
+        assert!(reads <= 2 * MAX_BASE_DESCRIPTORS, "{reads}");
     }
 }

@@ -23,7 +23,7 @@ pub fn read(
 ) -> Result<Image> {
     let what = dir.display().to_string();
     let index_path = dir.join("index.json");
-    if !index_path.is_file() {
+    if !index_path.exists() {
         return Err(Error::invalid(
             &what,
             "not an OCI image layout: no index.json in this directory",
@@ -42,10 +42,7 @@ pub fn read(
 }
 
 fn read_json(path: &Path, what: &str) -> Result<Vec<u8>> {
-    let file = File::open(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => Error::missing(what, "blob is missing"),
-        _ => Error::io(what, e),
-    })?;
+    let (file, _) = open_regular(path, what, "blob is missing")?;
     let mut bytes = Vec::new();
     file.take(MAX_JSON_BYTES + 1)
         .read_to_end(&mut bytes)
@@ -57,6 +54,47 @@ fn read_json(path: &Path, what: &str) -> Result<Vec<u8>> {
         ));
     }
     Ok(bytes)
+}
+
+/// Open a blob that must be a regular file (a symlink to one will do): a
+/// FIFO, a device or a socket would block or never end. Also its length.
+fn open_regular(path: &Path, what: &str, missing: &str) -> Result<(File, u64)> {
+    let not_found = |e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::missing(what, missing),
+        _ => Error::io(what, e),
+    };
+    // Looked at before opening (opening a FIFO blocks), and again after, on
+    // what was opened.
+    check_regular(&std::fs::metadata(path).map_err(not_found)?, what)?;
+    let file = File::open(path).map_err(not_found)?;
+    let meta = file.metadata().map_err(|e| Error::io(what, e))?;
+    check_regular(&meta, what)?;
+    Ok((file, meta.len()))
+}
+
+fn check_regular(meta: &std::fs::Metadata, what: &str) -> Result<()> {
+    use std::os::unix::fs::FileTypeExt;
+    let kind = meta.file_type();
+    if kind.is_file() {
+        return Ok(());
+    }
+    let name = if kind.is_dir() {
+        "a directory"
+    } else if kind.is_fifo() {
+        "a FIFO"
+    } else if kind.is_char_device() {
+        "a character device"
+    } else if kind.is_block_device() {
+        "a block device"
+    } else if kind.is_socket() {
+        "a socket"
+    } else {
+        "not a file"
+    };
+    Err(Error::invalid(
+        what,
+        format!("is {name}, not a regular file"),
+    ))
 }
 
 /// Walk every distinct layer blob, on as many threads as there are cores.
@@ -86,7 +124,7 @@ fn walk_layers(
         if let Some(Err(_)) = results.get(&rel)
             && let Some(Err(e)) = results.remove(&rel)
         {
-            return Err(e);
+            return Err(oci::name_artifact_layer(e, d));
         }
         match results.get(&rel) {
             Some(Ok(blob)) => blobs.push(LayerBlob {
@@ -100,11 +138,7 @@ fn walk_layers(
 }
 
 fn walk_one(path: &Path, what: &str, rel: &str, progress: &Arc<Progress>) -> Result<LayerBlob> {
-    let file = File::open(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => Error::missing(what, "layer blob is missing"),
-        _ => Error::io(what, e),
-    })?;
-    let size = file.metadata().map_err(|e| Error::io(what, e))?.len();
+    let (file, size) = open_regular(path, what, "layer blob is missing")?;
     // No buffer in between: the tar reader and the decoders keep their own.
     let reader = CountingReader::new(file, progress.clone());
     let walked = walk_blob(reader).map_err(|e| {

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
+use crate::image::archive::Prefer;
 use crate::image::{self, Image, Selection};
 use crate::progress::Progress;
 
@@ -27,8 +28,16 @@ pub enum SourceKind {
 /// A parsed image reference.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reference {
-    /// A tar archive (any docker-save layout, or an oci-archive), from a file.
-    Archive { path: PathBuf, tag: Option<String> },
+    /// A tar archive (any docker-save layout, or an oci-archive), from a
+    /// file; `prefer` says which of `manifest.json` and `index.json` leads
+    /// to the image when it holds both (`oci-archive:` reads `index.json`,
+    /// as skopeo does; a plain path and `docker-archive:` read
+    /// `manifest.json`, as `docker load` does).
+    Archive {
+        path: PathBuf,
+        tag: Option<String>,
+        prefer: Prefer,
+    },
     /// The same from standard input (`-`).
     Stdin { tag: Option<String> },
     /// An OCI image layout directory.
@@ -48,7 +57,8 @@ pub fn parse(input: &str, source: Option<SourceKind>) -> Result<Reference> {
                 engine: kind,
                 name: input.to_string(),
             },
-            SourceKind::DockerArchive | SourceKind::OciArchive => archive_ref(input),
+            SourceKind::DockerArchive => archive_ref(input, Prefer::Manifest),
+            SourceKind::OciArchive => archive_ref(input, Prefer::Index),
             SourceKind::Oci => {
                 let (path, tag) = split_tag(input);
                 Reference::OciDir { path, tag }
@@ -90,6 +100,7 @@ pub fn parse(input: &str, source: Option<SourceKind>) -> Result<Reference> {
         return Ok(Reference::Archive {
             path: path.to_path_buf(),
             tag: None,
+            prefer: Prefer::Manifest,
         });
     }
     Ok(Reference::Engine {
@@ -99,7 +110,7 @@ pub fn parse(input: &str, source: Option<SourceKind>) -> Result<Reference> {
 }
 
 /// An archive reference, `PATH` or `PATH:TAG` (the path wins when it exists).
-fn archive_ref(input: &str) -> Reference {
+fn archive_ref(input: &str, prefer: Prefer) -> Reference {
     if input == "-" {
         return Reference::Stdin { tag: None };
     }
@@ -109,7 +120,7 @@ fn archive_ref(input: &str) -> Reference {
         };
     }
     let (path, tag) = split_tag(input);
-    Reference::Archive { path, tag }
+    Reference::Archive { path, tag, prefer }
 }
 
 /// `PATH[:TAG]`: the whole string is the path if it exists, else the part
@@ -159,7 +170,7 @@ pub fn open(reference: &Reference, display: &str, options: &OpenOptions) -> Resu
         platform: options.platform.clone(),
     };
     match reference {
-        Reference::Archive { path, tag } => {
+        Reference::Archive { path, tag, prefer } => {
             let what = path.display().to_string();
             let file = File::open(path).map_err(|e| match e.kind() {
                 io::ErrorKind::NotFound => Error::missing(&what, "no such file or directory"),
@@ -171,7 +182,14 @@ pub fn open(reference: &Reference, display: &str, options: &OpenOptions) -> Resu
             if let Ok(meta) = file.metadata() {
                 options.progress.set_bytes_total(meta.len());
             }
-            image::archive::read_file(file, &what, display, &selection(tag), &options.progress)
+            image::archive::read_file_as(
+                file,
+                &what,
+                display,
+                &selection(tag),
+                &options.progress,
+                *prefer,
+            )
         }
         Reference::Stdin { tag } => {
             let stdin = io::stdin().lock();
@@ -194,6 +212,7 @@ pub fn open(reference: &Reference, display: &str, options: &OpenOptions) -> Resu
                     &Reference::Archive {
                         path: path.clone(),
                         tag: tag.clone(),
+                        prefer: Prefer::Index,
                     },
                     display,
                     options,
@@ -216,14 +235,16 @@ mod tests {
             parse("docker-archive:/nonexistent/x.tar", None).unwrap(),
             Reference::Archive {
                 path: "/nonexistent/x.tar".into(),
-                tag: None
+                tag: None,
+                prefer: Prefer::Manifest,
             }
         );
         assert_eq!(
             parse("docker-archive:///nonexistent/x.tar", None).unwrap(),
             Reference::Archive {
                 path: "/nonexistent/x.tar".into(),
-                tag: None
+                tag: None,
+                prefer: Prefer::Manifest,
             }
         );
         assert_eq!(
@@ -259,6 +280,29 @@ mod tests {
                 path: p.clone(),
                 tag: Some("v1".into())
             }
+        );
+    }
+
+    #[test]
+    fn oci_archive_prefers_index_json() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("both.tar");
+        std::fs::write(&p, b"").unwrap();
+        let prefer = |input: String| match parse(&input, None).unwrap() {
+            Reference::Archive { prefer, tag, .. } => (prefer, tag),
+            other => panic!("{other:?}"),
+        };
+        let path = p.display();
+        assert_eq!(prefer(format!("oci-archive:{path}")), (Prefer::Index, None));
+        assert_eq!(
+            prefer(format!("oci-archive:{path}:v1")),
+            (Prefer::Index, Some("v1".into()))
+        );
+        assert_eq!(prefer(format!("docker-archive:{path}")).0, Prefer::Manifest);
+        assert_eq!(prefer(format!("{path}")).0, Prefer::Manifest);
+        assert_eq!(
+            prefer(format!("docker-archive:{path}:@1")),
+            (Prefer::Manifest, Some("@1".into()))
         );
     }
 }

@@ -12,6 +12,7 @@ mod docker_findings;
 mod findings;
 mod formats;
 mod golden;
+mod hostile_archives;
 mod hostile_layers;
 mod hostile_output;
 mod layer_rules;
