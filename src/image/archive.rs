@@ -15,16 +15,18 @@ use super::oci::{self, MAX_JSON_BYTES, Selection};
 use super::sniff::{self, Compression};
 use super::{Image, LayerBlob, assemble, assemble_resolved, docker_archive, parallel};
 use crate::error::{Error, Result};
+use crate::layer::LayerChanges;
+use crate::layer::digest::{LayerDigests, Want};
 use crate::layer::path;
+use crate::layer::walk::walk_blob_with;
 use crate::layer::walk::{RanDry, TarStream};
-use crate::layer::{LayerChanges, walk_blob};
 use crate::progress::{CountingReader, Progress};
 
 /// How deep a chain of symlinked members may go.
 const MAX_ALIAS_HOPS: usize = 16;
 
 /// A walked member, or why it could not be walked as a layer.
-type Walked = std::result::Result<(Arc<LayerChanges>, Compression, u64), String>;
+type Walked = std::result::Result<(Arc<LayerChanges>, Compression, u64, LayerDigests), String>;
 
 #[derive(Default)]
 struct Members {
@@ -63,11 +65,13 @@ impl Members {
     fn layer(&self, name: &str, what: &str) -> Result<LayerBlob> {
         let resolved = self.resolve(name);
         match self.layers.get(resolved) {
-            Some(Ok((changes, compression, size))) => Ok(LayerBlob {
+            Some(Ok((changes, compression, size, digests))) => Ok(LayerBlob {
                 name: name.to_string(),
                 changes: changes.clone(),
                 compression: *compression,
                 blob_size: *size,
+                digests: digests.clone(),
+                expected: None,
             }),
             Some(Err(reason)) => Err(Error::invalid(format!("{what}: layer {name}"), reason)),
             None if self.json.contains_key(resolved) => Err(Error::invalid(
@@ -96,7 +100,16 @@ pub fn read<R: Read>(
     let (head, stream) = sniff::peek(decoded, sniff::BLOCK)
         .map_err(|e| Error::invalid(what, format!("corrupt {} stream: {e}", compression.name())))?;
     check_head(&head, compression, what)?;
-    let members = scan(TarStream::new(stream), what, compression, progress, None)?;
+    let mut stream = TarStream::new(stream);
+    let no_verify = selection.no_verify;
+    let members = scan(&mut stream, what, compression, progress, no_verify, None)?;
+    sniff::finish_outer(stream, compression).map_err(|e| {
+        let name = compression.name();
+        Error::invalid(
+            what,
+            format!("corrupt {name} stream after the tar's end: {e}"),
+        )
+    })?;
     resolve(&members, what, reference, selection)
 }
 
@@ -131,6 +144,7 @@ pub fn read_file(
         what,
         Compression::None,
         progress,
+        selection.no_verify,
         Some(&mut deferred),
     )?;
     let walked = parallel::map(&deferred, |member| {
@@ -140,7 +154,8 @@ pub fn read_file(
             Span::new(&file, member.offset, member.size),
             progress.clone(),
         );
-        let walked = walk_blob(span);
+        let want = Want::unless(selection.no_verify, || Want::member(&member.name));
+        let walked = walk_blob_with(span, want);
         progress.layer_done();
         walked
     });
@@ -149,7 +164,7 @@ pub fn read_file(
     }
     for (member, walked) in deferred.into_iter().zip(walked) {
         let walked = match walked {
-            Ok(w) => Ok((Arc::new(w.changes), w.compression, member.size)),
+            Ok(w) => Ok((Arc::new(w.changes), w.compression, member.size, w.digests)),
             Err(e) => Err(e.to_string()),
         };
         members.layers.insert(member.name, walked);
@@ -227,7 +242,11 @@ fn resolve(members: &Members, what: &str, reference: &str, selection: &Selection
         let blobs = resolved
             .layers
             .iter()
-            .map(|d| members.layer(&oci::blob_path(d), what))
+            .map(|d| {
+                members
+                    .layer(&oci::blob_path(d), what)
+                    .map(|b| b.described_by(d))
+            })
             .collect::<Result<Vec<_>>>()?;
         return assemble_resolved(reference, "oci-archive", what, resolved, blobs);
     }
@@ -251,6 +270,7 @@ fn scan<S: Read + Seek + RanDry>(
     what: &str,
     compression: Compression,
     progress: &Progress,
+    no_verify: bool,
     mut deferred: Option<&mut Vec<Deferred>>,
 ) -> Result<Members> {
     let corrupt = |e: std::io::Error| {
@@ -318,8 +338,9 @@ fn scan<S: Read + Seek + RanDry>(
                         size,
                     });
                 } else {
-                    let walked = match walk_blob(rest) {
-                        Ok(w) => Ok((Arc::new(w.changes), w.compression, size)),
+                    let want = Want::unless(no_verify, || Want::member(&name));
+                    let walked = match walk_blob_with(rest, want) {
+                        Ok(w) => Ok((Arc::new(w.changes), w.compression, size, w.digests)),
                         Err(e) => Err(e.to_string()),
                     };
                     progress.layer_done();

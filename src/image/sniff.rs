@@ -95,14 +95,118 @@ pub fn peek<R: Read>(mut reader: R, n: usize) -> io::Result<(Vec<u8>, Peeked<R>)
 
 /// Wrap `reader` in the decoder its first bytes call for.
 pub fn decompress<'a, R: Read + 'a>(reader: R) -> io::Result<(Compression, Box<dyn Read + 'a>)> {
-    let (head, reader) = peek(reader, 4)?;
+    let (head, reader) = peek(reader, ZSTD_HEADER_MAX)?;
     let compression = Compression::detect(&head);
-    let decoded: Box<dyn Read + 'a> = match compression {
+    if compression == Compression::Zstd {
+        check_zstd_window(&head)?;
+    }
+    Ok((compression, decoder(compression, reader)?))
+}
+
+/// The decoder for `compression` over `reader`.
+fn decoder<'a, R: Read + 'a>(
+    compression: Compression,
+    reader: R,
+) -> io::Result<Box<dyn Read + 'a>> {
+    Ok(match compression {
         Compression::None => Box::new(reader),
         Compression::Gzip => Box::new(MultiGzDecoder::new(reader)),
-        Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(reader)?),
+        Compression::Zstd => {
+            let mut decoder = zstd::stream::read::Decoder::new(reader)?;
+            decoder.window_log_max(ZSTD_WINDOW_LOG_MAX)?;
+            Box::new(ZstdReader(decoder))
+        }
+    })
+}
+
+/// The largest zstd window peel decodes: 2^27 = 128 MiB, zstd's own default
+/// (what `zstd -d` accepts without `--memory`). A decoder holds a window of
+/// memory per stream, and several layers are decoded at once.
+pub const ZSTD_WINDOW_LOG_MAX: u32 = 27;
+
+/// A zstd frame header is at most 18 bytes (magic, descriptor, window,
+/// dictionary id, content size).
+const ZSTD_HEADER_MAX: usize = 18;
+
+fn zstd_limit() -> String {
+    humansize::format_size(1u64 << ZSTD_WINDOW_LOG_MAX, humansize::BINARY)
+}
+
+/// The error for a frame whose window is larger than peel decodes.
+fn too_much_memory(window: Option<u64>) -> io::Error {
+    let needs = match window {
+        Some(w) => format!(
+            "needs a {} window",
+            humansize::format_size(w, humansize::BINARY)
+        ),
+        None => "needs a larger window".to_string(),
     };
-    Ok((compression, decoded))
+    io::Error::new(
+        io::ErrorKind::OutOfMemory,
+        format!(
+            "a zstd frame {needs} to decode, more memory than peel allows (at most {})",
+            zstd_limit()
+        ),
+    )
+}
+
+/// The window a zstd frame header declares (RFC 8878, 3.1.1.1), when the
+/// header is complete.
+fn zstd_window(header: &[u8]) -> Option<u64> {
+    let descriptor = *header.get(4)?;
+    let single_segment = descriptor & 0x20 != 0;
+    if !single_segment {
+        let window = *header.get(5)?;
+        let base = 1u64 << (10 + u32::from(window >> 3));
+        return Some(base + base / 8 * u64::from(window & 7));
+    }
+    // One segment: the window is the whole content.
+    let dictionary = [0, 1, 2, 4][usize::from(descriptor & 3)];
+    let size_len = [1, 2, 4, 8][usize::from(descriptor >> 6)];
+    let start = 5 + dictionary;
+    let field = header.get(start..start + size_len)?;
+    let mut size = field
+        .iter()
+        .rev()
+        .fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
+    if size_len == 2 {
+        size += 256;
+    }
+    Some(size)
+}
+
+/// Refuse, before decoding, a first frame whose window is too large.
+fn check_zstd_window(head: &[u8]) -> io::Result<()> {
+    match zstd_window(head) {
+        Some(window) if window > 1u64 << ZSTD_WINDOW_LOG_MAX => Err(too_much_memory(Some(window))),
+        _ => Ok(()),
+    }
+}
+
+/// The zstd decoder, with its "too much memory" error (a later frame's
+/// window) told apart from corruption.
+struct ZstdReader<R: Read>(zstd::stream::read::Decoder<'static, std::io::BufReader<R>>);
+
+impl<R: Read> Read for ZstdReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf).map_err(|e| {
+            if e.to_string().contains("too much memory") {
+                too_much_memory(None)
+            } else {
+                e
+            }
+        })
+    }
+}
+
+/// Read a whole-compressed archive's stream to its end after the tar's end
+/// marker, so that the decoder checks the trailer (gzip's CRC and length,
+/// zstd's checksum) and sees what follows it. A plain tar is left alone.
+pub fn finish_outer<R: Read>(stream: R, compression: Compression) -> io::Result<()> {
+    if compression == Compression::None {
+        return Ok(());
+    }
+    crate::layer::digest::drain(stream).map(|_| ())
 }
 
 #[cfg(test)]

@@ -238,6 +238,7 @@ fn nested_index_picks_the_platform() {
         Selection {
             tag: Some("multi".into()),
             platform: Some("linux/arm64".parse().unwrap()),
+            ..Selection::default()
         },
     )
     .expect("arm64");
@@ -252,6 +253,7 @@ fn nested_index_picks_the_platform() {
         Selection {
             tag: None,
             platform: Some("linux/riscv64".parse().unwrap()),
+            ..Selection::default()
         },
     )
     .expect_err("no riscv64");
@@ -273,6 +275,7 @@ fn unknown_tag_lists_the_known_ones() {
         Selection {
             tag: Some("nope".into()),
             platform: None,
+            ..Selection::default()
         },
     )
     .expect_err("no such tag");
