@@ -15,3 +15,4 @@ mod golden;
 mod layer_rules;
 mod properties;
 mod ui;
+mod verify;
