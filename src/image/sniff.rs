@@ -241,6 +241,73 @@ mod tests {
         assert!(!is_tar(&garbage));
     }
 
+    fn zstd_stream(bytes: &[u8]) -> Vec<u8> {
+        let mut enc = zstd::stream::Encoder::new(Vec::new(), 3).unwrap();
+        io::Write::write_all(&mut enc, bytes).unwrap();
+        enc.finish().unwrap()
+    }
+
+    #[test]
+    fn zstd_windows_are_read_from_the_frame_header() {
+        // A window descriptor: exponent 21, mantissa 0 → 2^31; mantissa 4 → +half.
+        assert_eq!(
+            zstd_window(&[0x28, 0xb5, 0x2f, 0xfd, 0x00, 0xa8]),
+            Some(1 << 31)
+        );
+        assert_eq!(
+            zstd_window(&[0x28, 0xb5, 0x2f, 0xfd, 0x00, 0xac]),
+            Some(3 << 30)
+        );
+        // One segment: the window is the content size (2-byte field: +256).
+        assert_eq!(
+            zstd_window(&[0x28, 0xb5, 0x2f, 0xfd, 0x60, 0x00, 0x01]),
+            Some(256 + 256)
+        );
+        assert_eq!(
+            zstd_window(&[0x28, 0xb5, 0x2f, 0xfd, 0xe0, 0, 0, 0, 0, 1, 0, 0, 0]),
+            Some(1 << 32)
+        );
+        assert_eq!(zstd_window(&[0x28, 0xb5, 0x2f, 0xfd, 0xe0, 0, 0]), None);
+        // What the encoder writes is within the limit.
+        let small = zstd_stream(b"hello");
+        assert!(zstd_window(&small).unwrap() <= 1 << ZSTD_WINDOW_LOG_MAX);
+    }
+
+    #[test]
+    fn a_zstd_window_too_large_is_a_memory_error_in_any_frame() {
+        let mut first = zstd_stream(b"hello");
+        first[5] = 0xa8;
+        let err = decompress(&first[..]).err().expect("refused up front");
+        assert_eq!(err.kind(), io::ErrorKind::OutOfMemory);
+        assert_eq!(
+            err.to_string(),
+            "a zstd frame needs a 2 GiB window to decode, more memory than peel allows (at most 128 MiB)"
+        );
+        // A second frame's window is only seen by the decoder.
+        let mut two = zstd_stream(b"hello");
+        let mut second = zstd_stream(b"world");
+        second[5] = 0xa8;
+        two.extend_from_slice(&second);
+        let (_, mut decoded) = decompress(&two[..]).unwrap();
+        let err = io::copy(&mut decoded, &mut io::sink()).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::OutOfMemory, "{err}");
+        assert!(err.to_string().contains("at most 128 MiB"), "{err}");
+    }
+
+    #[test]
+    fn the_outer_stream_is_read_to_its_trailer() {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        io::Write::write_all(&mut gz, &[0u8; 4096]).unwrap();
+        let mut gz = gz.finish().unwrap();
+        let at = gz.len() - 8;
+        gz[at] ^= 1;
+        let (compression, mut decoded) = decompress(&gz[..]).unwrap();
+        // The first bytes decode; only the end tells.
+        decoded.read_exact(&mut [0u8; 1024]).unwrap();
+        assert!(finish_outer(&mut decoded, compression).is_err());
+        assert!(finish_outer(&b"plain tar bytes"[..], Compression::None).is_ok());
+    }
+
     #[test]
     fn peek_replays() {
         let (head, mut rest) = peek(&b"hello world"[..], 5).unwrap();

@@ -317,6 +317,70 @@ mod tests {
         assert_eq!(reader.finish().unwrap(), (None, 1));
     }
 
+    /// A one-file tar.
+    fn tar() -> Vec<u8> {
+        let mut builder = tar::Builder::new(Vec::new());
+        let mut header = tar::Header::new_gnu();
+        header.set_size(5);
+        header.set_mode(0o644);
+        header.set_uid(0);
+        header.set_gid(0);
+        header.set_mtime(0);
+        builder
+            .append_data(&mut header, "a", &b"hello"[..])
+            .unwrap();
+        builder.into_inner().unwrap()
+    }
+
+    fn sha(bytes: &[u8], algorithm: Algorithm) -> Computed {
+        hashed(bytes, algorithm).0
+    }
+
+    #[test]
+    fn walking_hashes_the_blob_and_the_tar() {
+        use crate::layer::walk::walk_blob_with;
+        let tar = tar();
+        let gz = {
+            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            std::io::Write::write_all(&mut enc, &tar).unwrap();
+            enc.finish().unwrap()
+        };
+        // Compressed: both, each of its own bytes.
+        let walked = walk_blob_with(&gz[..], Want::all(Some(Algorithm::Sha256))).unwrap();
+        assert_eq!(
+            walked.digests,
+            LayerDigests {
+                blob: Some((sha(&gz, Algorithm::Sha256), gz.len() as u64)),
+                diff: Some(sha(&tar, Algorithm::Sha256)),
+            }
+        );
+        // Plain: hashed once, one digest for both.
+        let walked = walk_blob_with(&tar[..], Want::member("x/layer.tar")).unwrap();
+        assert_eq!(walked.digests.diff, Some(sha(&tar, Algorithm::Sha256)));
+        assert_eq!(walked.digests.blob, None, "no digest to compare with");
+        let walked = walk_blob_with(&tar[..], Want::all(Some(Algorithm::Sha512))).unwrap();
+        assert_eq!(
+            walked.digests,
+            LayerDigests {
+                blob: Some((sha(&tar, Algorithm::Sha512), tar.len() as u64)),
+                diff: Some(sha(&tar, Algorithm::Sha256)),
+            }
+        );
+        // Bytes after the tar's end marker belong to both digests.
+        let mut padded = tar.clone();
+        padded.extend_from_slice(&[0u8; 4096]);
+        let walked = walk_blob_with(&padded[..], Want::all(None)).unwrap();
+        assert_eq!(walked.digests.diff, Some(sha(&padded, Algorithm::Sha256)));
+        // --no-verify: nothing.
+        let walked = walk_blob_with(&gz[..], Want::NONE).unwrap();
+        assert_eq!(walked.digests, LayerDigests::default());
+        assert_eq!(
+            Want::unless(true, || Want::all(None)),
+            Want::NONE,
+            "--no-verify asks for nothing"
+        );
+    }
+
     #[test]
     fn blob_paths_name_digests() {
         let name = format!("blobs/sha256/{EMPTY_SHA256}");
