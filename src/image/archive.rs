@@ -104,6 +104,9 @@ pub fn read<R: Read>(
     let no_verify = selection.no_verify;
     let members = scan(&mut stream, what, compression, progress, no_verify, None)?;
     sniff::finish_outer(stream, compression).map_err(|e| {
+        if progress.is_cancelled() {
+            return Error::Cancelled;
+        }
         let name = compression.name();
         Error::invalid(
             what,
