@@ -101,6 +101,12 @@ pub struct Cli {
     #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
     pub platform: Option<PlatformSpec>,
 
+    /// Do not verify digests (on by default: every layer's uncompressed
+    /// bytes against the config's rootfs.diff_ids, every compressed blob
+    /// against its descriptor's digest and size). Skips the hashing too.
+    #[arg(long)]
+    pub no_verify: bool,
+
     /// Where the image comes from, when the reference does not say.
     #[arg(long, value_enum)]
     pub source: Option<SourceKind>,

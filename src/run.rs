@@ -48,6 +48,7 @@ pub fn run(cli: &Cli) -> Result<u8> {
     let options = OpenOptions {
         platform: cli.platform.clone(),
         pull: cli.pull,
+        no_verify: cli.no_verify,
         ..OpenOptions::default()
     };
     if [&cli.json, &cli.markdown]

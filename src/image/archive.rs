@@ -16,16 +16,18 @@ use super::oci::{self, MAX_JSON_BYTES, Selection};
 use super::sniff::{self, Compression};
 use super::{Image, LayerBlob, assemble, assemble_resolved, docker_archive, parallel};
 use crate::error::{Error, Result};
+use crate::layer::LayerChanges;
+use crate::layer::digest::{LayerDigests, Want};
 use crate::layer::path;
+use crate::layer::walk::walk_blob_with;
 use crate::layer::walk::{RanDry, TarStream};
-use crate::layer::{LayerChanges, walk_blob};
 use crate::progress::{CountingReader, Progress};
 
 /// How deep a chain of symlinked members may go.
 const MAX_ALIAS_HOPS: usize = 16;
 
 /// A walked member, or why it could not be walked as a layer.
-type Walked = std::result::Result<(Arc<LayerChanges>, Compression, u64), String>;
+type Walked = std::result::Result<(Arc<LayerChanges>, Compression, u64, LayerDigests), String>;
 
 /// How much of the JSON members of a streamed archive (compressed, or from
 /// standard input) peel keeps, all together: which of them the manifest
@@ -116,11 +118,13 @@ impl Members<'_> {
     fn layer(&self, name: &str, what: &str) -> Result<LayerBlob> {
         let resolved = self.resolve(name);
         match self.layers.get(resolved) {
-            Some(Ok((changes, compression, size))) => Ok(LayerBlob {
+            Some(Ok((changes, compression, size, digests))) => Ok(LayerBlob {
                 name: name.to_string(),
                 changes: changes.clone(),
                 compression: *compression,
                 blob_size: *size,
+                digests: digests.clone(),
+                expected: None,
             }),
             Some(Err(reason)) => Err(Error::invalid(format!("{what}: layer {name}"), reason)),
             None if self.json.contains_key(resolved) => Err(Error::invalid(
@@ -199,7 +203,19 @@ pub fn read_as<R: Read>(
     let (head, stream) = sniff::peek(decoded, sniff::BLOCK)
         .map_err(|e| Error::invalid(what, format!("corrupt {} stream: {e}", compression.name())))?;
     check_head(&head, compression, what)?;
-    let members = scan(TarStream::new(stream), what, compression, progress, None)?;
+    let mut stream = TarStream::new(stream);
+    let no_verify = selection.no_verify;
+    let members = scan(&mut stream, what, compression, progress, no_verify, None)?;
+    sniff::finish_outer(stream, compression).map_err(|e| {
+        if progress.is_cancelled() {
+            return Error::Cancelled;
+        }
+        let name = compression.name();
+        Error::invalid(
+            what,
+            format!("corrupt {name} stream after the tar's end: {e}"),
+        )
+    })?;
     resolve(&members, what, reference, selection, prefer)
 }
 
@@ -248,6 +264,7 @@ pub fn read_file_as(
         what,
         Compression::None,
         progress,
+        selection.no_verify,
         Some(&mut deferred),
     )?;
     members.file = Some(&file);
@@ -258,7 +275,8 @@ pub fn read_file_as(
             Span::new(&file, member.offset, member.size),
             progress.clone(),
         );
-        let walked = walk_blob(span);
+        let want = Want::unless(selection.no_verify, || Want::member(&member.name));
+        let walked = walk_blob_with(span, want);
         progress.layer_done();
         walked
     });
@@ -267,7 +285,7 @@ pub fn read_file_as(
     }
     for (member, walked) in deferred.into_iter().zip(walked) {
         let walked = match walked {
-            Ok(w) => Ok((Arc::new(w.changes), w.compression, member.size)),
+            Ok(w) => Ok((Arc::new(w.changes), w.compression, member.size, w.digests)),
             Err(e) => Err(e.to_string()),
         };
         members.layers.insert(member.name, walked);
@@ -392,6 +410,7 @@ fn resolve_index(
         .map(|d| {
             members
                 .layer(&oci::blob_path(d), what)
+                .map(|b| b.described_by(d))
                 .map_err(|e| oci::name_artifact_layer(e, d))
         })
         .collect::<Result<Vec<_>>>()?;
@@ -412,6 +431,7 @@ fn scan<S: Read + Seek + RanDry>(
     what: &str,
     compression: Compression,
     progress: &Progress,
+    no_verify: bool,
     mut deferred: Option<&mut Vec<Deferred>>,
 ) -> Result<Members<'static>> {
     let corrupt = |e: std::io::Error| {
@@ -491,8 +511,9 @@ fn scan<S: Read + Seek + RanDry>(
                         size,
                     });
                 } else {
-                    let walked = match walk_blob(rest) {
-                        Ok(w) => Ok((Arc::new(w.changes), w.compression, size)),
+                    let want = Want::unless(no_verify, || Want::member(&name));
+                    let walked = match walk_blob_with(rest, want) {
+                        Ok(w) => Ok((Arc::new(w.changes), w.compression, size, w.digests)),
                         Err(e) => Err(e.to_string()),
                     };
                     progress.layer_done();

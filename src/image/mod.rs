@@ -18,6 +18,7 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::layer::LayerChanges;
+use crate::layer::digest::{self, ExpectedBlob, LayerDigests};
 pub use config::{History, ImageConfig};
 pub use oci::{DeclaredBase, DeclaredIn, Selection};
 pub use platform::PlatformSpec;
@@ -75,6 +76,24 @@ pub struct LayerBlob {
     pub changes: Arc<LayerChanges>,
     pub compression: Compression,
     pub blob_size: u64,
+    /// The digests computed while the blob was walked (none unverified).
+    pub digests: LayerDigests,
+    /// The digest and size its descriptor promises, when one does. A
+    /// `blobs/<algorithm>/<hex>` name promises its digest without it.
+    pub expected: Option<ExpectedBlob>,
+}
+
+impl LayerBlob {
+    /// The same blob, as `descriptor` promises it.
+    pub fn described_by(self, descriptor: &oci_spec::image::Descriptor) -> Self {
+        LayerBlob {
+            expected: Some(ExpectedBlob {
+                digest: descriptor.digest().clone(),
+                size: Some(descriptor.size()),
+            }),
+            ..self
+        }
+    }
 }
 
 /// Put an image together from a resolved OCI manifest (tags, and the
@@ -121,6 +140,24 @@ pub fn assemble(
                 diff_ids.len()
             ),
         ));
+    }
+    for (idx, blob) in blobs.iter().enumerate() {
+        let named = blob.expected.is_none().then(|| {
+            digest::digest_of_blob_path(&blob.name)
+                .map(|digest| ExpectedBlob { digest, size: None })
+        });
+        let expected = blob
+            .expected
+            .as_ref()
+            .or(named.as_ref().and_then(Option::as_ref));
+        digest::check(
+            diff_ids.get(idx).map(String::as_str),
+            expected,
+            &blob.digests,
+        )
+        .map_err(|reason| {
+            Error::invalid(format!("{reference}: layer {idx} ({})", blob.name), reason)
+        })?;
     }
     let history = config.layer_history(blobs.len());
     let layers = blobs

@@ -22,6 +22,8 @@ pub struct Selection {
     pub tag: Option<String>,
     /// `--platform`; `None` means this machine's, leniently.
     pub platform: Option<PlatformSpec>,
+    /// `--no-verify`: hash nothing, check no digest.
+    pub no_verify: bool,
 }
 
 /// A manifest, resolved.

@@ -12,7 +12,8 @@ use oci_spec::image::Descriptor;
 use super::oci::{self, MAX_JSON_BYTES, Selection};
 use super::{Image, LayerBlob, assemble_resolved};
 use crate::error::{Error, Result};
-use crate::layer::walk_blob;
+use crate::layer::digest::Want;
+use crate::layer::walk::walk_blob_with;
 use crate::progress::{CountingReader, Progress};
 
 pub fn read(
@@ -37,7 +38,7 @@ pub fn read(
     let resolved = oci::resolve(&index, &what, selection, &mut fetch)?;
     progress.set_layers_total(resolved.layers.len() as u64);
     progress.set_bytes_total(resolved.layers.iter().map(|d| d.size()).sum());
-    let blobs = walk_layers(dir, &what, &resolved.layers, progress)?;
+    let blobs = walk_layers(dir, &what, &resolved.layers, selection.no_verify, progress)?;
     assemble_resolved(reference, "oci-layout", &what, resolved, blobs)
 }
 
@@ -102,6 +103,7 @@ fn walk_layers(
     dir: &Path,
     what: &str,
     layers: &[Descriptor],
+    no_verify: bool,
     progress: &Arc<Progress>,
 ) -> Result<Vec<LayerBlob>> {
     let mut distinct: Vec<String> = Vec::new();
@@ -112,7 +114,14 @@ fn walk_layers(
         }
     }
     let walked = super::parallel::map(&distinct, |rel| {
-        let result = walk_one(&dir.join(rel), &format!("{what}/{rel}"), rel, progress);
+        let want = Want::unless(no_verify, || Want::member(rel));
+        let result = walk_one(
+            &dir.join(rel),
+            &format!("{what}/{rel}"),
+            rel,
+            want,
+            progress,
+        );
         progress.layer_done();
         result
     });
@@ -127,21 +136,30 @@ fn walk_layers(
             return Err(oci::name_artifact_layer(e, d));
         }
         match results.get(&rel) {
-            Some(Ok(blob)) => blobs.push(LayerBlob {
-                name: d.digest().to_string(),
-                ..blob.clone()
-            }),
+            Some(Ok(blob)) => blobs.push(
+                LayerBlob {
+                    name: d.digest().to_string(),
+                    ..blob.clone()
+                }
+                .described_by(d),
+            ),
             _ => return Err(Error::missing(what, format!("layer {rel} was not read"))),
         }
     }
     Ok(blobs)
 }
 
-fn walk_one(path: &Path, what: &str, rel: &str, progress: &Arc<Progress>) -> Result<LayerBlob> {
+fn walk_one(
+    path: &Path,
+    what: &str,
+    rel: &str,
+    want: Want,
+    progress: &Arc<Progress>,
+) -> Result<LayerBlob> {
     let (file, size) = open_regular(path, what, "layer blob is missing")?;
     // No buffer in between: the tar reader and the decoders keep their own.
     let reader = CountingReader::new(file, progress.clone());
-    let walked = walk_blob(reader).map_err(|e| {
+    let walked = walk_blob_with(reader, want).map_err(|e| {
         if progress.is_cancelled() {
             Error::Cancelled
         } else {
@@ -153,5 +171,7 @@ fn walk_one(path: &Path, what: &str, rel: &str, progress: &Arc<Progress>) -> Res
         changes: Arc::new(walked.changes),
         compression: walked.compression,
         blob_size: size,
+        digests: walked.digests,
+        expected: None,
     })
 }

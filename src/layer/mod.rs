@@ -1,5 +1,6 @@
 //! One layer tar → [`LayerChanges`]: entries, whiteouts and opaque markers.
 
+pub mod digest;
 pub mod entry;
 pub mod path;
 pub mod secret_content;

@@ -7,6 +7,7 @@ use std::io::{self, Read, Seek, SeekFrom};
 
 use xxhash_rust::xxh3::Xxh3;
 
+use super::digest::{Algorithm, HashingReader, LayerDigests, Want};
 use super::entry::{EntryKind, LayerChanges, Meta, Op, Record};
 use super::path::{self, PathError};
 use super::secret_content;
@@ -37,6 +38,9 @@ pub enum WalkError {
     /// `name`: the entry as [`entry_name`] names it.
     #[error("entry {name}: {reason}")]
     BadHeader { name: String, reason: String },
+    /// The blob needs more memory to decode than peel allows.
+    #[error("{0}")]
+    Memory(String),
 }
 
 fn after(compression: Compression) -> String {
@@ -54,23 +58,51 @@ fn stream_name(compression: Compression) -> &'static str {
     }
 }
 
-/// A walked layer and how its blob was compressed.
+/// A walked layer, how its blob was compressed, and the digests computed
+/// on the way (none without verification).
 #[derive(Debug, Clone)]
 pub struct WalkedLayer {
     pub changes: LayerChanges,
     pub compression: Compression,
+    pub digests: LayerDigests,
 }
 
 /// Sniff the compression of a layer blob, decompress it and walk the tar.
+/// Nothing is hashed (see [`walk_blob_with`]).
 pub fn walk_blob<R: Read>(blob: R) -> Result<WalkedLayer, WalkError> {
+    walk_blob_with(blob, Want::NONE)
+}
+
+/// [`walk_blob`], hashing what `want` asks on the way: the blob as it is
+/// read, the tar as it is decoded. A plain blob is hashed once when one
+/// algorithm serves both.
+pub fn walk_blob_with<R: Read>(blob: R, want: Want) -> Result<WalkedLayer, WalkError> {
     let read_err = |compression: Compression| {
-        move |source| WalkError::Read {
-            stream: stream_name(compression),
-            source,
+        move |source: io::Error| {
+            if source.kind() == io::ErrorKind::OutOfMemory {
+                return WalkError::Memory(source.to_string());
+            }
+            WalkError::Read {
+                stream: stream_name(compression),
+                source,
+            }
         }
     };
-    let (compression, decoded) = sniff::decompress(blob).map_err(read_err(Compression::None))?;
-    let (head, tar_stream) = sniff::peek(decoded, sniff::BLOCK).map_err(read_err(compression))?;
+    let (head, blob) = sniff::peek(blob, 4).map_err(read_err(Compression::None))?;
+    let compression = Compression::detect(&head);
+    let diff_in_blob = want.diff
+        && compression == Compression::None
+        && matches!(want.blob, None | Some(Algorithm::Sha256));
+    let blob_algorithm = match want.blob {
+        None if diff_in_blob => Some(Algorithm::Sha256),
+        other => other,
+    };
+    let mut stored = HashingReader::new(blob, blob_algorithm);
+    let (_, decoded) = sniff::decompress(&mut stored).map_err(read_err(Compression::None))?;
+    let tar_algorithm = (want.diff && !diff_in_blob).then_some(Algorithm::Sha256);
+    let mut decoded = HashingReader::new(decoded, tar_algorithm);
+    let (head, tar_stream) =
+        sniff::peek(&mut decoded, sniff::BLOCK).map_err(read_err(compression))?;
     if !sniff::is_tar(&head) {
         return Err(WalkError::NotTar(compression));
     }
@@ -78,9 +110,20 @@ pub fn walk_blob<R: Read>(blob: R) -> Result<WalkedLayer, WalkError> {
         WalkError::Read { source, .. } => read_err(compression)(source),
         other => other,
     })?;
+    let (diff, _) = decoded.finish().map_err(read_err(compression))?;
+    let (blob_digest, blob_len) = stored.finish().map_err(read_err(compression))?;
+    let digests = LayerDigests {
+        diff: if diff_in_blob {
+            blob_digest.clone()
+        } else {
+            diff
+        },
+        blob: want.blob.and(blob_digest).map(|digest| (digest, blob_len)),
+    };
     Ok(WalkedLayer {
         changes,
         compression,
+        digests,
     })
 }
 
@@ -183,6 +226,12 @@ fn entry_name<R: Read>(reader: &TarReader<R>, raw_name: &[u8]) -> String {
 /// asked for more: a tar that ends without its zero blocks was cut short.
 pub(crate) trait RanDry {
     fn ran_dry(&self) -> bool;
+}
+
+impl<T: RanDry> RanDry for &mut T {
+    fn ran_dry(&self) -> bool {
+        (**self).ran_dry()
+    }
 }
 
 impl<R> RanDry for TarStream<R> {

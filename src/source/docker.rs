@@ -157,6 +157,7 @@ pub fn open_at(
     let selection = Selection {
         tag: None,
         platform: options.platform.clone(),
+        no_verify: options.no_verify,
     };
     let result = image::archive::read(reader, &what, display, &selection, &options.progress);
     // A failed stream explains a truncated archive better than the tar

@@ -161,6 +161,8 @@ pub struct OpenOptions {
     pub pull: bool,
     /// Print nothing on stderr while reading (the terminal belongs to the UI).
     pub quiet: bool,
+    /// `--no-verify`: check no digest (and hash nothing).
+    pub no_verify: bool,
 }
 
 /// Read the image a reference names.
@@ -168,6 +170,7 @@ pub fn open(reference: &Reference, display: &str, options: &OpenOptions) -> Resu
     let selection = |tag: &Option<String>| Selection {
         tag: tag.clone(),
         platform: options.platform.clone(),
+        no_verify: options.no_verify,
     };
     match reference {
         Reference::Archive { path, tag, prefer } => {

@@ -238,6 +238,7 @@ fn nested_index_picks_the_platform() {
         Selection {
             tag: Some("multi".into()),
             platform: Some("linux/arm64".parse().unwrap()),
+            ..Selection::default()
         },
     )
     .expect("arm64");
@@ -252,6 +253,7 @@ fn nested_index_picks_the_platform() {
         Selection {
             tag: None,
             platform: Some("linux/riscv64".parse().unwrap()),
+            ..Selection::default()
         },
     )
     .expect_err("no riscv64");
@@ -273,6 +275,7 @@ fn unknown_tag_lists_the_known_ones() {
         Selection {
             tag: Some("nope".into()),
             platform: None,
+            ..Selection::default()
         },
     )
     .expect_err("no such tag");
@@ -382,6 +385,7 @@ fn docker_archive_references_are_normalised_and_indexed() {
             Selection {
                 tag: Some(tag.into()),
                 platform: None,
+                ..Selection::default()
             },
         )
         .map(|image| image.layers[0].changes.size)
@@ -554,6 +558,7 @@ fn untagged_platforms_and_tags_of_an_index_are_listed() {
             Selection {
                 tag: tag.map(Into::into),
                 platform: platform.map(|p| p.parse().unwrap()),
+                ..Selection::default()
             },
         )
     };
@@ -581,6 +586,7 @@ fn untagged_platforms_and_tags_of_an_index_are_listed() {
         Selection {
             tag: None,
             platform: Some("linux/riscv64".parse().unwrap()),
+            ..Selection::default()
         },
     )
     .unwrap_err()
@@ -651,6 +657,7 @@ fn umoci_tags_without_platforms_are_listed_and_chosen() {
             &Selection {
                 tag: tag.map(Into::into),
                 platform: platform.map(|p| p.parse().unwrap()),
+                ..Selection::default()
             },
             &Progress::new(),
         )

@@ -108,6 +108,7 @@ fn dive_oci_image_refuses_a_platform_it_lacks() {
     let selection = Selection {
         tag: None,
         platform: Some("linux/s390x".parse().expect("platform")),
+        ..Selection::default()
     };
     let err = peel::image::archive::read(file, "fixture", "fixture", &selection, &Progress::new())
         .expect_err("no s390x image");

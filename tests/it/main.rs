@@ -18,3 +18,4 @@ mod hostile_output;
 mod layer_rules;
 mod properties;
 mod ui;
+mod verify;
