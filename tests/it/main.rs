@@ -14,4 +14,5 @@ mod formats;
 mod golden;
 mod layer_rules;
 mod properties;
+mod realistic_images;
 mod ui;
