@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::analysis::Analysis;
-use crate::image::config::single_line;
+use crate::image::config::{SecretPlace, display_command, single_line};
 use crate::layer::{EntryKind, path};
 use crate::tree::{HideReason, NodeId, Overwrite, State};
 use patterns::{Cache, cache_of, is_apt_list, is_leftover, is_secret};
@@ -221,6 +221,20 @@ fn hidden_files(analysis: &Analysis, ignored: &dyn Fn(&[u8]) -> bool, findings: 
                 .add(&*waste.path, waste.bytes);
             continue;
         }
+        // A cache a later layer rewrites (apt-get update touching the base's
+        // lists) is the cache's finding, not a copy-up to set as you copy.
+        if let (
+            HideReason::Overwritten(Overwrite::MetadataOnly | Overwrite::Identical),
+            Some(cache),
+        ) = (waste.reason, cache_of(&waste.path))
+            && waste.hidden_by != waste.layer
+        {
+            caches
+                .entry((waste.layer, waste.hidden_by, cache))
+                .or_default()
+                .add(&*waste.path, waste.bytes);
+            continue;
+        }
         match waste.reason {
             HideReason::Deleted | HideReason::Opaque | HideReason::Replaced => {
                 if let Some(cache) = cache_of(&waste.path) {
@@ -301,14 +315,18 @@ fn hidden_files(analysis: &Analysis, ignored: &dyn Fn(&[u8]) -> bool, findings: 
         let advice = if added < base_layers {
             // Not the Dockerfile's RUN: the base image brought it.
             format!(
-                "Layer {added} is the base image's and holds {}; removing it in layer {hidden} does not shrink the image: \
+                "Layer {added} is the base image's and holds {}; removing or rewriting it in layer {hidden} does not shrink the image: \
                  layer {added} keeps it. Start from a base without it (clean it where the base is built).",
                 cache.what()
             )
         } else if hidden == added {
-            format!("{fix} Layer {added} writes these files more than once: every copy stays in the layer.")
+            format!(
+                "{fix} Layer {added} writes these files more than once: every copy stays in the layer."
+            )
         } else {
-            format!("{fix} Removing it in layer {hidden} does not shrink the image: layer {added} keeps it.")
+            format!(
+                "{fix} Removing it in layer {hidden} does not shrink the image: layer {added} keeps it."
+            )
         };
         findings.push(group.into_finding(
             Kind::PackageCache,
@@ -468,8 +486,17 @@ fn cache_advice(cache: Cache, group: &Group, command: Option<&str>) -> String {
     }
     let lists = group.paths.iter().any(|p| is_apt_list(p));
     let archives = group.paths.iter().any(|p| !is_apt_list(p));
-    let removes_lists = cleans(&["rm -rf /var/lib/apt/lists", "rm -fr /var/lib/apt/lists", "rm -r /var/lib/apt/lists"]);
-    let cleans_archives = cleans(&["apt-get clean", "apt clean", "rm -rf /var/cache/apt", "rm -fr /var/cache/apt"]);
+    let removes_lists = cleans(&[
+        "rm -rf /var/lib/apt/lists",
+        "rm -fr /var/lib/apt/lists",
+        "rm -r /var/lib/apt/lists",
+    ]);
+    let cleans_archives = cleans(&[
+        "apt-get clean",
+        "apt clean",
+        "rm -rf /var/cache/apt",
+        "rm -fr /var/cache/apt",
+    ]);
     if lists && archives && !removes_lists && !cleans_archives {
         return cache.advice().to_string();
     }
@@ -477,7 +504,9 @@ fn cache_advice(cache: Cache, group: &Group, command: Option<&str>) -> String {
     let mut notes = Vec::new();
     if lists {
         if removes_lists {
-            notes.push("the RUN removes /var/lib/apt/lists before a later apt-get call writes them again");
+            notes.push(
+                "the RUN removes /var/lib/apt/lists before a later apt-get call writes them again",
+            );
             fixes.push("move that removal to the very end of the RUN");
         } else {
             fixes.push("`rm -rf /var/lib/apt/lists/*`");
@@ -549,7 +578,11 @@ const MAX_DUPLICATE_GROUPS: usize = 10;
 /// One `duplicate-content` finding per group of identical files of the
 /// final image: the paths of one content together, its saving (every copy
 /// but one) as bytes, the largest saving first.
-fn duplicate_content(analysis: &Analysis, mut copies: Vec<ContentCopy>, findings: &mut Vec<Finding>) {
+fn duplicate_content(
+    analysis: &Analysis,
+    mut copies: Vec<ContentCopy>,
+    findings: &mut Vec<Finding>,
+) {
     let tree = &analysis.tree;
     let base = analysis.exact.base_layers as u32;
     copies.sort_unstable();
@@ -587,8 +620,71 @@ fn duplicate_content(analysis: &Analysis, mut copies: Vec<ContentCopy>, findings
     }
 }
 
+/// Findings about secrets in the configuration: the history's commands and
+/// the run config's `Env`, `Cmd` and `Entrypoint` (already redacted where
+/// the config was read; the finding names the place, never the value).
+fn configuration_secrets(analysis: &Analysis, findings: &mut Vec<Finding>) {
+    let config = &analysis.image.config;
+    for secret in &config.secrets {
+        let what = secret.kind.name();
+        let (layers, command, advice) = match &secret.place {
+            SecretPlace::History(index) => {
+                let layer = config.layer_of_history(*index);
+                let text = config
+                    .history
+                    .as_deref()
+                    .and_then(|h| h.get(*index))
+                    .and_then(|h| h.created_by.as_deref().or(h.comment.as_deref()))
+                    .map(display_command);
+                let whose = match layer {
+                    Some(layer) => format!("The command of layer {layer}"),
+                    None => format!("History entry {index}"),
+                };
+                (
+                    layer.map(|l| vec![l as u32]).unwrap_or_default(),
+                    text,
+                    format!(
+                        "{whose} holds what looks like a {what} (shown redacted): the image's history keeps it for \
+                         anyone who pulls the image. Rotate it, and pass it with `RUN --mount=type=secret`, not \
+                         with ARG, ENV or on the command line."
+                    ),
+                )
+            }
+            SecretPlace::Env(name) => (
+                Vec::new(),
+                None,
+                format!(
+                    "The config's Env variable `{}` holds what looks like a {what}: anyone who pulls the image can \
+                     read it. Rotate it, and give it to the container when it runs (`docker run -e`, a secret \
+                     store), not with ENV.",
+                    path::escape(name.as_bytes()).escape_debug()
+                ),
+            ),
+            SecretPlace::Command(field) => (
+                Vec::new(),
+                None,
+                format!(
+                    "The config's {field} holds what looks like a {what}: anyone who pulls the image can read it. \
+                     Rotate it, and give it to the container when it runs."
+                ),
+            ),
+        };
+        findings.push(Finding {
+            kind: Kind::Secret,
+            severity: Severity::High,
+            bytes: 0,
+            layers,
+            paths: Vec::new(),
+            path_count: 0,
+            command,
+            advice,
+        });
+    }
+}
+
 /// Findings about the image configuration.
 fn configuration(analysis: &Analysis, findings: &mut Vec<Finding>) {
+    configuration_secrets(analysis, findings);
     let run = analysis.image.config.config.clone().unwrap_or_default();
     let user = run.user.unwrap_or_default();
     let user = user.split(':').next().unwrap_or_default();

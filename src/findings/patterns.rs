@@ -50,8 +50,18 @@ impl Cache {
         match self {
             Cache::Apt => &["rm -rf /var/lib/apt/lists", "apt-get clean"],
             Cache::Apk => &["--no-cache", "rm -rf /var/cache/apk"],
-            Cache::Yum => &["yum clean all", "dnf clean all", "rm -rf /var/cache/yum", "rm -rf /var/cache/dnf"],
-            Cache::Pip => &["--no-cache-dir", "PIP_NO_CACHE_DIR", "pip cache purge", "rm -rf /root/.cache/pip"],
+            Cache::Yum => &[
+                "yum clean all",
+                "dnf clean all",
+                "rm -rf /var/cache/yum",
+                "rm -rf /var/cache/dnf",
+            ],
+            Cache::Pip => &[
+                "--no-cache-dir",
+                "PIP_NO_CACHE_DIR",
+                "pip cache purge",
+                "rm -rf /root/.cache/pip",
+            ],
             Cache::Npm => &["npm cache clean", "rm -rf /root/.npm"],
             Cache::Yarn => &["yarn cache clean"],
             Cache::Go | Cache::Cargo => &[],
@@ -245,7 +255,9 @@ mod tests {
         assert!(!is_secret(b"etc/app/tls.key"));
         assert!(!is_secret(b"etc/ssl/certs/ca.pem"));
         assert!(!is_secret(b"usr/lib/ssl/cert.pem"));
-        assert!(!is_secret(b"usr/lib/python3/dist-packages/certifi/cacert.pem"));
+        assert!(!is_secret(
+            b"usr/lib/python3/dist-packages/certifi/cacert.pem"
+        ));
         assert!(!is_secret(b"tmp/ca.crt"));
         assert!(!is_secret(b"etc/ssl/certs/java/cacerts"));
         assert!(!is_secret(b"app/keyboard.txt"));

@@ -204,10 +204,12 @@ fn java_store_holds_key(head: &[u8]) -> bool {
             Some(taken)
         }
         fn u16(&mut self) -> Option<usize> {
-            self.take(2).map(|b| usize::from(u16::from_be_bytes([b[0], b[1]])))
+            self.take(2)
+                .map(|b| usize::from(u16::from_be_bytes([b[0], b[1]])))
         }
         fn u32(&mut self) -> Option<u32> {
-            self.take(4).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+            self.take(4)
+                .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
         }
         fn skip_string(&mut self) -> Option<()> {
             let n = self.u16()?;
@@ -300,6 +302,68 @@ pub fn sniff(name: &[u8], head: &[u8]) -> Option<SecretContent> {
     })
 }
 
+/// What stands in for a secret's value in every output.
+pub const REDACTED: &str = "[REDACTED]";
+
+/// The tokens and keys `text` holds (a command, an environment value),
+/// each as (byte range of the value to hide, what it is). A key or token
+/// assignment (`aws_secret_access_key = …`) keeps its name: only the value
+/// is in the range; a private key's armour hides the rest of the text.
+pub fn find_in_text(text: &str) -> Vec<(std::ops::Range<usize>, SecretContent)> {
+    let bytes = text.as_bytes();
+    let mut found: Vec<(std::ops::Range<usize>, SecretContent)> = Vec::new();
+    for captures in patterns().captures_iter(bytes) {
+        let (m, kind) = if let Some(m) = captures.name("key") {
+            (m, SecretContent::PrivateKey)
+        } else if let Some(m) = captures.name("cloud") {
+            (m, SecretContent::CloudKey)
+        } else if let Some(m) = captures.name("token") {
+            (m, SecretContent::Token)
+        } else {
+            continue;
+        };
+        let mut range = m.range();
+        if kind == SecretContent::PrivateKey {
+            range.end = bytes.len();
+        } else if let Some(sep) = bytes[range.clone()]
+            .iter()
+            .position(|&b| b == b'=' || b == b':')
+        {
+            // `NAME = value`: the value alone.
+            let value = bytes[range.start + sep + 1..range.end]
+                .iter()
+                .position(|b| !b.is_ascii_whitespace())
+                .unwrap_or(0);
+            range.start += sep + 1 + value;
+        }
+        // Every pattern starts and ends on ASCII, so the range cuts no
+        // character in two.
+        found.push((range, kind));
+    }
+    found
+}
+
+/// `text` with every secret [`find_in_text`] finds replaced by
+/// [`REDACTED`], and what was found (the first of each kind first).
+pub fn redact(text: &str) -> (String, Vec<SecretContent>) {
+    let found = find_in_text(text);
+    if found.is_empty() {
+        return (text.to_string(), Vec::new());
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (range, _) in &found {
+        if range.start < at {
+            continue;
+        }
+        out.push_str(&text[at..range.start]);
+        out.push_str(REDACTED);
+        at = range.end;
+    }
+    out.push_str(&text[at..]);
+    (out, found.into_iter().map(|(_, kind)| kind).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -377,21 +441,62 @@ mod tests {
     }
 
     #[test]
+    fn secrets_in_commands_are_redacted() {
+        let token = format!("ghp_{}", "a1B2".repeat(9));
+        let command = format!("RUN git clone https://{token}@github.com/o/r && make");
+        let (shown, kinds) = redact(&command);
+        assert_eq!(
+            shown,
+            "RUN git clone https://[REDACTED]@github.com/o/r && make"
+        );
+        assert_eq!(kinds, vec![SecretContent::Token]);
+        let (shown, kinds) =
+            redact("AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+        assert_eq!(shown, "AWS_SECRET_ACCESS_KEY=[REDACTED]");
+        assert_eq!(kinds, vec![SecretContent::CloudKey]);
+        let (shown, _) = redact("AKIAIOSFODNN7EXAMPLE and AKIAIOSFODNN7EXAMPL2");
+        assert_eq!(shown, "[REDACTED] and [REDACTED]");
+        let (shown, kinds) = redact("echo '-----BEGIN RSA PRIVATE KEY-----\nMIIE' > k");
+        assert_eq!(shown, "echo '[REDACTED]");
+        assert_eq!(kinds, vec![SecretContent::PrivateKey]);
+        assert_eq!(redact("RUN apt-get install curl").1, vec![]);
+    }
+
+    #[test]
     fn key_files_by_content_not_by_name() {
-        let cert = b"-----BEGIN CERTIFICATE-----\nMIIDdzCCAl+gAwIBAgIE\n-----END CERTIFICATE-----\n";
-        for name in [&b"cert.pem"[..], b"ca.crt", b"cacert.pem", b"server.cer", b"tls.key"] {
+        let cert =
+            b"-----BEGIN CERTIFICATE-----\nMIIDdzCCAl+gAwIBAgIE\n-----END CERTIFICATE-----\n";
+        for name in [
+            &b"cert.pem"[..],
+            b"ca.crt",
+            b"cacert.pem",
+            b"server.cer",
+            b"tls.key",
+        ] {
             assert_eq!(sniff(name, cert), None, "{}", String::from_utf8_lossy(name));
         }
         // A key after a certificate, within the head.
         let combined = [&cert[..], b"-----BEGIN RSA PRIVATE KEY-----\nMIIE\n"].concat();
-        assert_eq!(sniff(b"combined.pem", &combined), Some(SecretContent::PrivateKey));
-        assert_eq!(sniff(b"server.CRT", &combined), Some(SecretContent::PrivateKey));
+        assert_eq!(
+            sniff(b"combined.pem", &combined),
+            Some(SecretContent::PrivateKey)
+        );
+        assert_eq!(
+            sniff(b"server.CRT", &combined),
+            Some(SecretContent::PrivateKey)
+        );
         let pkcs8 = b"-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIF\n";
         assert_eq!(sniff(b"x.pem", pkcs8), Some(SecretContent::PrivateKey));
         // A .key that is not PEM (DER, or unknown bytes) is a key; public
         // armour in a .key is not; an empty file is nothing.
-        assert_eq!(sniff(b"tls.key", &[0x30, 0x82, 0x04, 0xa4, 0x02, 0x01, 0x00]), Some(SecretContent::PrivateKey));
-        assert_eq!(sniff(b"repo.key", b"-----BEGIN PGP PUBLIC KEY BLOCK-----\n"), None);
+        assert_eq!(
+            sniff(b"tls.key", &[0x30, 0x82, 0x04, 0xa4, 0x02, 0x01, 0x00]),
+            Some(SecretContent::PrivateKey)
+        );
+        assert_eq!(
+            sniff(b"repo.key", b"-----BEGIN PGP PUBLIC KEY BLOCK-----\n"),
+            None
+        );
         assert_eq!(sniff(b"tls.key", b""), None);
         // A short certificate head in a .pem that is not even PEM: nothing.
         assert_eq!(sniff(b"data.pem", b"hello"), None);
@@ -422,8 +527,14 @@ mod tests {
         assert_eq!(sniff(b"app.jks", &trust), None);
         keystore.extend_from_slice(&[0, 0, 0, 1, 0, 3]);
         keystore.extend_from_slice(b"app");
-        assert_eq!(sniff(b"app.jks", &keystore), Some(SecretContent::PrivateKey));
-        assert_eq!(sniff(b"app.keystore", &keystore), Some(SecretContent::PrivateKey));
+        assert_eq!(
+            sniff(b"app.jks", &keystore),
+            Some(SecretContent::PrivateKey)
+        );
+        assert_eq!(
+            sniff(b"app.keystore", &keystore),
+            Some(SecretContent::PrivateKey)
+        );
         // A store cut short by the head: not guessed at.
         assert_eq!(sniff(b"app.jks", &keystore[..20]), None);
         // The head is long enough for a key after a certificate.

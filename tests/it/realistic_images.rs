@@ -97,12 +97,13 @@ fn build(tag: &str, dockerfile: &str) -> Result<(), String> {
     let base = base()?;
     let dockerfile = dockerfile.replace("{base}", base);
     // `sha256sum Dockerfile | cut -c1-16`, as the benchmark scripts label.
-    let sum = Sha256::digest(dockerfile.as_bytes())[..8]
-        .iter()
-        .fold(String::new(), |mut hex, b| {
-            let _ = write!(hex, "{b:02x}");
-            hex
-        });
+    let sum =
+        Sha256::digest(dockerfile.as_bytes())[..8]
+            .iter()
+            .fold(String::new(), |mut hex, b| {
+                let _ = write!(hex, "{b:02x}");
+                hex
+            });
     let format = format!("{{{{index .Config.Labels \"{LABEL}\"}}}}");
     if docker(&["image", "inspect", "--format", &format, tag]).is_ok_and(|l| l == sum) {
         return Ok(());
@@ -220,11 +221,17 @@ fn multi_stage() -> Option<&'static Value> {
 }
 
 fn findings(report: &Value) -> &[Value] {
-    report["findings"].as_array().map(Vec::as_slice).unwrap_or(&[])
+    report["findings"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
 }
 
 fn of_kind<'a>(report: &'a Value, kind: &str) -> Vec<&'a Value> {
-    findings(report).iter().filter(|f| f["kind"] == kind).collect()
+    findings(report)
+        .iter()
+        .filter(|f| f["kind"] == kind)
+        .collect()
 }
 
 fn strs(v: &Value) -> Vec<&str> {
@@ -295,7 +302,10 @@ fn node_with_npm_install() {
     assert!(of_kind(report, "secret").is_empty(), "{report:#}");
     let apt = apt_cache(report, "nodejs npm");
     let paths = strs(&apt["paths"]);
-    assert!(paths.iter().any(|p| p.starts_with("/var/lib/apt/lists/")), "{apt:#}");
+    assert!(
+        paths.iter().any(|p| p.starts_with("/var/lib/apt/lists/")),
+        "{apt:#}"
+    );
     assert!(
         apt["advice"]
             .as_str()
@@ -305,7 +315,11 @@ fn node_with_npm_install() {
     );
     let npm = of_kind(report, "package-cache")
         .into_iter()
-        .find(|f| strs(&f["paths"]).iter().any(|p| p.starts_with("/root/.npm/")))
+        .find(|f| {
+            strs(&f["paths"])
+                .iter()
+                .any(|p| p.starts_with("/root/.npm/"))
+        })
         .unwrap_or_else(|| panic!("npm's cache not found: {report:#}"));
     assert!(npm["bytes"].as_u64().unwrap() > 0, "{npm:#}");
     assert!(
@@ -343,7 +357,13 @@ fn clean_multi_stage_build() {
         .iter()
         .filter_map(|f| f["kind"].as_str())
         .collect();
-    for kind in ["secret", "package-cache", "deleted-later", "runs-as-root", "no-healthcheck"] {
+    for kind in [
+        "secret",
+        "package-cache",
+        "deleted-later",
+        "runs-as-root",
+        "no-healthcheck",
+    ] {
         assert!(!kinds.contains(&kind), "{kind}: {report:#}");
     }
 }
