@@ -597,11 +597,17 @@ fn duplicate_content(
     groups.sort_by(|a, b| b.0.cmp(&a.0).then(a.1[0].0.cmp(&b.1[0].0)));
     for (saving, same) in groups.into_iter().take(MAX_DUPLICATE_GROUPS) {
         let mut group = Group::default();
-        let mut layers: Vec<u32> = same.iter().map(|&(.., layer)| layer).collect();
-        layers.sort_unstable();
+        let mut copies: Vec<(u32, Vec<u8>)> = same
+            .iter()
+            .map(|&(.., id, layer)| (layer, tree.path_of(id)))
+            .collect();
+        copies.sort_unstable();
+        // The layers that added the copies after the first (the first
+        // layer's, first by path, is the one to keep).
+        let mut layers: Vec<u32> = copies.iter().skip(1).map(|(layer, _)| *layer).collect();
         layers.dedup();
-        for &(.., id, _) in same {
-            group.add(tree.path_of(id), 0);
+        for (_, path) in copies {
+            group.add(path, 0);
         }
         group.bytes = saving;
         let advice = format!(

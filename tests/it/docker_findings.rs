@@ -733,7 +733,13 @@ fn package_caches_left_in_the_final_image() {
     let of_kind = findings(waste, "package-cache");
     assert_eq!(of_kind.len(), CACHES.len(), "{of_kind:#?}");
     for case in CACHES {
-        let paths: Vec<&str> = case.files.iter().map(|(p, _)| *p).collect();
+        // A file without bytes (apt's lock) is no part of a cache finding.
+        let paths: Vec<&str> = case
+            .files
+            .iter()
+            .filter(|(_, bytes)| *bytes > 0)
+            .map(|(p, _)| *p)
+            .collect();
         let f = finding_with(waste, "package-cache", paths[0]);
         let layer = layer_of(waste, case.files[0].0);
         assert_eq!(strs(&f["paths"]), sorted(&paths), "{f:#}");
@@ -938,7 +944,12 @@ fn rewritten_identical_and_duplicate_content() {
     assert_eq!(findings(waste, "duplicate-content").len(), 1);
     let f = finding_with(waste, "duplicate-content", "/app/static/logo.png");
     let cp = layer_of(waste, "cp /app/assets/logo.png");
-    assert_eq!(strs(&f["paths"]), ["/app/static/logo.png"]);
+    // The group lists every path of the content; its layer is the one that
+    // made the extra copy.
+    assert_eq!(
+        strs(&f["paths"]),
+        ["/app/assets/logo.png", "/app/static/logo.png"]
+    );
     assert_eq!(nums(&f["layers"]), [cp]);
     assert_eq!(f["bytes"], LOGO_BYTES);
     // The copy came from one layer: its command.

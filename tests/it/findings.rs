@@ -524,7 +524,11 @@ fn the_same_content_at_several_paths() {
     assert_eq!(duplicates[0].bytes, 10_000);
     assert_eq!(
         duplicates[0].paths,
-        vec!["/app/dist/lib.js", "/app/public/lib.js", "/app/vendor/lib.js"]
+        vec![
+            "/app/dist/lib.js",
+            "/app/public/lib.js",
+            "/app/vendor/lib.js"
+        ]
     );
     assert_eq!(duplicates[0].layers, vec![1]);
     // The copies all come from one layer: its command.
