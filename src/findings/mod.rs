@@ -576,8 +576,8 @@ fn is_secret_entry(
 const MAX_DUPLICATE_GROUPS: usize = 10;
 
 /// One `duplicate-content` finding per group of identical files of the
-/// final image: the paths of one content together, its saving (every copy
-/// but one) as bytes, the largest saving first.
+/// final image: the extra copies of one content together (the advice names
+/// the copy to keep), their size as bytes, the largest saving first.
 fn duplicate_content(
     analysis: &Analysis,
     mut copies: Vec<ContentCopy>,
@@ -602,18 +602,22 @@ fn duplicate_content(
             .map(|&(.., id, layer)| (layer, tree.path_of(id)))
             .collect();
         copies.sort_unstable();
-        // The layers that added the copies after the first (the first
-        // layer's, first by path, is the one to keep).
-        let mut layers: Vec<u32> = copies.iter().skip(1).map(|(layer, _)| *layer).collect();
-        layers.dedup();
-        for (_, path) in copies {
+        // The first layer's copy (first by path) is the one to keep; the
+        // finding lists the others and the layers that made them.
+        let mut copies = copies.into_iter();
+        let kept = copies.next().map(|(_, path)| path).unwrap_or_default();
+        let mut layers = Vec::new();
+        for (layer, path) in copies {
+            layers.push(layer);
             group.add(path, 0);
         }
+        layers.sort_unstable();
+        layers.dedup();
         group.bytes = saving;
         let advice = format!(
-            "These {} files have the same content ({} bytes each): keep one copy and link to it \
+            "These files have the same content as {} ({} bytes each): keep one copy and link to it \
              (`ln`, or a symlink), or copy it once.",
-            same.len(),
+            path::display(&kept),
             same[0].1
         );
         findings.push(group.into_finding(
