@@ -12,10 +12,10 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::analysis::Analysis;
-use crate::image::config::single_line;
-use crate::layer::path;
+use crate::image::config::{SecretPlace, display_command, single_line};
+use crate::layer::{EntryKind, path};
 use crate::tree::{HideReason, NodeId, Overwrite, State};
-use patterns::{Cache, cache_of, is_leftover, is_secret};
+use patterns::{Cache, cache_of, is_apt_list, is_leftover, is_secret};
 
 /// How many paths a finding lists (the count says how many there were).
 const MAX_PATHS: usize = 20;
@@ -221,6 +221,20 @@ fn hidden_files(analysis: &Analysis, ignored: &dyn Fn(&[u8]) -> bool, findings: 
                 .add(&*waste.path, waste.bytes);
             continue;
         }
+        // A cache a later layer rewrites (apt-get update touching the base's
+        // lists) is the cache's finding, not a copy-up to set as you copy.
+        if let (
+            HideReason::Overwritten(Overwrite::MetadataOnly | Overwrite::Identical),
+            Some(cache),
+        ) = (waste.reason, cache_of(&waste.path))
+            && waste.hidden_by != waste.layer
+        {
+            caches
+                .entry((waste.layer, waste.hidden_by, cache))
+                .or_default()
+                .add(&*waste.path, waste.bytes);
+            continue;
+        }
         match waste.reason {
             HideReason::Deleted | HideReason::Opaque | HideReason::Replaced => {
                 if let Some(cache) = cache_of(&waste.path) {
@@ -295,11 +309,25 @@ fn hidden_files(analysis: &Analysis, ignored: &dyn Fn(&[u8]) -> bool, findings: 
         ));
     }
     for ((added, hidden, cache), group) in caches {
-        let advice = format!(
-            "{} Removing it in layer {hidden} does not shrink the image: layer {added} keeps it.",
-            cache.advice()
-        );
         let command = command(analysis, added);
+        let fix = cache_advice(cache, &group, command.as_deref());
+        let base_layers = analysis.exact.base_layers as u32;
+        let advice = if added < base_layers {
+            // Not the Dockerfile's RUN: the base image brought it.
+            format!(
+                "Layer {added} is the base image's and holds {}; removing or rewriting it in layer {hidden} does not shrink the image: \
+                 layer {added} keeps it. Start from a base without it (clean it where the base is built).",
+                cache.what()
+            )
+        } else if hidden == added {
+            format!(
+                "{fix} Layer {added} writes these files more than once: every copy stays in the layer."
+            )
+        } else {
+            format!(
+                "{fix} Removing it in layer {hidden} does not shrink the image: layer {added} keeps it."
+            )
+        };
         findings.push(group.into_finding(
             Kind::PackageCache,
             Severity::Warning,
@@ -355,15 +383,16 @@ fn left_in_image(
         }
         let bytes = content.map_or(0, |f| tree.files[f as usize].size);
         // Secrets count wherever they came from: the base image's too.
-        let secret_content = content.is_some_and(|f| tree.files[f as usize].secret.is_some());
-        if secret_content || is_secret(path) {
+        if is_secret_entry(tree, id, meta.kind, *content, path) {
             secrets
                 .entry(version.layer)
                 .or_default()
                 .add(path.to_vec(), bytes);
         }
+        // Duplicated documentation is already a build leftover.
         if let Some(file) = content
             && bytes >= MIN_DUPLICATE_BYTES
+            && !is_leftover(path)
         {
             copies.push((meta.hash, bytes, *file, id, version.layer));
         }
@@ -371,6 +400,10 @@ fn left_in_image(
             return;
         }
         if let Some(cache) = cache_of(path) {
+            // apt's `lock`, an empty `partial/`: no bytes, nothing to fix.
+            if bytes == 0 {
+                return;
+            }
             caches
                 .entry((version.layer, cache))
                 .or_default()
@@ -384,7 +417,7 @@ fn left_in_image(
     });
     for ((layer, cache), group) in caches {
         let command = command(analysis, layer);
-        let advice = cache.advice().to_string();
+        let advice = cache_advice(cache, &group, command.as_deref());
         findings.push(group.into_finding(
             Kind::PackageCache,
             Severity::Warning,
@@ -407,41 +440,7 @@ fn left_in_image(
             advice,
         ));
     }
-    let mut duplicates = Group::default();
-    let mut duplicate_layers = Vec::new();
-    copies.sort_unstable();
-    // Hardlinked names share one content entry: one copy, not a duplicate.
-    copies.dedup_by_key(|&mut (hash, size, file, ..)| (hash, size, file));
-    for same in copies.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
-        // Only what the user's layers added is theirs to fix.
-        if same.len() < 2 || same.iter().all(|&(.., layer)| layer < base) {
-            continue;
-        }
-        let bytes = same[0].1;
-        let mut same: Vec<(Vec<u8>, u32)> = same
-            .iter()
-            .map(|&(.., id, layer)| (tree.path_of(id), layer))
-            .collect();
-        same.sort();
-        for (path, layer) in same.into_iter().skip(1) {
-            duplicates.add(path, bytes);
-            duplicate_layers.push(layer);
-        }
-    }
-    if duplicates.bytes > 0 {
-        duplicate_layers.sort_unstable();
-        duplicate_layers.dedup();
-        let advice = "The same content is stored at several paths of the final image: keep one copy and link \
-                      to it (`ln`, or a symlink), or copy it once."
-            .to_string();
-        findings.push(duplicates.into_finding(
-            Kind::DuplicateContent,
-            Severity::Info,
-            duplicate_layers,
-            None,
-            advice,
-        ));
-    }
+    duplicate_content(analysis, copies, findings);
     for (layer, group) in leftovers {
         let command = command(analysis, layer);
         let advice = "Build leftovers (VCS folders, compilers, documentation, tests) ship in the final image: \
@@ -457,8 +456,245 @@ fn left_in_image(
     }
 }
 
+/// The advice for a package cache left by the layer of `command`, fitted
+/// to that command: what it does not yet do, or, when it already cleans,
+/// why the cache is still there. Never asks for what the command does.
+fn cache_advice(cache: Cache, group: &Group, command: Option<&str>) -> String {
+    let Some(command) = command.map(single_line) else {
+        return cache.advice().to_string();
+    };
+    let copied = ["COPY ", "ADD "].iter().any(|c| command.starts_with(c));
+    if copied {
+        return format!(
+            "{} came in with a {}: keep it out of what is copied (`.dockerignore`, or COPY from a stage that \
+             leaves no cache).",
+            cache.what(),
+            command.split(' ').next().unwrap_or_default()
+        );
+    }
+    let cleans = |marks: &[&str]| marks.iter().any(|m| command.contains(m));
+    if cache != Cache::Apt {
+        return match cache.cleanup_marks().iter().find(|m| command.contains(*m)) {
+            Some(mark) => format!(
+                "{} is in the layer although its command has `{mark}`: another {} call of the same RUN writes it \
+                 after that (run the cleanup last, or use a cache mount).",
+                cache.what(),
+                cache.tool()
+            ),
+            None => cache.advice().to_string(),
+        };
+    }
+    let lists = group.paths.iter().any(|p| is_apt_list(p));
+    let archives = group.paths.iter().any(|p| !is_apt_list(p));
+    let removes_lists = cleans(&[
+        "rm -rf /var/lib/apt/lists",
+        "rm -fr /var/lib/apt/lists",
+        "rm -r /var/lib/apt/lists",
+    ]);
+    let cleans_archives = cleans(&[
+        "apt-get clean",
+        "apt clean",
+        "rm -rf /var/cache/apt",
+        "rm -fr /var/cache/apt",
+    ]);
+    if lists && archives && !removes_lists && !cleans_archives {
+        return cache.advice().to_string();
+    }
+    let mut fixes = Vec::new();
+    let mut notes = Vec::new();
+    if lists {
+        if removes_lists {
+            notes.push(
+                "the RUN removes /var/lib/apt/lists before a later apt-get call writes them again",
+            );
+            fixes.push("move that removal to the very end of the RUN");
+        } else {
+            fixes.push("`rm -rf /var/lib/apt/lists/*`");
+        }
+    }
+    if archives {
+        if cleans_archives {
+            notes.push("the RUN cleans apt's cache before a later apt-get call downloads again");
+            fixes.push("move the cleanup to the very end of the RUN");
+        } else {
+            if removes_lists {
+                notes.push("the RUN removes the lists, not the downloaded archives; this base has no hook that deletes them");
+            }
+            fixes.push("`apt-get clean`");
+        }
+    }
+    let what = match (lists, archives) {
+        (true, true) => "apt's package lists and downloaded archives are",
+        (true, false) => "apt's package lists are",
+        _ => "apt's downloaded archives are",
+    };
+    let notes = if notes.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", notes.join("; "))
+    };
+    format!(
+        "{what} in the layer{notes}: end the same RUN with {}, or use a cache mount \
+         (`RUN --mount=type=cache,target=/var/cache/apt`).",
+        fixes.join(" and ")
+    )
+}
+
+/// Is the entry at `path` a secret by itself? Only a regular file with
+/// bytes is: a symlink (`/usr/lib/ssl/cert.pem` → the CA bundle), an empty
+/// file or a directory never is. A hardlink name shares its target's
+/// content, which is reported under the name that carries it, unless that
+/// name no longer shows it.
+fn is_secret_entry(
+    tree: &crate::tree::Tree,
+    id: NodeId,
+    kind: EntryKind,
+    content: Option<u32>,
+    path: &[u8],
+) -> bool {
+    let Some(file) = content.map(|f| &tree.files[f as usize]) else {
+        return false;
+    };
+    if file.size == 0 {
+        return false;
+    }
+    match kind {
+        EntryKind::File => file.secret.is_some() || is_secret(path),
+        EntryKind::Hardlink => {
+            let owner_shows_it = file.node != id
+                && matches!(
+                    tree.node(file.node).current(),
+                    Some(State::Present { content: Some(c), .. }) if Some(*c) == content
+                );
+            file.secret.is_some() && !owner_shows_it
+        }
+        _ => false,
+    }
+}
+
+/// How many groups of identical files are reported (largest saving first).
+const MAX_DUPLICATE_GROUPS: usize = 10;
+
+/// One `duplicate-content` finding per group of identical files of the
+/// final image: the extra copies of one content together (the advice names
+/// the copy to keep), their size as bytes, the largest saving first.
+fn duplicate_content(
+    analysis: &Analysis,
+    mut copies: Vec<ContentCopy>,
+    findings: &mut Vec<Finding>,
+) {
+    let tree = &analysis.tree;
+    let base = analysis.exact.base_layers as u32;
+    copies.sort_unstable();
+    // Hardlinked names share one content entry: one copy, not a duplicate.
+    copies.dedup_by_key(|&mut (hash, size, file, ..)| (hash, size, file));
+    let mut groups: Vec<(u64, &[ContentCopy])> = copies
+        .chunk_by(|a, b| (a.0, a.1) == (b.0, b.1))
+        // Only what the user's layers added is theirs to fix.
+        .filter(|same| same.len() >= 2 && same.iter().any(|&(.., layer)| layer >= base))
+        .map(|same| (same[0].1 * (same.len() as u64 - 1), same))
+        .collect();
+    groups.sort_by(|a, b| b.0.cmp(&a.0).then(a.1[0].0.cmp(&b.1[0].0)));
+    for (saving, same) in groups.into_iter().take(MAX_DUPLICATE_GROUPS) {
+        let mut group = Group::default();
+        let mut copies: Vec<(u32, Vec<u8>)> = same
+            .iter()
+            .map(|&(.., id, layer)| (layer, tree.path_of(id)))
+            .collect();
+        copies.sort_unstable();
+        // The first layer's copy (first by path) is the one to keep; the
+        // finding lists the others and the layers that made them.
+        let mut copies = copies.into_iter();
+        let kept = copies.next().map(|(_, path)| path).unwrap_or_default();
+        let mut layers = Vec::new();
+        for (layer, path) in copies {
+            layers.push(layer);
+            group.add(path, 0);
+        }
+        layers.sort_unstable();
+        layers.dedup();
+        group.bytes = saving;
+        let advice = format!(
+            "These files have the same content as {} ({} bytes each): keep one copy and link to it \
+             (`ln`, or a symlink), or copy it once.",
+            path::display(&kept),
+            same[0].1
+        );
+        findings.push(group.into_finding(
+            Kind::DuplicateContent,
+            Severity::Info,
+            layers,
+            None,
+            advice,
+        ));
+    }
+}
+
+/// Findings about secrets in the configuration: the history's commands and
+/// the run config's `Env`, `Cmd` and `Entrypoint` (already redacted where
+/// the config was read; the finding names the place, never the value).
+fn configuration_secrets(analysis: &Analysis, findings: &mut Vec<Finding>) {
+    let config = &analysis.image.config;
+    for secret in &config.secrets {
+        let what = secret.kind.name();
+        let (layers, command, advice) = match &secret.place {
+            SecretPlace::History(index) => {
+                let layer = config.layer_of_history(*index);
+                let text = config
+                    .history
+                    .as_deref()
+                    .and_then(|h| h.get(*index))
+                    .and_then(|h| h.created_by.as_deref().or(h.comment.as_deref()))
+                    .map(display_command);
+                let whose = match layer {
+                    Some(layer) => format!("The command of layer {layer}"),
+                    None => format!("History entry {index}"),
+                };
+                (
+                    layer.map(|l| vec![l as u32]).unwrap_or_default(),
+                    text,
+                    format!(
+                        "{whose} holds what looks like a {what} (shown redacted): the image's history keeps it for \
+                         anyone who pulls the image. Rotate it, and pass it with `RUN --mount=type=secret`, not \
+                         with ARG, ENV or on the command line."
+                    ),
+                )
+            }
+            SecretPlace::Env(name) => (
+                Vec::new(),
+                None,
+                format!(
+                    "The config's Env variable `{}` holds what looks like a {what}: anyone who pulls the image can \
+                     read it. Rotate it, and give it to the container when it runs (`docker run -e`, a secret \
+                     store), not with ENV.",
+                    path::escape(name.as_bytes()).escape_debug()
+                ),
+            ),
+            SecretPlace::Command(field) => (
+                Vec::new(),
+                None,
+                format!(
+                    "The config's {field} holds what looks like a {what}: anyone who pulls the image can read it. \
+                     Rotate it, and give it to the container when it runs."
+                ),
+            ),
+        };
+        findings.push(Finding {
+            kind: Kind::Secret,
+            severity: Severity::High,
+            bytes: 0,
+            layers,
+            paths: Vec::new(),
+            path_count: 0,
+            command,
+            advice,
+        });
+    }
+}
+
 /// Findings about the image configuration.
 fn configuration(analysis: &Analysis, findings: &mut Vec<Finding>) {
+    configuration_secrets(analysis, findings);
     let run = analysis.image.config.config.clone().unwrap_or_default();
     let user = run.user.unwrap_or_default();
     let user = user.split(':').next().unwrap_or_default();

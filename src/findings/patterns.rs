@@ -17,6 +17,57 @@ pub enum Cache {
 }
 
 impl Cache {
+    /// The cache, as the subject of a sentence.
+    pub fn what(self) -> &'static str {
+        match self {
+            Cache::Apt => "apt's cache",
+            Cache::Apk => "apk's cache",
+            Cache::Yum => "yum/dnf's cache",
+            Cache::Pip => "pip's cache",
+            Cache::Npm => "npm's cache",
+            Cache::Yarn => "yarn's cache",
+            Cache::Go => "Go's module and build cache",
+            Cache::Cargo => "Cargo's registry",
+        }
+    }
+
+    /// The tool that writes the cache.
+    pub fn tool(self) -> &'static str {
+        match self {
+            Cache::Apt => "apt-get",
+            Cache::Apk => "apk",
+            Cache::Yum => "yum/dnf",
+            Cache::Pip => "pip",
+            Cache::Npm => "npm",
+            Cache::Yarn => "yarn",
+            Cache::Go => "go",
+            Cache::Cargo => "cargo",
+        }
+    }
+
+    /// What in a command already does what [`Cache::advice`] asks for.
+    pub fn cleanup_marks(self) -> &'static [&'static str] {
+        match self {
+            Cache::Apt => &["rm -rf /var/lib/apt/lists", "apt-get clean"],
+            Cache::Apk => &["--no-cache", "rm -rf /var/cache/apk"],
+            Cache::Yum => &[
+                "yum clean all",
+                "dnf clean all",
+                "rm -rf /var/cache/yum",
+                "rm -rf /var/cache/dnf",
+            ],
+            Cache::Pip => &[
+                "--no-cache-dir",
+                "PIP_NO_CACHE_DIR",
+                "pip cache purge",
+                "rm -rf /root/.cache/pip",
+            ],
+            Cache::Npm => &["npm cache clean", "rm -rf /root/.npm"],
+            Cache::Yarn => &["yarn cache clean"],
+            Cache::Go | Cache::Cargo => &[],
+        }
+    }
+
     pub fn advice(self) -> &'static str {
         match self {
             Cache::Apt => {
@@ -77,10 +128,6 @@ fn find_segment<T: Copy>(path: &[u8], patterns: &[(&[u8], T)]) -> Option<T> {
     None
 }
 
-fn has_segment(path: &[u8], segment: &[u8]) -> bool {
-    find_segment(path, &[(segment, ())]).is_some()
-}
-
 /// The package manager whose cache `path` belongs to.
 pub fn cache_of(path: &[u8]) -> Option<Cache> {
     const CACHES: &[(&[u8], Cache)] = &[
@@ -100,8 +147,16 @@ pub fn cache_of(path: &[u8]) -> Option<Cache> {
     find_segment(path, CACHES)
 }
 
+/// Is `path` one of apt's package lists (rather than its archive cache)?
+pub fn is_apt_list(path: &[u8]) -> bool {
+    find_segment(path, &[(&b"var/lib/apt/lists"[..], ())]).is_some()
+}
+
 /// A path whose name says it holds a secret: private keys, `.env` files,
-/// cloud and registry credentials.
+/// cloud and registry credentials. Key and certificate files (`.pem`,
+/// `.crt`, `.key`, `.p12`, `.jks`, ...) are not among them: their content
+/// decides ([`crate::layer::secret_content`]), as most are public
+/// certificates and CA bundles.
 pub fn is_secret(path: &[u8]) -> bool {
     let (_, name) = path::split_last(path);
     let private_key = [
@@ -113,11 +168,6 @@ pub fn is_secret(path: &[u8]) -> bool {
         b"id_ed25519_sk",
     ]
     .contains(&name);
-    let key_file = [&b".pem"[..], b".key", b".p12", b".pfx", b".jks"]
-        .iter()
-        .any(|ext| name.ends_with(ext))
-        && !has_segment(path, b"etc/ssl/certs")
-        && !has_segment(path, b"usr/share/ca-certificates");
     let env_file = name == b".env"
         || (name.starts_with(b".env.")
             && ![&b".env.example"[..], b".env.sample", b".env.template"].contains(&name));
@@ -136,7 +186,7 @@ pub fn is_secret(path: &[u8]) -> bool {
         path.ends_with(tail)
             && (path.len() == tail.len() || path[path.len() - tail.len() - 1] == b'/')
     });
-    private_key || key_file || env_file || credentials
+    private_key || env_file || credentials
 }
 
 /// A path that a runtime image rarely needs: VCS folders, compilers and
@@ -201,8 +251,15 @@ mod tests {
         assert!(is_secret(b"root/.aws/credentials"));
         assert!(is_secret(b"root/.docker/config.json"));
         assert!(!is_secret(b"app/docker/config.json"));
-        assert!(is_secret(b"etc/app/tls.key"));
+        // Key and certificate files: their content decides.
+        assert!(!is_secret(b"etc/app/tls.key"));
         assert!(!is_secret(b"etc/ssl/certs/ca.pem"));
+        assert!(!is_secret(b"usr/lib/ssl/cert.pem"));
+        assert!(!is_secret(
+            b"usr/lib/python3/dist-packages/certifi/cacert.pem"
+        ));
+        assert!(!is_secret(b"tmp/ca.crt"));
+        assert!(!is_secret(b"etc/ssl/certs/java/cacerts"));
         assert!(!is_secret(b"app/keyboard.txt"));
     }
 

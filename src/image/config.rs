@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use crate::layer::secret_content::{self, SecretContent};
+
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct ImageConfig {
     #[serde(default)]
@@ -24,6 +26,29 @@ pub struct ImageConfig {
     pub rootfs: Option<RootFs>,
     #[serde(default)]
     pub history: Option<Vec<History>>,
+    /// Tokens and keys found in the history's commands and the run
+    /// config's `Env`, `Cmd` and `Entrypoint`; [`ImageConfig::parse`] has
+    /// replaced each with [`secret_content::REDACTED`], so that no output
+    /// can print them.
+    #[serde(skip)]
+    pub secrets: Vec<ConfigSecret>,
+}
+
+/// Where a secret sat in the configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretPlace {
+    /// The history entry at this index (its `created_by` or `comment`).
+    History(usize),
+    /// The `Env` variable of this name.
+    Env(String),
+    /// `Cmd` or `Entrypoint`.
+    Command(&'static str),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigSecret {
+    pub place: SecretPlace,
+    pub kind: SecretContent,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -32,6 +57,8 @@ pub struct RunConfig {
     pub cmd: Option<Vec<String>>,
     #[serde(rename = "Entrypoint", default)]
     pub entrypoint: Option<Vec<String>>,
+    #[serde(rename = "Env", default)]
+    pub env: Option<Vec<String>>,
     #[serde(rename = "User", default)]
     pub user: Option<String>,
     #[serde(rename = "WorkingDir", default)]
@@ -62,8 +89,57 @@ pub struct History {
 }
 
 impl ImageConfig {
+    /// Parse a config, with every secret its commands and environment hold
+    /// redacted (and noted in [`ImageConfig::secrets`]): this is where
+    /// commands and values enter peel, so every output shows them redacted.
     pub fn parse(bytes: &[u8]) -> Result<Self, serde_json::Error> {
-        serde_json::from_slice(bytes)
+        let mut config: ImageConfig = serde_json::from_slice(bytes)?;
+        config.redact();
+        Ok(config)
+    }
+
+    fn redact(&mut self) {
+        let mut found = Vec::new();
+        let mut hide = |text: &mut String, place: &dyn Fn() -> SecretPlace| {
+            let (shown, kinds) = secret_content::redact(text);
+            if let Some(&kind) = kinds.first() {
+                *text = shown;
+                found.push(ConfigSecret {
+                    place: place(),
+                    kind,
+                });
+            }
+        };
+        for (i, entry) in self.history.iter_mut().flatten().enumerate() {
+            for text in [&mut entry.created_by, &mut entry.comment]
+                .into_iter()
+                .flatten()
+            {
+                hide(text, &|| SecretPlace::History(i));
+            }
+        }
+        if let Some(run) = &mut self.config {
+            for var in run.env.iter_mut().flatten() {
+                let name = var.split('=').next().unwrap_or_default().to_string();
+                hide(var, &|| SecretPlace::Env(name.clone()));
+            }
+            for (what, words) in [("Cmd", &mut run.cmd), ("Entrypoint", &mut run.entrypoint)] {
+                for word in words.iter_mut().flatten() {
+                    hide(word, &|| SecretPlace::Command(what));
+                }
+            }
+        }
+        // One finding per place.
+        found.dedup_by(|a, b| a.place == b.place);
+        self.secrets = found;
+    }
+
+    /// The layer a history entry made (entries marked `empty_layer` make
+    /// none).
+    pub fn layer_of_history(&self, index: usize) -> Option<usize> {
+        let history = self.history.as_deref()?;
+        let entry = history.get(index)?;
+        (!entry.empty_layer).then(|| history[..index].iter().filter(|h| !h.empty_layer).count())
     }
 
     pub fn diff_ids(&self) -> &[String] {
@@ -162,6 +238,43 @@ mod tests {
         assert_eq!(h[0].as_ref().unwrap().created_by.as_deref(), Some("a"));
         assert_eq!(h[1].as_ref().unwrap().created_by.as_deref(), Some("b"));
         assert!(h[2].is_none());
+    }
+
+    #[test]
+    fn secrets_are_redacted_where_the_config_is_read() {
+        let token = format!("ghp_{}", "x9Y8".repeat(9));
+        let json = format!(
+            r#"{{"config":{{"Env":["PATH=/bin","GITHUB_TOKEN={token}"],"Cmd":["run","--key={token}"]}},
+               "history":[{{"created_by":"/bin/sh -c #(nop) ARG T","empty_layer":true}},
+                          {{"created_by":"|1 T={token} /bin/sh -c git clone https://{token}@github.com/o/r"}}]}}"#
+        );
+        let config = ImageConfig::parse(json.as_bytes()).unwrap();
+        let all = format!("{config:?}");
+        assert!(!all.contains(&token), "{all}");
+        let run = config.config.as_ref().unwrap();
+        assert_eq!(run.env.as_ref().unwrap()[1], "GITHUB_TOKEN=[REDACTED]");
+        let created_by = config.history.as_ref().unwrap()[1].created_by.as_deref();
+        assert_eq!(
+            created_by,
+            Some("|1 T=[REDACTED] /bin/sh -c git clone https://[REDACTED]@github.com/o/r")
+        );
+        let places: Vec<&SecretPlace> = config.secrets.iter().map(|s| &s.place).collect();
+        assert_eq!(
+            places,
+            [
+                &SecretPlace::History(1),
+                &SecretPlace::Env("GITHUB_TOKEN".into()),
+                &SecretPlace::Command("Cmd")
+            ]
+        );
+        assert!(
+            config
+                .secrets
+                .iter()
+                .all(|s| s.kind == SecretContent::Token)
+        );
+        assert_eq!(config.layer_of_history(1), Some(0));
+        assert_eq!(config.layer_of_history(0), None);
     }
 
     #[test]

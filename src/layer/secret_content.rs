@@ -2,6 +2,14 @@
 //! well-known token formats. Only a small file's first bytes are looked at
 //! (secrets are small files; a large one is data), as the walker streams
 //! them; the matched text is never kept.
+//!
+//! Key and certificate files (`.pem`, `.crt`, `.key`, PKCS#12, Java key
+//! stores) are told by their content, never by their name alone: a CA
+//! bundle (certifi's `cacert.pem`, a copied `ca.crt`, > 64 KiB) or a
+//! certificate is public. The limit: only a file's first [`HEAD`] bytes are
+//! seen, so a private key that follows more than 1 KiB of certificates in a
+//! combined `.pem` is not found (a `.key` file is a key unless it is PEM
+//! armour of public material; a combined file is best named so).
 
 use std::sync::OnceLock;
 
@@ -110,13 +118,145 @@ pub fn may_hold_tokens(name: &[u8]) -> bool {
     }
 }
 
+/// A file whose name says it holds keys or certificates: what it holds is
+/// told by its content, never by the name alone (a `.pem` is as often a
+/// public certificate bundle as a private key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyContainer {
+    /// `.pem`, `.crt`, `.cer`: PEM text, a secret when it holds a private
+    /// key's armour.
+    Pem,
+    /// `.key`: a private key unless its content is PEM armour of public
+    /// material only (a certificate, a public key).
+    Key,
+    /// `.p12`, `.pfx`: a PKCS#12 store, which holds a private key in nearly
+    /// every use; one named as a trust store is taken for certificates.
+    Pkcs12,
+    /// `.jks`, `.jceks`, `.keystore`: a Java key store, a secret when one
+    /// of its entries is a private or secret key (a trust store holds only
+    /// certificates).
+    Java,
+}
+
+fn key_container(name: &[u8]) -> Option<KeyContainer> {
+    let dot = name.iter().rposition(|&b| b == b'.')?;
+    let ext = &name[dot + 1..];
+    let mut lower = [0u8; 8];
+    let lower = lower.get_mut(..ext.len())?;
+    lower.copy_from_slice(ext);
+    lower.make_ascii_lowercase();
+    Some(match &*lower {
+        b"pem" | b"crt" | b"cer" => KeyContainer::Pem,
+        b"key" => KeyContainer::Key,
+        b"p12" | b"pfx" => KeyContainer::Pkcs12,
+        b"jks" | b"jceks" | b"keystore" => KeyContainer::Java,
+        _ => return None,
+    })
+}
+
 /// How much of a file [`sniff`] needs: the first line for a private key,
-/// [`HEAD`] bytes where tokens may be.
+/// [`HEAD`] bytes where tokens may be or where a key may follow
+/// certificates.
 pub fn head_len(name: &[u8]) -> usize {
-    if may_hold_tokens(name) {
+    if may_hold_tokens(name) || key_container(name).is_some() {
         HEAD
     } else {
         KEY_HEAD
+    }
+}
+
+/// Does a line of `head` open a private key's armour (`-----BEGIN … PRIVATE
+/// KEY-----`, PKCS#1, PKCS#8 and its encrypted form, OpenSSH, PGP)?
+fn holds_private_key_armour(head: &[u8]) -> bool {
+    head.split(|&b| b == b'\n').any(starts_like_a_private_key)
+}
+
+/// Does `head` start as a DER PKCS#12 store: a SEQUENCE whose first member
+/// is the INTEGER 3 (the PFX version)?
+fn looks_like_pkcs12(head: &[u8]) -> bool {
+    let rest = match head {
+        [0x30, 0x80, rest @ ..] => rest,
+        [0x30, n @ 0x81..=0x84, rest @ ..] => rest.get(usize::from(n - 0x80)..).unwrap_or(&[]),
+        _ => return false,
+    };
+    rest.starts_with(&[0x02, 0x01, 0x03])
+}
+
+/// Is a PKCS#12 file named as a trust store (Java's `cacerts`, a
+/// `truststore.p12`)?
+fn trust_store_name(name: &[u8]) -> bool {
+    name.windows(5).any(|w| w.eq_ignore_ascii_case(b"trust"))
+        || name.windows(7).any(|w| w.eq_ignore_ascii_case(b"cacerts"))
+}
+
+/// Does a Java key store (JKS or JCEKS) hold a private or secret key among
+/// the entries `head` shows? Trusted-certificate entries are skipped by
+/// their lengths; what the head does not show is not guessed at.
+fn java_store_holds_key(head: &[u8]) -> bool {
+    struct Cursor<'a>(&'a [u8]);
+    impl Cursor<'_> {
+        fn take(&mut self, n: usize) -> Option<&[u8]> {
+            if self.0.len() < n {
+                return None;
+            }
+            let (taken, rest) = self.0.split_at(n);
+            self.0 = rest;
+            Some(taken)
+        }
+        fn u16(&mut self) -> Option<usize> {
+            self.take(2)
+                .map(|b| usize::from(u16::from_be_bytes([b[0], b[1]])))
+        }
+        fn u32(&mut self) -> Option<u32> {
+            self.take(4)
+                .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+        }
+        fn skip_string(&mut self) -> Option<()> {
+            let n = self.u16()?;
+            self.take(n).map(|_| ())
+        }
+    }
+    let mut cur = Cursor(head);
+    let walk = |cur: &mut Cursor| -> Option<bool> {
+        let magic = cur.u32()?;
+        if magic != 0xFEED_FEED && magic != 0xCECE_CECE {
+            return Some(false);
+        }
+        let version = cur.u32()?;
+        let count = cur.u32()?;
+        for _ in 0..count {
+            match cur.u32()? {
+                // A private key (JKS, JCEKS) or a secret key (JCEKS).
+                1 | 3 => return Some(true),
+                2 => {
+                    cur.skip_string()?; // alias
+                    cur.take(8)?; // date
+                    if version == 2 {
+                        cur.skip_string()?; // certificate type
+                    }
+                    let len = cur.u32()?;
+                    cur.take(usize::try_from(len).ok()?)?;
+                }
+                _ => return Some(false),
+            }
+        }
+        Some(false)
+    };
+    walk(&mut cur).unwrap_or(false)
+}
+
+/// Does a key container's content (its first [`HEAD`] bytes) hold a
+/// private key?
+fn container_holds_key(container: KeyContainer, name: &[u8], head: &[u8]) -> bool {
+    match container {
+        KeyContainer::Pem => holds_private_key_armour(head),
+        KeyContainer::Key => {
+            holds_private_key_armour(head) || !head.trim_ascii_start().starts_with(b"-----BEGIN ")
+        }
+        KeyContainer::Pkcs12 => looks_like_pkcs12(head) && !trust_store_name(name),
+        KeyContainer::Java => {
+            java_store_holds_key(head) || (looks_like_pkcs12(head) && !trust_store_name(name))
+        }
     }
 }
 
@@ -138,7 +278,15 @@ fn starts_like_a_private_key(head: &[u8]) -> bool {
 /// private key in any file, tokens and keys in files whose name
 /// [`may_hold_tokens`].
 pub fn sniff(name: &[u8], head: &[u8]) -> Option<SecretContent> {
+    if head.is_empty() {
+        return None;
+    }
     if starts_like_a_private_key(head) {
+        return Some(SecretContent::PrivateKey);
+    }
+    if let Some(container) = key_container(name)
+        && container_holds_key(container, name, head)
+    {
         return Some(SecretContent::PrivateKey);
     }
     if !may_hold_tokens(name) || !patterns().is_match(head) {
@@ -152,6 +300,68 @@ pub fn sniff(name: &[u8], head: &[u8]) -> Option<SecretContent> {
     } else {
         SecretContent::Token
     })
+}
+
+/// What stands in for a secret's value in every output.
+pub const REDACTED: &str = "[REDACTED]";
+
+/// The tokens and keys `text` holds (a command, an environment value),
+/// each as (byte range of the value to hide, what it is). A key or token
+/// assignment (`aws_secret_access_key = …`) keeps its name: only the value
+/// is in the range; a private key's armour hides the rest of the text.
+pub fn find_in_text(text: &str) -> Vec<(std::ops::Range<usize>, SecretContent)> {
+    let bytes = text.as_bytes();
+    let mut found: Vec<(std::ops::Range<usize>, SecretContent)> = Vec::new();
+    for captures in patterns().captures_iter(bytes) {
+        let (m, kind) = if let Some(m) = captures.name("key") {
+            (m, SecretContent::PrivateKey)
+        } else if let Some(m) = captures.name("cloud") {
+            (m, SecretContent::CloudKey)
+        } else if let Some(m) = captures.name("token") {
+            (m, SecretContent::Token)
+        } else {
+            continue;
+        };
+        let mut range = m.range();
+        if kind == SecretContent::PrivateKey {
+            range.end = bytes.len();
+        } else if let Some(sep) = bytes[range.clone()]
+            .iter()
+            .position(|&b| b == b'=' || b == b':')
+        {
+            // `NAME = value`: the value alone.
+            let value = bytes[range.start + sep + 1..range.end]
+                .iter()
+                .position(|b| !b.is_ascii_whitespace())
+                .unwrap_or(0);
+            range.start += sep + 1 + value;
+        }
+        // Every pattern starts and ends on ASCII, so the range cuts no
+        // character in two.
+        found.push((range, kind));
+    }
+    found
+}
+
+/// `text` with every secret [`find_in_text`] finds replaced by
+/// [`REDACTED`], and what was found (the first of each kind first).
+pub fn redact(text: &str) -> (String, Vec<SecretContent>) {
+    let found = find_in_text(text);
+    if found.is_empty() {
+        return (text.to_string(), Vec::new());
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (range, _) in &found {
+        if range.start < at {
+            continue;
+        }
+        out.push_str(&text[at..range.start]);
+        out.push_str(REDACTED);
+        at = range.end;
+    }
+    out.push_str(&text[at..]);
+    (out, found.into_iter().map(|(_, kind)| kind).collect())
 }
 
 #[cfg(test)]
@@ -228,6 +438,108 @@ mod tests {
             sniff(b"README.md", b"Use -----BEGIN RSA PRIVATE KEY----- blocks"),
             None
         );
+    }
+
+    #[test]
+    fn secrets_in_commands_are_redacted() {
+        let token = format!("ghp_{}", "a1B2".repeat(9));
+        let command = format!("RUN git clone https://{token}@github.com/o/r && make");
+        let (shown, kinds) = redact(&command);
+        assert_eq!(
+            shown,
+            "RUN git clone https://[REDACTED]@github.com/o/r && make"
+        );
+        assert_eq!(kinds, vec![SecretContent::Token]);
+        let (shown, kinds) =
+            redact("AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+        assert_eq!(shown, "AWS_SECRET_ACCESS_KEY=[REDACTED]");
+        assert_eq!(kinds, vec![SecretContent::CloudKey]);
+        let (shown, _) = redact("AKIAIOSFODNN7EXAMPLE and AKIAIOSFODNN7EXAMPL2");
+        assert_eq!(shown, "[REDACTED] and [REDACTED]");
+        let (shown, kinds) = redact("echo '-----BEGIN RSA PRIVATE KEY-----\nMIIE' > k");
+        assert_eq!(shown, "echo '[REDACTED]");
+        assert_eq!(kinds, vec![SecretContent::PrivateKey]);
+        assert_eq!(redact("RUN apt-get install curl").1, vec![]);
+    }
+
+    #[test]
+    fn key_files_by_content_not_by_name() {
+        let cert =
+            b"-----BEGIN CERTIFICATE-----\nMIIDdzCCAl+gAwIBAgIE\n-----END CERTIFICATE-----\n";
+        for name in [
+            &b"cert.pem"[..],
+            b"ca.crt",
+            b"cacert.pem",
+            b"server.cer",
+            b"tls.key",
+        ] {
+            assert_eq!(sniff(name, cert), None, "{}", String::from_utf8_lossy(name));
+        }
+        // A key after a certificate, within the head.
+        let combined = [&cert[..], b"-----BEGIN RSA PRIVATE KEY-----\nMIIE\n"].concat();
+        assert_eq!(
+            sniff(b"combined.pem", &combined),
+            Some(SecretContent::PrivateKey)
+        );
+        assert_eq!(
+            sniff(b"server.CRT", &combined),
+            Some(SecretContent::PrivateKey)
+        );
+        let pkcs8 = b"-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIF\n";
+        assert_eq!(sniff(b"x.pem", pkcs8), Some(SecretContent::PrivateKey));
+        // A .key that is not PEM (DER, or unknown bytes) is a key; public
+        // armour in a .key is not; an empty file is nothing.
+        assert_eq!(
+            sniff(b"tls.key", &[0x30, 0x82, 0x04, 0xa4, 0x02, 0x01, 0x00]),
+            Some(SecretContent::PrivateKey)
+        );
+        assert_eq!(
+            sniff(b"repo.key", b"-----BEGIN PGP PUBLIC KEY BLOCK-----\n"),
+            None
+        );
+        assert_eq!(sniff(b"tls.key", b""), None);
+        // A short certificate head in a .pem that is not even PEM: nothing.
+        assert_eq!(sniff(b"data.pem", b"hello"), None);
+    }
+
+    #[test]
+    fn pkcs12_and_java_stores() {
+        let pfx = [0x30, 0x82, 0x0a, 0x51, 0x02, 0x01, 0x03, 0x30, 0x82];
+        assert_eq!(sniff(b"client.p12", &pfx), Some(SecretContent::PrivateKey));
+        assert_eq!(sniff(b"client.pfx", &pfx), Some(SecretContent::PrivateKey));
+        assert_eq!(sniff(b"truststore.p12", &pfx), None);
+        assert_eq!(sniff(b"client.p12", b"not der"), None);
+        // JKS: magic, version 2, two entries.
+        let mut trust = vec![0xfe, 0xed, 0xfe, 0xed, 0, 0, 0, 2, 0, 0, 0, 2];
+        let cert_entry = |out: &mut Vec<u8>, alias: &[u8]| {
+            out.extend_from_slice(&[0, 0, 0, 2]);
+            out.extend_from_slice(&(alias.len() as u16).to_be_bytes());
+            out.extend_from_slice(alias);
+            out.extend_from_slice(&[0; 8]);
+            out.extend_from_slice(&[0, 5]);
+            out.extend_from_slice(b"X.509");
+            out.extend_from_slice(&[0, 0, 0, 3, 1, 2, 3]);
+        };
+        cert_entry(&mut trust, b"ca1");
+        let mut keystore = trust.clone();
+        cert_entry(&mut trust, b"ca2");
+        assert_eq!(sniff(b"trust.jks", &trust), None);
+        assert_eq!(sniff(b"app.jks", &trust), None);
+        keystore.extend_from_slice(&[0, 0, 0, 1, 0, 3]);
+        keystore.extend_from_slice(b"app");
+        assert_eq!(
+            sniff(b"app.jks", &keystore),
+            Some(SecretContent::PrivateKey)
+        );
+        assert_eq!(
+            sniff(b"app.keystore", &keystore),
+            Some(SecretContent::PrivateKey)
+        );
+        // A store cut short by the head: not guessed at.
+        assert_eq!(sniff(b"app.jks", &keystore[..20]), None);
+        // The head is long enough for a key after a certificate.
+        assert_eq!(head_len(b"bundle.pem"), HEAD);
+        assert_eq!(head_len(b"app.jks"), HEAD);
     }
 
     #[test]

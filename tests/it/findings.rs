@@ -518,13 +518,14 @@ fn the_same_content_at_several_paths() {
     let a = analyze(&image.docker_archive());
     let duplicates = of_kind(&a.findings, Kind::DuplicateContent);
     assert_eq!(duplicates.len(), 1, "{:#?}", a.findings);
-    // Two extra copies of lib.js; the base's pair, the hardlink and the
-    // small files are left out.
+    // Two extra copies of lib.js (one finding for that content); the
+    // base's pair, the hardlink and the small files are left out.
     assert_eq!(duplicates[0].bytes, 10_000);
     assert_eq!(
         duplicates[0].paths,
         vec!["/app/public/lib.js", "/app/vendor/lib.js"]
     );
+    assert!(duplicates[0].advice.contains("/app/dist/lib.js"));
     assert_eq!(duplicates[0].layers, vec![1]);
     // The copies all come from one layer: its command.
     assert_eq!(duplicates[0].command.as_deref(), Some("RUN echo layer 1"));
@@ -1182,4 +1183,267 @@ fn base_declared_by_buildah_and_umoci_in_a_real_layout() {
     let r = json_report(dir.path(), &["oci:alone:app"]);
     assert_eq!(r["image"]["baseLayersFrom"], "fallback");
     assert_eq!(r["image"]["baseImage"]["digest"], base.as_str());
+}
+
+fn secret_paths(findings: &[Finding]) -> Vec<&str> {
+    let mut paths: Vec<&str> = of_kind(findings, Kind::Secret)
+        .iter()
+        .flat_map(|f| f.paths.iter().map(String::as_str))
+        .collect();
+    paths.sort();
+    paths
+}
+
+const CERT: &[u8] = b"-----BEGIN CERTIFICATE-----\nMIIDdzCCAl+gAwIBAgIEAgAAuTANBgkqhkiG9w0BAQUFADBaMQswCQYDVQQGEwJJ\n-----END CERTIFICATE-----\n";
+
+#[test]
+fn public_certificates_links_and_empty_files_are_no_secrets() {
+    let bundle: Vec<u8> = CERT.iter().copied().cycle().take(200_000).collect();
+    let combined = [
+        CERT,
+        b"-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg\n-----END PRIVATE KEY-----\n",
+    ]
+    .concat();
+    let image = clean()
+        .layer(
+            Layer::new()
+                .file("usr/lib/ssl/certs/ca-certificates.crt", &bundle)
+                .symlink(
+                    "usr/lib/ssl/cert.pem",
+                    "/usr/lib/ssl/certs/ca-certificates.crt",
+                )
+                .file("usr/lib/python3/dist-packages/certifi/cacert.pem", &bundle)
+                .file(
+                    "usr/lib/python3/dist-packages/pip/_vendor/certifi/cacert.pem",
+                    &bundle[..150_000],
+                )
+                .file("etc/ssl/certs/ssl-cert.pem", CERT),
+        )
+        .layer(
+            Layer::new()
+                .file("tmp/ca.crt", &bundle[..120_000])
+                .file("etc/app/server.crt", CERT)
+                .file("etc/app/empty.key", b"")
+                .file("etc/app/id_rsa", b"")
+                .symlink("etc/app/id_ed25519", "/dev/null")
+                .file("etc/app/real.key", b"\x30\x82\x04\xa4\x02\x01\x00")
+                .hardlink("etc/app/real-link.key", "etc/app/real.key")
+                .file("etc/app/combined.pem", &combined),
+        );
+    let a = analyze(&image.docker_archive());
+    assert_eq!(
+        secret_paths(&a.findings),
+        vec!["/etc/app/combined.pem", "/etc/app/real.key"],
+        "{:#?}",
+        a.findings
+    );
+}
+
+#[test]
+fn java_trust_stores_are_no_secrets_key_stores_are() {
+    let mut trust = vec![
+        0xfe, 0xed, 0xfe, 0xed, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 2, 0, 2,
+    ];
+    trust.extend_from_slice(b"ca");
+    trust.extend_from_slice(&[0; 8]);
+    trust.extend_from_slice(&[0, 5]);
+    trust.extend_from_slice(b"X.509");
+    trust.extend_from_slice(&[0, 0, 0, 2, 0x30, 0x00]);
+    let mut keys = vec![
+        0xfe, 0xed, 0xfe, 0xed, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 1, 0, 3,
+    ];
+    keys.extend_from_slice(b"app");
+    let pfx = [0x30, 0x82, 0x0a, 0x51, 0x02, 0x01, 0x03, 0x30, 0x82];
+    let image = clean().layer(
+        Layer::new()
+            .file("etc/ssl/certs/java/cacerts", &pfx)
+            .file("opt/app/truststore.jks", &trust)
+            .file("opt/app/certs.jks", &trust)
+            .file("opt/app/server.jks", &keys)
+            .file("opt/app/client.p12", &pfx),
+    );
+    let a = analyze(&image.docker_archive());
+    assert_eq!(
+        secret_paths(&a.findings),
+        vec!["/opt/app/client.p12", "/opt/app/server.jks"]
+    );
+}
+
+#[test]
+fn package_caches_without_bytes_are_no_findings() {
+    let image = clean()
+        .layer(Layer::new().sized("bin/sh", 10, b's'))
+        .layer(
+            Layer::new()
+                .created_by("/bin/sh -c apt-get update && apt-get install -y curl && apt-get clean && rm -rf /var/lib/apt/lists/*")
+                .file("var/lib/apt/lists/lock", b"")
+                .dir("var/lib/apt/lists/partial")
+                .dir("var/cache/apt/archives/partial")
+                .file("var/cache/apt/archives/lock", b""),
+        );
+    let a = analyze(&image.docker_archive());
+    assert!(
+        of_kind(&a.findings, Kind::PackageCache).is_empty(),
+        "{:#?}",
+        a.findings
+    );
+}
+
+#[test]
+fn cache_advice_fits_the_command() {
+    let image = clean()
+        .layer(Layer::new().sized("bin/sh", 10, b's'))
+        .layer(
+            Layer::new()
+                .created_by("/bin/sh -c apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*")
+                .sized("var/cache/apt/archives/curl.deb", 5000, b'c'),
+        )
+        .layer(
+            Layer::new()
+                .created_by("/bin/sh -c apt-get update && apt-get clean && apt-get install -y gcc")
+                .sized("var/cache/apt/archives/gcc.deb", 4000, b'g')
+                .sized("var/lib/apt/lists/deb_InRelease", 3000, b'l'),
+        )
+        .layer(
+            Layer::new()
+                .created_by("/bin/sh -c #(nop) COPY dir:abc in /root/.npm")
+                .sized("root/.npm/_cacache/index-v5/ab/cd", 2000, b'n'),
+        )
+        .layer(
+            Layer::new()
+                .created_by("/bin/sh -c pip install --no-cache-dir x && pip install y")
+                .sized("root/.cache/pip/http/ab", 1000, b'p'),
+        );
+    let a = analyze(&image.docker_archive());
+    let caches = of_kind(&a.findings, Kind::PackageCache);
+    let advice = |layer: u32| {
+        caches
+            .iter()
+            .find(|f| f.layers == [layer])
+            .unwrap_or_else(|| panic!("layer {layer}: {caches:#?}"))
+            .advice
+            .as_str()
+    };
+    // The lists are removed: ask for `apt-get clean`, not for the removal.
+    assert!(advice(1).contains("`apt-get clean`"), "{}", advice(1));
+    assert!(
+        !advice(1).contains("rm -rf /var/lib/apt/lists/*"),
+        "{}",
+        advice(1)
+    );
+    // The cleanup runs too early: say so, and ask for the missing removal.
+    assert!(
+        advice(2).contains("before a later apt-get call"),
+        "{}",
+        advice(2)
+    );
+    assert!(
+        advice(2).contains("`rm -rf /var/lib/apt/lists/*`"),
+        "{}",
+        advice(2)
+    );
+    assert!(
+        !advice(2).contains("(and `apt-get clean`)"),
+        "{}",
+        advice(2)
+    );
+    // A COPY is no RUN to end with a cleanup.
+    assert!(advice(3).contains("came in with a COPY"), "{}", advice(3));
+    assert!(!advice(3).contains("same RUN"), "{}", advice(3));
+    // --no-cache-dir is there: another pip call wrote the cache.
+    assert!(advice(4).contains("`--no-cache-dir`"), "{}", advice(4));
+    assert!(advice(4).contains("another pip call"), "{}", advice(4));
+}
+
+#[test]
+fn duplicate_content_one_finding_per_group_largest_saving_first() {
+    let image = clean().layer(Layer::new().sized("bin/sh", 10, b's')).layer(
+        Layer::new()
+            .sized("app/a/small1", 2000, b'x')
+            .sized("app/b/small2", 2000, b'x')
+            .sized("app/c/small3", 2000, b'x')
+            .sized("app/big1", 9000, b'y')
+            .sized("app/big2", 9000, b'y')
+            .sized("app/unique", 9000, b'z'),
+    );
+    let a = analyze(&image.docker_archive());
+    let dups = of_kind(&a.findings, Kind::DuplicateContent);
+    let summary: Vec<(u64, Vec<&str>)> = dups
+        .iter()
+        .map(|f| (f.bytes, f.paths.iter().map(String::as_str).collect()))
+        .collect();
+    // The copy to keep is named in the advice.
+    assert!(dups[0].advice.contains("/app/big1"), "{}", dups[0].advice);
+    assert_eq!(
+        summary,
+        vec![
+            (9000, vec!["/app/big2"]),
+            (4000, vec!["/app/b/small2", "/app/c/small3"]),
+        ]
+    );
+}
+
+#[test]
+fn tokens_in_commands_and_env_are_secrets_and_never_printed() {
+    let token = format!("ghp_{}", "Zq7W".repeat(9));
+    let aws = "AKIAPEELTESTKEY00000";
+    let image = clean()
+        .run_config("Env", json!(["PATH=/usr/bin", format!("DEPLOY_KEY={aws}")]))
+        .layer(Layer::new().sized("bin/sh", 10, b's'))
+        .layer(
+            Layer::new()
+                .created_by(&format!(
+                    "/bin/sh -c git clone https://{token}@github.com/o/r /src"
+                ))
+                .sized("src/main.c", 100, b'c'),
+        );
+    let a = analyze(&image.docker_archive());
+    let secrets = of_kind(&a.findings, Kind::Secret);
+    assert_eq!(secrets.len(), 2, "{secrets:#?}");
+    assert!(secrets.iter().all(|f| f.severity == Severity::High));
+    let layer = secrets
+        .iter()
+        .find(|f| f.layers == [1])
+        .expect("the layer's");
+    assert!(
+        layer.advice.contains("The command of layer 1"),
+        "{}",
+        layer.advice
+    );
+    assert!(
+        layer
+            .command
+            .as_deref()
+            .unwrap()
+            .contains("https://[REDACTED]@github.com")
+    );
+    let env = secrets
+        .iter()
+        .find(|f| f.layers.is_empty())
+        .expect("the Env's");
+    assert!(env.advice.contains("`DEPLOY_KEY`"), "{}", env.advice);
+    // No output prints either value.
+    let dir = tmp();
+    let archive = dir.path().join("img.tar");
+    std::fs::write(&archive, image.docker_archive()).unwrap();
+    let md = dir.path().join("r.md");
+    for args in [
+        vec!["--ci"],
+        vec!["--json", "-"],
+        vec!["--ci", "--markdown", md.to_str().unwrap()],
+    ] {
+        let out = peel(dir.path()).arg(&archive).args(&args).output().unwrap();
+        let all = [
+            out.stdout,
+            out.stderr,
+            std::fs::read(&md).unwrap_or_default(),
+        ]
+        .concat();
+        let all = String::from_utf8_lossy(&all);
+        assert!(all.contains("[REDACTED]"), "{args:?}: {all}");
+        assert!(
+            !all.contains(&token) && !all.contains(aws),
+            "{args:?}: {all}"
+        );
+    }
 }

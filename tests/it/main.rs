@@ -17,5 +17,6 @@ mod hostile_layers;
 mod hostile_output;
 mod layer_rules;
 mod properties;
+mod realistic_images;
 mod ui;
 mod verify;
