@@ -12,6 +12,7 @@
 //! - [`ci`]: rules, thresholds, `.dive-ci`;
 //! - [`report`]: text and JSON;
 //! - [`progress`]: load progress shared with whoever shows it;
+//! - [`safe_text`]: untrusted text escaped for every output;
 //! - [`tree_list`]: the file tree as visible rows + a selection (the UI's model);
 //! - [`ui`]: the interactive terminal UI; [`content`]: file bytes re-read from a layer;
 //! - [`cli`] and [`run`]: the command line and what it does.
@@ -30,6 +31,7 @@ pub mod layer;
 pub mod progress;
 pub mod report;
 pub mod run;
+pub mod safe_text;
 pub mod source;
 pub mod tree;
 pub mod tree_list;

@@ -100,25 +100,14 @@ pub fn escape(bytes: &[u8]) -> Cow<'_, str> {
     }
 }
 
-/// Bytes as one line of UTF-8 text: invalid sequences as `\xNN`, control
-/// characters (newlines, escape sequences) as `\xNN` or `\u{NN}`. For
-/// untrusted names in error messages and warnings.
+/// Bytes as one line of UTF-8 text: invalid sequences as `\xNN`, and what
+/// [`crate::safe_text::sanitize`] escapes. For untrusted names in error
+/// messages and warnings.
 pub fn escape_line(bytes: &[u8]) -> Cow<'_, str> {
-    let text = escape(bytes);
-    if !text.chars().any(char::is_control) {
-        return text;
+    match escape(bytes) {
+        Cow::Borrowed(text) => crate::safe_text::sanitize_cow(text),
+        Cow::Owned(text) => Cow::Owned(crate::safe_text::sanitize(&text)),
     }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if !c.is_control() {
-            out.push(c);
-        } else if (c as u32) < 0x100 {
-            out.push_str(&format!("\\x{:02x}", c as u32));
-        } else {
-            out.push_str(&format!("\\u{{{:x}}}", c as u32));
-        }
-    }
-    Cow::Owned(out)
 }
 
 /// [`display`], on one line: control characters escaped as [`escape_line`]

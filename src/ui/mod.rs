@@ -36,7 +36,7 @@ use crate::run::Prepare;
 use crate::source::{self, OpenOptions, Reference};
 
 /// Text from the image made safe for the screen (the reports' escaping).
-pub use crate::report::sanitize;
+pub use crate::safe_text::sanitize;
 
 /// Draw the whole screen from the state.
 pub fn render(f: &mut Frame, app: &App) {

@@ -162,26 +162,24 @@ fn import_busybox(dir: &Path) -> Result<(), String> {
     std::fs::write(root.join("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n")
         .map_err(|e| e.to_string())?;
     std::fs::write(root.join("etc/group"), "root:x:0:\n").map_err(|e| e.to_string())?;
-    let tar = dir.join("bb.tar");
+    import_root(&root, &dir.join("bb.tar"), r#"CMD ["/bin/sh"]"#, BASE)
+}
+
+/// Tar the folder `root` (numeric owners) into `tar` and `docker import` it
+/// as `tag` with the Dockerfile instruction `change` (its CMD).
+pub(crate) fn import_root(root: &Path, tar: &Path, change: &str, tag: &str) -> Result<(), String> {
     let status = Std::new("tar")
         .args(["--numeric-owner", "-C"])
-        .arg(&root)
+        .arg(root)
         .arg("-cf")
-        .arg(&tar)
+        .arg(tar)
         .arg(".")
         .status()
         .map_err(|e| e.to_string())?;
     if !status.success() {
-        return Err("tar of the busybox root failed".into());
+        return Err(format!("tar of {} failed", root.display()));
     }
-    docker(&[
-        "import",
-        "-c",
-        r#"CMD ["/bin/sh"]"#,
-        tar.to_str().unwrap_or("x"),
-        BASE,
-    ])
-    .map(|_| ())
+    docker(&["import", "-c", change, tar.to_str().unwrap_or("x"), tag]).map(|_| ())
 }
 
 /// peel with a clean environment: no CI, no engine variables but those given.

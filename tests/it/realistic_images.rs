@@ -18,7 +18,7 @@ use std::sync::OnceLock;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::docker::{docker, engine, host_vars, report};
+use crate::docker::{docker, engine, host_vars, import_root, report};
 
 /// The base the benchmarks make (reused when present), and the one these
 /// tests make otherwise.
@@ -66,25 +66,12 @@ fn base() -> Result<&'static str, String> {
         if !status.success() {
             return Err(format!("debootstrap failed ({status})"));
         }
-        let tar = dir.path().join("rootfs.tar");
-        let status = Std::new("tar")
-            .args(["--numeric-owner", "-C"])
-            .arg(&root)
-            .arg("-cf")
-            .arg(&tar)
-            .arg(".")
-            .status()
-            .map_err(|e| e.to_string())?;
-        if !status.success() {
-            return Err("tar of the minbase root failed".into());
-        }
-        docker(&[
-            "import",
-            "-c",
+        import_root(
+            &root,
+            &dir.path().join("rootfs.tar"),
             r#"CMD ["/bin/bash"]"#,
-            tar.to_str().unwrap_or("x"),
             TEST_BASE,
-        ])?;
+        )?;
         Ok(TEST_BASE)
     })
     .clone()
