@@ -191,8 +191,10 @@ impl Env for MemEnv {
 /// - even: discovery (`engine::discover`) — `DOCKER_HOST` value, NUL,
 ///   `config.json`, NUL, the current context's `meta.json`;
 /// - odd: a fake engine on a unix socket answers peel's requests —
-///   `/version` response, NUL, inspect response, NUL, export response; each
-///   response is an optional 3-digit status and a newline, then the body.
+///   `/version` response, NUL, inspect response, NUL, export (and pull)
+///   response; each response is an optional 3-digit status and a newline,
+///   then the body. Bit 1 of the first byte asks for `--platform
+///   linux/arm64`, bit 2 for `--pull`.
 pub fn engine(data: &[u8]) {
     let Some((&mode, rest)) = data.split_first() else {
         return;
@@ -200,7 +202,7 @@ pub fn engine(data: &[u8]) {
     if mode % 2 == 0 {
         engine_discovery(rest);
     } else {
-        engine_responses(rest);
+        engine_responses(rest, mode & 2 != 0, mode & 4 != 0);
     }
 }
 
@@ -275,7 +277,7 @@ fn canned(section: Option<&&[u8]>) -> Canned {
 /// Most requests one fake engine answers (peel makes three or four).
 const MAX_REQUESTS: usize = 8;
 
-fn engine_responses(data: &[u8]) {
+fn engine_responses(data: &[u8], platform: bool, pull: bool) {
     let docs = sections(data, 3);
     let version = canned(docs.first());
     let inspect = canned(docs.get(1));
@@ -293,9 +295,13 @@ fn engine_responses(data: &[u8]) {
         kind: SourceKind::Docker,
     };
     let options = OpenOptions {
-        platform: None,
+        platform: platform.then(|| PlatformSpec {
+            os: "linux".into(),
+            arch: "arm64".into(),
+            variant: None,
+        }),
         progress: Progress::new(),
-        pull: false,
+        pull,
         quiet: true,
     };
     let _ = docker::open_at(&endpoint, "fuzz:latest", "fuzz:latest", &options);
@@ -332,7 +338,7 @@ fn serve(listener: UnixListener, version: &Canned, inspect: &Canned, export: &Ca
         let path = request_line.split(' ').nth(1).unwrap_or("");
         let answer = if path.contains("/version") {
             version
-        } else if path.contains("/get") {
+        } else if path.contains("/get") || path.contains("/images/create") {
             export
         } else if path.contains("/json") {
             inspect

@@ -221,6 +221,9 @@ def main():
     put("engine", "responses-404", b"\1" + b"200\n" + version + b"\0" + b'404\n{"message":"No such image: fuzz:latest"}\0')
     put("engine", "responses-stream-error", b"\1" + b"200\n" + version + b"\0" + b"200\n" + inspect + b"\0" +
         b'200\n{"errorDetail":{"message":"unable to export"},"error":"unable to export"}\n')
+    put("engine", "responses-platform", b"\3" + b"200\n" + version.replace(b"1.47", b"1.49") + b"\0" + b"200\n" + inspect + b"\0" + b"200\n" + save)
+    put("engine", "responses-pull", b"\5" + b"200\n" + version + b"\0" + b'404\n{"message":"No such image"}\0' +
+        b'200\n{"status":"Pulling from library/fuzz","id":"latest"}\n{"errorDetail":{"message":"denied"},"error":"denied"}\n')
     put("engine", "responses-old", b"\1" + b'200\n{"Version":"1.11","ApiVersion":"1.23"}\0')
 
 
