@@ -86,11 +86,14 @@ pub fn oci_layout(data: &[u8]) {
     let docs = sections(data, 16);
     let index = docs[0];
     let blobs = &docs[1..];
-    let platforms = [None, Some(PlatformSpec {
+    let platforms = [
+        None,
+        Some(PlatformSpec {
             os: "linux".into(),
             arch: "arm64".into(),
             variant: Some("v8".into()),
-        })];
+        }),
+    ];
     for (tag, platform) in [(None, &platforms[0]), (Some("latest"), &platforms[1])] {
         let selection = Selection {
             tag: tag.map(str::to_string),
@@ -120,7 +123,8 @@ fn image_config_checks(bytes: &[u8]) {
     if let Ok(config) = ImageConfig::parse(bytes) {
         let _ = config.diff_ids();
         let _ = config.platform();
-        for history in config.layer_history(config.diff_ids().len().min(64))
+        for history in config
+            .layer_history(config.diff_ids().len().min(64))
             .into_iter()
             .flatten()
         {
