@@ -52,7 +52,11 @@ for t in "${targets[@]}"; do
     fi
 done
 
-nice -n "$nice_n" cargo +nightly fuzz build --fuzz-dir fuzz -s none -a >&2
+# FUZZ_NO_BUILD=1 runs the binaries already built (a second run right after
+# a first one).
+if [ -z "${FUZZ_NO_BUILD:-}" ]; then
+    nice -n "$nice_n" cargo +nightly fuzz build --fuzz-dir fuzz -s none -a >&2
+fi
 bin_dir=fuzz/target/x86_64-unknown-linux-gnu/release
 
 failed=()

@@ -14,7 +14,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use crate::image::{PlatformSpec, Selection, archive, config::ImageConfig, docker_archive, oci};
+use crate::image::{
+    Image, PlatformSpec, Selection, archive, config::ImageConfig, docker_archive, oci,
+};
 use crate::image::{config as image_config, sniff};
 use crate::layer::{walk_blob, walk_tar};
 use crate::progress::Progress;
@@ -282,6 +284,12 @@ fn canned(section: Option<&&[u8]>) -> Canned {
 const MAX_REQUESTS: usize = 8;
 
 fn engine_responses(data: &[u8], platform: bool, pull: bool) {
+    let _ = engine_open(data, platform, pull);
+}
+
+/// [`engine`]'s second mode, with peel's answer: `None` when the harness
+/// could not set up its socket.
+pub fn engine_open(data: &[u8], platform: bool, pull: bool) -> Option<crate::Result<Image>> {
     let docs = sections(data, 3);
     let version = canned(docs.first());
     let inspect = canned(docs.get(1));
@@ -289,7 +297,7 @@ fn engine_responses(data: &[u8], platform: bool, pull: bool) {
     let socket = scratch_path("engine.sock");
     let _ = std::fs::remove_file(&socket);
     let Ok(listener) = UnixListener::bind(&socket) else {
-        return;
+        return None;
     };
     let server = std::thread::spawn(move || serve(listener, &version, &inspect, &export));
     let endpoint = Endpoint {
@@ -308,11 +316,12 @@ fn engine_responses(data: &[u8], platform: bool, pull: bool) {
         pull,
         quiet: true,
     };
-    let _ = docker::open_at(&endpoint, "fuzz:latest", "fuzz:latest", &options);
+    let opened = docker::open_at(&endpoint, "fuzz:latest", "fuzz:latest", &options);
     // Wake the server if it still waits for a request peel did not make.
     let _ = std::os::unix::net::UnixStream::connect(&socket);
     let _ = server.join();
     let _ = std::fs::remove_file(&socket);
+    Some(opened)
 }
 
 /// Answer up to [`MAX_REQUESTS`] requests, one per connection, by path;

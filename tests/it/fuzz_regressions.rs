@@ -122,3 +122,55 @@ fn replay_reports_a_panic_and_names_the_file() {
     assert!(err.contains("panicked"), "{err}");
     assert!(err.contains(&*seed.to_string_lossy()), "{err}");
 }
+
+fn seed(target: &str, name: &str) -> Vec<u8> {
+    let path = fuzz_dir().join("seeds").join(target).join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn archive_seeds_are_readable_images() {
+    // The seeds must reach deep code: each one opens as an image.
+    for name in [
+        "docker-save.tar",
+        "docker-save.tar.gz",
+        "docker-save.tar.zst",
+        "docker-save-gz-layers.tar",
+        "legacy-save.tar",
+        "oci-archive.tar",
+    ] {
+        let data = seed("archive", name);
+        let image = peel::image::archive::read(
+            &data[..],
+            name,
+            name,
+            &peel::image::Selection::default(),
+            &peel::progress::Progress::new(),
+        )
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(!image.layers.is_empty(), "{name}");
+    }
+}
+
+#[test]
+fn engine_seeds_reach_the_export_and_the_engine_errors() {
+    // Mode byte 1: the fake engine; the whole request sequence is answered.
+    let ok = seed("engine", "responses-ok");
+    let image = fuzz_entry::engine_open(&ok[1..], false, false)
+        .expect("socket")
+        .unwrap_or_else(|e| panic!("responses-ok: {e}"));
+    assert_eq!(image.layers.len(), 3);
+    assert_eq!(image.format, "docker-engine");
+    let missing = seed("engine", "responses-404");
+    let err = fuzz_entry::engine_open(&missing[1..], false, false)
+        .expect("socket")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("no image fuzz:latest"), "{err}");
+    let streamed = seed("engine", "responses-stream-error");
+    let err = fuzz_entry::engine_open(&streamed[1..], false, false)
+        .expect("socket")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("unable to export"), "{err}");
+}
