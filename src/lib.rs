@@ -26,6 +26,8 @@ pub mod cli;
 pub mod content;
 pub mod error;
 pub mod findings;
+#[doc(hidden)]
+pub mod fuzz_entry;
 pub mod image;
 pub mod layer;
 pub mod progress;

@@ -11,6 +11,7 @@ mod docker_add;
 mod docker_findings;
 mod findings;
 mod formats;
+mod fuzz_regressions;
 mod golden;
 mod hostile_archives;
 mod hostile_layers;

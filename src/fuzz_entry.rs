@@ -1,0 +1,395 @@
+//! Entry points for the cargo-fuzz targets (`fuzz/`) and for the tests that
+//! replay their crash reproducers (`tests/it/fuzz_regressions.rs`): every
+//! parser of untrusted bytes, callable on one byte slice.
+//!
+//! Each entry bounds what the harness itself does with the input (how much
+//! decoded output it reads, how many blobs it serves), so that a slow or
+//! huge run is peel's doing, not the harness's. None of them may panic on
+//! any input; errors are the expected outcome for most inputs.
+
+use std::collections::HashMap;
+use std::io::{self, BufRead, BufReader, Cursor, Read, Write};
+use std::os::unix::net::UnixListener;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use crate::image::{
+    Image, PlatformSpec, Selection, archive, config::ImageConfig, docker_archive, oci,
+};
+use crate::image::{config as image_config, sniff};
+use crate::layer::{walk_blob, walk_tar};
+use crate::progress::Progress;
+use crate::source::engine::{self, Endpoint, Env};
+use crate::source::{OpenOptions, SourceKind, docker};
+
+/// Most decoded bytes [`sniff_decode`] reads from one input.
+pub const MAX_DECODED: u64 = 16 << 20;
+
+/// Where [`archive_file`] writes its input (one file per process, reused).
+fn scratch_path(tag: &str) -> PathBuf {
+    let dir = if Path::new("/dev/shm").is_dir() {
+        PathBuf::from("/dev/shm")
+    } else {
+        std::env::temp_dir()
+    };
+    static SEQ: AtomicU64 = AtomicU64::new(0);
+    let seq = SEQ.fetch_add(1, Ordering::Relaxed);
+    dir.join(format!("peel-fuzz-{}-{tag}-{seq}", std::process::id()))
+}
+
+/// The outer archive reader on a stream (`archive::read`), with no tag and
+/// with a tag, so manifest selection by tag is reached too.
+pub fn archive_stream(data: &[u8]) {
+    let progress = Progress::new();
+    let _ = archive::read(
+        Cursor::new(data),
+        "fuzz.tar",
+        "fuzz.tar",
+        &Selection::default(),
+        &progress,
+    );
+}
+
+/// The outer archive reader on a file (`archive::read_file`: header scan
+/// with seeks, then the layers walked by positional reads in parallel).
+pub fn archive_file(data: &[u8]) {
+    let path = scratch_path("archive");
+    let written = std::fs::write(&path, data);
+    if written.is_ok()
+        && let Ok(file) = std::fs::File::open(&path)
+    {
+        let selection = Selection {
+            tag: Some("latest".into()),
+            platform: None,
+        };
+        let _ = archive::read_file(file, "fuzz.tar", "fuzz.tar", &selection, &Progress::new());
+    }
+    let _ = std::fs::remove_file(&path);
+}
+
+/// The layer reader: sniff + decompress + walk (`walk_blob`), and the plain
+/// tar walk (`walk_tar`) on the same bytes.
+pub fn layer(data: &[u8]) {
+    let _ = walk_blob(data);
+    let _ = walk_tar(data);
+}
+
+/// Split at the first `n - 1` NUL bytes: the documents of one input.
+fn sections(data: &[u8], n: usize) -> Vec<&[u8]> {
+    data.splitn(n, |&b| b == 0).collect()
+}
+
+/// The OCI layout parsers: `data` is `index.json`, NUL, then the blobs the
+/// resolver fetches, in the order it asks (NUL-separated; a fetch past the
+/// last one fails, as a missing blob does). The same first document is also
+/// read as a docker-save `manifest.json` (`docker_archive::select`).
+pub fn oci_layout(data: &[u8]) {
+    let docs = sections(data, 16);
+    let index = docs[0];
+    let blobs = &docs[1..];
+    let platforms = [
+        None,
+        Some(PlatformSpec {
+            os: "linux".into(),
+            arch: "arm64".into(),
+            variant: Some("v8".into()),
+        }),
+    ];
+    for (tag, platform) in [(None, &platforms[0]), (Some("latest"), &platforms[1])] {
+        let selection = Selection {
+            tag: tag.map(str::to_string),
+            platform: platform.clone(),
+        };
+        let mut next = 0;
+        let mut fetch = |_d: &oci_spec::image::Descriptor| -> crate::Result<Vec<u8>> {
+            let blob = blobs.get(next).ok_or_else(|| {
+                crate::Error::missing("fuzz", "the blob is not in the layout".to_string())
+            })?;
+            next += 1;
+            Ok(blob.to_vec())
+        };
+        if let Ok(resolved) = oci::resolve(index, "fuzz", &selection, &mut fetch) {
+            image_config_checks(&resolved.config);
+            let _ = crate::image::assemble_resolved("fuzz", "oci", "fuzz", resolved, Vec::new());
+        }
+        let _ = docker_archive::select(index, "fuzz.tar", tag);
+    }
+    for blob in blobs {
+        image_config_checks(blob);
+    }
+}
+
+/// What the rest of peel reads from an image config.
+fn image_config_checks(bytes: &[u8]) {
+    if let Ok(config) = ImageConfig::parse(bytes) {
+        let _ = config.diff_ids();
+        let _ = config.platform();
+        for history in config
+            .layer_history(config.diff_ids().len().min(64))
+            .into_iter()
+            .flatten()
+        {
+            if let Some(created_by) = &history.created_by {
+                let _ = image_config::display_command(created_by);
+                let _ = image_config::single_line(created_by);
+            }
+        }
+    }
+}
+
+/// Compression sniffing and decoding: `decompress`, then read to the end
+/// (at most [`MAX_DECODED`] bytes), and the tar check on the first block.
+pub fn sniff_decode(data: &[u8]) {
+    let _ = sniff::Compression::detect(data);
+    let _ = sniff::is_tar(data);
+    let Ok((_compression, decoded)) = sniff::decompress(data) else {
+        return;
+    };
+    let Ok((head, mut rest)) = sniff::peek(decoded, sniff::BLOCK) else {
+        return;
+    };
+    let _ = sniff::is_tar(&head);
+    let mut buf = vec![0u8; 64 << 10];
+    let mut total = 0u64;
+    while total < MAX_DECODED {
+        match rest.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => total += n as u64,
+        }
+    }
+}
+
+/// The `.dive-ci` parser (`ci::config::parse`) on the input as text.
+pub fn ci_config(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    if let Ok(rules) = crate::ci::config::parse(&text, ".dive-ci") {
+        let _ = crate::ci::Rules::resolve(&rules.rules, &crate::ci::RuleText::default());
+    }
+}
+
+/// An environment whose files are in memory: engine discovery reads
+/// `config.json` and a context's `meta.json` from it.
+struct MemEnv {
+    vars: HashMap<&'static str, String>,
+    files: HashMap<PathBuf, Vec<u8>>,
+}
+
+impl Env for MemEnv {
+    fn var(&self, name: &str) -> Option<String> {
+        self.vars.get(name).cloned()
+    }
+    fn home(&self) -> Option<PathBuf> {
+        Some(PathBuf::from("/fuzz-home"))
+    }
+    fn exists(&self, path: &Path) -> bool {
+        self.files.contains_key(path)
+    }
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        self.files
+            .get(path)
+            .cloned()
+            .ok_or_else(|| io::Error::from(io::ErrorKind::NotFound))
+    }
+}
+
+/// The engine: the first byte chooses what is fed.
+/// - even: discovery (`engine::discover`) — `DOCKER_HOST` value, NUL,
+///   `config.json`, NUL, the current context's `meta.json`;
+/// - odd: a fake engine on a unix socket answers peel's requests —
+///   `/version` response, NUL, inspect response, NUL, export (and pull)
+///   response; each response is an optional 3-digit status and a newline,
+///   then the body. Bit 1 of the first byte asks for `--platform
+///   linux/arm64`, bit 2 for `--pull`.
+pub fn engine(data: &[u8]) {
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
+    if mode % 2 == 0 {
+        engine_discovery(rest);
+    } else {
+        engine_responses(rest, mode & 2 != 0, mode & 4 != 0);
+    }
+}
+
+fn engine_discovery(data: &[u8]) {
+    let docs = sections(data, 3);
+    let text = |i: usize| docs.get(i).map(|d| String::from_utf8_lossy(d).into_owned());
+    let mut vars = HashMap::new();
+    let mut files = HashMap::new();
+    if let Some(host) = text(0).filter(|h| !h.is_empty()) {
+        vars.insert("DOCKER_HOST", host.clone());
+        vars.insert("CONTAINER_HOST", host);
+    }
+    let docker_dir = PathBuf::from("/fuzz-home/.docker");
+    if let Some(config) = docs.get(1) {
+        files.insert(docker_dir.join("config.json"), config.to_vec());
+    }
+    if let Some(meta) = docs.get(2) {
+        // Whatever context config.json names: the store's path is the
+        // name's sha256, so serve meta.json for the names a seed would use
+        // and let discovery also try DOCKER_CONTEXT.
+        vars.insert("DOCKER_CONTEXT", "fuzz".into());
+        for name in ["fuzz", "default", "remote"] {
+            let dir = docker_dir
+                .join("contexts/meta")
+                .join(sha256_hex(name.as_bytes()));
+            files.insert(dir.join("meta.json"), meta.to_vec());
+        }
+    }
+    let env = MemEnv { vars, files };
+    let _ = engine::discover(SourceKind::Docker, &env);
+    let env = MemEnv {
+        vars: HashMap::new(),
+        files: env.files,
+    };
+    let _ = engine::discover(SourceKind::Docker, &env);
+    let _ = engine::discover(SourceKind::Podman, &env);
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// One canned HTTP response: status and body.
+struct Canned {
+    status: u16,
+    body: Vec<u8>,
+}
+
+fn canned(section: Option<&&[u8]>) -> Canned {
+    let section = section.copied().unwrap_or_default();
+    let status = section
+        .get(..4)
+        .filter(|s| s[..3].iter().all(u8::is_ascii_digit) && s[3] == b'\n')
+        .and_then(|s| std::str::from_utf8(&s[..3]).ok()?.parse::<u16>().ok())
+        .filter(|s| (100..600).contains(s) && *s != 101 && *s != 204 && *s != 304);
+    match status {
+        Some(status) => Canned {
+            status,
+            body: section[4..].to_vec(),
+        },
+        None => Canned {
+            status: 200,
+            body: section.to_vec(),
+        },
+    }
+}
+
+/// Most requests one fake engine answers (peel makes three or four).
+const MAX_REQUESTS: usize = 8;
+
+fn engine_responses(data: &[u8], platform: bool, pull: bool) {
+    let _ = engine_open(data, platform, pull);
+}
+
+/// [`engine`]'s second mode, with peel's answer: `None` when the harness
+/// could not set up its socket.
+pub fn engine_open(data: &[u8], platform: bool, pull: bool) -> Option<crate::Result<Image>> {
+    let docs = sections(data, 3);
+    let version = canned(docs.first());
+    let inspect = canned(docs.get(1));
+    let export = canned(docs.get(2));
+    let socket = scratch_path("engine.sock");
+    let _ = std::fs::remove_file(&socket);
+    let Ok(listener) = UnixListener::bind(&socket) else {
+        return None;
+    };
+    let server = std::thread::spawn(move || serve(listener, &version, &inspect, &export));
+    let endpoint = Endpoint {
+        host: format!("unix://{}", socket.display()),
+        tls: None,
+        origin: "the fuzz harness".into(),
+        kind: SourceKind::Docker,
+    };
+    let options = OpenOptions {
+        platform: platform.then(|| PlatformSpec {
+            os: "linux".into(),
+            arch: "arm64".into(),
+            variant: None,
+        }),
+        progress: Progress::new(),
+        pull,
+        quiet: true,
+    };
+    let opened = docker::open_at(&endpoint, "fuzz:latest", "fuzz:latest", &options);
+    // Wake the server if it still waits for a request peel did not make.
+    let _ = std::os::unix::net::UnixStream::connect(&socket);
+    let _ = server.join();
+    let _ = std::fs::remove_file(&socket);
+    Some(opened)
+}
+
+/// Answer up to [`MAX_REQUESTS`] requests, one per connection, by path;
+/// an empty request line (the harness's wake-up) ends it.
+fn serve(listener: UnixListener, version: &Canned, inspect: &Canned, export: &Canned) {
+    for _ in 0..MAX_REQUESTS {
+        let Ok((stream, _)) = listener.accept() else {
+            return;
+        };
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+        let _ = stream.set_write_timeout(Some(Duration::from_secs(2)));
+        let mut reader = BufReader::new(&stream);
+        let mut request_line = String::new();
+        if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+            return;
+        }
+        // The rest of the head (peel's requests have no body worth reading).
+        let mut line = String::new();
+        for _ in 0..64 {
+            line.clear();
+            match reader.read_line(&mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) if line == "\r\n" || line == "\n" => break,
+                Ok(_) => {}
+            }
+        }
+        let path = request_line.split(' ').nth(1).unwrap_or("");
+        let answer = if path.contains("/version") {
+            version
+        } else if path.contains("/get") || path.contains("/images/create") {
+            export
+        } else if path.contains("/json") {
+            inspect
+        } else {
+            &Canned {
+                status: 404,
+                body: b"{\"message\":\"not here\"}".to_vec(),
+            }
+        };
+        let mut out = &stream;
+        let head = format!(
+            "HTTP/1.1 {} Fuzz\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+             Connection: close\r\n\r\n",
+            answer.status,
+            answer.body.len()
+        );
+        let _ = out.write_all(head.as_bytes());
+        let _ = out.write_all(&answer.body);
+        let _ = out.flush();
+    }
+}
+
+/// Every entry by its target name (the fuzz targets' and the reproducer
+/// folders' names).
+pub fn by_name(target: &str) -> Option<fn(&[u8])> {
+    Some(match target {
+        "archive" => |d: &[u8]| {
+            archive_stream(d);
+            archive_file(d);
+        },
+        "layer" => layer,
+        "oci" => oci_layout,
+        "sniff" => sniff_decode,
+        "ci_config" => ci_config,
+        "engine" => engine,
+        _ => return None,
+    })
+}
+
+/// The targets, in the order `fuzz/run.sh` runs them.
+pub const TARGETS: [&str; 6] = ["archive", "layer", "oci", "sniff", "ci_config", "engine"];
