@@ -548,8 +548,9 @@ impl<R: Read> TarReader<R> {
     /// padding, a compressed stream's trailer, whose check this triggers).
     pub fn drain(&mut self) -> io::Result<()> {
         self.start = self.end;
-        io::copy(&mut self.inner, &mut io::sink())?;
-        Ok(())
+        // Not `io::copy`, which retries an interrupted read: a cancelled
+        // load (progress.rs) must stop here too.
+        super::digest::drain(&mut self.inner).map(|_| ())
     }
 }
 
@@ -808,5 +809,32 @@ mod tests {
         assert_eq!(pax_value(&records, b"size"), Some(&b"42"[..]));
         assert_eq!(pax_value(&records, b"uid"), None);
         assert_eq!(pax_value(b"garbage", b"path"), None);
+    }
+
+    /// A stream that, once its bytes are read, fails every read as
+    /// interrupted: what a cancelled load looks like to the reader.
+    struct CancelledAfter(io::Cursor<Vec<u8>>);
+
+    impl Read for CancelledAfter {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            match self.0.read(buf)? {
+                0 => Err(io::Error::new(io::ErrorKind::Interrupted, "cancelled")),
+                n => Ok(n),
+            }
+        }
+    }
+
+    #[test]
+    fn a_cancel_while_draining_stops_the_drain() {
+        let bytes = builder_tar(|b| {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(0);
+            b.append_data(&mut header, "a", &[][..]).unwrap();
+        });
+        let mut reader = TarReader::new(CancelledAfter(io::Cursor::new(bytes)));
+        while reader.next_header().unwrap().is_some() {}
+        // io::copy retries an interrupted read forever; the drain must not.
+        let err = reader.drain().unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::Interrupted);
     }
 }
