@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{block, field, right};
-use crate::report::size;
+use crate::report::{percent, size};
 use crate::ui::app::{App, Loaded};
 use crate::ui::layout::inner;
 use crate::ui::sanitize;
@@ -52,10 +52,6 @@ pub fn draw_layer(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
     );
 }
 
-fn pct(x: f64) -> String {
-    format!("{:.2} %", x * 100.0)
-}
-
 pub fn draw_image(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
     let theme = app.theme;
     let a = &l.analysis;
@@ -66,9 +62,9 @@ pub fn draw_image(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
         title = "Image details (dive's figures)";
         let d = &a.dive;
         lines = vec![
-            field("Efficiency", pct(d.efficiency_score), theme),
+            field("Efficiency", percent(d.efficiency_score), theme),
             field("Wasted", size(d.inefficient_bytes), theme),
-            field("User wasted", pct(d.user_wasted_percent), theme),
+            field("User wasted", percent(d.user_wasted_percent), theme),
             Line::styled(
                 format!("{:>5} {:>9}  Path", "Count", "Total"),
                 theme.label(),
@@ -93,12 +89,12 @@ pub fn draw_image(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
                 format!("{} in {} entries", size(e.wasted_bytes), e.wasted.len()),
                 theme,
             ),
-            field("Efficiency", pct(e.efficiency), theme),
+            field("Efficiency", percent(e.efficiency), theme),
             field(
                 "User wasted",
                 format!(
                     "{} (base: {} layer{})",
-                    pct(e.user_wasted_percent),
+                    percent(e.user_wasted_percent),
                     e.base_layers,
                     if e.base_layers == 1 { "" } else { "s" }
                 ),
