@@ -9,8 +9,8 @@
 #
 # Per target it prints runs executed, exec/s, coverage (cov/ft), corpus
 # size, peak RSS and the slowest unit (whole seconds). Exits non-zero if any
-# target found a crash, a timeout (a unit slower than FUZZ_TIMEOUT s) or an OOM (over FUZZ_RSS_MB MB); the
-# input is kept under fuzz/artifacts/TARGET/ (minimize it with
+# target found a crash, a timeout (a unit slower than FUZZ_TIMEOUT s) or an
+# OOM (over FUZZ_RSS_MB MB); the input is kept under fuzz/artifacts/TARGET/ (minimize it with
 # `cargo +nightly fuzz tmin --fuzz-dir fuzz -s none -a TARGET FILE`).
 #
 # The grown corpus stays in fuzz/corpus/TARGET (not committed); the seeds
