@@ -7,10 +7,10 @@
 # Needs: the nightly toolchain and cargo-fuzz (`cargo install cargo-fuzz
 # --version 0.13.2 --locked`); it installs nothing itself.
 #
-# Per target it prints runs executed, exec/s, coverage (cov/ft), corpus size
-# and peak RSS. Exits non-zero if any target found a crash, a timeout
-# (a unit slower than FUZZ_TIMEOUT s) or an OOM (over FUZZ_RSS_MB MB); the
-# input is kept under fuzz/artifacts/TARGET/ (minimize it with
+# Per target it prints runs executed, exec/s, coverage (cov/ft), corpus
+# size, peak RSS and the slowest unit (whole seconds). Exits non-zero if any
+# target found a crash, a timeout (a unit slower than FUZZ_TIMEOUT s) or an
+# OOM (over FUZZ_RSS_MB MB); the input is kept under fuzz/artifacts/TARGET/ (minimize it with
 # `cargo +nightly fuzz tmin --fuzz-dir fuzz -s none -a TARGET FILE`).
 #
 # The grown corpus stays in fuzz/corpus/TARGET (not committed); the seeds
@@ -60,7 +60,7 @@ fi
 bin_dir=fuzz/target/x86_64-unknown-linux-gnu/release
 
 failed=()
-printf '%-10s %10s %8s %6s %8s %8s %7s  %s\n' target runs exec/s cov ft corpus rss_mb result
+printf '%-10s %10s %8s %6s %8s %8s %7s %9s  %s\n' target runs exec/s cov ft corpus rss_mb slowest_s result
 for t in "${targets[@]}"; do
     mkdir -p "fuzz/corpus/$t" "fuzz/artifacts/$t"
     log="fuzz/artifacts/$t/last-run.log"
@@ -76,6 +76,7 @@ for t in "${targets[@]}"; do
     runs=$(stat number_of_executed_units)
     eps=$(stat average_exec_per_sec)
     rss=$(stat peak_rss_mb)
+    slowest=$(stat slowest_unit_time_sec)
     result=ok
     if [ "$rc" -ne 0 ]; then
         if grep -q 'ERROR: libFuzzer: timeout' "$log"; then
@@ -87,8 +88,8 @@ for t in "${targets[@]}"; do
         fi
         failed+=("$t")
     fi
-    printf '%-10s %10s %8s %6s %8s %8s %7s  %s\n' "$t" "${runs:-?}" "${eps:-?}" \
-        "$(field cov)" "$(field ft)" "$(field corp)" "${rss:-?}" "$result"
+    printf '%-10s %10s %8s %6s %8s %8s %7s %9s  %s\n' "$t" "${runs:-?}" "${eps:-?}" \
+        "$(field cov)" "$(field ft)" "$(field corp)" "${rss:-?}" "${slowest:-?}" "$result"
     if [ "$result" != ok ]; then
         grep -E 'panicked at|ERROR: libFuzzer|SUMMARY|Test unit written' "$log" | head -n 8 | sed 's/^/    /'
     fi
