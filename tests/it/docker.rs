@@ -200,7 +200,10 @@ pub(crate) fn peel(vars: &[(&str, &str)]) -> Command {
     }
     // No user's ~/.docker: an empty config folder unless a test gives one.
     cmd.env("DOCKER_CONFIG", "/nonexistent/peel-it-docker-config");
-    cmd.timeout(Duration::from_secs(120));
+    // A guard against a hang, not a timing: a loaded engine (the tests run
+    // in parallel, and Docker before 25 copies every layer before it sends
+    // the first byte) can take minutes to export the realistic images.
+    cmd.timeout(Duration::from_secs(600));
     for (k, v) in vars {
         cmd.env(k, v);
     }
