@@ -6,12 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::cli::peel;
-use crate::fixture::{Compress, Image, Layer, Member, compress, real, sha256, tar_of, tmp};
-
-fn put(dir: &Path, name: &str, bytes: &[u8]) -> String {
-    std::fs::write(dir.join(name), bytes).expect("write fixture");
-    name.to_string()
-}
+use crate::fixture::{Compress, Image, Layer, Member, compress, put, real, sha256, tar_of, tmp};
 
 /// The stderr of a run that must fail cleanly: exit 2, empty stdout, one
 /// line on stderr, no panic. Returns that line.

@@ -482,6 +482,12 @@ pub fn write_members(dir: &Path, members: &[Member]) {
     }
 }
 
+/// Write `bytes` as `dir/name` and return the name (relative to `dir`).
+pub fn put(dir: &Path, name: &str, bytes: &[u8]) -> String {
+    std::fs::write(dir.join(name), bytes).expect("write fixture");
+    name.to_string()
+}
+
 /// A temporary directory for one test.
 pub fn tmp() -> tempfile::TempDir {
     tempfile::tempdir().expect("tempdir")

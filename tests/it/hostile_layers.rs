@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::cli::peel;
-use crate::fixture::{Image, Layer, analyze, docker_archive_of_tars, tmp, try_analyze};
+use crate::fixture::{Image, Layer, analyze, docker_archive_of_tars, put, tmp, try_analyze};
 
 // ---- raw tar headers ----
 
@@ -91,11 +91,6 @@ fn pax_record(key: &str, value: &str) -> Vec<u8> {
         len += 1;
     }
     format!("{len}{rest}").into_bytes()
-}
-
-fn put(dir: &Path, name: &str, bytes: &[u8]) -> String {
-    std::fs::write(dir.join(name), bytes).expect("write fixture");
-    name.to_string()
 }
 
 /// Run `peel MODE ARGS` as `--ci` and as `--json -`; returns (exit code,

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::cli::peel;
-use crate::fixture::{Compress, Image, Layer, Member, compress, real, sha256, tar_of, tmp};
+use crate::fixture::{Compress, Image, Layer, Member, compress, put, real, sha256, tar_of, tmp};
 
 fn image() -> Image {
     Image::new()
@@ -56,11 +56,6 @@ fn reads(dir: &Path, args: &[&str]) {
         "{args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-fn put(dir: &Path, name: &str, bytes: &[u8]) -> String {
-    std::fs::write(dir.join(name), bytes).expect("write");
-    name.to_string()
 }
 
 fn replace(members: &mut [Member], name: &str, content: Vec<u8>) {
