@@ -233,7 +233,7 @@ fn a_sparse_file_reads_views_and_extracts_as_its_real_bytes() {
     let archive = dir.path().join("img.tar");
     std::fs::write(&archive, docker_archive_of_tars(&[small_sparse_layer()])).expect("write");
     let (a, origin, blobs) = load(&archive);
-    // Size is the real size (metrics.md).
+    // Size is the real size (README, "How the figures are defined").
     assert_eq!(a.exact.total_bytes, 10_005);
     let tree = &a.tree;
     let node = tree.lookup(b"sparse.bin").expect("in the tree");
