@@ -35,6 +35,11 @@ fn check_failure(output: &std::process::Output, context: &str) -> String {
 /// Run `peel ARGS` in `dir`, both as `--ci` (text report) and as
 /// `--json -`, and check each fails cleanly with every phrase in its one line.
 fn fails(dir: &Path, args: &[&str], phrases: &[&str]) -> String {
+    fails_as("", dir, args, phrases)
+}
+
+/// [`fails`], with `case` (when not empty) named in every failure message.
+fn fails_as(case: &str, dir: &Path, args: &[&str], phrases: &[&str]) -> String {
     let mut line = String::new();
     for mode in [&["--ci"][..], &["--json", "-"][..]] {
         let output = peel(dir)
@@ -43,7 +48,12 @@ fn fails(dir: &Path, args: &[&str], phrases: &[&str]) -> String {
             .timeout(Duration::from_secs(60))
             .output()
             .expect("peel runs");
-        let context = format!("peel {} {}", mode.join(" "), args.join(" "));
+        let run = format!("peel {} {}", mode.join(" "), args.join(" "));
+        let context = if case.is_empty() {
+            run
+        } else {
+            format!("{case}: {run}")
+        };
         line = check_failure(&output, &context);
         for phrase in phrases {
             assert!(
@@ -200,6 +210,117 @@ fn listing(dir: &Path) -> Vec<String> {
     names
 }
 
+/// A bad input as data. `input` writes it into the test's directory and
+/// returns the names it chose there (a member, a blob) that the error must
+/// mention as well; `args` point peel at it; the one line on stderr holds
+/// every phrase and none of the `lacks` words.
+struct Case {
+    input: fn(&Path) -> Vec<String>,
+    args: &'static [&'static str],
+    phrases: &'static [&'static str],
+    lacks: &'static [&'static str],
+}
+
+/// Build `case` in a fresh directory and check that peel fails on it
+/// cleanly (see [`fails`]), naming the case in every failure message.
+fn check(name: &str, case: Case) {
+    let dir = tmp();
+    let named = (case.input)(dir.path());
+    let phrases: Vec<&str> = case
+        .phrases
+        .iter()
+        .copied()
+        .chain(named.iter().map(String::as_str))
+        .collect();
+    let line = fails_as(name, dir.path(), case.args, &phrases);
+    for word in case.lacks {
+        assert!(
+            !line.contains(word),
+            "{name}: the line says {word:?}: {line}"
+        );
+    }
+}
+
+/// One `#[test]` a row: `name: input, [args], [phrases], [lacks];`.
+macro_rules! bad_inputs {
+    ($($name:ident: $input:expr, [$($arg:expr),*], [$($phrase:expr),*], [$($lack:expr),*];)*) => {
+        $(
+            #[test]
+            fn $name() {
+                check(
+                    stringify!($name),
+                    Case {
+                        input: $input,
+                        args: &[$($arg),*],
+                        phrases: &[$($phrase),*],
+                        lacks: &[$($lack),*],
+                    },
+                );
+            }
+        )*
+    };
+}
+
+/// A docker archive (`img.tar`) of [`small`] whose second layer is `layer`;
+/// the layer's member name.
+fn with_layer(dir: &Path, layer: Vec<u8>) -> Vec<String> {
+    let (archive, member) = archive_with_layer(layer);
+    put(dir, "img.tar", &archive);
+    vec![member]
+}
+
+/// An archive `name` of `members` after `edit`, which returns the member
+/// names it touched.
+fn edited_archive(
+    dir: &Path,
+    name: &str,
+    mut members: Vec<Member>,
+    edit: fn(&mut Vec<Member>) -> Vec<String>,
+) -> Vec<String> {
+    let named = edit(&mut members);
+    put(dir, name, &tar_of(&members));
+    named
+}
+
+/// An OCI layout (`layout`) whose second layer, stored `how`, is then
+/// changed by `damage`; the blob's file name.
+fn damaged_blob(dir: &Path, how: Compress, damage: fn(&mut Vec<u8>)) -> Vec<String> {
+    let blob = layout_with(how, &dir.join("layout"));
+    let mut bytes = std::fs::read(&blob).expect("blob");
+    damage(&mut bytes);
+    std::fs::write(&blob, bytes).expect("write");
+    vec![file_name(&blob)]
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// The digest of the first manifest an OCI index lists.
+fn first_manifest(index: &[u8]) -> String {
+    let index: serde_json::Value = serde_json::from_slice(index).expect("json");
+    index["manifests"][0]["digest"]
+        .as_str()
+        .expect("digest")
+        .to_string()
+}
+
+/// An OCI layout (`layout`) of [`small`]; the digest of its manifest.
+fn small_layout(dir: &Path) -> (PathBuf, String) {
+    let layout = dir.join("layout");
+    small().oci_dir(&layout);
+    let digest = first_manifest(&std::fs::read(layout.join("index.json")).expect("index"));
+    (layout, digest)
+}
+
+/// The first half of `bytes`.
+fn cut_in_half(bytes: &mut Vec<u8>) {
+    bytes.truncate(bytes.len() / 2);
+}
+
 // ---------------------------------------------------------------------------
 // Truncated archives and layers
 
@@ -222,73 +343,44 @@ fn archive_cut_in_the_middle_of_a_layer() {
     );
 }
 
-#[test]
-fn archive_cut_at_a_block_boundary_inside_a_layer() {
-    let dir = tmp();
-    let bytes = std::fs::read(real("docker-save.tar")).expect("fixture");
-    let (offset, _) = member_span(&bytes, REAL_BASE_LAYER);
-    let cut = (offset + 512 * 1000) as usize;
-    assert_eq!(cut % 512, 0);
-    let img = put(dir.path(), "cut.tar", &bytes[..cut]);
-    fails(dir.path(), &[&img], &["cut.tar", "truncated"]);
-}
+bad_inputs! {
+    archive_cut_at_a_block_boundary_inside_a_layer: |dir| {
+        let bytes = std::fs::read(real("docker-save.tar")).expect("fixture");
+        let (offset, _) = member_span(&bytes, REAL_BASE_LAYER);
+        let cut = (offset + 512 * 1000) as usize;
+        assert_eq!(cut % 512, 0);
+        put(dir, "cut.tar", &bytes[..cut]);
+        vec![]
+    }, ["cut.tar"], ["cut.tar", "truncated"], [];
 
-#[test]
-fn archive_cut_at_a_block_boundary_between_members() {
-    // Everything after the base layer is gone, manifest.json included.
-    let dir = tmp();
-    let bytes = std::fs::read(real("docker-save.tar")).expect("fixture");
-    let (offset, size) = member_span(&bytes, REAL_BASE_LAYER);
-    let cut = (offset + size) as usize;
-    assert_eq!(cut % 512, 0);
-    let img = put(dir.path(), "cut.tar", &bytes[..cut]);
-    // The tar ends without its end-of-archive marker: it was cut short, which
-    // is what the message must say (not that it is no image archive).
-    fails(dir.path(), &[&img], &["cut.tar", "truncated"]);
-}
+    // Everything after the base layer is gone, manifest.json included. The
+    // tar ends without its end-of-archive marker: it was cut short, which is
+    // what the message must say (not that it is no image archive).
+    archive_cut_at_a_block_boundary_between_members: |dir| {
+        let bytes = std::fs::read(real("docker-save.tar")).expect("fixture");
+        let (offset, size) = member_span(&bytes, REAL_BASE_LAYER);
+        let cut = (offset + size) as usize;
+        assert_eq!(cut % 512, 0);
+        put(dir, "cut.tar", &bytes[..cut]);
+        vec![]
+    }, ["cut.tar"], ["cut.tar", "truncated"], [];
 
-#[test]
-fn gzipped_archive_cut_short() {
-    let dir = tmp();
-    let bytes = std::fs::read(real("docker-save.tar.gz")).expect("fixture");
-    let img = put(dir.path(), "cut.tar.gz", &bytes[..bytes.len() / 2]);
-    fails(dir.path(), &[&img], &["cut.tar.gz", "gzip"]);
-}
+    gzipped_archive_cut_short: |dir| {
+        let bytes = std::fs::read(real("docker-save.tar.gz")).expect("fixture");
+        put(dir, "cut.tar.gz", &bytes[..bytes.len() / 2]);
+        vec![]
+    }, ["cut.tar.gz"], ["cut.tar.gz", "gzip"], [];
 
-#[test]
-fn layer_cut_in_the_middle_of_a_file() {
-    let dir = tmp();
-    let tar = Layer::new().sized("app/big.bin", 5000, b'a').tar();
-    let (archive, member) = archive_with_layer(tar[..512 + 2000].to_vec());
-    let img = put(dir.path(), "img.tar", &archive);
-    let line = fails(
-        dir.path(),
-        &[&img],
-        &[
-            "img.tar",
-            &member,
-            "truncated tar stream",
-            "app/big.bin",
-            "5000",
-            "2000",
-        ],
-    );
-    assert!(!line.contains("none"), "{line}");
-}
+    layer_cut_in_the_middle_of_a_file: |dir| {
+        let tar = Layer::new().sized("app/big.bin", 5000, b'a').tar();
+        with_layer(dir, tar[..512 + 2000].to_vec())
+    }, ["img.tar"], ["img.tar", "truncated tar stream", "app/big.bin", "5000", "2000"], ["none"];
 
-#[test]
-fn layer_without_its_end_of_archive_marker() {
-    let dir = tmp();
-    let tar = Layer::new().sized("app/big.bin", 1024, b'a').tar();
     // Header and content, cut at a 512-byte boundary before the zero blocks.
-    let (archive, member) = archive_with_layer(tar[..512 + 1024].to_vec());
-    let img = put(dir.path(), "img.tar", &archive);
-    let line = fails(
-        dir.path(),
-        &[&img],
-        &["img.tar", &member, "truncated tar stream", "end-of-archive"],
-    );
-    assert!(!line.contains("none"), "{line}");
+    layer_without_its_end_of_archive_marker: |dir| {
+        let tar = Layer::new().sized("app/big.bin", 1024, b'a').tar();
+        with_layer(dir, tar[..512 + 1024].to_vec())
+    }, ["img.tar"], ["img.tar", "truncated tar stream", "end-of-archive"], ["none"];
 }
 
 // ---------------------------------------------------------------------------
@@ -305,259 +397,139 @@ fn layout_with(how: Compress, dir: &Path) -> PathBuf {
     dir.join("blobs/sha256").join(hex(&sha256(&blob)))
 }
 
-#[test]
-fn gzip_layer_with_flipped_bytes() {
-    let dir = tmp();
-    let blob = layout_with(Compress::Gzip, &dir.path().join("layout"));
-    let mut bytes = std::fs::read(&blob).expect("blob");
-    let mid = bytes.len() / 2;
-    for b in &mut bytes[mid..mid + 16] {
-        *b ^= 0xff;
-    }
-    std::fs::write(&blob, bytes).expect("write");
-    let name = blob
-        .file_name()
-        .expect("name")
-        .to_string_lossy()
-        .into_owned();
-    fails(dir.path(), &["layout"], &[&name, "gzip"]);
-}
+bad_inputs! {
+    gzip_layer_with_flipped_bytes: |dir| damaged_blob(dir, Compress::Gzip, |bytes| {
+        let mid = bytes.len() / 2;
+        for b in &mut bytes[mid..mid + 16] {
+            *b ^= 0xff;
+        }
+    }), ["layout"], ["gzip"], [];
 
-#[test]
-fn gzip_layer_cut_short() {
-    let dir = tmp();
-    let blob = layout_with(Compress::Gzip, &dir.path().join("layout"));
-    let bytes = std::fs::read(&blob).expect("blob");
-    std::fs::write(&blob, &bytes[..bytes.len() / 2]).expect("write");
-    let name = blob
-        .file_name()
-        .expect("name")
-        .to_string_lossy()
-        .into_owned();
-    fails(dir.path(), &["oci:layout"], &[&name, "gzip"]);
-}
+    gzip_layer_cut_short: |dir| damaged_blob(dir, Compress::Gzip, cut_in_half),
+        ["oci:layout"], ["gzip"], [];
 
-#[test]
-fn gzip_layer_missing_its_trailer() {
     // Every byte of the tar is there; only the CRC and length are cut.
-    let dir = tmp();
-    let blob = layout_with(Compress::Gzip, &dir.path().join("layout"));
-    let bytes = std::fs::read(&blob).expect("blob");
-    std::fs::write(&blob, &bytes[..bytes.len() - 8]).expect("write");
-    let name = blob
-        .file_name()
-        .expect("name")
-        .to_string_lossy()
-        .into_owned();
-    fails(dir.path(), &["layout"], &[&name, "gzip"]);
-}
+    gzip_layer_missing_its_trailer: |dir| damaged_blob(dir, Compress::Gzip, |bytes| {
+        bytes.truncate(bytes.len() - 8);
+    }), ["layout"], ["gzip"], [];
 
-#[test]
-fn zstd_layer_with_a_corrupt_frame() {
-    let dir = tmp();
-    let blob = layout_with(Compress::Zstd, &dir.path().join("layout"));
-    let mut bytes = std::fs::read(&blob).expect("blob");
     // Keep the magic; everything after it is garbage.
-    for b in &mut bytes[4..] {
-        *b = 0xff;
-    }
-    std::fs::write(&blob, bytes).expect("write");
-    let name = blob
-        .file_name()
-        .expect("name")
-        .to_string_lossy()
-        .into_owned();
-    fails(dir.path(), &["layout"], &[&name, "zstd"]);
-}
+    zstd_layer_with_a_corrupt_frame: |dir| damaged_blob(dir, Compress::Zstd, |bytes| {
+        for b in &mut bytes[4..] {
+            *b = 0xff;
+        }
+    }), ["layout"], ["zstd"], [];
 
-#[test]
-fn zstd_layer_cut_short() {
-    let dir = tmp();
-    let blob = layout_with(Compress::Zstd, &dir.path().join("layout"));
-    let bytes = std::fs::read(&blob).expect("blob");
-    std::fs::write(&blob, &bytes[..bytes.len() / 2]).expect("write");
-    let name = blob
-        .file_name()
-        .expect("name")
-        .to_string_lossy()
-        .into_owned();
-    fails(dir.path(), &["layout"], &[&name, "zstd"]);
-}
+    zstd_layer_cut_short: |dir| damaged_blob(dir, Compress::Zstd, cut_in_half),
+        ["layout"], ["zstd"], [];
 
-#[test]
-fn gzip_layer_in_a_docker_archive_with_flipped_bytes() {
-    let dir = tmp();
-    let layer = Layer::new().file("app/noise.bin", &noise(40_000, 3));
-    let mut blob = compress(&layer.tar(), Compress::Gzip);
-    let mid = blob.len() / 2;
-    for b in &mut blob[mid..mid + 16] {
-        *b ^= 0x5a;
-    }
-    let (archive, member) = archive_with_layer(blob);
-    let img = put(dir.path(), "img.tar", &archive);
-    fails(dir.path(), &[&img], &["img.tar", &member, "gzip"]);
-}
+    gzip_layer_in_a_docker_archive_with_flipped_bytes: |dir| {
+        let layer = Layer::new().file("app/noise.bin", &noise(40_000, 3));
+        let mut blob = compress(&layer.tar(), Compress::Gzip);
+        let mid = blob.len() / 2;
+        for b in &mut blob[mid..mid + 16] {
+            *b ^= 0x5a;
+        }
+        with_layer(dir, blob)
+    }, ["img.tar"], ["img.tar", "gzip"], [];
 
-#[test]
-fn gzip_stream_that_holds_no_tar() {
-    let dir = tmp();
-    let img = put(
-        dir.path(),
-        "img.tar.gz",
-        &compress(b"just some text, not a tar\n", Compress::Gzip),
-    );
-    fails(dir.path(), &[&img], &["img.tar.gz", "gzip", "not"]);
+    gzip_stream_that_holds_no_tar: |dir| {
+        put(dir, "img.tar.gz", &compress(b"just some text, not a tar\n", Compress::Gzip));
+        vec![]
+    }, ["img.tar.gz"], ["img.tar.gz", "gzip", "not"], [];
 }
 
 // ---------------------------------------------------------------------------
 // Manifests, configs and indexes that do not add up
 
-#[test]
-fn manifest_names_a_missing_layer() {
-    let dir = tmp();
-    let mut members = small().docker_members();
-    let layer = layer_members(&members)[1].clone();
-    remove(&mut members, &layer);
-    let img = put(dir.path(), "img.tar", &tar_of(&members));
-    fails(
-        dir.path(),
-        &[&img],
-        &["img.tar", &layer, "not in the archive"],
-    );
-}
+bad_inputs! {
+    manifest_names_a_missing_layer: |dir| {
+        edited_archive(dir, "img.tar", small().docker_members(), |members| {
+            let layer = layer_members(members)[1].clone();
+            remove(members, &layer);
+            vec![layer]
+        })
+    }, ["img.tar"], ["img.tar", "not in the archive"], [];
 
-#[test]
-fn manifest_names_a_missing_config() {
-    let dir = tmp();
-    let mut members = small().docker_members();
-    let config = config_member(&members);
-    remove(&mut members, &config);
-    let img = put(dir.path(), "img.tar", &tar_of(&members));
-    fails(
-        dir.path(),
-        &[&img],
-        &["img.tar", &config, "not in the archive"],
-    );
-}
+    manifest_names_a_missing_config: |dir| {
+        edited_archive(dir, "img.tar", small().docker_members(), |members| {
+            let config = config_member(members);
+            remove(members, &config);
+            vec![config]
+        })
+    }, ["img.tar"], ["img.tar", "not in the archive"], [];
 
-#[test]
-fn manifest_json_that_is_not_json() {
-    let dir = tmp();
-    let mut members = small().docker_members();
-    replace(&mut members, "manifest.json", b"[{\"Config\": ".to_vec());
-    let img = put(dir.path(), "img.tar", &tar_of(&members));
-    fails(dir.path(), &[&img], &["img.tar", "manifest.json"]);
-}
+    manifest_json_that_is_not_json: |dir| {
+        edited_archive(dir, "img.tar", small().docker_members(), |members| {
+            replace(members, "manifest.json", b"[{\"Config\": ".to_vec());
+            vec![]
+        })
+    }, ["img.tar"], ["img.tar", "manifest.json"], [];
 
-#[test]
-fn config_that_is_not_json() {
-    let dir = tmp();
-    let mut members = small().docker_members();
-    let config = config_member(&members);
-    replace(&mut members, &config, b"{ this is not json".to_vec());
-    let img = put(dir.path(), "img.tar", &tar_of(&members));
-    fails(dir.path(), &[&img], &["img.tar", &config, "config"]);
-}
+    config_that_is_not_json: |dir| {
+        edited_archive(dir, "img.tar", small().docker_members(), |members| {
+            let config = config_member(members);
+            replace(members, &config, b"{ this is not json".to_vec());
+            vec![config]
+        })
+    }, ["img.tar"], ["img.tar", "config"], [];
 
-#[test]
-fn layer_count_disagrees_with_the_configs_diff_ids() {
-    let dir = tmp();
-    let image = small();
-    let mut members = image.docker_members();
-    let config = config_member(&members);
-    let one = vec![sha256(
-        &Layer::new().sized("etc/base.conf", 700, b'b').tar(),
-    )];
-    replace(&mut members, &config, image.config_json_with(Some(one)));
-    let img = put(dir.path(), "img.tar", &tar_of(&members));
-    fails(
-        dir.path(),
-        &[&img],
-        &[
-            "img.tar",
-            "the manifest lists 2 layers but the config's rootfs.diff_ids has 1",
-        ],
-    );
-}
+    layer_count_disagrees_with_the_configs_diff_ids: |dir| {
+        edited_archive(dir, "img.tar", small().docker_members(), |members| {
+            let config = config_member(members);
+            let one = vec![sha256(
+                &Layer::new().sized("etc/base.conf", 700, b'b').tar(),
+            )];
+            replace(members, &config, small().config_json_with(Some(one)));
+            vec![]
+        })
+    }, ["img.tar"], [
+        "img.tar",
+        "the manifest lists 2 layers but the config's rootfs.diff_ids has 1"
+    ], [];
 
-#[test]
-fn oci_index_names_a_missing_manifest_blob() {
-    let dir = tmp();
-    let layout = dir.path().join("layout");
-    small().oci_dir(&layout);
-    let index: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(layout.join("index.json")).expect("index"))
-            .expect("json");
-    let digest = index["manifests"][0]["digest"]
-        .as_str()
-        .expect("digest")
-        .to_string();
-    std::fs::remove_file(layout.join("blobs/sha256").join(hex(&digest))).expect("rm manifest");
-    fails(dir.path(), &["layout"], &[hex(&digest), "missing"]);
-}
+    oci_index_names_a_missing_manifest_blob: |dir| {
+        let (layout, digest) = small_layout(dir);
+        std::fs::remove_file(layout.join("blobs/sha256").join(hex(&digest)))
+            .expect("rm manifest");
+        vec![hex(&digest).to_string()]
+    }, ["layout"], ["missing"], [];
 
-#[test]
-fn oci_archive_index_names_a_missing_manifest_blob() {
-    let dir = tmp();
-    let mut members = small().oci_members();
-    let index: serde_json::Value = serde_json::from_slice(
-        &members
-            .iter()
-            .find(|(n, _)| n == "index.json")
-            .expect("index")
-            .1,
-    )
-    .expect("json");
-    let digest = index["manifests"][0]["digest"]
-        .as_str()
-        .expect("digest")
-        .to_string();
-    remove(&mut members, &format!("blobs/sha256/{}", hex(&digest)));
-    let img = put(dir.path(), "oci.tar", &tar_of(&members));
-    fails(
-        dir.path(),
-        &[&img],
-        &["oci.tar", hex(&digest), "not in the archive"],
-    );
-}
+    oci_archive_index_names_a_missing_manifest_blob: |dir| {
+        edited_archive(dir, "oci.tar", small().oci_members(), |members| {
+            let index = &members
+                .iter()
+                .find(|(n, _)| n == "index.json")
+                .expect("index")
+                .1;
+            let digest = first_manifest(index);
+            remove(members, &format!("blobs/sha256/{}", hex(&digest)));
+            vec![hex(&digest).to_string()]
+        })
+    }, ["oci.tar"], ["oci.tar", "not in the archive"], [];
 
-#[test]
-fn oci_layout_layer_blob_missing() {
-    let dir = tmp();
-    let blob = layout_with(Compress::Gzip, &dir.path().join("layout"));
-    std::fs::remove_file(&blob).expect("rm");
-    let name = blob
-        .file_name()
-        .expect("name")
-        .to_string_lossy()
-        .into_owned();
-    fails(dir.path(), &["layout"], &[&name, "missing"]);
-}
+    oci_layout_layer_blob_missing: |dir| {
+        let blob = layout_with(Compress::Gzip, &dir.join("layout"));
+        std::fs::remove_file(&blob).expect("rm");
+        vec![file_name(&blob)]
+    }, ["layout"], ["missing"], [];
 
-#[test]
-fn index_json_that_is_not_json() {
-    let dir = tmp();
-    let layout = dir.path().join("layout");
-    small().oci_dir(&layout);
-    std::fs::write(
-        layout.join("index.json"),
-        b"{\"schemaVersion\": 2, \"manifests\": [",
-    )
-    .expect("write");
-    fails(
-        dir.path(),
-        &["layout"],
-        &["layout/index.json", "not an OCI image index"],
-    );
-}
+    index_json_that_is_not_json: |dir| {
+        let (layout, _) = small_layout(dir);
+        std::fs::write(
+            layout.join("index.json"),
+            b"{\"schemaVersion\": 2, \"manifests\": [",
+        )
+        .expect("write");
+        vec![]
+    }, ["layout"], ["layout/index.json", "not an OCI image index"], [];
 
-#[test]
-fn index_json_that_is_not_json_in_an_oci_archive() {
-    let dir = tmp();
-    let mut members = small().oci_members();
-    replace(&mut members, "index.json", b"{\"manifests\": 12".to_vec());
-    let img = put(dir.path(), "oci.tar", &tar_of(&members));
-    fails(dir.path(), &[&img], &["oci.tar", "index.json"]);
+    index_json_that_is_not_json_in_an_oci_archive: |dir| {
+        edited_archive(dir, "oci.tar", small().oci_members(), |members| {
+            replace(members, "index.json", b"{\"manifests\": 12".to_vec());
+            vec![]
+        })
+    }, ["oci.tar"], ["oci.tar", "index.json"], [];
 }
 
 // ---------------------------------------------------------------------------
@@ -663,19 +635,11 @@ fn absurd_size_of_an_archive_member() {
     );
 }
 
-#[test]
-fn absurd_size_of_a_json_member() {
-    let dir = tmp();
-    let img = put(
-        dir.path(),
-        "img.tar",
-        &raw_tar(b"manifest.json", EIGHT_GIB, b"[{\"Config\":", false),
-    );
-    fails(
-        dir.path(),
-        &[&img],
-        &["img.tar", "manifest.json", "8589934592"],
-    );
+bad_inputs! {
+    absurd_size_of_a_json_member: |dir| {
+        put(dir, "img.tar", &raw_tar(b"manifest.json", EIGHT_GIB, b"[{\"Config\":", false));
+        vec![]
+    }, ["img.tar"], ["img.tar", "manifest.json", "8589934592"], [];
 }
 
 /// Under a 1 GiB address-space limit, the absurd sizes fail as cleanly:
@@ -746,43 +710,6 @@ fn random_garbage() {
 }
 
 #[test]
-fn short_garbage() {
-    let dir = tmp();
-    let img = put(dir.path(), "short.tar", b"hi");
-    fails(dir.path(), &[&img], &["short.tar", "not a tar archive"]);
-}
-
-#[test]
-fn a_json_file() {
-    let dir = tmp();
-    let img = put(
-        dir.path(),
-        "image.json",
-        b"{\"schemaVersion\": 2, \"manifests\": []}",
-    );
-    fails(
-        dir.path(),
-        &[&format!("./{img}")],
-        &["image.json", "not a tar archive"],
-    );
-}
-
-#[test]
-fn a_tar_that_is_not_an_image() {
-    let dir = tmp();
-    let img = put(
-        dir.path(),
-        "files.tar",
-        &tar_of(&[("README".into(), b"hello".to_vec())]),
-    );
-    fails(
-        dir.path(),
-        &[&img],
-        &["files.tar", "neither manifest.json nor index.json"],
-    );
-}
-
-#[test]
 fn a_directory_that_is_not_an_oci_layout() {
     let dir = tmp();
     std::fs::create_dir(dir.path().join("stuff")).expect("mkdir");
@@ -826,75 +753,41 @@ fn a_missing_path() {
     assert!(listing(dir.path()).is_empty());
 }
 
-#[test]
-fn layer_blob_that_is_json() {
-    let dir = tmp();
-    let (archive, member) = archive_with_layer(b"{\"not\": \"a layer\"}".to_vec());
-    let img = put(dir.path(), "img.tar", &archive);
-    fails(
-        dir.path(),
-        &[&img],
-        &["img.tar", &member, "not a tar stream"],
-    );
-}
+bad_inputs! {
+    short_garbage: |dir| {
+        put(dir, "short.tar", b"hi");
+        vec![]
+    }, ["short.tar"], ["short.tar", "not a tar archive"], [];
 
-#[test]
-fn layer_blob_that_is_text() {
-    let dir = tmp();
-    let (archive, member) = archive_with_layer(b"hello, I am not a tar".to_vec());
-    let img = put(dir.path(), "img.tar", &archive);
-    let line = fails(
-        dir.path(),
-        &[&img],
-        &["img.tar", &member, "not a tar stream"],
-    );
-    assert!(!line.contains("none"), "{line}");
-}
+    a_json_file: |dir| {
+        put(dir, "image.json", b"{\"schemaVersion\": 2, \"manifests\": []}");
+        vec![]
+    }, ["./image.json"], ["image.json", "not a tar archive"], [];
 
-#[test]
-fn layer_blob_that_is_empty() {
-    let dir = tmp();
-    let (archive, member) = archive_with_layer(Vec::new());
-    let img = put(dir.path(), "img.tar", &archive);
-    fails(dir.path(), &[&img], &["img.tar", &member]);
-}
+    a_tar_that_is_not_an_image: |dir| {
+        put(dir, "files.tar", &tar_of(&[("README".into(), b"hello".to_vec())]));
+        vec![]
+    }, ["files.tar"], ["files.tar", "neither manifest.json nor index.json"], [];
 
-#[test]
-fn oci_layer_blob_that_is_json() {
-    let dir = tmp();
-    let blob = layout_with(Compress::None, &dir.path().join("layout"));
-    std::fs::write(&blob, b"{\"mediaType\": \"not a layer\"}").expect("write");
-    let name = blob
-        .file_name()
-        .expect("name")
-        .to_string_lossy()
-        .into_owned();
-    let line = fails(dir.path(), &["layout"], &[&name, "not a tar stream"]);
-    assert!(!line.contains("none"), "{line}");
-}
+    layer_blob_that_is_json: |dir| with_layer(dir, b"{\"not\": \"a layer\"}".to_vec()),
+        ["img.tar"], ["img.tar", "not a tar stream"], [];
 
-#[test]
-fn oci_manifest_blob_that_is_not_a_manifest() {
-    let dir = tmp();
-    let layout = dir.path().join("layout");
-    small().oci_dir(&layout);
-    let index: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(layout.join("index.json")).expect("index"))
-            .expect("json");
-    let digest = index["manifests"][0]["digest"]
-        .as_str()
-        .expect("digest")
-        .to_string();
-    std::fs::write(layout.join("blobs/sha256").join(hex(&digest)), b"[1, 2, 3]").expect("write");
+    layer_blob_that_is_text: |dir| with_layer(dir, b"hello, I am not a tar".to_vec()),
+        ["img.tar"], ["img.tar", "not a tar stream"], ["none"];
+
+    layer_blob_that_is_empty: |dir| with_layer(dir, Vec::new()), ["img.tar"], ["img.tar"], [];
+
+    oci_layer_blob_that_is_json: |dir| damaged_blob(dir, Compress::None, |bytes| {
+        *bytes = b"{\"mediaType\": \"not a layer\"}".to_vec();
+    }), ["layout"], ["not a tar stream"], ["none"];
+
     // Named like every other blob of the layout: with the layout's path.
-    fails(
-        dir.path(),
-        &["layout"],
-        &[
-            &format!("layout/blobs/sha256/{}", hex(&digest)),
-            "not an OCI image manifest",
-        ],
-    );
+    oci_manifest_blob_that_is_not_a_manifest: |dir| {
+        let (layout, digest) = small_layout(dir);
+        std::fs::write(layout.join("blobs/sha256").join(hex(&digest)), b"[1, 2, 3]")
+            .expect("write");
+        vec![format!("layout/blobs/sha256/{}", hex(&digest))]
+    }, ["layout"], ["not an OCI image manifest"], [];
 }
 
 #[test]
