@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::cli::peel;
-use crate::fixture::{Compress, Image, Layer, Member, compress, put, real, sha256, tar_of, tmp};
+use crate::fixture::{
+    Compress, Image, Layer, Member, compress, config_member, hex, put, real, replace, sha256,
+    tar_of, tmp,
+};
 
 /// The stderr of a run that must fail cleanly: exit 2, empty stdout, one
 /// line on stderr, no panic. Returns that line.
@@ -94,10 +97,6 @@ fn noise(len: usize, seed: u32) -> Vec<u8> {
         .collect()
 }
 
-fn hex(digest: &str) -> &str {
-    digest.strip_prefix("sha256:").expect("sha256 digest")
-}
-
 /// The names of the `<id>/layer.tar` members of a legacy docker archive, in
 /// layer order.
 fn layer_members(members: &[Member]) -> Vec<String> {
@@ -106,23 +105,6 @@ fn layer_members(members: &[Member]) -> Vec<String> {
         .filter(|(name, _)| name.ends_with("/layer.tar"))
         .map(|(name, _)| name.clone())
         .collect()
-}
-
-/// The config member of a legacy docker archive.
-fn config_member(members: &[Member]) -> String {
-    members
-        .iter()
-        .find(|(name, _)| name.ends_with(".json") && name != "manifest.json" && !name.contains('/'))
-        .map(|(name, _)| name.clone())
-        .expect("config member")
-}
-
-fn replace(members: &mut [Member], name: &str, content: Vec<u8>) {
-    let member = members
-        .iter_mut()
-        .find(|(n, _)| n == name)
-        .unwrap_or_else(|| panic!("no member {name}"));
-    member.1 = content;
 }
 
 fn remove(members: &mut Vec<Member>, name: &str) {

@@ -220,7 +220,8 @@ pub fn sha256(bytes: &[u8]) -> String {
     format!("sha256:{hex}")
 }
 
-fn hex(digest: &str) -> &str {
+/// The hex part of a `sha256:` digest (a blob's file name).
+pub fn hex(digest: &str) -> &str {
     digest.strip_prefix("sha256:").expect("sha256 digest")
 }
 
@@ -442,6 +443,24 @@ impl Image {
     pub fn oci_dir(&self, dir: &Path) {
         write_members(dir, &self.oci_members());
     }
+}
+
+/// Set the content of the member `name`.
+pub fn replace(members: &mut [Member], name: &str, content: Vec<u8>) {
+    let member = members
+        .iter_mut()
+        .find(|(n, _)| n == name)
+        .unwrap_or_else(|| panic!("no member {name}"));
+    member.1 = content;
+}
+
+/// The config member of a legacy docker archive (`<hex>.json`).
+pub fn config_member(members: &[Member]) -> String {
+    members
+        .iter()
+        .find(|(name, _)| name.ends_with(".json") && name != "manifest.json" && !name.contains('/'))
+        .map(|(name, _)| name.clone())
+        .expect("config member")
 }
 
 /// A tar of the given members (regular files, in order).

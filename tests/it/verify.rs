@@ -10,7 +10,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::cli::peel;
-use crate::fixture::{Compress, Image, Layer, Member, compress, put, real, sha256, tar_of, tmp};
+use crate::fixture::{
+    Compress, Image, Layer, compress, config_member, put, real, replace, sha256, tar_of, tmp,
+};
 
 fn image() -> Image {
     Image::new()
@@ -58,30 +60,12 @@ fn reads(dir: &Path, args: &[&str]) {
     );
 }
 
-fn replace(members: &mut [Member], name: &str, content: Vec<u8>) {
-    let member = members
-        .iter_mut()
-        .find(|(n, _)| n == name)
-        .unwrap_or_else(|| panic!("no member {name}"));
-    member.1 = content;
-}
-
-/// The config member of a legacy docker-save (`<hex>.json`).
-fn config_name(members: &[Member]) -> String {
-    members
-        .iter()
-        .find(|(n, _)| n.ends_with(".json") && !n.contains('/') && n != "manifest.json")
-        .expect("config member")
-        .0
-        .clone()
-}
-
 #[test]
 fn a_wrong_diff_id_names_the_layer_and_both_digests() {
     let dir = tmp();
     let image = image();
     let mut members = image.docker_members();
-    let config = config_name(&members);
+    let config = config_member(&members);
     let good: Vec<String> = serde_json::from_slice::<serde_json::Value>(&image.config_json())
         .unwrap()["rootfs"]["diff_ids"]
         .as_array()
@@ -131,7 +115,7 @@ fn a_diff_id_that_is_not_a_digest_is_an_error() {
     let dir = tmp();
     let image = image();
     let mut members = image.docker_members();
-    let config = config_name(&members);
+    let config = config_member(&members);
     for (bad, phrase) in [
         ("not-a-digest", "its diff_id 'not-a-digest' is not a digest"),
         ("sha256:abc", "its diff_id 'sha256:abc' is not a digest"),
