@@ -10,6 +10,16 @@ fn expected_real() -> Value {
     serde_json::from_slice(&text).expect("expected.json parses")
 }
 
+/// Each layer's `key`, bottom to top.
+fn per_layer(report: &Value, key: &str) -> Vec<Value> {
+    report["layers"]
+        .as_array()
+        .expect("layers")
+        .iter()
+        .map(|l| l[key].clone())
+        .collect()
+}
+
 #[test]
 fn real_docker_save_ci_json_matches_expected() {
     let dir = tmp();
@@ -25,12 +35,7 @@ fn real_docker_save_ci_json_matches_expected() {
     assert_eq!(image["wastedBytes"], expected["wastedBytes"]);
     assert_eq!(image["efficiency"], expected["efficiency"]);
     assert_eq!(image["tags"], json!(["peel-fixture:latest"]));
-    let sizes: Vec<Value> = r["layers"]
-        .as_array()
-        .expect("layers")
-        .iter()
-        .map(|l| l["sizeBytes"].clone())
-        .collect();
+    let sizes: Vec<Value> = per_layer(&r, "sizeBytes");
     assert_eq!(Value::Array(sizes), expected["layerSizes"]);
     let dive = &expected["dive"];
     assert_eq!(r["dive"]["efficiencyScore"], dive["efficiencyScore"]);
@@ -67,12 +72,7 @@ fn real_docker_save_layer_entries_count_every_tar_entry() {
         dir.path(),
         &[real("docker-save.tar").to_str().expect("utf-8")],
     );
-    let entries: Vec<Value> = r["layers"]
-        .as_array()
-        .expect("layers")
-        .iter()
-        .map(|l| l["entries"].clone())
-        .collect();
+    let entries: Vec<Value> = per_layer(&r, "entries");
     assert_eq!(Value::Array(entries), expected["layerEntryCounts"]);
 }
 
@@ -89,19 +89,9 @@ fn real_fixtures_through_the_cli_match_expected() {
             assert_eq!(r["image"][key], want[key], "{name}: {key}");
         }
         assert_eq!(r["image"]["layerCount"], want["layers"], "{name}");
-        let sizes: Vec<Value> = r["layers"]
-            .as_array()
-            .expect("layers")
-            .iter()
-            .map(|l| l["sizeBytes"].clone())
-            .collect();
+        let sizes: Vec<Value> = per_layer(&r, "sizeBytes");
         assert_eq!(Value::Array(sizes), want["layerSizes"], "{name}");
-        let compression: Vec<Value> = r["layers"]
-            .as_array()
-            .expect("layers")
-            .iter()
-            .map(|l| l["compression"].clone())
-            .collect();
+        let compression: Vec<Value> = per_layer(&r, "compression");
         assert_eq!(
             Value::Array(compression),
             want["layerCompressionActual"],
