@@ -156,6 +156,16 @@ fn layout_blob(dir: &Path, idx: usize) -> (String, serde_json::Value, String) {
     (manifest_path, manifest, digest)
 }
 
+/// The same tar as the gzip `blob`, compressed again at the best level:
+/// other bytes, the same diff id.
+fn regzipped(blob: &[u8]) -> Vec<u8> {
+    let mut tar = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(blob), &mut tar).unwrap();
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(&tar).unwrap();
+    enc.finish().unwrap()
+}
+
 #[test]
 fn a_layout_blob_that_does_not_match_its_descriptor_is_an_error() {
     let dir = tmp();
@@ -167,14 +177,7 @@ fn a_layout_blob_that_does_not_match_its_descriptor_is_an_error() {
     // The same tar, compressed otherwise: the diff id still holds, the blob's
     // digest does not.
     let blob = std::fs::read(&blob_path).unwrap();
-    let tar = {
-        let mut out = Vec::new();
-        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&blob[..]), &mut out).unwrap();
-        out
-    };
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    enc.write_all(&tar).unwrap();
-    let other = enc.finish().unwrap();
+    let other = regzipped(&blob);
     assert_ne!(other, blob);
     std::fs::write(&blob_path, &other).unwrap();
     let size_differs = other.len() != blob.len();
@@ -332,11 +335,7 @@ fn archives_with_blob_names_check_the_name_and_the_descriptor() {
             })
             .expect("the gzip layer");
         let blob = members.iter().find(|(n, _)| *n == name).unwrap().1.clone();
-        let mut tar = Vec::new();
-        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&blob[..]), &mut tar).unwrap();
-        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        enc.write_all(&tar).unwrap();
-        let other = enc.finish().unwrap();
+        let other = regzipped(&blob);
         replace(&mut members, &name, other.clone());
         let file = put(dir.path(), &format!("{label}.tar"), &tar_of(&members));
         let expected = format!("sha256:{}", &name["blobs/sha256/".len()..]);
