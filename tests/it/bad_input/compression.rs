@@ -1,4 +1,4 @@
-//! Corrupt compression.
+//! Corrupt compression: gzip and zstd layers and archives.
 
 use super::{damaged_blob, noise, with_layer};
 use crate::fixture::{Compress, Layer, compress, put};

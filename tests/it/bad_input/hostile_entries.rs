@@ -1,4 +1,4 @@
-//! Hostile entries.
+//! Hostile entries: paths and links that climb out of the root, absurd sizes.
 
 use std::time::{Duration, Instant};
 

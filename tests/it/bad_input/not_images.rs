@@ -1,4 +1,4 @@
-//! Files that are not images at all.
+//! Files that are not images at all, and layer blobs that are not layers.
 
 use std::path::{Path, PathBuf};
 

@@ -1,4 +1,5 @@
-//! --base-layers.
+//! `--base-layers`: how many layers are the base, and the user figures and
+//! verdict that follow.
 
 use predicates::prelude::*;
 use serde_json::json;

@@ -1,4 +1,5 @@
-//! Exit statuses and CI mode.
+//! Exit statuses and CI mode: `--ci`, `CI=true` and `CI=false`, the text
+//! report.
 
 use predicates::prelude::*;
 

@@ -1,4 +1,5 @@
-//! References peel does not read, and the command line itself.
+//! References peel does not read (engine references with no engine), and the
+//! command line itself: no image, `--help`, `--version`, bad flags.
 
 use predicates::prelude::*;
 

@@ -1,4 +1,4 @@
-//! --dive-compat.
+//! `--dive-compat`: the rules judged on dive's figures.
 
 use predicates::prelude::*;
 use serde_json::{Value, json};

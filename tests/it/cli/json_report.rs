@@ -1,4 +1,4 @@
-//! The JSON report.
+//! The JSON report: its keys and figures, and where it goes.
 
 use predicates::prelude::*;
 use serde_json::json;

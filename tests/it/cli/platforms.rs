@@ -1,4 +1,4 @@
-//! Multi-platform indexes.
+//! Multi-platform indexes: `--platform` and the default platform.
 
 use std::path::Path;
 

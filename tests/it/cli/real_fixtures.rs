@@ -1,4 +1,5 @@
-//! Real-tool fixtures.
+//! Images made by the real tools (tests/fixtures/real) through the command
+//! line, against their expected.json.
 
 use serde_json::{Value, json};
 

@@ -1,4 +1,5 @@
-//! Image references.
+//! Image references: standard input, compressed archives, transports and
+//! `--source`, tags inside archives and layouts.
 
 use predicates::prelude::*;
 use serde_json::{Value, json};

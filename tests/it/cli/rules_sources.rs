@@ -1,4 +1,5 @@
-//! .dive-ci, --ci-config, environment.
+//! The thresholds from elsewhere than flags: `.dive-ci`, `--ci-config`, the
+//! `PEEL_*` variables, and which one wins.
 
 use predicates::prelude::*;
 use serde_json::{Value, json};

@@ -1,4 +1,5 @@
-//! Thresholds from flags.
+//! Thresholds from flags: each rule's flag, dive's camelCase spellings,
+//! units, `off`, bounds, invalid values.
 
 use predicates::prelude::*;
 use serde_json::{Value, json};
