@@ -1,6 +1,7 @@
-//! dive 0.13.1's figures, reproduced to the last digit (metrics.md,
-//! "dive-compatible figures"). dive's model is path-based and ignores
-//! content; its quirks are kept on purpose, each noted where it happens.
+//! dive 0.13.1's figures, reproduced to the last digit (README, "How the
+//! figures are defined", dive-compatible figures). dive's model is
+//! path-based and ignores content; its quirks are kept on purpose, each noted
+//! where it happens.
 //!
 //! dive re-stacks all earlier layers for every whiteout it meets; here the
 //! stack of earlier layers is kept up to date layer by layer instead, which

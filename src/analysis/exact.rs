@@ -1,5 +1,5 @@
 //! peel's own figures: what an OCI unpacker leaves visible, and where every
-//! other byte went (metrics.md, "Exact figures").
+//! other byte went (README, "How the figures are defined", exact figures).
 
 use crate::layer::SecretContent;
 use crate::tree::{HideReason, State, Tree};

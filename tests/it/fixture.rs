@@ -220,7 +220,8 @@ pub fn sha256(bytes: &[u8]) -> String {
     format!("sha256:{hex}")
 }
 
-fn hex(digest: &str) -> &str {
+/// The hex part of a `sha256:` digest (a blob's file name).
+pub fn hex(digest: &str) -> &str {
     digest.strip_prefix("sha256:").expect("sha256 digest")
 }
 
@@ -444,6 +445,24 @@ impl Image {
     }
 }
 
+/// Set the content of the member `name`.
+pub fn replace(members: &mut [Member], name: &str, content: Vec<u8>) {
+    let member = members
+        .iter_mut()
+        .find(|(n, _)| n == name)
+        .unwrap_or_else(|| panic!("no member {name}"));
+    member.1 = content;
+}
+
+/// The config member of a legacy docker archive (`<hex>.json`).
+pub fn config_member(members: &[Member]) -> String {
+    members
+        .iter()
+        .find(|(name, _)| name.ends_with(".json") && name != "manifest.json" && !name.contains('/'))
+        .map(|(name, _)| name.clone())
+        .expect("config member")
+}
+
 /// A tar of the given members (regular files, in order).
 pub fn tar_of(members: &[Member]) -> Vec<u8> {
     tar_with_links(members, &[])
@@ -480,6 +499,12 @@ pub fn write_members(dir: &Path, members: &[Member]) {
         std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
         std::fs::write(path, content).expect("write");
     }
+}
+
+/// Write `bytes` as `dir/name` and return the name (relative to `dir`).
+pub fn put(dir: &Path, name: &str, bytes: &[u8]) -> String {
+    std::fs::write(dir.join(name), bytes).expect("write fixture");
+    name.to_string()
 }
 
 /// A temporary directory for one test.

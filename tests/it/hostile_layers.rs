@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::cli::peel;
-use crate::fixture::{Image, Layer, analyze, docker_archive_of_tars, tmp, try_analyze};
+use crate::fixture::{Image, Layer, analyze, docker_archive_of_tars, put, tmp, try_analyze};
 
 // ---- raw tar headers ----
 
@@ -91,11 +91,6 @@ fn pax_record(key: &str, value: &str) -> Vec<u8> {
         len += 1;
     }
     format!("{len}{rest}").into_bytes()
-}
-
-fn put(dir: &Path, name: &str, bytes: &[u8]) -> String {
-    std::fs::write(dir.join(name), bytes).expect("write fixture");
-    name.to_string()
 }
 
 /// Run `peel MODE ARGS` as `--ci` and as `--json -`; returns (exit code,
@@ -238,7 +233,7 @@ fn a_sparse_file_reads_views_and_extracts_as_its_real_bytes() {
     let archive = dir.path().join("img.tar");
     std::fs::write(&archive, docker_archive_of_tars(&[small_sparse_layer()])).expect("write");
     let (a, origin, blobs) = load(&archive);
-    // Size is the real size (metrics.md).
+    // Size is the real size (README, "How the figures are defined").
     assert_eq!(a.exact.total_bytes, 10_005);
     let tree = &a.tree;
     let node = tree.lookup(b"sparse.bin").expect("in the tree");

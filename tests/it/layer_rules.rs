@@ -1,5 +1,5 @@
-//! One test per OCI image-layer rule (metrics.md), on images built from bytes
-//! and read through every outer format.
+//! One test per OCI image-layer rule (README, "How the figures are
+//! defined"), on images built from bytes and read through every outer format.
 
 use peel::analysis::Analysis;
 use peel::tree::{HideReason, Overwrite};

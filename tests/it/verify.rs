@@ -10,7 +10,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::cli::peel;
-use crate::fixture::{Compress, Image, Layer, Member, compress, real, sha256, tar_of, tmp};
+use crate::fixture::{
+    Compress, Image, Layer, compress, config_member, put, real, replace, sha256, tar_of, tmp,
+};
 
 fn image() -> Image {
     Image::new()
@@ -58,35 +60,12 @@ fn reads(dir: &Path, args: &[&str]) {
     );
 }
 
-fn put(dir: &Path, name: &str, bytes: &[u8]) -> String {
-    std::fs::write(dir.join(name), bytes).expect("write");
-    name.to_string()
-}
-
-fn replace(members: &mut [Member], name: &str, content: Vec<u8>) {
-    let member = members
-        .iter_mut()
-        .find(|(n, _)| n == name)
-        .unwrap_or_else(|| panic!("no member {name}"));
-    member.1 = content;
-}
-
-/// The config member of a legacy docker-save (`<hex>.json`).
-fn config_name(members: &[Member]) -> String {
-    members
-        .iter()
-        .find(|(n, _)| n.ends_with(".json") && !n.contains('/') && n != "manifest.json")
-        .expect("config member")
-        .0
-        .clone()
-}
-
 #[test]
 fn a_wrong_diff_id_names_the_layer_and_both_digests() {
     let dir = tmp();
     let image = image();
     let mut members = image.docker_members();
-    let config = config_name(&members);
+    let config = config_member(&members);
     let good: Vec<String> = serde_json::from_slice::<serde_json::Value>(&image.config_json())
         .unwrap()["rootfs"]["diff_ids"]
         .as_array()
@@ -136,7 +115,7 @@ fn a_diff_id_that_is_not_a_digest_is_an_error() {
     let dir = tmp();
     let image = image();
     let mut members = image.docker_members();
-    let config = config_name(&members);
+    let config = config_member(&members);
     for (bad, phrase) in [
         ("not-a-digest", "its diff_id 'not-a-digest' is not a digest"),
         ("sha256:abc", "its diff_id 'sha256:abc' is not a digest"),
@@ -177,6 +156,16 @@ fn layout_blob(dir: &Path, idx: usize) -> (String, serde_json::Value, String) {
     (manifest_path, manifest, digest)
 }
 
+/// The same tar as the gzip `blob`, compressed again at the best level:
+/// other bytes, the same diff id.
+fn regzipped(blob: &[u8]) -> Vec<u8> {
+    let mut tar = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(blob), &mut tar).unwrap();
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(&tar).unwrap();
+    enc.finish().unwrap()
+}
+
 #[test]
 fn a_layout_blob_that_does_not_match_its_descriptor_is_an_error() {
     let dir = tmp();
@@ -188,14 +177,7 @@ fn a_layout_blob_that_does_not_match_its_descriptor_is_an_error() {
     // The same tar, compressed otherwise: the diff id still holds, the blob's
     // digest does not.
     let blob = std::fs::read(&blob_path).unwrap();
-    let tar = {
-        let mut out = Vec::new();
-        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&blob[..]), &mut out).unwrap();
-        out
-    };
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    enc.write_all(&tar).unwrap();
-    let other = enc.finish().unwrap();
+    let other = regzipped(&blob);
     assert_ne!(other, blob);
     std::fs::write(&blob_path, &other).unwrap();
     let size_differs = other.len() != blob.len();
@@ -353,11 +335,7 @@ fn archives_with_blob_names_check_the_name_and_the_descriptor() {
             })
             .expect("the gzip layer");
         let blob = members.iter().find(|(n, _)| *n == name).unwrap().1.clone();
-        let mut tar = Vec::new();
-        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&blob[..]), &mut tar).unwrap();
-        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        enc.write_all(&tar).unwrap();
-        let other = enc.finish().unwrap();
+        let other = regzipped(&blob);
         replace(&mut members, &name, other.clone());
         let file = put(dir.path(), &format!("{label}.tar"), &tar_of(&members));
         let expected = format!("sha256:{}", &name["blobs/sha256/".len()..]);
