@@ -49,9 +49,10 @@ pub struct Image {
 pub struct Layer {
     /// The uncompressed digest from the config's `rootfs.diff_ids`.
     pub diff_id: Option<String>,
-    /// Where the blob was found: an archive member or `sha256:...` digest.
+    /// The blob's name, as shown: an archive member as the manifest names
+    /// it, or a `sha256:...` digest.
     pub blob: String,
-    /// Where the walked bytes are, to read them again.
+    /// Where the walked bytes are, to read them again (the viewer, extract).
     pub location: BlobLocation,
     pub compression: Compression,
     /// The blob's length when it is compressed.
