@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use peel::analysis;
 use peel::content::Origin;
-use peel::image::{Compression, Image, ImageConfig, Layer};
+use peel::image::{BlobLocation, Compression, Image, ImageConfig, Layer};
 use peel::layer::{EntryKind, LayerChanges, Meta, Op, Record};
 use peel::ui::app::App;
 use peel::ui::event::Event;
@@ -116,6 +116,7 @@ fn generate(files: usize, layers: usize) -> Image {
             .map(|(i, changes)| Layer {
                 diff_id: Some(format!("sha256:{i:064x}")),
                 blob: format!("layer{i}.tar"),
+                location: BlobLocation::Stream,
                 compression: Compression::None,
                 compressed_size: None,
                 history: None,

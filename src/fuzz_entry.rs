@@ -64,7 +64,14 @@ pub fn archive_file(data: &[u8]) {
             platform: None,
             no_verify: skip_verification(data),
         };
-        let _ = archive::read_file(file, "fuzz.tar", "fuzz.tar", &selection, &Progress::new());
+        let _ = archive::read_file(
+            file,
+            &path,
+            "fuzz.tar",
+            "fuzz.tar",
+            &selection,
+            &Progress::new(),
+        );
     }
     let _ = std::fs::remove_file(&path);
 }

@@ -179,7 +179,7 @@ mod tests {
 
     use super::*;
     use crate::image::config::{ImageConfig, RootFs};
-    use crate::image::{Compression, Layer};
+    use crate::image::{BlobLocation, Compression, Layer};
 
     fn entry(created_by: &str, empty: bool) -> History {
         History {
@@ -221,6 +221,7 @@ mod tests {
                 .map(|id| Layer {
                     diff_id: Some(id.to_string()),
                     blob: id.to_string(),
+                    location: BlobLocation::Stream,
                     compression: Compression::None,
                     compressed_size: None,
                     history: None,

@@ -1,33 +1,27 @@
 //! Reading a file's bytes back from a layer, on demand: the analysis keeps no
 //! content, so the file viewer and the extractor re-read the layer blob from
-//! where the image came from (an archive file or an OCI layout directory).
+//! where its reader found it (the layer's [`BlobLocation`]).
 //! Nothing here follows a symlink inside the image or writes outside the
 //! destination it is given.
 
 use std::collections::{HashMap, HashSet};
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
+use std::fs::{self, OpenOptions};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use tar::{Archive, EntryType};
-
-use crate::image::sniff;
+use crate::image::{BlobLocation, Layer, sniff};
 use crate::layer::tar_reader::{self, Header, Piece, TarReader};
 use crate::layer::{EntryKind, path, walk};
 use crate::source::Reference;
 use crate::tree::{NodeId, State, Tree};
 
-/// How deep a chain of symlinked archive members may go.
-const MAX_HOPS: usize = 16;
-
-/// Where layer blobs can be read again.
+/// Whether the layers can be read again at all; where each one's bytes are
+/// is on the layer ([`BlobLocation`], recorded by the reader that walked it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
-    /// A tar archive (docker save, oci-archive), possibly compressed as a whole.
-    Archive(PathBuf),
-    /// An OCI image layout directory.
-    OciDir(PathBuf),
+    /// A file or a directory, still there to be read again.
+    Kept,
     /// Cannot be read twice (standard input, an engine stream): why.
     Unavailable(String),
 }
@@ -35,10 +29,7 @@ pub enum Origin {
 impl Origin {
     pub fn of(reference: &Reference) -> Origin {
         match reference {
-            Reference::Archive { path, .. } if path.is_dir() => Origin::OciDir(path.clone()),
-            Reference::Archive { path, .. } => Origin::Archive(path.clone()),
-            Reference::OciDir { path, .. } if path.is_dir() => Origin::OciDir(path.clone()),
-            Reference::OciDir { path, .. } => Origin::Archive(path.clone()),
+            Reference::Archive { .. } | Reference::OciDir { .. } => Origin::Kept,
             Reference::Stdin { .. } => Origin::Unavailable(
                 "the image was read from standard input, which cannot be read again; \
                  save it to a file to view or extract content"
@@ -53,93 +44,34 @@ impl Origin {
     }
 }
 
-/// Run `f` on the uncompressed tar stream of the layer blob `blob` (an
-/// archive member name, or a `sha256:...` digest in a layout).
+/// Run `f` on the uncompressed tar stream of the blob at `location`: the
+/// bytes the walker read.
 pub fn with_layer<T>(
     origin: &Origin,
-    blob: &str,
+    location: &BlobLocation,
     f: impl FnOnce(&mut dyn Read) -> Result<T, String>,
 ) -> Result<T, String> {
-    match origin {
-        Origin::Unavailable(why) => Err(why.clone()),
-        Origin::OciDir(dir) => {
-            let (alg, hex) = blob
-                .split_once(':')
-                .ok_or_else(|| format!("layer {blob}: not a digest"))?;
-            if alg.contains(['/', '.']) || hex.contains(['/', '.']) {
-                return Err(format!("layer {blob}: not a digest"));
-            }
-            let path = dir.join("blobs").join(alg).join(hex);
-            let file = File::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-            let (_, mut decoded) = sniff::decompress(BufReader::with_capacity(1 << 20, file))
-                .map_err(|e| format!("{}: {e}", path.display()))?;
-            f(&mut decoded)
-        }
-        Origin::Archive(file) => {
-            let mut name = blob.to_string();
-            let mut f = Some(f);
-            for _ in 0..MAX_HOPS {
-                match scan_archive(file, &name, &mut f)? {
-                    Scan::Done(t) => return Ok(t),
-                    Scan::Alias(next) => name = next,
-                    Scan::Missing => {
-                        return Err(format!(
-                            "{}: layer {blob} is no longer in the archive",
-                            file.display()
-                        ));
-                    }
-                }
-            }
-            Err(format!("{}: layer {blob}: too many links", file.display()))
-        }
+    if let Origin::Unavailable(why) = origin {
+        return Err(why.clone());
     }
+    let stored = location.open().ok_or_else(|| {
+        "the image was read from a stream, which cannot be read again; \
+         save it to a file to view or extract content"
+            .to_string()
+    })??;
+    let (_, mut decoded) = sniff::decompress(stored).map_err(|e| match location.file() {
+        Some(file) => format!("{}: {e}", file.display()),
+        None => e.to_string(),
+    })?;
+    f(&mut decoded)
 }
 
-enum Scan<T> {
-    Done(T),
-    Alias(String),
-    Missing,
-}
-
-fn scan_archive<T, F>(file: &Path, want: &str, f: &mut Option<F>) -> Result<Scan<T>, String>
-where
-    F: FnOnce(&mut dyn Read) -> Result<T, String>,
-{
-    let err = |e: io::Error| format!("{}: {e}", file.display());
-    let input = File::open(file).map_err(err)?;
-    let (_, decoded) = sniff::decompress(BufReader::with_capacity(1 << 20, input)).map_err(err)?;
-    let mut archive = Archive::new(decoded);
-    for entry in archive.entries().map_err(err)? {
-        let mut entry = entry.map_err(err)?;
-        let raw = entry.path_bytes().into_owned();
-        let Ok(Some(name)) = path::canonicalize(&raw) else {
-            continue;
-        };
-        if path::escape(&name) != want {
-            continue;
-        }
-        match entry.header().entry_type() {
-            EntryType::Symlink | EntryType::Link => {
-                let target = entry.link_name_bytes().unwrap_or_default().into_owned();
-                let base = if entry.header().entry_type() == EntryType::Symlink {
-                    path::split_last(&name).0.to_vec()
-                } else {
-                    Vec::new()
-                };
-                let joined = path::join(&base, &target);
-                return match path::canonicalize(&joined) {
-                    Ok(Some(resolved)) => Ok(Scan::Alias(path::escape(&resolved).into_owned())),
-                    _ => Ok(Scan::Missing),
-                };
-            }
-            _ => {
-                let (_, mut decoded) = sniff::decompress(&mut entry).map_err(err)?;
-                let f = f.take().ok_or("layer read twice")?;
-                return f(&mut decoded).map(Scan::Done);
-            }
-        }
-    }
-    Ok(Scan::Missing)
+/// Where layer `idx`'s bytes are.
+fn location_of(layers: &[Layer], idx: u32) -> Result<&BlobLocation, String> {
+    layers
+        .get(idx as usize)
+        .map(|layer| &layer.location)
+        .ok_or_else(|| format!("layer {idx} is unknown"))
 }
 
 /// A window of a file's bytes (the whole file when it is small).
@@ -223,7 +155,7 @@ fn cut_short<R: Read>(reader: &TarReader<R>, name: &[u8], total: u64, seen: u64)
 /// from the layer that wrote them (for a hardlink, the entry it links to).
 pub fn read_file(
     origin: &Origin,
-    blobs: &[String],
+    layers: &[Layer],
     tree: &Tree,
     node: NodeId,
     layer: u32,
@@ -244,10 +176,10 @@ pub fn read_file(
     };
     let file = &tree.files[content as usize];
     let source = tree.path_of(file.node);
-    let blob = blobs
-        .get(file.layer as usize)
-        .ok_or_else(|| format!("layer {} is unknown", file.layer))?;
-    with_layer(origin, blob, |r| read_from_layer(r, &source, offset, limit))
+    let location = location_of(layers, file.layer)?;
+    with_layer(origin, location, |r| {
+        read_from_layer(r, &source, offset, limit)
+    })
 }
 
 /// What an extraction wrote.
@@ -279,7 +211,7 @@ pub fn target_path(tree: &Tree, node: NodeId, dest: &Path) -> PathBuf {
 /// one met on disk.
 pub fn extract(
     origin: &Origin,
-    blobs: &[String],
+    layers: &[Layer],
     tree: &Tree,
     node: NodeId,
     layer: u32,
@@ -356,14 +288,12 @@ pub fn extract(
         create_dir_safely(dir, &target)?;
         out.dirs += 1;
     }
-    let mut layers: Vec<u32> = wanted.keys().copied().collect();
-    layers.sort_unstable();
-    for l in layers {
+    let mut sources: Vec<u32> = wanted.keys().copied().collect();
+    sources.sort_unstable();
+    for l in sources {
         let want = &wanted[&l];
-        let blob = blobs
-            .get(l as usize)
-            .ok_or_else(|| format!("layer {l} is unknown"))?;
-        let written = with_layer(origin, blob, |r| write_from_layer(r, want, &target))?;
+        let location = location_of(layers, l)?;
+        let written = with_layer(origin, location, |r| write_from_layer(r, want, &target))?;
         out.files += written;
     }
     for (at, link) in links {
@@ -538,6 +468,8 @@ fn create_dir_safely(dir: &Path, root: &Path) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
+    use tar::EntryType;
+
     use super::*;
 
     fn layer_tar(entries: &[(&str, EntryType, &[u8], Option<&str>)]) -> Vec<u8> {
@@ -576,6 +508,6 @@ mod tests {
     fn origin_of_stdin_is_unavailable() {
         let o = Origin::of(&Reference::Stdin { tag: None });
         assert!(matches!(o, Origin::Unavailable(_)));
-        assert!(with_layer(&o, "x", |_| Ok(())).is_err());
+        assert!(with_layer(&o, &BlobLocation::Stream, |_| Ok(())).is_err());
     }
 }

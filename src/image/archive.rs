@@ -8,26 +8,55 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::os::unix::fs::FileExt;
+use std::path::Path;
 use std::sync::Arc;
 
 use tar::{Archive, EntryType};
 
 use super::oci::{self, MAX_JSON_BYTES, Selection};
 use super::sniff::{self, Compression};
-use super::{Image, LayerBlob, assemble, assemble_resolved, docker_archive, parallel};
+use super::{
+    BlobLocation, Image, LayerBlob, assemble, assemble_resolved, docker_archive, parallel,
+};
 use crate::error::{Error, Result};
 use crate::layer::LayerChanges;
 use crate::layer::digest::{LayerDigests, Want};
 use crate::layer::path;
-use crate::layer::walk::walk_blob_with;
-use crate::layer::walk::{RanDry, TarStream};
+use crate::layer::walk::{RanDry, TarStream, WalkError, WalkedLayer, walk_blob_with};
 use crate::progress::{CountingReader, Progress};
 
 /// How deep a chain of symlinked members may go.
 const MAX_ALIAS_HOPS: usize = 16;
 
+/// A member walked as a layer.
+struct WalkedMember {
+    changes: Arc<LayerChanges>,
+    compression: Compression,
+    size: u64,
+    location: BlobLocation,
+    digests: LayerDigests,
+}
+
 /// A walked member, or why it could not be walked as a layer.
-type Walked = std::result::Result<(Arc<LayerChanges>, Compression, u64, LayerDigests), String>;
+type Walked = std::result::Result<WalkedMember, String>;
+
+/// The walk of the member `size` bytes long at `location`.
+fn walked_member(
+    walk: std::result::Result<WalkedLayer, WalkError>,
+    size: u64,
+    location: BlobLocation,
+) -> Walked {
+    match walk {
+        Ok(w) => Ok(WalkedMember {
+            changes: Arc::new(w.changes),
+            compression: w.compression,
+            size,
+            location,
+            digests: w.digests,
+        }),
+        Err(e) => Err(e.to_string()),
+    }
+}
 
 /// How much of the JSON members of a streamed archive (compressed, or from
 /// standard input) peel keeps, all together: which of them the manifest
@@ -118,12 +147,13 @@ impl Members<'_> {
     fn layer(&self, name: &str, what: &str) -> Result<LayerBlob> {
         let resolved = self.resolve(name);
         match self.layers.get(resolved) {
-            Some(Ok((changes, compression, size, digests))) => Ok(LayerBlob {
+            Some(Ok(member)) => Ok(LayerBlob {
                 name: name.to_string(),
-                changes: changes.clone(),
-                compression: *compression,
-                blob_size: *size,
-                digests: digests.clone(),
+                changes: member.changes.clone(),
+                compression: member.compression,
+                blob_size: member.size,
+                location: member.location.clone(),
+                digests: member.digests.clone(),
                 expected: None,
             }),
             Some(Err(reason)) => Err(Error::invalid(format!("{what}: layer {name}"), reason)),
@@ -185,10 +215,13 @@ pub fn read<R: Read>(
         selection,
         progress,
         Prefer::Manifest,
+        None,
     )
 }
 
 /// [`read`], going through `prefer` when the archive holds both documents.
+/// `archive`: the file the stream decompresses, when it is one (its layers
+/// can be read again), or `None` (a stream, read once).
 pub fn read_as<R: Read>(
     input: R,
     what: &str,
@@ -196,6 +229,7 @@ pub fn read_as<R: Read>(
     selection: &Selection,
     progress: &Arc<Progress>,
     prefer: Prefer,
+    archive: Option<&Path>,
 ) -> Result<Image> {
     let io = |e| Error::io(what, e);
     let input = CountingReader::new(input, progress.clone());
@@ -205,7 +239,14 @@ pub fn read_as<R: Read>(
     check_head(&head, compression, what)?;
     let mut stream = TarStream::new(stream);
     let no_verify = selection.no_verify;
-    let members = scan(&mut stream, what, compression, progress, no_verify, None)?;
+    let members = scan(
+        &mut stream,
+        what,
+        (archive, compression),
+        progress,
+        no_verify,
+        None,
+    )?;
     sniff::finish_outer(stream, compression).map_err(|e| {
         if progress.is_cancelled() {
             return Error::Cancelled;
@@ -222,20 +263,31 @@ pub fn read_as<R: Read>(
 /// Read an image archive from a file. A plain tar's layers are found by
 /// their headers alone (seeking over their bytes), then walked in parallel
 /// by positional reads; a compressed archive can only be streamed.
+/// `path` is where `file` was opened, for reading its layers again.
 pub fn read_file(
     file: File,
+    path: &Path,
     what: &str,
     reference: &str,
     selection: &Selection,
     progress: &Arc<Progress>,
 ) -> Result<Image> {
-    read_file_as(file, what, reference, selection, progress, Prefer::Manifest)
+    read_file_as(
+        file,
+        path,
+        what,
+        reference,
+        selection,
+        progress,
+        Prefer::Manifest,
+    )
 }
 
 /// [`read_file`], going through `prefer` when the archive holds both
 /// documents.
 pub fn read_file_as(
     file: File,
+    path: &Path,
     what: &str,
     reference: &str,
     selection: &Selection,
@@ -255,6 +307,7 @@ pub fn read_file_as(
             selection,
             progress,
             prefer,
+            Some(path),
         );
     }
     let stream = FileStream::new(&file, len);
@@ -262,7 +315,7 @@ pub fn read_file_as(
     let mut members = scan(
         stream,
         what,
-        Compression::None,
+        (Some(path), Compression::None),
         progress,
         selection.no_verify,
         Some(&mut deferred),
@@ -283,12 +336,12 @@ pub fn read_file_as(
     if progress.is_cancelled() {
         return Err(Error::Cancelled);
     }
-    for (member, walked) in deferred.into_iter().zip(walked) {
-        let walked = match walked {
-            Ok(w) => Ok((Arc::new(w.changes), w.compression, member.size, w.digests)),
-            Err(e) => Err(e.to_string()),
-        };
-        members.layers.insert(member.name, walked);
+    for (member, walk) in deferred.into_iter().zip(walked) {
+        let location =
+            BlobLocation::member(Some(path), Compression::None, member.offset, member.size);
+        members
+            .layers
+            .insert(member.name, walked_member(walk, member.size, location));
     }
     resolve(&members, what, reference, selection, prefer)
 }
@@ -426,10 +479,12 @@ struct Deferred {
 
 /// One pass over the members. Layers are walked as they pass, or, given
 /// `deferred`, only located there (the stream then seeks over them).
+/// `(file, compression)`: the file the stream is read from, if any, and
+/// how it is compressed as a whole (where the walked members are).
 fn scan<S: Read + Seek + RanDry>(
     stream: S,
     what: &str,
-    compression: Compression,
+    (file, compression): (Option<&Path>, Compression),
     progress: &Progress,
     no_verify: bool,
     mut deferred: Option<&mut Vec<Deferred>>,
@@ -473,6 +528,7 @@ fn scan<S: Read + Seek + RanDry>(
             }
             EntryType::Regular | EntryType::Continuous => {
                 let size = entry.size();
+                let offset = entry.raw_file_position();
                 let (head, mut rest) = sniff::peek(&mut entry, sniff::BLOCK).map_err(corrupt)?;
                 let kind = kind_of(&name, &head);
                 if kind == Kind::Unused {
@@ -491,10 +547,7 @@ fn scan<S: Read + Seek + RanDry>(
                         }
                         Doc::TooLarge(size)
                     } else if deferred.is_some() {
-                        Doc::At {
-                            offset: entry.raw_file_position(),
-                            size,
-                        }
+                        Doc::At { offset, size }
                     } else {
                         keep(&mut rest, &name, size, &mut members.kept, what).map_err(
                             |e| match e {
@@ -505,19 +558,13 @@ fn scan<S: Read + Seek + RanDry>(
                     };
                     members.json.insert(name, doc);
                 } else if let Some(deferred) = deferred.as_deref_mut() {
-                    deferred.push(Deferred {
-                        name,
-                        offset: entry.raw_file_position(),
-                        size,
-                    });
+                    deferred.push(Deferred { name, offset, size });
                 } else {
                     let want = Want::unless(no_verify, || Want::member(&name));
-                    let walked = match walk_blob_with(rest, want) {
-                        Ok(w) => Ok((Arc::new(w.changes), w.compression, size, w.digests)),
-                        Err(e) => Err(e.to_string()),
-                    };
+                    let location = BlobLocation::member(file, compression, offset, size);
+                    let walk = walked_member(walk_blob_with(rest, want), size, location);
                     progress.layer_done();
-                    members.layers.insert(name, walked);
+                    members.layers.insert(name, walk);
                 }
             }
             _ => {}

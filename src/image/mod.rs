@@ -4,10 +4,12 @@
 //!   oci-archive), read in one pass, resolved at the end.
 //! - `oci_dir`: an OCI image layout directory.
 //! - `oci`: index/manifest resolution shared by both.
+//! - `location`: where each walked layer blob is, to be read again.
 
 pub mod archive;
 pub mod config;
 pub mod docker_archive;
+pub mod location;
 pub mod oci;
 pub mod oci_dir;
 mod parallel;
@@ -20,6 +22,7 @@ use crate::error::{Error, Result};
 use crate::layer::LayerChanges;
 use crate::layer::digest::{self, ExpectedBlob, LayerDigests};
 pub use config::{History, ImageConfig};
+pub use location::BlobLocation;
 pub use oci::{DeclaredBase, DeclaredIn, Selection};
 pub use platform::PlatformSpec;
 pub use sniff::Compression;
@@ -46,8 +49,11 @@ pub struct Image {
 pub struct Layer {
     /// The uncompressed digest from the config's `rootfs.diff_ids`.
     pub diff_id: Option<String>,
-    /// Where the blob was found: an archive member or `sha256:...` digest.
+    /// The blob's name, as shown: an archive member as the manifest names
+    /// it, or a `sha256:...` digest.
     pub blob: String,
+    /// Where the walked bytes are, to read them again (the viewer, extract).
+    pub location: BlobLocation,
     pub compression: Compression,
     /// The blob's length when it is compressed.
     pub compressed_size: Option<u64>,
@@ -76,6 +82,8 @@ pub struct LayerBlob {
     pub changes: Arc<LayerChanges>,
     pub compression: Compression,
     pub blob_size: u64,
+    /// Where the walked bytes are.
+    pub location: BlobLocation,
     /// The digests computed while the blob was walked (none unverified).
     pub digests: LayerDigests,
     /// The digest and size its descriptor promises, when one does. A
@@ -169,6 +177,7 @@ pub fn assemble(
             Layer {
                 diff_id: diff_ids.get(idx).cloned(),
                 blob: blob.name,
+                location: blob.location,
                 compression,
                 compressed_size: (compression != Compression::None).then_some(blob.blob_size),
                 history,

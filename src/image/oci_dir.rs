@@ -10,7 +10,7 @@ use std::sync::Arc;
 use oci_spec::image::Descriptor;
 
 use super::oci::{self, MAX_JSON_BYTES, Selection};
-use super::{Image, LayerBlob, assemble_resolved};
+use super::{BlobLocation, Image, LayerBlob, assemble_resolved};
 use crate::error::{Error, Result};
 use crate::layer::digest::Want;
 use crate::layer::walk::walk_blob_with;
@@ -171,6 +171,9 @@ fn walk_one(
         changes: Arc::new(walked.changes),
         compression: walked.compression,
         blob_size: size,
+        location: BlobLocation::LayoutFile {
+            path: path.to_path_buf(),
+        },
         digests: walked.digests,
         expected: None,
     })

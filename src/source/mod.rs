@@ -187,6 +187,7 @@ pub fn open(reference: &Reference, display: &str, options: &OpenOptions) -> Resu
             }
             image::archive::read_file_as(
                 file,
+                path,
                 &what,
                 display,
                 &selection(tag),

@@ -86,7 +86,6 @@ pub struct Loaded {
     /// The selected finding (an index into `analysis.findings`).
     pub findings_sel: usize,
     pub findings_top: usize,
-    pub blobs: Vec<String>,
 }
 
 impl Loaded {
@@ -379,12 +378,6 @@ impl App {
             self.warn(format!("warning: {first}{more}"));
         }
         let counts = layer_counts(&analysis);
-        let blobs = analysis
-            .image
-            .layers
-            .iter()
-            .map(|l| l.blob.clone())
-            .collect();
         let waste_order = (0..analysis.exact.wasted.len() as u32).collect();
         self.phase = Phase::Ready(Box::new(Loaded {
             analysis: Arc::new(analysis),
@@ -398,7 +391,6 @@ impl App {
             waste_top: 0,
             findings_sel: 0,
             findings_top: 0,
-            blobs,
         }));
         self.scroll_all();
     }

@@ -230,10 +230,9 @@ fn event_loop(
 pub fn spawn_command(app: &App, cmd: Command, tx: Sender<Event>) {
     let Some(l) = app.loaded() else { return };
     let analysis: Arc<Analysis> = l.analysis.clone();
-    let blobs = l.blobs.clone();
     let origin = app.origin.clone();
     std::thread::spawn(move || {
-        let ev = run_command(&origin, &blobs, &analysis, cmd);
+        let ev = run_command(&origin, &analysis, cmd);
         if let Some(ev) = ev {
             let _ = tx.send(ev);
         }
@@ -242,12 +241,7 @@ pub fn spawn_command(app: &App, cmd: Command, tx: Sender<Event>) {
 
 /// Do a command's work and give the event it results in (the headless tests
 /// call this directly).
-pub fn run_command(
-    origin: &Origin,
-    blobs: &[String],
-    analysis: &Analysis,
-    cmd: Command,
-) -> Option<Event> {
+pub fn run_command(origin: &Origin, analysis: &Analysis, cmd: Command) -> Option<Event> {
     match cmd {
         Command::Suspend => None,
         Command::ReadFile {
@@ -259,7 +253,7 @@ pub fn run_command(
             token,
             result: content::read_file(
                 origin,
-                blobs,
+                &analysis.image.layers,
                 &analysis.tree,
                 node,
                 layer,
@@ -274,7 +268,7 @@ pub fn run_command(
             overwrite,
         } => Some(Event::Extracted(content::extract(
             origin,
-            blobs,
+            &analysis.image.layers,
             &analysis.tree,
             node,
             layer,
@@ -289,7 +283,7 @@ pub fn run_pending(app: &mut App) {
     for cmd in std::mem::take(&mut app.commands) {
         let ev = app
             .loaded()
-            .and_then(|l| run_command(&app.origin, &l.blobs, &l.analysis, cmd));
+            .and_then(|l| run_command(&app.origin, &l.analysis, cmd));
         if let Some(ev) = ev {
             app.update(ev);
         }

@@ -751,3 +751,86 @@ fn docker_save_of_two_images_by_any_spelling_and_by_index() {
         );
     }
 }
+
+/// What the viewer shows of `bin/tool` at layer 1 of the image in `file`,
+/// and where that layer's reader found its blob.
+fn view_tool(file: &std::path::Path) -> (Vec<u8>, peel::image::BlobLocation) {
+    let reference = file.display().to_string();
+    let parsed = peel::source::parse(&reference, None).expect("parse");
+    let image = peel::source::open(&parsed, &reference, &Default::default()).expect("open");
+    let a = peel::analysis::analyze(image, None);
+    let node = a.tree.lookup(b"bin/tool").expect("in the tree");
+    let origin = peel::content::Origin::of(&parsed);
+    let content = peel::content::read_file(&origin, &a.image.layers, &a.tree, node, 1, 0, 1 << 20)
+        .expect("view");
+    (content.bytes, a.image.layers[1].location.clone())
+}
+
+#[test]
+fn the_viewer_reads_the_blob_its_reader_walked() {
+    use peel::image::BlobLocation;
+    let dir = crate::fixture::tmp();
+    let image = sample().compressed(Compress::Gzip);
+    let want = vec![b'T'; 5000];
+    let write = |name: &str, bytes: &[u8]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).expect("write");
+        path
+    };
+
+    let plain = write("plain.tar", &image.docker_archive());
+    let (bytes, at) = view_tool(&plain);
+    assert_eq!(bytes, want);
+    assert!(matches!(at, BlobLocation::ArchiveMember { .. }), "{at:?}");
+
+    for how in [Compress::Gzip, Compress::Zstd] {
+        let whole = write("whole.tar.z", &compress(&image.docker_archive(), how));
+        let (bytes, at) = view_tool(&whole);
+        assert_eq!(bytes, want, "{how:?}");
+        assert!(
+            matches!(at, BlobLocation::CompressedMember { .. }),
+            "{how:?}: {at:?}"
+        );
+    }
+
+    // skopeo: `<id>/layer.tar` a symlink to `<digest>.tar`; the location is
+    // the member the link resolved to, not the link.
+    let mut members = Vec::new();
+    let mut links = Vec::new();
+    for (name, content) in image.docker_members() {
+        match name.strip_suffix("/layer.tar") {
+            Some(id) => {
+                let hex = sha256(&content).trim_start_matches("sha256:").to_string();
+                links.push((format!("{id}/layer.tar"), format!("../{hex}.tar")));
+                members.push((format!("{hex}.tar"), content));
+            }
+            None => members.push((name, content)),
+        }
+    }
+    let links: Vec<(&str, &str)> = links
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let (bytes, at) = view_tool(&write("skopeo.tar", &tar_with_links(&members, &links)));
+    assert_eq!(bytes, want);
+    assert!(matches!(at, BlobLocation::ArchiveMember { .. }), "{at:?}");
+
+    // Two members of one name: the last one is the layer (as the reader
+    // keeps it), and the viewer reads that one too.
+    let mut members = image.docker_members();
+    let (layer_name, _) = members
+        .iter()
+        .filter(|(n, _)| n.ends_with("/layer.tar"))
+        .nth(1)
+        .cloned()
+        .expect("layer 1");
+    members.insert(0, (layer_name, b"not this one".to_vec()));
+    let (bytes, _) = view_tool(&write("twice.tar", &tar_of(&members)));
+    assert_eq!(bytes, want);
+
+    let layout = dir.path().join("layout");
+    image.oci_dir(&layout);
+    let (bytes, at) = view_tool(&layout);
+    assert_eq!(bytes, want);
+    assert!(matches!(at, BlobLocation::LayoutFile { .. }), "{at:?}");
+}

@@ -217,13 +217,19 @@ fn small_sparse_bytes() -> Vec<u8> {
     expected
 }
 
-fn load(path: &Path) -> (peel::analysis::Analysis, peel::content::Origin, Vec<String>) {
+fn load(
+    path: &Path,
+) -> (
+    peel::analysis::Analysis,
+    peel::content::Origin,
+    Vec<peel::image::Layer>,
+) {
     let reference = path.display().to_string();
     let parsed = peel::source::parse(&reference, None).expect("parse");
     let image = peel::source::open(&parsed, &reference, &peel::source::OpenOptions::default())
         .expect("open");
     let a = peel::analysis::analyze(image, None);
-    let blobs = a.image.layers.iter().map(|l| l.blob.clone()).collect();
+    let blobs = a.image.layers.clone();
     (a, peel::content::Origin::of(&parsed), blobs)
 }
 

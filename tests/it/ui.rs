@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use peel::analysis::{self, Analysis};
 use peel::content::Origin;
+use peel::image::BlobLocation;
 use peel::progress::ProgressSnapshot;
 use peel::source::{self, OpenOptions};
 use peel::tree_list::Compare;
@@ -804,7 +805,7 @@ fn extract_writes_links_as_links_and_never_overwrites() {
     std::fs::write(&archive, hostile_image().docker_archive()).unwrap();
     let (a, o) = load(&archive);
     let tree = &a.tree;
-    let blobs: Vec<String> = a.image.layers.iter().map(|l| l.blob.clone()).collect();
+    let blobs = a.image.layers.clone();
     let srv = tree.lookup(b"srv").unwrap();
     let dest = dir.path().join("out");
     std::fs::create_dir(&dest).unwrap();
@@ -903,17 +904,23 @@ fn viewer_reads_from_an_oci_layout_and_compressed_layers() {
     let image = hostile_image().compressed(crate::fixture::Compress::Gzip);
     image.oci_dir(&dir.path().join("layout"));
     let (a, o) = load(&dir.path().join("layout"));
-    assert!(matches!(o, Origin::OciDir(_)));
-    let blobs: Vec<String> = a.image.layers.iter().map(|l| l.blob.clone()).collect();
+    assert!(matches!(
+        a.image.layers[0].location,
+        BlobLocation::LayoutFile { .. }
+    ));
+    let blobs = a.image.layers.clone();
     let b = a.tree.lookup(b"srv/b.txt").unwrap();
     let c = peel::content::read_file(&o, &blobs, &a.tree, b, 1, 0, 1 << 20).unwrap();
     assert_eq!(c.bytes, b"new a\n");
     let archive = dir.path().join("oci.tar");
     std::fs::write(&archive, image.oci_archive()).unwrap();
     let (a, o) = load(&archive);
-    assert!(matches!(o, Origin::Archive(_)));
+    assert!(matches!(
+        a.image.layers[0].location,
+        BlobLocation::ArchiveMember { .. }
+    ));
     let a_txt = a.tree.lookup(b"srv/a.txt").unwrap();
-    let blobs: Vec<String> = a.image.layers.iter().map(|l| l.blob.clone()).collect();
+    let blobs = a.image.layers.clone();
     let c = peel::content::read_file(&o, &blobs, &a.tree, a_txt, 0, 0, 1 << 20).unwrap();
     assert_eq!(c.bytes, b"old a\n");
 }
