@@ -5,6 +5,7 @@
 use crate::analysis;
 use crate::error::{Error, Result};
 use crate::image::Image;
+use crate::image::docker_archive::repository;
 use crate::source::{self, OpenOptions, Reference};
 
 /// How many bottom layers `image` shares with the base image `base` names.
@@ -55,20 +56,11 @@ pub fn declared_in_engine(image: &Image, parsed: &Reference) -> Vec<Vec<String>>
         .collect()
 }
 
-/// `REPO[:TAG][@DIGEST]` without its tag and digest.
-fn repository(name: &str) -> &str {
-    let name = name.split_once('@').map_or(name, |(repo, _)| repo);
-    let last = name.rfind('/').map_or(0, |i| i + 1);
-    match name[last..].rfind(':') {
-        Some(i) => &name[..last + i],
-        None => name,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::repository;
 
+    /// The engine is asked for `REPO@DIGEST`: the name without its tag.
     #[test]
     fn repository_without_tag_or_digest() {
         assert_eq!(
