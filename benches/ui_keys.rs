@@ -10,10 +10,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use peel::analysis;
 use peel::content::Origin;
 use peel::image::{BlobLocation, Compression, Image, ImageConfig, Layer};
 use peel::layer::{EntryKind, LayerChanges, Meta, Op, Record};
+use peel::pipeline::Outcome;
 use peel::ui::app::App;
 use peel::ui::event::Event;
 use peel::ui::keymap::Config;
@@ -230,7 +230,7 @@ fn main() {
 
     let t = Instant::now();
     let image = generate(files, layers);
-    let analysis = analysis::analyze(image, None);
+    let analysis = Outcome::of(image, None);
     let nodes = analysis.tree.nodes.len();
     println!(
         "image: {files} files in layer 0, {layers} layers, {nodes} paths, {} wasted entries (built in {})",

@@ -1,6 +1,15 @@
 //! peel: where a container image's bytes go, layer by layer.
 //!
-//! The flow, one module per step:
+//! The flow, one module per step, all of it behind [`pipeline`]:
+//!
+//! ```text
+//!   main → run (flags → pipeline::Plan) ─┬─ ui (draws the Outcome) ─→ ui::Ended
+//!                                        └─ report (text, JSON, Markdown)
+//!                                               ↓
+//!   pipeline: reference → source → image → base layers
+//!             → analysis (ignore globs in) → findings → ci verdict = Outcome
+//! ```
+//!
 //! - [`source`]: the reference the user typed → where the bytes come from;
 //! - [`image`]: outer formats (docker save, OCI layout, oci-archive) and
 //!   compression sniffing → an [`image::Image`] of walked layers;
@@ -8,17 +17,21 @@
 //!   opaque markers), streamed, metadata only;
 //! - [`tree`]: the layers stacked by the OCI rules, with every path's history;
 //! - [`analysis`]: the exact figures and the dive-compatible ones;
-//! - [`findings`]: why bytes are wasted and what to change;
+//! - [`findings`]: why bytes are wasted and what to change, read from an analysis;
 //! - [`ci`]: rules, thresholds, `.dive-ci`;
-//! - [`report`]: text and JSON;
+//! - [`pipeline`]: all of the above in order, once, for every front end → a
+//!   [`pipeline::Outcome`] nothing changes afterwards;
+//! - [`report`]: text, JSON and Markdown of an outcome;
 //! - [`progress`]: load progress shared with whoever shows it;
 //! - [`safe_text`]: untrusted text escaped for every output;
 //! - [`tree_list`]: the file tree as visible rows + a selection (the UI's model);
 //! - [`ui`]: the interactive terminal UI; [`content`]: file bytes re-read from a layer;
-//! - [`cli`] and [`run`]: the command line and what it does.
+//! - [`cli`] and [`run`]: the command line and which front end runs; `main`
+//!   alone turns how a run ended into an exit status.
 //!
-//! Everything from bytes in to [`analysis::Analysis`] out is synchronous and
-//! knows nothing of terminals.
+//! Everything from bytes in to [`pipeline::Outcome`] out is synchronous and
+//! knows nothing of terminals.  No module imports one that imports it:
+//! `run` → `ui` → `pipeline` → `ci` → `findings` → `analysis`.
 
 pub mod analysis;
 pub mod ci;
@@ -30,6 +43,7 @@ pub mod findings;
 pub mod fuzz_entry;
 pub mod image;
 pub mod layer;
+pub mod pipeline;
 pub mod progress;
 pub mod report;
 pub mod run;

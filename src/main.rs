@@ -4,7 +4,14 @@ use clap::Parser;
 
 use peel::cli::Cli;
 use peel::report::sanitize;
-use peel::run::{EXIT_ERROR, run};
+use peel::run::{Ended, run};
+
+/// Exit statuses (README documents them); nothing else picks one.
+const EXIT_PASS: u8 = 0;
+const EXIT_RULE_FAILED: u8 = 1;
+const EXIT_ERROR: u8 = 2;
+/// 128 + SIGINT, as a shell reports a process a signal stopped.
+const EXIT_INTERRUPTED: u8 = 130;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -25,11 +32,20 @@ fn main() -> ExitCode {
         }
     };
     match run(&cli) {
-        Ok(code) => ExitCode::from(code),
+        Ok(ended) => ExitCode::from(exit_status(ended)),
         Err(e) => {
             // One line whatever the error quotes (names, tags, engine messages).
             eprintln!("peel: error: {}", sanitize(&e.to_string()));
             ExitCode::from(EXIT_ERROR)
         }
+    }
+}
+
+/// How a run ended, as the process's exit status.
+fn exit_status(ended: Ended) -> u8 {
+    match ended {
+        Ended::Passed => EXIT_PASS,
+        Ended::RuleFailed => EXIT_RULE_FAILED,
+        Ended::Interrupted => EXIT_INTERRUPTED,
     }
 }

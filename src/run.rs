@@ -1,26 +1,34 @@
-//! What the binary does once the command line is parsed: open, analyse,
-//! report, judge. Returns the exit status.
+//! What the binary does once the command line is parsed: the [`Plan`] from
+//! the flags, then the UI or the reports of its [`Outcome`]. Returns how the
+//! run ended; `main` turns that into the exit status.
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::sync::mpsc::RecvTimeoutError;
 use std::time::Duration;
 
-use crate::analysis::{self, Analysis, BaseLayersFrom, Ignore};
-use crate::ci::{self, Judged, RuleText, Rules};
+use crate::analysis::Ignore;
+use crate::ci::{self, RuleText, Rules};
 use crate::cli::Cli;
 use crate::error::{Error, Result};
-use crate::image::Image;
+use crate::pipeline::{Outcome, Plan};
 use crate::progress::ProgressSnapshot;
 use crate::report::{json, markdown, sanitize, text};
 use crate::source::{self, OpenOptions, Reference};
+use crate::ui;
 
-/// Exit statuses (README documents them).
-pub const EXIT_PASS: u8 = 0;
-pub const EXIT_RULE_FAILED: u8 = 1;
-pub const EXIT_ERROR: u8 = 2;
+/// How a run that did not fail ended (`main` maps it to the exit status).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// Shown, reported, or judged and every rule passed.
+    Passed,
+    /// Judged, and a rule failed.
+    RuleFailed,
+    /// Stopped by a signal, or cancelled while loading.
+    Interrupted,
+}
 
-pub fn run(cli: &Cli) -> Result<u8> {
+pub fn run(cli: &Cli) -> Result<Ended> {
     let ci_mode = cli.ci_mode();
     let Some(reference) = cli.image.as_deref() else {
         // Usage and the way to the demo image, on one line like every error.
@@ -59,124 +67,66 @@ pub fn run(cli: &Cli) -> Result<u8> {
             "--json - and --markdown - cannot both write to standard output".into(),
         ));
     }
-    let prepare = Prepare {
+    let plan = Plan {
         base: cli.base.clone(),
         base_layers: cli.base_layers,
         ignore,
-        options: options.clone(),
+        options,
+        rules,
+        dive_compat: cli.dive_compat,
     };
     if !ci_mode && cli.json.is_none() && cli.markdown.is_none() {
-        return interactive(cli, &parsed, reference, &options, prepare);
+        return interactive(cli, &parsed, reference, plan);
     }
-    headless(cli, &parsed, reference, &options, rules, &prepare)
-}
-
-/// From a read image to the analysis every consumer shows: the base layers
-/// (`--base`, `--base-layers` or detected), and the accepted paths
-/// (`--ignore` and the config's `ignore:`).
-#[derive(Clone)]
-pub struct Prepare {
-    base: Option<String>,
-    base_layers: Option<usize>,
-    ignore: Ignore,
-    options: OpenOptions,
-}
-
-impl Prepare {
-    pub fn analyze(&self, image: Image) -> Result<Analysis> {
-        let base = match &self.base {
-            Some(base) => Some((
-                base_layers_shared_with(&image, base, &self.options)?,
-                BaseLayersFrom::BaseImage,
-            )),
-            None => self.base_layers.map(|n| (n, BaseLayersFrom::Flag)),
-        };
-        // The report lists it too; stderr only where no UI draws.
-        if let Some((n, _)) = base
-            && let Some(warning) = analysis::base::beyond_layers(n, image.layers.len())
-            && !self.options.quiet
-        {
-            eprintln!("peel: warning: {}", sanitize(&warning));
-        }
-        let mut analysis = analysis::analyze_with_base(image, base);
-        analysis.accept(&self.ignore);
-        Ok(analysis)
-    }
+    headless(cli, &parsed, reference, &plan)
 }
 
 /// `peel IMAGE` in a terminal: the interactive UI.
-fn interactive(
-    cli: &Cli,
-    parsed: &Reference,
-    reference: &str,
-    options: &OpenOptions,
-    prepare: Prepare,
-) -> Result<u8> {
+fn interactive(cli: &Cli, parsed: &Reference, reference: &str, plan: Plan) -> Result<Ended> {
     let config = crate::ui::keymap::load_config(cli.config.as_deref()).map_err(Error::Config)?;
     // Keys come from the terminal (crossterm opens /dev/tty when standard
     // input is the image itself, as in `docker save x | peel -`).
     if std::io::stdout().is_terminal() {
-        let options = OpenOptions {
-            quiet: true,
-            ..options.clone()
+        let plan = Plan {
+            options: OpenOptions {
+                quiet: true,
+                ..plan.options
+            },
+            ..plan
         };
-        return crate::ui::run(parsed, reference, &options, prepare, config);
+        return Ok(match ui::run(parsed, reference, plan, config)? {
+            ui::Ended::Quit => Ended::Passed,
+            ui::Ended::Interrupted => Ended::Interrupted,
+        });
     }
     // No terminal to draw on (a pipe, a file): the text report instead.
-    let image = source::open(parsed, reference, options)?;
-    let analysis = prepare.analyze(image)?;
+    let outcome = plan.run(parsed, reference)?;
     write_stdout(&text::render(
-        &analysis,
-        None,
+        &outcome,
         text::TextOptions {
             wasted_limit: cli.wasted_limit,
         },
     ))?;
-    Ok(EXIT_PASS)
+    Ok(Ended::Passed)
 }
 
 /// `--ci` and `--json`: reports, rules, exit status.
-fn headless(
-    cli: &Cli,
-    parsed: &Reference,
-    reference: &str,
-    options: &OpenOptions,
-    rules: Option<Rules>,
-    prepare: &Prepare,
-) -> Result<u8> {
-    let mut image = with_progress_line(reference, options, || {
-        source::open(parsed, reference, options)
-    })?;
-    if cli.base.is_none() && cli.base_layers.is_none() {
-        find_declared_base_in_engine(&mut image, parsed);
-    }
-    let analysis = prepare.analyze(image)?;
-    let verdict = rules.map(|rules| {
-        let mut verdict = ci::evaluate(
-            &rules,
-            &Judged::of(&analysis, cli.dive_compat),
-            cli.dive_compat,
-        );
-        verdict.rules.extend(ci::findings_rules(
-            &rules.fail_on_findings,
-            &analysis.findings,
-        ));
-        verdict
-    });
+fn headless(cli: &Cli, parsed: &Reference, reference: &str, plan: &Plan) -> Result<Ended> {
+    let image = with_progress_line(reference, &plan.options, || plan.open(parsed, reference))?;
+    let outcome = plan.outcome(parsed, image)?;
 
     let stdout_taken = [&cli.json, &cli.markdown]
         .iter()
         .any(|p| p.as_deref() == Some(Path::new("-")));
     if let Some(path) = &cli.json {
-        write_report(path, &json::render(&analysis, verdict.as_ref()))?;
+        write_report(path, &json::render(&outcome))?;
     }
     if let Some(path) = &cli.markdown {
-        write_report(path, &markdown::render(&analysis, verdict.as_ref()))?;
+        write_report(path, &markdown::render(&outcome))?;
     }
-    if verdict.is_some() {
+    if outcome.verdict.is_some() {
         let report = text::render(
-            &analysis,
-            verdict.as_ref(),
+            &outcome,
             text::TextOptions {
                 wasted_limit: cli.wasted_limit,
             },
@@ -189,11 +139,12 @@ fn headless(
     }
     // The process ends here: freeing the model node by node would take
     // longer (a tenth of a run on 100k files) than the exit that frees it.
-    std::mem::forget(analysis);
-    Ok(match verdict {
-        Some(v) if !v.passed() => EXIT_RULE_FAILED,
-        _ => EXIT_PASS,
-    })
+    let ended = match &outcome.verdict {
+        Some(v) if !v.passed() => Ended::RuleFailed,
+        _ => Ended::Passed,
+    };
+    std::mem::forget::<Outcome>(outcome);
+    Ok(ended)
 }
 
 /// Run `load`, showing how far it got on one stderr line while it runs, when
@@ -271,66 +222,6 @@ fn flag_rules(cli: &Cli) -> RuleText {
     }
 }
 
-/// How many bottom layers `image` shares with the base image `base` names.
-fn base_layers_shared_with(image: &Image, base: &str, options: &OpenOptions) -> Result<usize> {
-    let parsed = source::parse(base, None)?;
-    let base_options = OpenOptions {
-        quiet: true,
-        progress: Default::default(),
-        ..options.clone()
-    };
-    let base_image = source::open(&parsed, base, &base_options).map_err(|e| e.within("--base"))?;
-    let shared =
-        analysis::base::shared_prefix(image.config.diff_ids(), base_image.config.diff_ids());
-    if shared == 0 {
-        return Err(Error::invalid(
-            &image.reference,
-            format!("shares no bottom layer with the base image {base}"),
-        ));
-    }
-    Ok(shared)
-}
-
-/// For an image read from an engine, look the base it declares up in the
-/// same engine (an inspect, nothing exported or pulled): its diff ids let
-/// the base layers be counted exactly. The pinned `NAME@DIGEST` first, then
-/// the name (a tag may have moved since: the analysis only takes a base whose
-/// layers are all the image's bottom layers). Not found is not an error.
-fn find_declared_base_in_engine(image: &mut Image, parsed: &Reference) {
-    let Reference::Engine { engine, .. } = parsed else {
-        return;
-    };
-    let Some(declared) = analysis::base::declared(image).filter(|d| d.found.is_empty()) else {
-        return;
-    };
-    let mut names = Vec::new();
-    if let Some(name) = &declared.name {
-        if let Some(digest) = &declared.digest {
-            names.push(format!("{}@{digest}", repository(name)));
-        }
-        names.push(name.clone());
-    }
-    for name in names {
-        if let Ok(ids) = source::docker::diff_ids(*engine, &name)
-            && !ids.is_empty()
-            && let Some(declared) = image.declared_base.as_mut()
-        {
-            declared.found.push(ids);
-            return;
-        }
-    }
-}
-
-/// `REPO[:TAG][@DIGEST]` without its tag and digest.
-fn repository(name: &str) -> &str {
-    let name = name.split_once('@').map_or(name, |(repo, _)| repo);
-    let last = name.rfind('/').map_or(0, |i| i + 1);
-    match name[last..].rfind(':') {
-        Some(i) => &name[..last + i],
-        None => name,
-    }
-}
-
 /// Write a report to its file, or to standard output for `-`.
 fn write_report(path: &Path, report: &str) -> Result<()> {
     if path == Path::new("-") {
@@ -346,24 +237,5 @@ fn write_stdout(text: &str) -> Result<()> {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(Error::io("standard output", e)),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::repository;
-
-    #[test]
-    fn repository_without_tag_or_digest() {
-        assert_eq!(
-            repository("docker.io/library/debian:bookworm"),
-            "docker.io/library/debian"
-        );
-        assert_eq!(repository("localhost:5000/app"), "localhost:5000/app");
-        assert_eq!(
-            repository("localhost:5000/app:1@sha256:abc"),
-            "localhost:5000/app"
-        );
-        assert_eq!(repository("busybox"), "busybox");
     }
 }

@@ -126,19 +126,23 @@ pub fn declared(image: &Image) -> Option<&DeclaredBase> {
     }
 }
 
-/// The layers of the largest image the declaration was found to name whose
-/// diff ids are all bottom layers of `diff_ids`.
-fn declared_count(declared: &DeclaredBase, diff_ids: &[String]) -> Option<usize> {
+/// The layers of the largest image the declaration was found to name (in
+/// the image's own layout or archive, or `elsewhere`: the engine) whose diff
+/// ids are all bottom layers of `diff_ids`.
+fn declared_count(
+    declared: &DeclaredBase,
+    elsewhere: &[Vec<String>],
+    diff_ids: &[String],
+) -> Option<usize> {
     declared
         .found
         .iter()
+        .chain(elsewhere)
         .filter(|base| !base.is_empty() && shared_prefix(diff_ids, base) == base.len())
         .map(Vec::len)
         .max()
 }
 
-/// Decide the base layers: what the user chose, else the declared base when
-/// it was found, else the history, else 1.
 /// The warning for `--base-layers N` beyond the image's layers (they are
 /// all counted as base layers then), or `None` when `N` fits.
 pub fn beyond_layers(chosen: usize, layer_count: usize) -> Option<String> {
@@ -150,7 +154,14 @@ pub fn beyond_layers(chosen: usize, layer_count: usize) -> Option<String> {
     })
 }
 
-pub fn decide(chosen: Option<(usize, BaseLayersFrom)>, image: &Image) -> (usize, BaseLayersFrom) {
+/// Decide the base layers: what the user chose, else the declared base when
+/// it was found (in the image's layout or archive, or among the diff ids
+/// `found_elsewhere`), else the history, else 1.
+pub fn decide(
+    chosen: Option<(usize, BaseLayersFrom)>,
+    image: &Image,
+    found_elsewhere: &[Vec<String>],
+) -> (usize, BaseLayersFrom) {
     if let Some(chosen) = chosen {
         return chosen;
     }
@@ -158,7 +169,7 @@ pub fn decide(chosen: Option<(usize, BaseLayersFrom)>, image: &Image) -> (usize,
     let layer_count = image.layers.len();
     let by_history = from_history(history, layer_count);
     if let Some(declared) = declared(image)
-        && let Some(n) = declared_count(declared, image.config.diff_ids())
+        && let Some(n) = declared_count(declared, found_elsewhere, image.config.diff_ids())
     {
         let trusted = declared.from == DeclaredIn::Annotation
             || label_set_by(history, layer_count) == LabelSetBy::Own
@@ -253,9 +264,9 @@ mod tests {
         ];
         assert_eq!(from_history(&history, 3), Some(1));
         let img = image(&history, &["a", "b", "c"], None);
-        assert_eq!(decide(None, &img), (1, BaseLayersFrom::History));
+        assert_eq!(decide(None, &img, &[]), (1, BaseLayersFrom::History));
         assert_eq!(
-            decide(Some((2, BaseLayersFrom::Flag)), &img),
+            decide(Some((2, BaseLayersFrom::Flag)), &img, &[]),
             (2, BaseLayersFrom::Flag)
         );
     }
@@ -288,7 +299,7 @@ mod tests {
             ..History::default()
         }];
         assert_eq!(
-            decide(None, &image(&imported, &["a"], None)),
+            decide(None, &image(&imported, &["a"], None), &[]),
             (1, BaseLayersFrom::Fallback)
         );
         let final_only = [entry("/bin/sh -c make", false), entry("CMD [\"x\"]", true)];
@@ -322,21 +333,22 @@ mod tests {
             &layers,
             declaring(DeclaredIn::Annotation, &[&["a"]]),
         );
-        assert_eq!(decide(None, &found), (1, BaseLayersFrom::DeclaredBase));
+        assert_eq!(decide(None, &found, &[]), (1, BaseLayersFrom::DeclaredBase));
         // An index names one image per platform: the one below this image.
         let index = image(
             &history,
             &layers,
             declaring(DeclaredIn::Annotation, &[&["x", "y"], &["a", "b"]]),
         );
-        assert_eq!(decide(None, &index), (2, BaseLayersFrom::DeclaredBase));
+        assert_eq!(decide(None, &index, &[]), (2, BaseLayersFrom::DeclaredBase));
         // Found but not below this image, or not found: the history decides.
         for found in [&[&["a", "x"][..]][..], &[]] {
             let other = image(&history, &layers, declaring(DeclaredIn::Annotation, found));
-            assert_eq!(decide(None, &other), (2, BaseLayersFrom::History));
+            assert_eq!(decide(None, &other, &[]), (2, BaseLayersFrom::History));
             assert!(
                 declared_count(
                     other.declared_base.as_ref().unwrap(),
+                    &[],
                     other.config.diff_ids()
                 )
                 .is_none()
@@ -344,7 +356,7 @@ mod tests {
         }
         // What the user chose wins.
         assert_eq!(
-            decide(Some((3, BaseLayersFrom::BaseImage)), &found),
+            decide(Some((3, BaseLayersFrom::BaseImage)), &found, &[]),
             (3, BaseLayersFrom::BaseImage)
         );
     }
@@ -363,7 +375,7 @@ mod tests {
         );
         let inherited = image(&history, &layers, declaring(DeclaredIn::Label, &[&["a"]]));
         assert!(declared(&inherited).is_none());
-        assert_eq!(decide(None, &inherited), (2, BaseLayersFrom::History));
+        assert_eq!(decide(None, &inherited, &[]), (2, BaseLayersFrom::History));
         // The same from an annotation (never inherited) decides.
         let annotated = image(
             &history,
@@ -371,7 +383,10 @@ mod tests {
             declaring(DeclaredIn::Annotation, &[&["a"]]),
         );
         assert!(declared(&annotated).is_some());
-        assert_eq!(decide(None, &annotated), (1, BaseLayersFrom::DeclaredBase));
+        assert_eq!(
+            decide(None, &annotated, &[]),
+            (1, BaseLayersFrom::DeclaredBase)
+        );
 
         // The image's own LABEL (BuildKit's spelling): trusted.
         let mut own = three_layers();
@@ -380,7 +395,10 @@ mod tests {
             true,
         ));
         let labelled = image(&own, &layers, declaring(DeclaredIn::Label, &[&["a"]]));
-        assert_eq!(decide(None, &labelled), (1, BaseLayersFrom::DeclaredBase));
+        assert_eq!(
+            decide(None, &labelled, &[]),
+            (1, BaseLayersFrom::DeclaredBase)
+        );
 
         // Nobody seen setting it: it may raise the history's count, not lower it.
         let unknown = image(
@@ -389,12 +407,15 @@ mod tests {
             declaring(DeclaredIn::Label, &[&["a"]]),
         );
         assert!(declared(&unknown).is_some());
-        assert_eq!(decide(None, &unknown), (2, BaseLayersFrom::History));
+        assert_eq!(decide(None, &unknown, &[]), (2, BaseLayersFrom::History));
         let higher = image(
             &three_layers(),
             &layers,
             declaring(DeclaredIn::Label, &[&["a", "b", "c"]]),
         );
-        assert_eq!(decide(None, &higher), (3, BaseLayersFrom::DeclaredBase));
+        assert_eq!(
+            decide(None, &higher, &[]),
+            (3, BaseLayersFrom::DeclaredBase)
+        );
     }
 }

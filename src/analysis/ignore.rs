@@ -13,6 +13,16 @@ pub struct Ignore {
     count: usize,
 }
 
+/// No glob: nothing accepted.
+impl Default for Ignore {
+    fn default() -> Self {
+        Ignore {
+            set: GlobSet::empty(),
+            count: 0,
+        }
+    }
+}
+
 impl Ignore {
     pub fn new(patterns: &[String]) -> Result<Self> {
         let mut builder = GlobSetBuilder::new();

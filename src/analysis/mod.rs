@@ -17,6 +17,9 @@ pub use dive_compat::{DiveFigures, FileReference};
 pub use exact::{ExactFigures, Waste};
 pub use ignore::Ignore;
 
+/// The figures of one image. Findings are not part of it: they are read
+/// from it ([`crate::findings::find`]), and the pipeline's
+/// `Outcome` holds both.
 #[derive(Debug)]
 pub struct Analysis {
     pub image: Image,
@@ -24,20 +27,24 @@ pub struct Analysis {
     pub exact: ExactFigures,
     pub dive: DiveFigures,
     pub base_layers_from: BaseLayersFrom,
-    /// Why bytes are wasted and what to change, most severe first.
-    pub findings: Vec<crate::findings::Finding>,
 }
 
-/// Analyse an image. `base_layers` is `--base-layers` when given; otherwise
-/// the history decides, or the first layer.
+/// Analyse an image, accepting nothing. `base_layers` is `--base-layers`
+/// when given; otherwise the history decides, or the first layer.
 pub fn analyze(image: Image, base_layers: Option<usize>) -> Analysis {
-    analyze_with_base(image, base_layers.map(|n| (n, BaseLayersFrom::Flag)))
+    let chosen = base_layers.map(|n| (n, BaseLayersFrom::Flag));
+    let base = base::decide(chosen, &image, &[]);
+    analyze_with(image, base, &Ignore::default())
 }
 
-/// Analyse an image whose base layers were chosen (and how), if they were.
-pub fn analyze_with_base(mut image: Image, base: Option<(usize, BaseLayersFrom)>) -> Analysis {
-    if let Some((n, _)) = base
-        && let Some(warning) = base::beyond_layers(n, image.layers.len())
+/// Analyse an image whose base layers are decided ([`base::decide`]),
+/// counting the wasted entries under `ignore` as accepted rather than
+/// wasted (dive's figures are left as dive computes them).
+pub fn analyze_with(mut image: Image, base: (usize, BaseLayersFrom), ignore: &Ignore) -> Analysis {
+    let (base, from) = base;
+    // Only a chosen count can be past the layers.
+    if matches!(from, BaseLayersFrom::Flag | BaseLayersFrom::BaseImage)
+        && let Some(warning) = base::beyond_layers(base, image.layers.len())
     {
         image.warnings.push(warning);
     }
@@ -45,40 +52,25 @@ pub fn analyze_with_base(mut image: Image, base: Option<(usize, BaseLayersFrom)>
     let layers: Vec<Arc<LayerChanges>> = image.layers.iter().map(|l| l.changes.clone()).collect();
     let changes = || layers.iter().map(|l| &**l);
     let sizes: Vec<u64> = image.layers.iter().map(|l| l.changes.size).collect();
-    let (base, from) = base::decide(base, &image);
     // dive's model shares nothing with the exact one but its input: it runs
-    // on its own core while this one builds the tree, the exact figures and
-    // the findings (which read neither dive's figures nor each other's
-    // threads), so the two sides take about as long.
+    // on its own core while this one builds the tree and the exact figures,
+    // so the two sides take about as long.
     std::thread::scope(|scope| {
         let dive = scope.spawn(|| dive_compat::compute(changes()));
         let tree = tree::build(changes());
-        let exact = exact::compute(&tree, &sizes, base);
-        let mut analysis = Analysis {
+        let mut exact = exact::compute(&tree, &sizes, base);
+        if !ignore.is_empty() {
+            exact.accept(|path| ignore.matches(path));
+        }
+        let dive = dive
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        Analysis {
             image,
             tree,
             exact,
-            dive: DiveFigures::default(),
+            dive,
             base_layers_from: from,
-            findings: Vec::new(),
-        };
-        analysis.findings = crate::findings::find(&analysis);
-        analysis.dive = dive
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        analysis
-    })
-}
-
-impl Analysis {
-    /// Count the wasted entries under `ignore` as accepted rather than
-    /// wasted, and drop their paths from the findings. dive's figures are
-    /// left as dive computes them.
-    pub fn accept(&mut self, ignore: &Ignore) {
-        if ignore.is_empty() {
-            return;
         }
-        self.exact.accept(|path| ignore.matches(path));
-        self.findings = crate::findings::find_ignoring(self, &|path| ignore.matches(path));
-    }
+    })
 }

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::analysis::Analysis;
+use crate::analysis::{Analysis, Ignore};
 use crate::image::config::{SecretPlace, display_command, single_line};
 use crate::layer::{EntryKind, path};
 use crate::tree::{HideReason, NodeId, Overwrite, State};
@@ -118,13 +118,10 @@ pub struct Finding {
     pub advice: String,
 }
 
-/// Every finding, most severe and largest first.
-pub fn find(analysis: &Analysis) -> Vec<Finding> {
-    find_ignoring(analysis, &|_| false)
-}
-
-/// Every finding, leaving out the paths `ignored` says yes to.
-pub fn find_ignoring(analysis: &Analysis, ignored: &dyn Fn(&[u8]) -> bool) -> Vec<Finding> {
+/// Every finding of an analysis, most severe and largest first, leaving out
+/// the paths `ignore` accepts (the same globs the analysis was given).
+pub fn find(analysis: &Analysis, ignore: &Ignore) -> Vec<Finding> {
+    let ignored = &|path: &[u8]| ignore.matches(path);
     let mut findings = Vec::new();
     hidden_files(analysis, ignored, &mut findings);
     left_in_image(analysis, ignored, &mut findings);

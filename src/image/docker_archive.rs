@@ -150,7 +150,7 @@ pub fn normalize(reference: &str) -> String {
 }
 
 /// The repository part of a normalised reference (no tag, no digest).
-fn repository(normalized: &str) -> &str {
+pub(crate) fn repository(normalized: &str) -> &str {
     let name = normalized.split_once('@').map_or(normalized, |(n, _)| n);
     let last_slash = name.rfind('/').map_or(0, |i| i + 1);
     match name[last_slash..].rfind(':') {

@@ -3,9 +3,9 @@
 
 use serde::Serialize;
 
-use crate::analysis::Analysis;
-use crate::ci::{Number, Verdict};
+use crate::ci::Number;
 use crate::layer::path;
+use crate::pipeline::Outcome;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -120,7 +120,9 @@ fn number(n: Number) -> serde_json::Value {
     }
 }
 
-pub fn build<'a>(analysis: &'a Analysis, verdict: Option<&Verdict>) -> Report<'a> {
+pub fn build(outcome: &Outcome) -> Report<'_> {
+    let analysis = &outcome.analysis;
+    let verdict = outcome.verdict.as_ref();
     let image = &analysis.image;
     let exact = &analysis.exact;
     Report {
@@ -189,7 +191,7 @@ pub fn build<'a>(analysis: &'a Analysis, verdict: Option<&Verdict>) -> Report<'a
                 })
                 .collect(),
         },
-        findings: &analysis.findings,
+        findings: &outcome.findings,
         ci: verdict.map(|v| CiSection {
             passed: v.passed(),
             judged: if v.dive_compat {
@@ -217,10 +219,10 @@ pub fn build<'a>(analysis: &'a Analysis, verdict: Option<&Verdict>) -> Report<'a
     }
 }
 
-pub fn render(analysis: &Analysis, verdict: Option<&Verdict>) -> String {
+pub fn render(outcome: &Outcome) -> String {
     let mut bytes = Vec::new();
     let mut ser = serde_json::Serializer::with_formatter(&mut bytes, Escaping::default());
-    build(analysis, verdict)
+    build(outcome)
         .serialize(&mut ser)
         .expect("the report serialises");
     bytes.push(b'\n');

@@ -4,16 +4,18 @@
 use std::fmt::Write;
 
 use super::{percent, sanitize, size};
-use crate::analysis::Analysis;
-use crate::ci::{Number, Status, Verdict};
+use crate::ci::{Number, Status};
 use crate::image::config::single_line;
 use crate::layer::path;
+use crate::pipeline::Outcome;
 
 /// Wasted entries listed in the report.
 const WASTED_ROWS: usize = 10;
 
-pub fn render(analysis: &Analysis, verdict: Option<&Verdict>) -> String {
+pub fn render(outcome: &Outcome) -> String {
     let mut out = String::new();
+    let analysis = &outcome.analysis;
+    let verdict = outcome.verdict.as_ref();
     let image = &analysis.image;
     let exact = &analysis.exact;
     let _ = writeln!(out, "## peel: {}", code(&image.reference, false));
@@ -103,10 +105,10 @@ pub fn render(analysis: &Analysis, verdict: Option<&Verdict>) -> String {
     }
     let _ = writeln!(out);
 
-    if !analysis.findings.is_empty() {
+    if !outcome.findings.is_empty() {
         let _ = writeln!(out, "### Findings");
         let _ = writeln!(out);
-        for finding in &analysis.findings {
+        for finding in &outcome.findings {
             let kind = finding.kind.name();
             let severity = finding.severity.name();
             let mut head = format!("- **{severity}** `{kind}`");

@@ -1,4 +1,4 @@
-//! Headless reports of an [`Analysis`](crate::analysis::Analysis): text for
+//! Headless reports of an [`Outcome`](crate::pipeline::Outcome): text for
 //! people, JSON for machines. One size format everywhere.
 
 pub mod json;

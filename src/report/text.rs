@@ -3,10 +3,11 @@
 use std::fmt::Write;
 
 use super::{percent, sanitize, size};
-use crate::analysis::Analysis;
-use crate::ci::{Number, Status, Verdict};
+use crate::ci::{Number, Status};
+use crate::findings::Finding;
 use crate::image::config::single_line;
 use crate::layer::path;
+use crate::pipeline::Outcome;
 
 /// Options of the text report.
 #[derive(Debug, Clone, Copy)]
@@ -15,8 +16,10 @@ pub struct TextOptions {
     pub wasted_limit: usize,
 }
 
-pub fn render(analysis: &Analysis, verdict: Option<&Verdict>, options: TextOptions) -> String {
+pub fn render(outcome: &Outcome, options: TextOptions) -> String {
     let mut out = String::new();
+    let analysis = &outcome.analysis;
+    let verdict = outcome.verdict.as_ref();
     let image = &analysis.image;
     let exact = &analysis.exact;
     // Everything from the image or the engine goes through `sanitize`: one
@@ -130,7 +133,7 @@ pub fn render(analysis: &Analysis, verdict: Option<&Verdict>, options: TextOptio
         }
     }
 
-    findings_section(&mut out, analysis);
+    findings_section(&mut out, &outcome.findings);
 
     let warnings: Vec<&String> = image
         .warnings
@@ -193,13 +196,13 @@ pub fn render(analysis: &Analysis, verdict: Option<&Verdict>, options: TextOptio
 }
 
 /// Each finding: severity, kind, bytes, layers, command, first paths, advice.
-fn findings_section(out: &mut String, analysis: &Analysis) {
-    if analysis.findings.is_empty() {
+fn findings_section(out: &mut String, findings: &[Finding]) {
+    if findings.is_empty() {
         return;
     }
     let _ = writeln!(out);
     let _ = writeln!(out, "Findings");
-    for finding in &analysis.findings {
+    for finding in findings {
         let mut head = format!("  [{}] {}", finding.severity.name(), finding.kind.name());
         if finding.bytes > 0 {
             head.push_str(&format!(", {}", size(finding.bytes)));

@@ -26,7 +26,7 @@ use super::engine::{self, Endpoint};
 use super::{OpenOptions, SourceKind};
 use crate::error::{Error, Result};
 use crate::image::{self, Image, PlatformSpec, Selection};
-use crate::report::sanitize;
+use crate::safe_text::sanitize;
 
 /// How long reaching the engine (connect + `/version`) may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);

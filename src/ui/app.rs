@@ -16,6 +16,7 @@ use super::theme::Theme;
 use crate::analysis::Analysis;
 use crate::content::{Content, Origin};
 use crate::findings::Finding;
+use crate::pipeline::Outcome;
 use crate::progress::ProgressSnapshot;
 use crate::tree::{NodeId, State, Tree};
 use crate::tree_list::{Compare, Filter, Mark, SortBy, TreeList};
@@ -74,7 +75,7 @@ impl WasteSort {
 /// The image, once read, and everything the panes select in it.
 #[derive(Debug)]
 pub struct Loaded {
-    pub analysis: Arc<Analysis>,
+    pub analysis: Arc<Outcome>,
     pub tree: TreeList,
     pub layer: usize,
     pub layers_top: usize,
@@ -353,7 +354,7 @@ impl App {
     }
 
     /// Install a freshly read image.
-    pub fn set_analysis(&mut self, analysis: Analysis) {
+    pub fn set_analysis(&mut self, analysis: Outcome) {
         let compare = if self.config.aggregated {
             Compare::Aggregated
         } else {

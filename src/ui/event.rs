@@ -3,8 +3,8 @@
 
 use crossterm::event::{KeyEvent, MouseEvent};
 
-use crate::analysis::Analysis;
 use crate::content::{Content, Extracted};
+use crate::pipeline::Outcome;
 use crate::progress::ProgressSnapshot;
 
 #[derive(Debug)]
@@ -16,7 +16,7 @@ pub enum Event {
     /// How far the loader got.
     Progress(ProgressSnapshot),
     /// The loader finished (or failed: the message).
-    Loaded(Box<Result<Analysis, String>>),
+    Loaded(Box<Result<Outcome, String>>),
     /// A file's content for the viewer; `token` matches the request.
     Content {
         token: u64,

@@ -31,9 +31,9 @@ use self::event::{Command, Event};
 use crate::analysis::Analysis;
 use crate::content::{self, Origin};
 use crate::error::{Error, Result};
+use crate::pipeline::{Outcome, Plan};
 use crate::progress::Progress;
-use crate::run::Prepare;
-use crate::source::{self, OpenOptions, Reference};
+use crate::source::{OpenOptions, Reference};
 
 /// Text from the image made safe for the screen (the reports' escaping).
 pub use crate::safe_text::sanitize;
@@ -94,18 +94,30 @@ pub fn render(f: &mut Frame, app: &App) {
     }
 }
 
-/// Open `reference` in the terminal UI. Returns the exit status.
+/// How the UI ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// The user quit.
+    Quit,
+    /// A signal stopped it, or the user cancelled the load.
+    Interrupted,
+}
+
+/// Open `reference` in the terminal UI: `plan` runs on a loader thread
+/// while the UI shows its progress.
 pub fn run(
     parsed: &Reference,
     reference: &str,
-    options: &OpenOptions,
-    prepare: Prepare,
+    plan: Plan,
     config: keymap::Config,
-) -> Result<u8> {
+) -> Result<Ended> {
     let progress = Progress::new();
-    let options = OpenOptions {
-        progress: progress.clone(),
-        ..options.clone()
+    let plan = Plan {
+        options: OpenOptions {
+            progress: progress.clone(),
+            ..plan.options
+        },
+        ..plan
     };
     let (tx, rx) = mpsc::channel::<Event>();
 
@@ -130,9 +142,7 @@ pub fn run(
         let reference = reference.to_string();
         std::thread::spawn(move || {
             let load = std::panic::AssertUnwindSafe(|| {
-                source::open(&parsed, &reference, &options)
-                    .and_then(|image| prepare.analyze(image))
-                    .map_err(|e| e.to_string())
+                plan.run(&parsed, &reference).map_err(|e| e.to_string())
             });
             // A bug in the reader ends the UI with a message, not a hang.
             let result = std::panic::catch_unwind(load).unwrap_or_else(|panic| {
@@ -161,7 +171,7 @@ pub fn run(
     drop(term);
     outcome?;
     if signalled.load(Ordering::Relaxed) {
-        return Ok(130);
+        return Ok(Ended::Interrupted);
     }
     if let Some((msg, true)) = &app.message
         && matches!(app.phase, Phase::Loading(_))
@@ -171,9 +181,9 @@ pub fn run(
     if matches!(app.phase, Phase::Loading(_)) {
         // Cancelled while loading.
         eprintln!("peel: cancelled");
-        return Ok(130);
+        return Ok(Ended::Interrupted);
     }
-    Ok(crate::run::EXIT_PASS)
+    Ok(Ended::Quit)
 }
 
 fn event_loop(
@@ -229,7 +239,7 @@ fn event_loop(
 /// Run a background command, posting its result as an event.
 pub fn spawn_command(app: &App, cmd: Command, tx: Sender<Event>) {
     let Some(l) = app.loaded() else { return };
-    let analysis: Arc<Analysis> = l.analysis.clone();
+    let analysis: Arc<Outcome> = l.analysis.clone();
     let origin = app.origin.clone();
     std::thread::spawn(move || {
         let ev = run_command(&origin, &analysis, cmd);

@@ -78,7 +78,7 @@ fn compare(image: &Image) -> Result<(), String> {
     let archive = image.docker_archive();
     std::fs::write(&path, &archive).expect("write");
     let dive = run_dive(&path);
-    let peel = analyze(&archive).dive;
+    let peel = analyze(&archive).analysis.dive;
     let mut mine: Vec<(u64, u64, String)> = peel
         .file_reference
         .iter()

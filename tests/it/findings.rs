@@ -54,7 +54,7 @@ fn the_demo_image_shows_the_classic_patterns() {
         &peel::progress::Progress::new(),
     )
     .expect("demo reads");
-    let findings = peel::analysis::analyze(image, None).findings;
+    let findings = peel::pipeline::Outcome::of(image, None).findings;
 
     let secrets = of_kind(&findings, Kind::Secret);
     let paths: Vec<&str> = secrets
@@ -300,7 +300,7 @@ fn findings_are_in_the_json_report() {
         .layer(Layer::new().whiteout("tmp/build.log"));
     let a = analyze(&image.docker_archive());
     let json: serde_json::Value =
-        serde_json::from_str(&peel::report::json::render(&a, None)).expect("json");
+        serde_json::from_str(&peel::report::json::render(&a)).expect("json");
     let findings = json["findings"].as_array().expect("findings");
     let deleted = findings
         .iter()
@@ -785,7 +785,7 @@ fn add_where_copy_would_do() {
         &peel::progress::Progress::new(),
     )
     .unwrap();
-    let findings = peel::analysis::analyze(image, Some(2)).findings;
+    let findings = peel::pipeline::Outcome::of(image, Some(2)).findings;
     let layers: Vec<Vec<u32>> = of_kind(&findings, Kind::AddInsteadOfCopy)
         .iter()
         .map(|f| f.layers.clone())

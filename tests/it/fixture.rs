@@ -520,11 +520,11 @@ pub fn real(name: &str) -> std::path::PathBuf {
 }
 
 /// Read an archive from bytes and analyse it (base layers: the fallback).
-pub fn analyze(archive: &[u8]) -> peel::analysis::Analysis {
+pub fn analyze(archive: &[u8]) -> peel::pipeline::Outcome {
     try_analyze(archive).unwrap_or_else(|e| panic!("fixture should read: {e}"))
 }
 
-pub fn try_analyze(archive: &[u8]) -> peel::Result<peel::analysis::Analysis> {
+pub fn try_analyze(archive: &[u8]) -> peel::Result<peel::pipeline::Outcome> {
     let image = peel::image::archive::read(
         archive,
         "fixture",
@@ -532,12 +532,12 @@ pub fn try_analyze(archive: &[u8]) -> peel::Result<peel::analysis::Analysis> {
         &peel::image::Selection::default(),
         &peel::progress::Progress::new(),
     )?;
-    Ok(peel::analysis::analyze(image, None))
+    Ok(peel::pipeline::Outcome::of(image, None))
 }
 
 /// Analyse an image through every outer format and check they all agree;
 /// returns the docker-archive analysis.
-pub fn analyze_everywhere(image: &Image) -> peel::analysis::Analysis {
+pub fn analyze_everywhere(image: &Image) -> peel::pipeline::Outcome {
     let docker = analyze(&image.docker_archive());
     for (name, bytes) in [
         ("docker25", image.docker25_archive()),

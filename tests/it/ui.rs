@@ -6,9 +6,9 @@
 use std::path::{Path, PathBuf};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
-use peel::analysis::{self, Analysis};
 use peel::content::Origin;
 use peel::image::BlobLocation;
+use peel::pipeline::Outcome;
 use peel::progress::ProgressSnapshot;
 use peel::source::{self, OpenOptions};
 use peel::tree_list::Compare;
@@ -30,14 +30,14 @@ fn demo_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/demo.tar")
 }
 
-fn load(path: &Path) -> (Analysis, Origin) {
+fn load(path: &Path) -> (Outcome, Origin) {
     let reference = path.display().to_string();
     let parsed = source::parse(&reference, None).unwrap();
     let image = source::open(&parsed, &reference, &OpenOptions::default()).unwrap();
-    (analysis::analyze(image, None), Origin::of(&parsed))
+    (Outcome::of(image, None), Origin::of(&parsed))
 }
 
-fn app_with(analysis: Analysis, origin: Origin) -> App {
+fn app_with(analysis: Outcome, origin: Origin) -> App {
     let mut app = App::new("demo.tar", Config::default(), Theme::plain(), origin);
     app.update(Event::Resize(W, H));
     app.update(Event::Loaded(Box::new(Ok(analysis))));
