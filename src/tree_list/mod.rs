@@ -259,7 +259,7 @@ impl TreeList {
             selection: 0,
             top: 0,
         };
-        list.recompute(tree);
+        list.recompute();
         list
     }
 
@@ -321,25 +321,25 @@ impl TreeList {
 
     // ---- settings that change the view ----
 
-    pub fn set_layer(&mut self, tree: &Tree, layer: u32) {
+    pub fn set_layer(&mut self, layer: u32) {
         let layer = layer.min(self.layer_count.saturating_sub(1));
         if layer != self.layer {
             self.layer = layer;
-            self.recompute(tree);
+            self.recompute();
         }
     }
 
-    pub fn set_compare(&mut self, tree: &Tree, compare: Compare) {
+    pub fn set_compare(&mut self, compare: Compare) {
         if compare != self.compare {
             self.compare = compare;
-            self.recompute(tree);
+            self.recompute();
         }
     }
 
     /// Show or hide one change class.
-    pub fn toggle_shown(&mut self, tree: &Tree, mark: Mark) {
+    pub fn toggle_shown(&mut self, mark: Mark) {
         self.shown[mark.index()] = !self.shown[mark.index()];
-        self.recompute(tree);
+        self.recompute();
     }
 
     pub fn set_sort(&mut self, sort: SortBy) {
@@ -351,12 +351,12 @@ impl TreeList {
 
     /// Set (or clear, with `None`) the path filter. A filter expands every
     /// directory, so that what matches is on screen.
-    pub fn set_filter(&mut self, tree: &Tree, filter: Option<Filter>) {
+    pub fn set_filter(&mut self, filter: Option<Filter>) {
         if filter.is_some() {
             self.collapsed.fill(false);
         }
         self.filter = filter;
-        self.recompute(tree);
+        self.recompute();
     }
 
     // ---- collapse ----
@@ -492,18 +492,18 @@ impl TreeList {
 
     /// Select `node`, expanding its collapsed ancestors; false when it is not
     /// part of the view (hidden class, filtered out, not in this layer).
-    pub fn reveal(&mut self, tree: &Tree, node: NodeId) -> bool {
+    pub fn reveal(&mut self, node: NodeId) -> bool {
         if !self.view.get(node as usize).is_some_and(|v| v.visible) {
             return false;
         }
-        let mut cur = tree.node(node).parent;
+        let mut cur = self.parents[node as usize];
         let mut changed = false;
         while cur != ROOT {
             if self.collapsed[cur as usize] {
                 self.collapsed[cur as usize] = false;
                 changed = true;
             }
-            cur = tree.node(cur).parent;
+            cur = self.parents[cur as usize];
         }
         if changed {
             self.rebuild_rows();
@@ -525,13 +525,13 @@ impl TreeList {
     /// Show `node` at `layer` (the waste view's jump): selected, its
     /// ancestors expanded; when the filter or a hidden class would hide it,
     /// they are cleared. False when the node is not in that layer's view.
-    pub fn jump_to(&mut self, tree: &Tree, layer: u32, node: NodeId) -> bool {
+    pub fn jump_to(&mut self, layer: u32, node: NodeId) -> bool {
         self.layer = layer.min(self.layer_count.saturating_sub(1));
-        self.compute_view(tree);
+        self.compute_view();
         if !self.view.get(node as usize).is_some_and(|v| v.visible) {
             self.filter = None;
             self.shown = [true; 4];
-            self.compute_view(tree);
+            self.compute_view();
         }
         let mut cur = node;
         while cur != ROOT {
@@ -570,12 +570,12 @@ impl TreeList {
     // ---- derivation ----
 
     /// Recompute the view, then the rows, keeping the selected node.
-    fn recompute(&mut self, tree: &Tree) {
-        self.compute_view(tree);
+    fn recompute(&mut self) {
+        self.compute_view();
         self.rebuild_rows();
     }
 
-    fn compute_view(&mut self, _tree: &Tree) {
+    fn compute_view(&mut self) {
         let layer = self.layer;
         let n = self.parents.len();
         // Children's contributions, accumulated into the parent's slot (the

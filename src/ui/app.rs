@@ -96,7 +96,7 @@ impl Loaded {
     fn show_in_tree(&mut self, layer: u32, node: NodeId) -> String {
         let analysis = self.analysis.clone();
         let tree = &analysis.tree;
-        let shown = self.tree.jump_to(tree, layer, node);
+        let shown = self.tree.jump_to(layer, node);
         // jump_to keeps the layer in range: follow it.
         self.layer = self.tree.layer() as usize;
         let path = super::sanitize(&tree.display_path(node));
@@ -111,8 +111,7 @@ impl Loaded {
     fn show_layer(&mut self, layer: u32) {
         let n = self.analysis.image.layers.len();
         self.layer = (layer as usize).min(n.saturating_sub(1));
-        let analysis = self.analysis.clone();
-        self.tree.set_layer(&analysis.tree, self.layer as u32);
+        self.tree.set_layer(self.layer as u32);
     }
 }
 
@@ -361,7 +360,7 @@ impl App {
             Compare::Layer
         };
         let mut tree = TreeList::new(&analysis.tree, compare);
-        tree.set_layer(&analysis.tree, 0);
+        tree.set_layer(0);
         if self.config.collapse_dirs {
             tree.toggle_collapse_all();
         }
@@ -613,8 +612,7 @@ impl App {
         };
         match Filter::parse(text, regex) {
             Ok(f) => {
-                let tree = &l.analysis.tree;
-                l.tree.set_filter(tree, f);
+                l.tree.set_filter(f);
                 self.scroll_all();
                 None
             }
@@ -687,19 +685,19 @@ impl App {
             Action::Right if in_tree => l.tree.right(),
             Action::Left | Action::Right => {}
             Action::CompareAll => {
-                l.tree.set_compare(tree, Compare::Aggregated);
+                l.tree.set_compare(Compare::Aggregated);
                 msg = Some("tree: all changes up to this layer".into());
             }
             Action::CompareLayer => {
-                l.tree.set_compare(tree, Compare::Layer);
+                l.tree.set_compare(Compare::Layer);
                 msg = Some("tree: this layer's changes".into());
             }
             Action::ToggleCollapseDir => l.tree.toggle_collapse(),
             Action::ToggleCollapseAllDir => l.tree.toggle_collapse_all(),
-            Action::ToggleAddedFiles => l.tree.toggle_shown(tree, Mark::Added),
-            Action::ToggleRemovedFiles => l.tree.toggle_shown(tree, Mark::Removed),
-            Action::ToggleModifiedFiles => l.tree.toggle_shown(tree, Mark::Modified),
-            Action::ToggleUnmodifiedFiles => l.tree.toggle_shown(tree, Mark::Unmodified),
+            Action::ToggleAddedFiles => l.tree.toggle_shown(Mark::Added),
+            Action::ToggleRemovedFiles => l.tree.toggle_shown(Mark::Removed),
+            Action::ToggleModifiedFiles => l.tree.toggle_shown(Mark::Modified),
+            Action::ToggleUnmodifiedFiles => l.tree.toggle_shown(Mark::Unmodified),
             Action::ToggleSortOrder if focus == Focus::Right && view == RightView::Findings => {
                 msg = Some("findings are ordered by severity, then by bytes".into());
             }
@@ -854,8 +852,7 @@ impl App {
                     .clamp(0, n.saturating_sub(1) as isize);
                 if target as usize != l.layer {
                     l.layer = target as usize;
-                    let tree = &l.analysis.tree;
-                    l.tree.set_layer(tree, l.layer as u32);
+                    l.tree.set_layer(l.layer as u32);
                 }
             }
             (Focus::Right, RightView::Waste) => {
