@@ -9,19 +9,21 @@ use crossterm::event::{
 };
 use ratatui::layout::{Position, Rect};
 
+use super::components::findings::{Findings, finding_target};
+use super::components::layers::Layers;
+use super::components::viewer::{Viewer, ViewerBody, ViewerKey};
+use super::components::waste::Waste;
+use super::components::{Move, Reply, tree as tree_pane};
 use super::event::{Command, Event};
 use super::keymap::{Action, Config, Key, Scope};
 use super::layout::{self, Areas};
 use super::theme::Theme;
 use crate::analysis::Analysis;
-use crate::content::{Content, Origin};
+use crate::content::Origin;
 use crate::findings::Finding;
 use crate::progress::ProgressSnapshot;
-use crate::tree::{NodeId, State, Tree};
-use crate::tree_list::{Compare, Filter, Mark, SortBy, TreeList};
-
-/// How much of a file the viewer reads.
-pub const VIEW_LIMIT: u64 = 8 << 20;
+use crate::tree::NodeId;
+use crate::tree_list::{Compare, Filter, Mark, TreeList};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -46,72 +48,62 @@ pub enum Phase {
     Ready(Box<Loaded>),
 }
 
-/// Per-layer counts of the layer's own changes.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct LayerCounts {
-    pub added: u64,
-    pub modified: u64,
-    pub removed: u64,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WasteSort {
-    Size,
-    Path,
-    Layer,
-}
-
-impl WasteSort {
-    pub fn name(self) -> &'static str {
-        match self {
-            WasteSort::Size => "size",
-            WasteSort::Path => "path",
-            WasteSort::Layer => "layer",
-        }
-    }
-}
-
 /// The image, once read, and everything the panes select in it.
 #[derive(Debug)]
 pub struct Loaded {
     pub analysis: Arc<Analysis>,
+    /// The file tree pane, showing the selected layer.
     pub tree: TreeList,
-    pub layer: usize,
-    pub layers_top: usize,
-    pub counts: Vec<LayerCounts>,
-    pub waste_order: Vec<u32>,
-    pub waste_sort: WasteSort,
-    pub waste_sel: usize,
-    pub waste_top: usize,
-    /// The selected finding (an index into `analysis.findings`).
-    pub findings_sel: usize,
-    pub findings_top: usize,
+    /// Owns the selected layer.
+    pub layers: Layers,
+    pub waste: Waste,
+    pub findings: Findings,
     pub blobs: Vec<String>,
 }
 
 impl Loaded {
+    /// The selected layer.
+    pub fn layer(&self) -> usize {
+        self.layers.selected()
+    }
+
+    /// The image's findings: the one place the UI reads them from.
+    pub fn image_findings(&self) -> &[Finding] {
+        &self.analysis.findings
+    }
+
+    /// Select `layer` (kept in range); the tree follows.
+    fn select_layer(&mut self, layer: usize) {
+        let n = self.layers.len();
+        self.layers.list.select(layer, n);
+        self.tree.set_layer(self.layer() as u32);
+    }
+
+    /// Move the layer selection; the tree follows.
+    fn move_layer(&mut self, m: Move) {
+        let n = self.layers.len();
+        m.apply(&mut self.layers.list, n);
+        self.tree.set_layer(self.layer() as u32);
+    }
+
     /// Show `node` in the tree at `layer` (enter in the waste and findings
     /// views): that layer selected, the node selected with its ancestors
     /// expanded. The message for the status line.
     fn show_in_tree(&mut self, layer: u32, node: NodeId) -> String {
-        let analysis = self.analysis.clone();
-        let tree = &analysis.tree;
-        let shown = self.tree.jump_to(layer, node);
-        // jump_to keeps the layer in range: follow it.
-        self.layer = self.tree.layer() as usize;
-        let path = super::sanitize(&tree.display_path(node));
+        let n = self.layers.len();
+        self.layers.list.select(layer as usize, n);
+        let shown = self.tree.jump_to(self.layer() as u32, node);
+        let path = super::sanitize(&self.analysis.tree.display_path(node));
         if shown {
-            format!("layer {}: {path}", self.layer)
+            format!("layer {}: {path}", self.layer())
         } else {
-            format!("layer {}: {path} is not in this view", self.layer)
+            format!("layer {}: {path} is not in this view", self.layer())
         }
     }
 
     /// Select `layer` in the layers pane and the tree, selecting no path.
     fn show_layer(&mut self, layer: u32) {
-        let n = self.analysis.image.layers.len();
-        self.layer = (layer as usize).min(n.saturating_sub(1));
-        self.tree.set_layer(self.layer as u32);
+        self.select_layer(layer as usize);
     }
 }
 
@@ -140,67 +132,6 @@ pub enum Modal {
         node: u32,
         layer: u32,
     },
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Viewer {
-    pub token: u64,
-    /// What is shown: for reading the next window of a large file.
-    pub node: u32,
-    pub layer: u32,
-    pub title: String,
-    pub body: ViewerBody,
-    pub top: usize,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ViewerBody {
-    Loading,
-    Error(String),
-    Text {
-        content: Content,
-        /// Start offset of every line.
-        lines: Vec<usize>,
-    },
-    Binary(Content),
-}
-
-impl ViewerBody {
-    pub fn from_content(content: Content) -> ViewerBody {
-        let head = &content.bytes[..content.bytes.len().min(8192)];
-        let binary = head.contains(&0)
-            || match std::str::from_utf8(head) {
-                Ok(_) => false,
-                // Cut inside a character at the end is fine.
-                Err(e) => e.error_len().is_some(),
-            };
-        if binary {
-            return ViewerBody::Binary(content);
-        }
-        let mut lines = vec![0];
-        for (i, &b) in content.bytes.iter().enumerate() {
-            if b == b'\n' && i + 1 < content.bytes.len() {
-                lines.push(i + 1);
-            }
-        }
-        ViewerBody::Text { content, lines }
-    }
-
-    /// The bytes shown, once read.
-    pub fn content(&self) -> Option<&Content> {
-        match self {
-            ViewerBody::Text { content, .. } | ViewerBody::Binary(content) => Some(content),
-            _ => None,
-        }
-    }
-
-    pub fn line_count(&self) -> usize {
-        match self {
-            ViewerBody::Text { lines, .. } => lines.len(),
-            ViewerBody::Binary(c) => c.bytes.len().div_ceil(16),
-            _ => 1,
-        }
-    }
 }
 
 #[derive(Debug)]
@@ -262,7 +193,7 @@ impl App {
         } else {
             self.config.pane_width.min(0.3)
         };
-        let findings = self.loaded().map_or(0, |l| l.analysis.findings.len());
+        let findings = self.loaded().map_or(0, |l| l.image_findings().len());
         layout::areas(Rect::new(0, 0, self.size.0, self.size.1), width, findings)
     }
 
@@ -377,26 +308,18 @@ impl App {
             };
             self.warn(format!("warning: {first}{more}"));
         }
-        let counts = layer_counts(&analysis);
         let blobs = analysis
             .image
             .layers
             .iter()
             .map(|l| l.blob.clone())
             .collect();
-        let waste_order = (0..analysis.exact.wasted.len() as u32).collect();
         self.phase = Phase::Ready(Box::new(Loaded {
+            layers: Layers::new(&analysis),
+            waste: Waste::new(&analysis),
+            findings: Findings::default(),
             analysis: Arc::new(analysis),
             tree,
-            layer: 0,
-            layers_top: 0,
-            counts,
-            waste_order,
-            waste_sort: WasteSort::Size,
-            waste_sel: 0,
-            waste_top: 0,
-            findings_sel: 0,
-            findings_top: 0,
             blobs,
         }));
         self.scroll_all();
@@ -406,18 +329,11 @@ impl App {
         let Some(areas) = self.areas() else { return };
         if let Phase::Ready(l) = &mut self.phase {
             l.tree.scroll_into_view(areas.tree_rows.height as usize);
-            let h = areas.layer_rows.height.max(1) as usize;
-            if l.layer < l.layers_top {
-                l.layers_top = l.layer;
-            } else if l.layer >= l.layers_top + h {
-                l.layers_top = l.layer + 1 - h;
-            }
-            keep_in_view(l.waste_sel, &mut l.waste_top, areas.waste_rows.height);
-            keep_in_view(
-                l.findings_sel,
-                &mut l.findings_top,
-                areas.findings_rows.height,
-            );
+            l.layers.list.keep_in_view(areas.layer_rows.height as usize);
+            l.waste.list.keep_in_view(areas.waste_rows.height as usize);
+            l.findings
+                .list
+                .keep_in_view(areas.findings_rows.height as usize);
         }
     }
 
@@ -482,43 +398,16 @@ impl App {
                 return;
             }
             Modal::Viewer(v) => {
-                // A large file is read a window at a time: ] next, [ previous.
-                if let (KeyCode::Char(c @ ('[' | ']')), Some(content)) = (ev.code, v.body.content())
-                {
-                    let offset = if c == ']' {
-                        content.offset + content.bytes.len() as u64
-                    } else {
-                        content.offset.saturating_sub(VIEW_LIMIT)
-                    };
-                    if offset != content.offset && offset < content.total {
-                        self.next_token += 1;
-                        v.token = self.next_token;
-                        v.top = 0;
-                        v.body = ViewerBody::Loading;
-                        self.commands.push(Command::ReadFile {
-                            token: v.token,
-                            node: v.node,
-                            layer: v.layer,
-                            offset,
-                        });
-                    }
-                    return;
-                }
                 let page = self.size.1.saturating_sub(6).max(1) as usize;
-                let max = v.body.line_count().saturating_sub(1);
-                match action {
-                    Some(Action::Up) => v.top = v.top.saturating_sub(1),
-                    Some(Action::Down) => v.top = (v.top + 1).min(max),
-                    Some(Action::PageUp) => v.top = v.top.saturating_sub(page),
-                    Some(Action::PageDown) => v.top = (v.top + page).min(max),
-                    Some(Action::Home) => v.top = 0,
-                    Some(Action::End) => v.top = max,
-                    Some(Action::Quit) if key.ctrl => self.quit = true,
-                    Some(Action::Suspend) => self.commands.push(Command::Suspend),
-                    Some(Action::Quit | Action::CloseFilterFiles | Action::Open) => {
-                        self.modal = Modal::None
+                match v.key(ev.code, action, key.ctrl, page) {
+                    ViewerKey::Stay => {}
+                    ViewerKey::Close => self.modal = Modal::None,
+                    ViewerKey::Quit => self.quit = true,
+                    ViewerKey::Suspend => self.commands.push(Command::Suspend),
+                    ViewerKey::Read(offset) => {
+                        self.next_token += 1;
+                        self.commands.push(v.read(self.next_token, offset));
                     }
-                    _ => {}
                 }
                 return;
             }
@@ -659,12 +548,12 @@ impl App {
             Action::DiveFigures => self.dive_figures = !self.dive_figures,
             Action::ToggleFiletreeAttributes => self.show_attributes = !self.show_attributes,
             Action::ToggleWrapTree => self.wrap = !self.wrap,
-            Action::Up => self.move_by(-1),
-            Action::Down => self.move_by(1),
-            Action::PageUp => self.move_by(-page),
-            Action::PageDown => self.move_by(page),
-            Action::Home => self.move_by(isize::MIN / 2),
-            Action::End => self.move_by(isize::MAX / 2),
+            Action::Up => self.move_selection(Move::By(-1)),
+            Action::Down => self.move_selection(Move::By(1)),
+            Action::PageUp => self.move_selection(Move::By(-page)),
+            Action::PageDown => self.move_selection(Move::By(page)),
+            Action::Home => self.move_selection(Move::Home),
+            Action::End => self.move_selection(Move::End),
             _ => self.loaded_action(action),
         }
         self.scroll_all();
@@ -673,74 +562,35 @@ impl App {
     fn loaded_action(&mut self, action: Action) {
         let focus = self.focus;
         let view = self.view;
-        let in_tree = focus == Focus::Right && view == RightView::Tree;
         let Phase::Ready(l) = &mut self.phase else {
             return;
         };
         let analysis = l.analysis.clone();
         let tree = &analysis.tree;
-        let mut msg: Option<String> = None;
-        match action {
-            Action::Left if in_tree => l.tree.left(),
-            Action::Right if in_tree => l.tree.right(),
-            Action::Left | Action::Right => {}
-            Action::CompareAll => {
-                l.tree.set_compare(Compare::Aggregated);
-                msg = Some("tree: all changes up to this layer".into());
+        let in_right = |v: RightView| focus == Focus::Right && view == v;
+        let reply = match action {
+            Action::ToggleSortOrder if in_right(RightView::Findings) => {
+                Reply::Say("findings are ordered by severity, then by bytes".into())
             }
-            Action::CompareLayer => {
-                l.tree.set_compare(Compare::Layer);
-                msg = Some("tree: this layer's changes".into());
-            }
-            Action::ToggleCollapseDir => l.tree.toggle_collapse(),
-            Action::ToggleCollapseAllDir => l.tree.toggle_collapse_all(),
-            Action::ToggleAddedFiles => l.tree.toggle_shown(Mark::Added),
-            Action::ToggleRemovedFiles => l.tree.toggle_shown(Mark::Removed),
-            Action::ToggleModifiedFiles => l.tree.toggle_shown(Mark::Modified),
-            Action::ToggleUnmodifiedFiles => l.tree.toggle_shown(Mark::Unmodified),
-            Action::ToggleSortOrder if focus == Focus::Right && view == RightView::Findings => {
-                msg = Some("findings are ordered by severity, then by bytes".into());
-            }
-            Action::ToggleSortOrder => {
-                if focus == Focus::Right && view == RightView::Waste {
-                    l.waste_sort = match l.waste_sort {
-                        WasteSort::Size => WasteSort::Path,
-                        WasteSort::Path => WasteSort::Layer,
-                        WasteSort::Layer => WasteSort::Size,
-                    };
-                    sort_waste(&analysis, &mut l.waste_order, l.waste_sort);
-                    l.waste_sel = 0;
-                    msg = Some(format!("wasted entries by {}", l.waste_sort.name()));
-                } else {
-                    let next = match l.tree.sort() {
-                        SortBy::Name => SortBy::Size,
-                        SortBy::Size => SortBy::Name,
-                    };
-                    l.tree.set_sort(next);
-                    msg = Some(format!(
-                        "tree sorted by {}",
-                        if next == SortBy::Size { "size" } else { "name" }
-                    ));
-                }
-            }
-            Action::NextMatch | Action::PrevMatch
-                if !l.tree.next_match(action == Action::NextMatch) =>
-            {
-                msg = Some("no filter match".into());
+            Action::ToggleSortOrder if in_right(RightView::Waste) => {
+                Reply::Say(l.waste.next_sort(&analysis))
             }
             Action::Open => match (focus, view) {
                 (Focus::Right, RightView::Waste) => {
-                    if let Some(&idx) = l.waste_order.get(l.waste_sel) {
+                    let mut reply = Reply::Done;
+                    if let Some(idx) = l.waste.selected_entry() {
                         let w = &analysis.exact.wasted[idx as usize];
                         if let Some(node) = tree.lookup(&w.path) {
-                            msg = Some(l.show_in_tree(w.layer, node));
+                            reply = Reply::Say(l.show_in_tree(w.layer, node));
                             self.view = RightView::Tree;
                         }
                     }
+                    reply
                 }
                 (Focus::Right, RightView::Findings) => {
-                    if let Some(f) = analysis.findings.get(l.findings_sel) {
-                        msg = Some(match finding_target(tree, f) {
+                    match l.image_findings().get(l.findings.list.selected()) {
+                        None => Reply::Done,
+                        Some(f) => Reply::Say(match finding_target(tree, f) {
                             None => format!(
                                 "{}: about the image configuration, no layer to show",
                                 f.kind.name()
@@ -752,9 +602,9 @@ impl App {
                             Some((layer, None)) => {
                                 self.view = RightView::Tree;
                                 l.show_layer(layer);
-                                format!("layer {}: its paths are not in the tree", l.layer)
+                                format!("layer {}: its paths are not in the tree", l.layer())
                             }
-                        });
+                        }),
                     }
                 }
                 (Focus::Right, RightView::Tree) => {
@@ -763,62 +613,26 @@ impl App {
                         if v.is_dir {
                             l.tree.toggle_collapse();
                         } else {
-                            let layer = l.tree.layer();
-                            let title = format!(
-                                "{} (layer {layer})",
-                                super::sanitize(&tree.display_path(node))
-                            );
-                            let removed = v.mark == Some(Mark::Removed);
                             self.next_token += 1;
-                            let token = self.next_token;
-                            let body = if removed {
-                                ViewerBody::Error("removed in this layer: nothing to show".into())
-                            } else {
-                                match tree.node(node).at(layer).map(|v| &v.state) {
-                                    Some(State::Present {
-                                        content: Some(_), ..
-                                    }) => {
-                                        self.commands.push(Command::ReadFile {
-                                            token,
-                                            node,
-                                            layer,
-                                            offset: 0,
-                                        });
-                                        ViewerBody::Loading
-                                    }
-                                    Some(State::Present { meta, .. }) => {
-                                        let link = meta
-                                            .link
-                                            .as_deref()
-                                            .map(|l| {
-                                                format!(" → {}", crate::layer::path::escape(l))
-                                            })
-                                            .unwrap_or_default();
-                                        ViewerBody::Error(format!(
-                                            "a {}{link}: no content",
-                                            meta.kind.name()
-                                        ))
-                                    }
-                                    _ => ViewerBody::Error("not in this layer".into()),
-                                }
-                            };
-                            self.modal = Modal::Viewer(Box::new(Viewer {
-                                token,
-                                node,
-                                layer,
-                                title,
-                                body,
-                                top: 0,
-                            }));
+                            let layer = l.layer() as u32;
+                            let (viewer, read) =
+                                Viewer::open(tree, node, &v, layer, self.next_token);
+                            self.commands.extend(read);
+                            self.modal = Modal::Viewer(Box::new(viewer));
                         }
                     }
+                    Reply::Done
                 }
-                (Focus::Layers, _) => self.focus = Focus::Right,
+                (Focus::Layers, _) => {
+                    self.focus = Focus::Right;
+                    Reply::Done
+                }
             },
             Action::Extract => {
+                let mut reply = Reply::Done;
                 if let Some(node) = l.tree.selected_node() {
                     if l.tree.view(node).mark == Some(Mark::Removed) {
-                        msg = Some("removed in this layer: nothing to extract".into());
+                        reply = Reply::Say("removed in this layer: nothing to extract".into());
                     } else {
                         let dest = std::env::current_dir()
                             .map(|d| d.display().to_string())
@@ -826,50 +640,37 @@ impl App {
                         self.modal = Modal::Extract {
                             input: dest,
                             node,
-                            layer: l.tree.layer(),
+                            layer: l.layer() as u32,
                         };
                     }
                 }
+                reply
             }
-            _ => {}
-        }
-        if let Some(m) = msg {
+            _ => tree_pane::action(&mut l.tree, action, in_right(RightView::Tree)),
+        };
+        if let Reply::Say(m) = reply {
             self.say(m);
         }
     }
 
-    fn move_by(&mut self, delta: isize) {
+    /// Move the focused list's selection.
+    fn move_selection(&mut self, m: Move) {
         let focus = self.focus;
         let view = self.view;
         let Phase::Ready(l) = &mut self.phase else {
             return;
         };
         match (focus, view) {
-            (Focus::Layers, _) => {
-                let n = l.analysis.image.layers.len();
-                let target = (l.layer as isize)
-                    .saturating_add(delta)
-                    .clamp(0, n.saturating_sub(1) as isize);
-                if target as usize != l.layer {
-                    l.layer = target as usize;
-                    l.tree.set_layer(l.layer as u32);
-                }
-            }
+            (Focus::Layers, _) => l.move_layer(m),
             (Focus::Right, RightView::Waste) => {
-                l.waste_sel = step(l.waste_sel, delta, l.waste_order.len());
+                let n = l.waste.len();
+                m.apply(&mut l.waste.list, n);
             }
             (Focus::Right, RightView::Findings) => {
-                l.findings_sel = step(l.findings_sel, delta, l.analysis.findings.len());
+                let n = l.image_findings().len();
+                m.apply(&mut l.findings.list, n);
             }
-            (Focus::Right, RightView::Tree) => {
-                if delta <= isize::MIN / 4 {
-                    l.tree.home();
-                } else if delta >= isize::MAX / 4 {
-                    l.tree.end();
-                } else {
-                    l.tree.move_by(delta);
-                }
-            }
+            (Focus::Right, RightView::Tree) => tree_pane::move_selection(&mut l.tree, m),
         }
     }
 
@@ -877,10 +678,8 @@ impl App {
         if !matches!(self.modal, Modal::None) || self.loaded().is_none() {
             if let Modal::Viewer(v) = &mut self.modal {
                 match m.kind {
-                    MouseEventKind::ScrollDown => {
-                        v.top = (v.top + 3).min(v.body.line_count().saturating_sub(1))
-                    }
-                    MouseEventKind::ScrollUp => v.top = v.top.saturating_sub(3),
+                    MouseEventKind::ScrollDown => v.scroll(3),
+                    MouseEventKind::ScrollUp => v.scroll(-3),
                     _ => {}
                 }
             }
@@ -899,11 +698,11 @@ impl App {
             MouseEventKind::Down(MouseButton::Left) => {
                 if in_layers {
                     self.focus = Focus::Layers;
-                    if areas.layer_rows.contains(pos) {
-                        let top = self.loaded().map_or(0, |l| l.layers_top);
-                        let idx = top + (m.row - areas.layer_rows.y) as usize;
-                        let cur = self.loaded().map_or(0, |l| l.layer);
-                        self.move_by(idx as isize - cur as isize);
+                    if areas.layer_rows.contains(pos)
+                        && let Phase::Ready(l) = &mut self.phase
+                    {
+                        let idx = l.layers.list.top() + (m.row - areas.layer_rows.y) as usize;
+                        l.select_layer(idx);
                     }
                 } else if in_right {
                     self.focus = Focus::Right;
@@ -913,16 +712,12 @@ impl App {
                         let offset = (m.row - right_rows.y) as usize;
                         match self.view {
                             RightView::Waste => {
-                                let idx = l.waste_top + offset;
-                                if idx < l.waste_order.len() {
-                                    l.waste_sel = idx;
-                                }
+                                let n = l.waste.len();
+                                l.waste.list.click(offset, n);
                             }
                             RightView::Findings => {
-                                let idx = l.findings_top + offset;
-                                if idx < l.analysis.findings.len() {
-                                    l.findings_sel = idx;
-                                }
+                                let n = l.image_findings().len();
+                                l.findings.list.click(offset, n);
                             }
                             RightView::Tree => {
                                 let idx = l.tree.top() + offset;
@@ -942,11 +737,11 @@ impl App {
                 };
                 if in_layers {
                     self.focus = Focus::Layers;
-                    self.move_by(delta.signum());
+                    self.move_selection(Move::By(delta.signum()));
                 } else if in_right {
                     self.focus = Focus::Right;
                     if self.view != RightView::Tree {
-                        self.move_by(delta);
+                        self.move_selection(Move::By(delta));
                     } else if let Phase::Ready(l) = &mut self.phase {
                         l.tree.scroll_by(delta, areas.tree_rows.height as usize);
                     }
@@ -958,101 +753,10 @@ impl App {
     }
 }
 
-/// `sel` moved by `delta` within a list of `n` rows.
-fn step(sel: usize, delta: isize, n: usize) -> usize {
-    (sel as isize)
-        .saturating_add(delta)
-        .clamp(0, n.saturating_sub(1) as isize) as usize
-}
-
-/// Scroll a list's `top` so that row `sel` is inside a viewport of `height`.
-fn keep_in_view(sel: usize, top: &mut usize, height: u16) {
-    let h = height.max(1) as usize;
-    if sel < *top {
-        *top = sel;
-    } else if sel >= *top + h {
-        *top = sel + 1 - h;
-    }
-}
-
-/// Where enter on a finding goes: its first layer and the first of its
-/// paths that layer changed; failing that, the first path one of its layers
-/// changed, at that layer; failing that (names the tree cannot look up), the
-/// first layer alone. None for a finding about the configuration (no
-/// layer). Only the finding's listed paths are looked at, never the tree.
-pub fn finding_target(tree: &Tree, finding: &Finding) -> Option<(u32, Option<NodeId>)> {
-    let first = *finding.layers.first()?;
-    let nodes: Vec<NodeId> = finding
-        .paths
-        .iter()
-        .filter_map(|p| tree.lookup(p.strip_prefix('/').unwrap_or(p).as_bytes()))
-        .collect();
-    let changed_in =
-        |node: NodeId, layer: u32| tree.node(node).versions.iter().any(|v| v.layer == layer);
-    if let Some(&node) = nodes.iter().find(|&&n| changed_in(n, first)) {
-        return Some((first, Some(node)));
-    }
-    for &node in &nodes {
-        if let Some(&layer) = finding.layers.iter().find(|&&l| changed_in(node, l)) {
-            return Some((layer, Some(node)));
-        }
-    }
-    Some((first, None))
-}
-
 fn expand_tilde(s: &str) -> String {
     match (s.strip_prefix("~/"), std::env::var("HOME")) {
         (Some(rest), Ok(home)) => format!("{home}/{rest}"),
         _ if s == "~" => std::env::var("HOME").unwrap_or_else(|_| s.into()),
         _ => s.to_string(),
-    }
-}
-
-/// Added / modified / removed counts of each layer's own changes.
-pub fn layer_counts(analysis: &Analysis) -> Vec<LayerCounts> {
-    let mut counts = vec![LayerCounts::default(); analysis.image.layers.len()];
-    for node in analysis.tree.nodes.iter().skip(1) {
-        let mut prev_present = false;
-        let mut i = 0;
-        while i < node.versions.len() {
-            let layer = node.versions[i].layer;
-            let mut j = i;
-            while j + 1 < node.versions.len() && node.versions[j + 1].layer == layer {
-                j += 1;
-            }
-            let now = matches!(node.versions[j].state, State::Present { .. });
-            let is_dir = matches!(&node.versions[j].state, State::Present { meta, .. } if meta.kind.is_dir());
-            if let Some(c) = counts.get_mut(layer as usize) {
-                match (prev_present, now) {
-                    (false, true) => c.added += 1,
-                    (true, true) if !is_dir => c.modified += 1,
-                    (true, false) => c.removed += 1,
-                    _ => {}
-                }
-            }
-            prev_present = now;
-            i = j + 1;
-        }
-    }
-    counts
-}
-
-pub fn sort_waste(analysis: &Analysis, order: &mut [u32], by: WasteSort) {
-    let w = &analysis.exact.wasted;
-    match by {
-        WasteSort::Size => order.sort_by_key(|&i| i),
-        WasteSort::Path => order.sort_by(|&a, &b| {
-            w[a as usize]
-                .path
-                .cmp(&w[b as usize].path)
-                .then(w[a as usize].layer.cmp(&w[b as usize].layer))
-        }),
-        WasteSort::Layer => order.sort_by(|&a, &b| {
-            (w[a as usize].layer, w[a as usize].hidden_by, a).cmp(&(
-                w[b as usize].layer,
-                w[b as usize].hidden_by,
-                b,
-            ))
-        }),
     }
 }
