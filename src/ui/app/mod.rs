@@ -1,18 +1,20 @@
 //! The UI's state and `update(&mut App, Event)`: every key, click and
-//! background result goes through here; nothing here draws.
+//! background result goes through here; nothing here draws. Each pane's
+//! own state and keys are its component's (`ui::components`); here is what
+//! routes to them and what crosses panes. The mouse and the prompts are in
+//! their own files.
+
+mod loaded;
+mod mouse;
+mod prompt;
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
-use crossterm::event::{
-    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEventKind,
-};
-use ratatui::layout::{Position, Rect};
+use crossterm::event::{KeyEvent, KeyEventKind};
+use ratatui::layout::Rect;
 
-use super::components::findings::{Findings, finding_target};
-use super::components::layers::Layers;
+pub use self::loaded::Loaded;
 use super::components::viewer::{Viewer, ViewerBody, ViewerKey};
-use super::components::waste::Waste;
 use super::components::{Move, Reply, tree as tree_pane};
 use super::event::{Command, Event};
 use super::keymap::{Action, Config, Key, Scope};
@@ -20,9 +22,7 @@ use super::layout::{self, Areas};
 use super::theme::Theme;
 use crate::analysis::Analysis;
 use crate::content::Origin;
-use crate::findings::Finding;
 use crate::progress::ProgressSnapshot;
-use crate::tree::NodeId;
 use crate::tree_list::{Compare, Filter, Mark, TreeList};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,65 +46,6 @@ pub enum RightView {
 pub enum Phase {
     Loading(ProgressSnapshot),
     Ready(Box<Loaded>),
-}
-
-/// The image, once read, and everything the panes select in it.
-#[derive(Debug)]
-pub struct Loaded {
-    pub analysis: Arc<Analysis>,
-    /// The file tree pane, showing the selected layer.
-    pub tree: TreeList,
-    /// Owns the selected layer.
-    pub layers: Layers,
-    pub waste: Waste,
-    pub findings: Findings,
-    pub blobs: Vec<String>,
-}
-
-impl Loaded {
-    /// The selected layer.
-    pub fn layer(&self) -> usize {
-        self.layers.selected()
-    }
-
-    /// The image's findings: the one place the UI reads them from.
-    pub fn image_findings(&self) -> &[Finding] {
-        &self.analysis.findings
-    }
-
-    /// Select `layer` (kept in range); the tree follows.
-    fn select_layer(&mut self, layer: usize) {
-        let n = self.layers.len();
-        self.layers.list.select(layer, n);
-        self.tree.set_layer(self.layer() as u32);
-    }
-
-    /// Move the layer selection; the tree follows.
-    fn move_layer(&mut self, m: Move) {
-        let n = self.layers.len();
-        m.apply(&mut self.layers.list, n);
-        self.tree.set_layer(self.layer() as u32);
-    }
-
-    /// Show `node` in the tree at `layer` (enter in the waste and findings
-    /// views): that layer selected, the node selected with its ancestors
-    /// expanded. The message for the status line.
-    fn show_in_tree(&mut self, layer: u32, node: NodeId) -> String {
-        let n = self.layers.len();
-        self.layers.list.select(layer as usize, n);
-        let shown = self.tree.jump_to(self.layer() as u32, node);
-        let path = super::sanitize(&self.analysis.tree.display_path(node));
-        if shown {
-            format!("layer {}: {path}", self.layer())
-        } else {
-            format!("layer {}: {path} is not in this view", self.layer())
-        }
-    }
-
-    /// Select `layer` in the layers pane and the tree, selecting no path.
-    fn show_layer(&mut self, layer: u32) {
-        self.select_layer(layer as usize);
-    }
 }
 
 /// A dialog or prompt over the panes.
@@ -308,20 +249,7 @@ impl App {
             };
             self.warn(format!("warning: {first}{more}"));
         }
-        let blobs = analysis
-            .image
-            .layers
-            .iter()
-            .map(|l| l.blob.clone())
-            .collect();
-        self.phase = Phase::Ready(Box::new(Loaded {
-            layers: Layers::new(&analysis),
-            waste: Waste::new(&analysis),
-            findings: Findings::default(),
-            analysis: Arc::new(analysis),
-            tree,
-            blobs,
-        }));
+        self.phase = Phase::Ready(Box::new(Loaded::new(analysis, tree)));
         self.scroll_all();
     }
 
@@ -354,22 +282,8 @@ impl App {
             self.prompt_key(ev);
             return;
         }
-        if let Modal::ConfirmOverwrite {
-            node, layer, dest, ..
-        } = &self.modal
-        {
-            if matches!(ev.code, KeyCode::Char('y' | 'Y')) {
-                self.commands.push(Command::Extract {
-                    node: *node,
-                    layer: *layer,
-                    dest: dest.clone(),
-                    overwrite: true,
-                });
-                self.say("extracting…");
-            } else {
-                self.say("not written");
-            }
-            self.modal = Modal::None;
+        if let Modal::ConfirmOverwrite { .. } = self.modal {
+            self.confirm_key(ev);
             return;
         }
         let Some(key) = Key::from_event(&ev) else {
@@ -415,97 +329,6 @@ impl App {
         }
         if let Some(action) = action {
             self.action(action);
-        }
-    }
-
-    fn prompt_key(&mut self, ev: KeyEvent) {
-        let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
-        if ctrl && ev.code == KeyCode::Char('c') {
-            self.quit = true;
-            return;
-        }
-        match &mut self.modal {
-            Modal::Filter {
-                input,
-                regex,
-                error,
-            } => {
-                match ev.code {
-                    KeyCode::Esc => {
-                        self.modal = Modal::None;
-                        self.apply_filter("", false);
-                        return;
-                    }
-                    KeyCode::Enter => {
-                        if error.is_none() {
-                            self.modal = Modal::None;
-                            self.focus = Focus::Right;
-                            self.view = RightView::Tree;
-                        }
-                        return;
-                    }
-                    KeyCode::Char('r') if ctrl => *regex = !*regex,
-                    KeyCode::Backspace => {
-                        input.pop();
-                    }
-                    KeyCode::Char('u') if ctrl => input.clear(),
-                    KeyCode::Char(c) if !ctrl => input.push(c),
-                    _ => return,
-                }
-                let (text, re) = (input.clone(), *regex);
-                let err = self.apply_filter(&text, re);
-                if let Modal::Filter { error, .. } = &mut self.modal {
-                    *error = err;
-                }
-            }
-            Modal::Extract { input, node, layer } => match ev.code {
-                KeyCode::Esc => self.modal = Modal::None,
-                KeyCode::Enter => {
-                    let dest = PathBuf::from(expand_tilde(input.trim()));
-                    let (node, layer) = (*node, *layer);
-                    let Some(l) = self.loaded() else { return };
-                    let target = crate::content::target_path(&l.analysis.tree, node, &dest);
-                    if std::fs::symlink_metadata(&target).is_ok() {
-                        self.modal = Modal::ConfirmOverwrite {
-                            target,
-                            node,
-                            layer,
-                            dest,
-                        };
-                        return;
-                    }
-                    self.commands.push(Command::Extract {
-                        node,
-                        layer,
-                        dest,
-                        overwrite: false,
-                    });
-                    self.modal = Modal::None;
-                    self.say("extracting…");
-                }
-                KeyCode::Backspace => {
-                    input.pop();
-                }
-                KeyCode::Char('u') if ctrl => input.clear(),
-                KeyCode::Char(c) if !ctrl => input.push(c),
-                _ => {}
-            },
-            _ => {}
-        }
-    }
-
-    /// Set the tree's filter; the error text when the regex is bad.
-    fn apply_filter(&mut self, text: &str, regex: bool) -> Option<String> {
-        let Phase::Ready(l) = &mut self.phase else {
-            return None;
-        };
-        match Filter::parse(text, regex) {
-            Ok(f) => {
-                l.tree.set_filter(f);
-                self.scroll_all();
-                None
-            }
-            Err(e) => Some(e),
         }
     }
 
@@ -576,37 +399,22 @@ impl App {
                 Reply::Say(l.waste.next_sort(&analysis))
             }
             Action::Open => match (focus, view) {
-                (Focus::Right, RightView::Waste) => {
-                    let mut reply = Reply::Done;
-                    if let Some(idx) = l.waste.selected_entry() {
-                        let w = &analysis.exact.wasted[idx as usize];
-                        if let Some(node) = tree.lookup(&w.path) {
-                            reply = Reply::Say(l.show_in_tree(w.layer, node));
+                (Focus::Right, RightView::Waste) => match l.open_waste() {
+                    Some(msg) => {
+                        self.view = RightView::Tree;
+                        Reply::Say(msg)
+                    }
+                    None => Reply::Done,
+                },
+                (Focus::Right, RightView::Findings) => match l.open_finding() {
+                    Some((msg, to_tree)) => {
+                        if to_tree {
                             self.view = RightView::Tree;
                         }
+                        Reply::Say(msg)
                     }
-                    reply
-                }
-                (Focus::Right, RightView::Findings) => {
-                    match l.image_findings().get(l.findings.list.selected()) {
-                        None => Reply::Done,
-                        Some(f) => Reply::Say(match finding_target(tree, f) {
-                            None => format!(
-                                "{}: about the image configuration, no layer to show",
-                                f.kind.name()
-                            ),
-                            Some((layer, Some(node))) => {
-                                self.view = RightView::Tree;
-                                l.show_in_tree(layer, node)
-                            }
-                            Some((layer, None)) => {
-                                self.view = RightView::Tree;
-                                l.show_layer(layer);
-                                format!("layer {}: its paths are not in the tree", l.layer())
-                            }
-                        }),
-                    }
-                }
+                    None => Reply::Done,
+                },
                 (Focus::Right, RightView::Tree) => {
                     if let Some(node) = l.tree.selected_node() {
                         let v = *l.tree.view(node);
@@ -672,91 +480,5 @@ impl App {
             }
             (Focus::Right, RightView::Tree) => tree_pane::move_selection(&mut l.tree, m),
         }
-    }
-
-    fn mouse(&mut self, m: crossterm::event::MouseEvent) {
-        if !matches!(self.modal, Modal::None) || self.loaded().is_none() {
-            if let Modal::Viewer(v) = &mut self.modal {
-                match m.kind {
-                    MouseEventKind::ScrollDown => v.scroll(3),
-                    MouseEventKind::ScrollUp => v.scroll(-3),
-                    _ => {}
-                }
-            }
-            return;
-        }
-        let Some(areas) = self.areas() else { return };
-        let pos = Position::new(m.column, m.row);
-        let right_rows = match self.view {
-            RightView::Tree => areas.tree_rows,
-            RightView::Waste => areas.waste_rows,
-            RightView::Findings => areas.findings_rows,
-        };
-        let in_layers = areas.layers.contains(pos);
-        let in_right = areas.right.contains(pos);
-        match m.kind {
-            MouseEventKind::Down(MouseButton::Left) => {
-                if in_layers {
-                    self.focus = Focus::Layers;
-                    if areas.layer_rows.contains(pos)
-                        && let Phase::Ready(l) = &mut self.phase
-                    {
-                        let idx = l.layers.list.top() + (m.row - areas.layer_rows.y) as usize;
-                        l.select_layer(idx);
-                    }
-                } else if in_right {
-                    self.focus = Focus::Right;
-                    if right_rows.contains(pos)
-                        && let Phase::Ready(l) = &mut self.phase
-                    {
-                        let offset = (m.row - right_rows.y) as usize;
-                        match self.view {
-                            RightView::Waste => {
-                                let n = l.waste.len();
-                                l.waste.list.click(offset, n);
-                            }
-                            RightView::Findings => {
-                                let n = l.image_findings().len();
-                                l.findings.list.click(offset, n);
-                            }
-                            RightView::Tree => {
-                                let idx = l.tree.top() + offset;
-                                if idx < l.tree.rows().len() {
-                                    l.tree.select_index(idx);
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
-                let delta: isize = if m.kind == MouseEventKind::ScrollDown {
-                    3
-                } else {
-                    -3
-                };
-                if in_layers {
-                    self.focus = Focus::Layers;
-                    self.move_selection(Move::By(delta.signum()));
-                } else if in_right {
-                    self.focus = Focus::Right;
-                    if self.view != RightView::Tree {
-                        self.move_selection(Move::By(delta));
-                    } else if let Phase::Ready(l) = &mut self.phase {
-                        l.tree.scroll_by(delta, areas.tree_rows.height as usize);
-                    }
-                }
-            }
-            _ => {}
-        }
-        self.scroll_all();
-    }
-}
-
-fn expand_tilde(s: &str) -> String {
-    match (s.strip_prefix("~/"), std::env::var("HOME")) {
-        (Some(rest), Ok(home)) => format!("{home}/{rest}"),
-        _ if s == "~" => std::env::var("HOME").unwrap_or_else(|_| s.into()),
-        _ => s.to_string(),
     }
 }
