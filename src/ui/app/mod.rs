@@ -14,8 +14,8 @@ use crossterm::event::{KeyEvent, KeyEventKind};
 use ratatui::layout::Rect;
 
 pub use self::loaded::Loaded;
-use super::components::viewer::{Viewer, ViewerBody, ViewerKey};
-use super::components::{Move, Reply, tree as tree_pane};
+use super::components::viewer::{Viewer, ViewerBody};
+use super::components::{ModalKey, Move, Reply, help, tree as tree_pane};
 use super::event::{Command, Event};
 use super::keymap::{Action, Config, Key, Scope};
 use super::layout::{self, Areas};
@@ -298,37 +298,28 @@ impl App {
             }
             return;
         }
-        match &mut self.modal {
-            Modal::Help { scroll } => {
-                match action {
-                    Some(Action::Up) => *scroll = scroll.saturating_sub(1),
-                    Some(Action::Down) => *scroll += 1,
-                    Some(Action::PageUp) => *scroll = scroll.saturating_sub(10),
-                    Some(Action::PageDown) => *scroll += 10,
-                    Some(Action::Quit) if key.ctrl => self.quit = true,
-                    Some(Action::Suspend) => self.commands.push(Command::Suspend),
-                    _ => self.modal = Modal::None,
+        let page = self.size.1.saturating_sub(6).max(1) as usize;
+        let outcome = match &mut self.modal {
+            Modal::Help { scroll } => help::key(scroll, action, key.ctrl),
+            Modal::Viewer(v) => v.key(ev.code, action, key.ctrl, page),
+            _ => {
+                if let Some(action) = action {
+                    self.action(action);
                 }
                 return;
             }
-            Modal::Viewer(v) => {
-                let page = self.size.1.saturating_sub(6).max(1) as usize;
-                match v.key(ev.code, action, key.ctrl, page) {
-                    ViewerKey::Stay => {}
-                    ViewerKey::Close => self.modal = Modal::None,
-                    ViewerKey::Quit => self.quit = true,
-                    ViewerKey::Suspend => self.commands.push(Command::Suspend),
-                    ViewerKey::Read(offset) => {
-                        self.next_token += 1;
-                        self.commands.push(v.read(self.next_token, offset));
-                    }
+        };
+        match outcome {
+            ModalKey::Stay => {}
+            ModalKey::Close => self.modal = Modal::None,
+            ModalKey::Quit => self.quit = true,
+            ModalKey::Suspend => self.commands.push(Command::Suspend),
+            ModalKey::Read(offset) => {
+                if let Modal::Viewer(v) = &mut self.modal {
+                    self.next_token += 1;
+                    self.commands.push(v.read(self.next_token, offset));
                 }
-                return;
             }
-            _ => {}
-        }
-        if let Some(action) = action {
-            self.action(action);
         }
     }
 

@@ -3,6 +3,7 @@
 //! shown on the right, jumps into the tree); `panes/` draws from them.
 
 pub mod findings;
+pub mod help;
 pub mod layers;
 pub mod tree;
 pub mod viewer;
@@ -16,6 +17,17 @@ pub enum Reply {
     Done,
     /// Done, with a line for the status bar.
     Say(String),
+}
+
+/// What a key did to a dialog over the panes (the help, the viewer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModalKey {
+    Stay,
+    Close,
+    Quit,
+    Suspend,
+    /// The viewer: read the window of the file at this offset (`[`, `]`).
+    Read(u64),
 }
 
 /// A move of a list's selection (the movement keys).

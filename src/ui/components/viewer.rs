@@ -2,6 +2,7 @@
 
 use crossterm::event::KeyCode;
 
+use super::ModalKey;
 use crate::content::Content;
 use crate::tree::{NodeId, State, Tree};
 use crate::tree_list::{Mark, NodeView};
@@ -34,17 +35,6 @@ pub enum ViewerBody {
         lines: Vec<usize>,
     },
     Binary(Content),
-}
-
-/// What a key did to the viewer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ViewerKey {
-    Stay,
-    Close,
-    Quit,
-    Suspend,
-    /// Read the window of the file at this offset (`[` and `]`).
-    Read(u64),
 }
 
 impl Viewer {
@@ -112,7 +102,7 @@ impl Viewer {
         action: Option<Action>,
         ctrl: bool,
         page: usize,
-    ) -> ViewerKey {
+    ) -> ModalKey {
         // A large file is read a window at a time: ] next, [ previous.
         if let (KeyCode::Char(c @ ('[' | ']')), Some(content)) = (code, self.body.content()) {
             let offset = if c == ']' {
@@ -121,9 +111,9 @@ impl Viewer {
                 content.offset.saturating_sub(VIEW_LIMIT)
             };
             if offset != content.offset && offset < content.total {
-                return ViewerKey::Read(offset);
+                return ModalKey::Read(offset);
             }
-            return ViewerKey::Stay;
+            return ModalKey::Stay;
         }
         let n = self.body.line_count();
         match action {
@@ -133,14 +123,14 @@ impl Viewer {
             Some(Action::PageDown) => self.lines.move_by(page as isize, n),
             Some(Action::Home) => self.lines.home(),
             Some(Action::End) => self.lines.end(n),
-            Some(Action::Quit) if ctrl => return ViewerKey::Quit,
-            Some(Action::Suspend) => return ViewerKey::Suspend,
+            Some(Action::Quit) if ctrl => return ModalKey::Quit,
+            Some(Action::Suspend) => return ModalKey::Suspend,
             Some(Action::Quit | Action::CloseFilterFiles | Action::Open) => {
-                return ViewerKey::Close;
+                return ModalKey::Close;
             }
             _ => {}
         }
-        ViewerKey::Stay
+        ModalKey::Stay
     }
 
     /// Scroll by `delta` lines (the mouse wheel).
