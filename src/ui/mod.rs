@@ -2,8 +2,8 @@
 //!
 //! - [`app`]: the state and `update(&mut App, Event)`: routes each event
 //!   to the pane's component and does what crosses panes;
-//! - [`components`]: one per pane, its state and its keys; [`list_state`]:
-//!   the selection and scroll every list uses;
+//! - [`components`]: one per pane, its state and its keys (each list's
+//!   selection and scroll a `tree_list::ListState`);
 //! - [`event`]: the one event enum and the commands the loop runs;
 //! - [`keymap`]: actions, dive's default keys, the config file;
 //! - [`layout`], [`theme`], [`panes`]: drawing, a pure function of the state;
@@ -16,7 +16,6 @@ pub mod components;
 pub mod event;
 pub mod keymap;
 pub mod layout;
-pub mod list_state;
 pub mod panes;
 pub mod terminal;
 pub mod theme;

@@ -3,7 +3,7 @@
 
 use crate::findings::Finding;
 use crate::tree::{NodeId, Tree};
-use crate::ui::list_state::ListState;
+use crate::tree_list::ListState;
 
 #[derive(Debug, Default)]
 pub struct Findings {

@@ -3,7 +3,7 @@
 
 use crate::analysis::Analysis;
 use crate::tree::State;
-use crate::ui::list_state::ListState;
+use crate::tree_list::ListState;
 
 /// Per-layer counts of the layer's own changes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

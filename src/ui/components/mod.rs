@@ -40,7 +40,7 @@ pub enum Move {
 
 impl Move {
     /// Apply the move to a list of `len` rows.
-    pub fn apply(self, list: &mut super::list_state::ListState, len: usize) {
+    pub fn apply(self, list: &mut crate::tree_list::ListState, len: usize) {
         match self {
             Move::By(delta) => list.move_by(delta, len),
             Move::Home => list.home(),

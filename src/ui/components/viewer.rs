@@ -5,10 +5,10 @@ use crossterm::event::KeyCode;
 use super::ModalKey;
 use crate::content::Content;
 use crate::tree::{NodeId, State, Tree};
+use crate::tree_list::ListState;
 use crate::tree_list::{Mark, NodeView};
 use crate::ui::event::Command;
 use crate::ui::keymap::Action;
-use crate::ui::list_state::ListState;
 
 /// How much of a file the viewer reads.
 pub const VIEW_LIMIT: u64 = 8 << 20;

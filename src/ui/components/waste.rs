@@ -1,7 +1,7 @@
 //! The wasted-entries list (`w`): its order, its sort and its selection.
 
 use crate::analysis::Analysis;
-use crate::ui::list_state::ListState;
+use crate::tree_list::ListState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WasteSort {

@@ -1,13 +1,13 @@
-//! The selection and scroll of a list of rows, shared by every list pane
-//! (layers, wasted entries, findings) and the file viewer's lines.
+//! The selection and scroll of a list of rows: the file tree's, and the
+//! UI's other lists' (layers, wasted entries, findings, the viewer's lines).
 
 /// The selected row and the first row on screen. The list's length is
 /// passed in by the owner (it knows its rows); the selection is kept below
 /// it, or at 0 for an empty list.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ListState {
-    selected: usize,
-    top: usize,
+    pub(super) selected: usize,
+    pub(super) top: usize,
 }
 
 impl ListState {
