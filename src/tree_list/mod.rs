@@ -14,13 +14,18 @@
 //! 2. the *rows*: a depth-first walk of the visible nodes that skips the
 //!    children of collapsed directories; collapsing or expanding one
 //!    directory splices its rows out or in instead of walking again;
-//! 3. the *selection* and the scroll offset, kept on the same node across
-//!    rebuilds when it is still shown.
+//! 3. the *selection* and the scroll offset (a [`ListState`], the type every
+//!    UI list uses), kept on the same node across rebuilds when it is still
+//!    shown.
 
 use regex::Regex;
 
+pub use self::list_state::ListState;
+
 use crate::layer::path;
 use crate::tree::{NodeId, State, Tree};
+
+mod list_state;
 
 /// The root node of every [`Tree`].
 const ROOT: NodeId = 0;
@@ -200,8 +205,8 @@ pub struct TreeList {
     matches: usize,
     acc: Vec<Acc>,
     rows: Vec<Row>,
-    selection: usize,
-    top: usize,
+    /// The selected row and the first row on screen.
+    list: ListState,
 }
 
 impl TreeList {
@@ -256,10 +261,9 @@ impl TreeList {
             matches: 0,
             acc: Vec::new(),
             rows: Vec::new(),
-            selection: 0,
-            top: 0,
+            list: ListState::default(),
         };
-        list.recompute(tree);
+        list.recompute();
         list
     }
 
@@ -274,11 +278,11 @@ impl TreeList {
     }
 
     pub fn selection(&self) -> usize {
-        self.selection
+        self.list.selected
     }
 
     pub fn selected(&self) -> Option<&Row> {
-        self.rows.get(self.selection)
+        self.rows.get(self.list.selected)
     }
 
     pub fn selected_node(&self) -> Option<NodeId> {
@@ -287,7 +291,7 @@ impl TreeList {
 
     /// The first row shown in the viewport.
     pub fn top(&self) -> usize {
-        self.top
+        self.list.top
     }
 
     pub fn layer(&self) -> u32 {
@@ -321,25 +325,25 @@ impl TreeList {
 
     // ---- settings that change the view ----
 
-    pub fn set_layer(&mut self, tree: &Tree, layer: u32) {
+    pub fn set_layer(&mut self, layer: u32) {
         let layer = layer.min(self.layer_count.saturating_sub(1));
         if layer != self.layer {
             self.layer = layer;
-            self.recompute(tree);
+            self.recompute();
         }
     }
 
-    pub fn set_compare(&mut self, tree: &Tree, compare: Compare) {
+    pub fn set_compare(&mut self, compare: Compare) {
         if compare != self.compare {
             self.compare = compare;
-            self.recompute(tree);
+            self.recompute();
         }
     }
 
     /// Show or hide one change class.
-    pub fn toggle_shown(&mut self, tree: &Tree, mark: Mark) {
+    pub fn toggle_shown(&mut self, mark: Mark) {
         self.shown[mark.index()] = !self.shown[mark.index()];
-        self.recompute(tree);
+        self.recompute();
     }
 
     pub fn set_sort(&mut self, sort: SortBy) {
@@ -351,12 +355,12 @@ impl TreeList {
 
     /// Set (or clear, with `None`) the path filter. A filter expands every
     /// directory, so that what matches is on screen.
-    pub fn set_filter(&mut self, tree: &Tree, filter: Option<Filter>) {
+    pub fn set_filter(&mut self, filter: Option<Filter>) {
         if filter.is_some() {
             self.collapsed.fill(false);
         }
         self.filter = filter;
-        self.recompute(tree);
+        self.recompute();
     }
 
     // ---- collapse ----
@@ -368,9 +372,9 @@ impl TreeList {
         };
         if self.view[row.node as usize].has_children || self.collapsed[row.node as usize] {
             if self.collapsed[row.node as usize] {
-                self.expand_at(self.selection);
+                self.expand_at(self.list.selected);
             } else {
-                self.collapse_at(self.selection);
+                self.collapse_at(self.list.selected);
             }
         }
     }
@@ -419,20 +423,19 @@ impl TreeList {
     // ---- moving ----
 
     pub fn select_index(&mut self, idx: usize) {
-        self.selection = idx.min(self.rows.len().saturating_sub(1));
+        self.list.select(idx, self.rows.len());
     }
 
     pub fn move_by(&mut self, delta: isize) {
-        let target = self.selection as isize + delta;
-        self.select_index(target.max(0) as usize);
+        self.list.move_by(delta, self.rows.len());
     }
 
     pub fn home(&mut self) {
-        self.selection = 0;
+        self.list.home();
     }
 
     pub fn end(&mut self) {
-        self.selection = self.rows.len().saturating_sub(1);
+        self.list.end(self.rows.len());
     }
 
     /// Left: collapse an expanded directory, else go to the parent.
@@ -441,17 +444,17 @@ impl TreeList {
             return;
         };
         if self.view[row.node as usize].has_children && !self.collapsed[row.node as usize] {
-            self.collapse_at(self.selection);
+            self.collapse_at(self.list.selected);
             return;
         }
         if row.depth == 0 {
             return;
         }
-        if let Some(parent) = self.rows[..self.selection]
+        if let Some(parent) = self.rows[..self.list.selected]
             .iter()
             .rposition(|r| r.depth < row.depth)
         {
-            self.selection = parent;
+            self.list.selected = parent;
         }
     }
 
@@ -464,9 +467,9 @@ impl TreeList {
             return;
         }
         if self.collapsed[row.node as usize] {
-            self.expand_at(self.selection);
-        } else if self.selection + 1 < self.rows.len() {
-            self.selection += 1;
+            self.expand_at(self.list.selected);
+        } else if self.list.selected + 1 < self.rows.len() {
+            self.list.selected += 1;
         }
     }
 
@@ -478,12 +481,12 @@ impl TreeList {
         }
         for step in 1..=n {
             let idx = if forward {
-                (self.selection + step) % n
+                (self.list.selected + step) % n
             } else {
-                (self.selection + n - step % n) % n
+                (self.list.selected + n - step % n) % n
             };
             if self.view[self.rows[idx].node as usize].matched {
-                self.selection = idx;
+                self.list.selected = idx;
                 return true;
             }
         }
@@ -492,18 +495,18 @@ impl TreeList {
 
     /// Select `node`, expanding its collapsed ancestors; false when it is not
     /// part of the view (hidden class, filtered out, not in this layer).
-    pub fn reveal(&mut self, tree: &Tree, node: NodeId) -> bool {
+    pub fn reveal(&mut self, node: NodeId) -> bool {
         if !self.view.get(node as usize).is_some_and(|v| v.visible) {
             return false;
         }
-        let mut cur = tree.node(node).parent;
+        let mut cur = self.parents[node as usize];
         let mut changed = false;
         while cur != ROOT {
             if self.collapsed[cur as usize] {
                 self.collapsed[cur as usize] = false;
                 changed = true;
             }
-            cur = tree.node(cur).parent;
+            cur = self.parents[cur as usize];
         }
         if changed {
             self.rebuild_rows();
@@ -515,7 +518,7 @@ impl TreeList {
     fn select_node(&mut self, node: NodeId) -> bool {
         match self.rows.iter().position(|r| r.node == node) {
             Some(idx) => {
-                self.selection = idx;
+                self.list.selected = idx;
                 true
             }
             None => false,
@@ -525,13 +528,13 @@ impl TreeList {
     /// Show `node` at `layer` (the waste view's jump): selected, its
     /// ancestors expanded; when the filter or a hidden class would hide it,
     /// they are cleared. False when the node is not in that layer's view.
-    pub fn jump_to(&mut self, tree: &Tree, layer: u32, node: NodeId) -> bool {
+    pub fn jump_to(&mut self, layer: u32, node: NodeId) -> bool {
         self.layer = layer.min(self.layer_count.saturating_sub(1));
-        self.compute_view(tree);
+        self.compute_view();
         if !self.view.get(node as usize).is_some_and(|v| v.visible) {
             self.filter = None;
             self.shown = [true; 4];
-            self.compute_view(tree);
+            self.compute_view();
         }
         let mut cur = node;
         while cur != ROOT {
@@ -545,24 +548,20 @@ impl TreeList {
     /// Keep the selection inside a viewport of `height` rows.
     pub fn scroll_into_view(&mut self, height: usize) {
         let height = height.max(1);
-        if self.selection < self.top {
-            self.top = self.selection;
-        } else if self.selection >= self.top + height {
-            self.top = self.selection + 1 - height;
-        }
+        self.list.keep_in_view(height);
         let max_top = self.rows.len().saturating_sub(height);
-        self.top = self.top.min(max_top);
+        self.list.top = self.list.top.min(max_top);
     }
 
     /// Scroll the viewport (mouse wheel), moving the selection along when it
     /// would leave it.
     pub fn scroll_by(&mut self, delta: isize, height: usize) {
         let max_top = self.rows.len().saturating_sub(height.max(1));
-        self.top = (self.top as isize + delta).clamp(0, max_top as isize) as usize;
-        if self.selection < self.top {
-            self.selection = self.top;
-        } else if self.selection >= self.top + height.max(1) {
-            self.selection = self.top + height.max(1) - 1;
+        self.list.top = (self.list.top as isize + delta).clamp(0, max_top as isize) as usize;
+        if self.list.selected < self.list.top {
+            self.list.selected = self.list.top;
+        } else if self.list.selected >= self.list.top + height.max(1) {
+            self.list.selected = self.list.top + height.max(1) - 1;
         }
         self.clamp();
     }
@@ -570,12 +569,12 @@ impl TreeList {
     // ---- derivation ----
 
     /// Recompute the view, then the rows, keeping the selected node.
-    fn recompute(&mut self, tree: &Tree) {
-        self.compute_view(tree);
+    fn recompute(&mut self) {
+        self.compute_view();
         self.rebuild_rows();
     }
 
-    fn compute_view(&mut self, _tree: &Tree) {
+    fn compute_view(&mut self) {
         let layer = self.layer;
         let n = self.parents.len();
         // Children's contributions, accumulated into the parent's slot (the
@@ -639,16 +638,16 @@ impl TreeList {
     /// its nearest shown ancestor).
     fn rebuild_rows(&mut self) {
         let old_node = self.selected_node();
-        let old_idx = self.selection;
+        let old_idx = self.list.selected;
         let mut rows = std::mem::take(&mut self.rows);
         rows.clear();
         self.walk(ROOT, 0, 0, &mut rows);
         self.rows = rows;
-        self.selection = old_idx;
+        self.list.selected = old_idx;
         if let Some(node) = old_node
             && let Some(idx) = self.rows.iter().position(|r| r.node == node)
         {
-            self.selection = idx;
+            self.list.selected = idx;
         }
         self.clamp();
     }
@@ -715,8 +714,8 @@ impl TreeList {
     }
 
     fn clamp(&mut self) {
-        self.selection = self.selection.min(self.rows.len().saturating_sub(1));
-        self.top = self.top.min(self.selection);
+        self.list.selected = self.list.selected.min(self.rows.len().saturating_sub(1));
+        self.list.top = self.list.top.min(self.list.selected);
     }
 
     /// Is the model consistent? (rows equal a fresh walk, selection in range)
@@ -731,14 +730,14 @@ impl TreeList {
                 fresh.len()
             ));
         }
-        if !self.rows.is_empty() && self.selection >= self.rows.len() {
+        if !self.rows.is_empty() && self.list.selected >= self.rows.len() {
             return Err(format!(
                 "selection {} out of {}",
-                self.selection,
+                self.list.selected,
                 self.rows.len()
             ));
         }
-        if self.rows.is_empty() && self.selection != 0 {
+        if self.rows.is_empty() && self.list.selected != 0 {
             return Err("selection in an empty list".into());
         }
         Ok(())

@@ -106,12 +106,12 @@ fn layer_mode_shows_only_that_layers_changes() {
     let tree = sample();
     let mut list = TreeList::new(&tree, Compare::Layer);
     assert_eq!(lines(&tree, &list), ["~app 5", "-  big 50", "+  small 5"]);
-    list.set_layer(&tree, 1);
+    list.set_layer(1);
     assert_eq!(
         lines(&tree, &list),
         ["+app 50", "+  big 50", "~etc 12", "~  passwd 12"]
     );
-    list.set_layer(&tree, 0);
+    list.set_layer(0);
     assert_eq!(list.rows().len(), 5);
     assert!(
         list.rows()
@@ -124,13 +124,13 @@ fn layer_mode_shows_only_that_layers_changes() {
 fn hiding_a_class_keeps_dirs_with_shown_children() {
     let tree = sample();
     let mut list = TreeList::new(&tree, Compare::Aggregated);
-    list.toggle_shown(&tree, Mark::Unmodified);
+    list.toggle_shown(Mark::Unmodified);
     assert_eq!(
         lines(&tree, &list),
         ["+app 5", "+  small 5", "~etc 12", "~  passwd 12"]
     );
-    list.toggle_shown(&tree, Mark::Removed);
-    list.toggle_shown(&tree, Mark::Modified);
+    list.toggle_shown(Mark::Removed);
+    list.toggle_shown(Mark::Modified);
     assert_eq!(lines(&tree, &list), ["+app 5", "+  small 5"]);
 }
 
@@ -184,10 +184,10 @@ fn sort_by_size() {
 fn filter_keeps_ancestors_and_finds_matches() {
     let tree = sample();
     let mut list = TreeList::new(&tree, Compare::Aggregated);
-    list.set_filter(&tree, Filter::parse("pass", false).unwrap());
+    list.set_filter(Filter::parse("pass", false).unwrap());
     assert_eq!(lines(&tree, &list), ["~etc 12", "~  passwd 12"]);
     assert_eq!(list.match_count(), 1);
-    list.set_filter(&tree, Filter::parse("^/(app|usr)/[bs]", true).unwrap());
+    list.set_filter(Filter::parse("^/(app|usr)/[bs]", true).unwrap());
     assert_eq!(list.match_count(), 3);
     list.home();
     assert!(list.next_match(true));
@@ -195,7 +195,7 @@ fn filter_keeps_ancestors_and_finds_matches() {
     assert!(list.next_match(false));
     assert_eq!(list.selected_node(), tree.lookup(b"usr/bin/sh"));
     assert!(Filter::parse("(", true).is_err());
-    list.set_filter(&tree, None);
+    list.set_filter(None);
     assert_eq!(list.rows().len(), 7);
 }
 
@@ -203,11 +203,11 @@ fn filter_keeps_ancestors_and_finds_matches() {
 fn selection_follows_node_across_layers() {
     let tree = sample();
     let mut list = TreeList::new(&tree, Compare::Aggregated);
-    assert!(list.reveal(&tree, tree.lookup(b"etc/passwd").unwrap()));
-    list.set_layer(&tree, 1);
+    assert!(list.reveal(tree.lookup(b"etc/passwd").unwrap()));
+    list.set_layer(1);
     assert_eq!(list.selected_node(), tree.lookup(b"etc/passwd"));
-    list.set_compare(&tree, Compare::Layer);
-    list.set_layer(&tree, 2);
+    list.set_compare(Compare::Layer);
+    list.set_layer(2);
     // Not in layer 2's changes: the selection stays in range.
     assert!(list.selection() < list.rows().len());
 }
@@ -308,11 +308,11 @@ proptest! {
                 Op2::Right => list.right(),
                 Op2::Collapse => list.toggle_collapse(),
                 Op2::CollapseAll => list.toggle_collapse_all(),
-                Op2::Layer(l) => list.set_layer(&tree, l as u32),
-                Op2::Compare(agg) => list.set_compare(&tree, if agg { Compare::Aggregated } else { Compare::Layer }),
-                Op2::Toggle(m) => list.toggle_shown(&tree, Mark::ALL[m as usize]),
+                Op2::Layer(l) => list.set_layer(l as u32),
+                Op2::Compare(agg) => list.set_compare(if agg { Compare::Aggregated } else { Compare::Layer }),
+                Op2::Toggle(m) => list.toggle_shown(Mark::ALL[m as usize]),
                 Op2::Sort(size) => list.set_sort(if size { SortBy::Size } else { SortBy::Name }),
-                Op2::Filter(f) => list.set_filter(&tree, Filter::parse(["", "a", "b/c", "^/c"][f as usize], f == 3).unwrap()),
+                Op2::Filter(f) => list.set_filter(Filter::parse(["", "a", "b/c", "^/c"][f as usize], f == 3).unwrap()),
                 Op2::Next(fwd) => { list.next_match(fwd); }
                 Op2::Scroll(d) => list.scroll_by(d as isize, 5),
             }
@@ -334,7 +334,7 @@ fn a_filter_opens_collapsed_directories() {
     let mut list = TreeList::new(&tree, Compare::Aggregated);
     list.toggle_collapse_all();
     assert_eq!(list.rows().len(), 3);
-    list.set_filter(&tree, Filter::parse("passwd", false).unwrap());
+    list.set_filter(Filter::parse("passwd", false).unwrap());
     assert_eq!(lines(&tree, &list), ["~etc 12", "~  passwd 12"]);
     assert_eq!(list.match_count(), 1);
 }

@@ -1,6 +1,9 @@
 //! The interactive UI (ratatui + crossterm).
 //!
-//! - [`app`]: the state and `update(&mut App, Event)`;
+//! - [`app`]: the state and `update(&mut App, Event)`: routes each event
+//!   to the pane's component and does what crosses panes;
+//! - [`components`]: one per pane, its state and its keys (each list's
+//!   selection and scroll a `tree_list::ListState`);
 //! - [`event`]: the one event enum and the commands the loop runs;
 //! - [`keymap`]: actions, dive's default keys, the config file;
 //! - [`layout`], [`theme`], [`panes`]: drawing, a pure function of the state;
@@ -9,6 +12,7 @@
 //! - [`run`]: the loop: a loader thread and an input thread feed one channel.
 
 pub mod app;
+pub mod components;
 pub mod event;
 pub mod keymap;
 pub mod layout;
@@ -268,7 +272,7 @@ pub fn run_command(origin: &Origin, analysis: &Analysis, cmd: Command) -> Option
                 node,
                 layer,
                 offset,
-                app::VIEW_LIMIT,
+                components::viewer::VIEW_LIMIT,
             ),
         }),
         Command::Extract {

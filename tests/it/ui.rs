@@ -12,7 +12,8 @@ use peel::pipeline::Outcome;
 use peel::progress::ProgressSnapshot;
 use peel::source::{self, OpenOptions};
 use peel::tree_list::Compare;
-use peel::ui::app::{App, Focus, Modal, RightView, ViewerBody};
+use peel::ui::app::{App, Focus, Modal, RightView};
+use peel::ui::components::viewer::ViewerBody;
 use peel::ui::event::Event;
 use peel::ui::keymap::Config;
 use peel::ui::theme::Theme;
@@ -131,7 +132,7 @@ fn layer_changes_of_the_first_layers() {
     for _ in 0..5 {
         key(&mut app, KeyCode::Down);
     }
-    assert_eq!(app.loaded().unwrap().layer, 5);
+    assert_eq!(app.loaded().unwrap().layer(), 5);
     insta::assert_snapshot!("layer5_changes", screen(&app));
 }
 
@@ -185,12 +186,12 @@ fn waste_view_jumps_to_the_entry() {
     key(&mut app, KeyCode::Down); // /tmp/build.log, added by layer 4
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.view, RightView::Tree);
-    assert_eq!(app.loaded().unwrap().layer, 4);
+    assert_eq!(app.loaded().unwrap().layer(), 4);
     assert_eq!(selected_path(&app), "/tmp/build.log");
     // Sorting cycles and keeps the selection in range.
     key(&mut app, KeyCode::Char('w'));
     ctrl(&mut app, 'o');
-    assert_eq!(app.loaded().unwrap().waste_sel, 0);
+    assert_eq!(app.loaded().unwrap().waste.list.selected(), 0);
     key(&mut app, KeyCode::End);
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.view, RightView::Tree);
@@ -233,7 +234,7 @@ fn findings_view_lists_and_explains() {
     key(&mut app, KeyCode::Down);
     let l = app.loaded().unwrap();
     assert_eq!(
-        l.analysis.findings[l.findings_sel].kind,
+        l.analysis.findings[l.findings.list.selected()].kind,
         peel::findings::Kind::PackageCache
     );
     insta::assert_snapshot!("findings_package_cache", screen(&app));
@@ -252,7 +253,7 @@ fn findings_keys_move_toggle_and_jump_to_the_tree() {
     let mut app = demo();
     let n = app.loaded().unwrap().analysis.findings.len();
     assert_eq!(n, 8);
-    let sel = |app: &App| app.loaded().unwrap().findings_sel;
+    let sel = |app: &App| app.loaded().unwrap().findings.list.selected();
     key(&mut app, KeyCode::Char('f'));
     key(&mut app, KeyCode::End);
     assert_eq!(sel(&app), n - 1);
@@ -272,7 +273,7 @@ fn findings_keys_move_toggle_and_jump_to_the_tree() {
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.view, RightView::Tree);
     assert_eq!(app.focus, Focus::Right);
-    assert_eq!(app.loaded().unwrap().layer, 6);
+    assert_eq!(app.loaded().unwrap().layer(), 6);
     assert_eq!(app.loaded().unwrap().tree.layer(), 6);
     assert_eq!(selected_path(&app), "/root/.ssh/id_rsa");
     let (msg, bad) = app.message.clone().unwrap();
@@ -284,7 +285,7 @@ fn findings_keys_move_toggle_and_jump_to_the_tree() {
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.loaded().unwrap().layer, 3);
+    assert_eq!(app.loaded().unwrap().layer(), 3);
     assert_eq!(selected_path(&app), "/var/cache/apk/binutils.apk");
 
     // Even where the tree was filtered and in all-changes mode.
@@ -295,7 +296,7 @@ fn findings_keys_move_toggle_and_jump_to_the_tree() {
     key(&mut app, KeyCode::Char('f'));
     key(&mut app, KeyCode::Down); // the copy-up: layers 5 → 8
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.loaded().unwrap().layer, 5);
+    assert_eq!(app.loaded().unwrap().layer(), 5);
     assert_eq!(selected_path(&app), "/opt/peel/blob.bin");
 
     // A finding about the configuration has nowhere to go: a message.
@@ -308,7 +309,7 @@ fn findings_keys_move_toggle_and_jump_to_the_tree() {
         msg.contains("no-healthcheck") && msg.contains("configuration"),
         "{msg}"
     );
-    assert_eq!(app.loaded().unwrap().layer, 5);
+    assert_eq!(app.loaded().unwrap().layer(), 5);
 
     // w and f switch between the lists, the same key again goes back, and
     // esc closes the list; ctrl+o says how findings are ordered.
@@ -343,7 +344,7 @@ fn findings_view_follows_the_mouse() {
         rows.y + 4,
         MouseEventKind::Down(MouseButton::Left),
     );
-    assert_eq!(app.loaded().unwrap().findings_sel, 4);
+    assert_eq!(app.loaded().unwrap().findings.list.selected(), 4);
     // Below the last row, in the details: the selection stays.
     click(
         &mut app,
@@ -351,11 +352,11 @@ fn findings_view_follows_the_mouse() {
         areas.finding_details.y + 2,
         MouseEventKind::Down(MouseButton::Left),
     );
-    assert_eq!(app.loaded().unwrap().findings_sel, 4);
+    assert_eq!(app.loaded().unwrap().findings.list.selected(), 4);
     click(&mut app, rows.x + 3, rows.y, MouseEventKind::ScrollDown);
-    assert_eq!(app.loaded().unwrap().findings_sel, 7);
+    assert_eq!(app.loaded().unwrap().findings.list.selected(), 7);
     click(&mut app, rows.x + 3, rows.y, MouseEventKind::ScrollUp);
-    assert_eq!(app.loaded().unwrap().findings_sel, 4);
+    assert_eq!(app.loaded().unwrap().findings.list.selected(), 4);
     // A click in the layers pane moves the focus, not the finding.
     click(
         &mut app,
@@ -364,7 +365,7 @@ fn findings_view_follows_the_mouse() {
         MouseEventKind::Down(MouseButton::Left),
     );
     assert_eq!(app.focus, Focus::Layers);
-    assert_eq!(app.loaded().unwrap().findings_sel, 4);
+    assert_eq!(app.loaded().unwrap().findings.list.selected(), 4);
 }
 
 #[test]
@@ -386,7 +387,7 @@ fn an_image_without_findings_says_so() {
         key(&mut app, k);
     }
     assert_eq!(app.view, RightView::Findings);
-    assert_eq!(app.loaded().unwrap().findings_sel, 0);
+    assert_eq!(app.loaded().unwrap().findings.list.selected(), 0);
     assert!(screen(&app).contains("no findings in this image"));
 }
 
@@ -416,7 +417,7 @@ fn many_paths_are_counted() {
     app.update(Event::Resize(100, 20));
     insta::assert_snapshot!("findings_many_paths_short", screen(&app));
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.loaded().unwrap().layer, 1);
+    assert_eq!(app.loaded().unwrap().layer(), 1);
     assert_eq!(selected_path(&app), "/tmp/build/obj00.o");
 }
 
@@ -437,7 +438,7 @@ fn enter_prefers_a_path_of_the_first_layer() {
     assert_eq!(dup.paths, vec!["/b/copy2.bin", "/z/copy1.bin"]);
     key(&mut app, KeyCode::Char('f'));
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.loaded().unwrap().layer, 1);
+    assert_eq!(app.loaded().unwrap().layer(), 1);
     assert_eq!(selected_path(&app), "/z/copy1.bin");
 }
 
@@ -695,14 +696,14 @@ fn mouse_click_selects_pane_and_row_and_wheel_scrolls() {
         MouseEventKind::Down(MouseButton::Left),
     );
     assert_eq!(app.focus, Focus::Layers);
-    assert_eq!(app.loaded().unwrap().layer, 3);
+    assert_eq!(app.loaded().unwrap().layer(), 3);
     click(
         &mut app,
         areas.layer_rows.x + 2,
         areas.layer_rows.y,
         MouseEventKind::Down(MouseButton::Left),
     );
-    assert_eq!(app.loaded().unwrap().layer, 0);
+    assert_eq!(app.loaded().unwrap().layer(), 0);
     click(
         &mut app,
         areas.tree_rows.x + 5,
@@ -769,8 +770,8 @@ fn long_random_key_sequence_keeps_the_state_valid() {
         assert!(!app.quit);
         let l = app.loaded().unwrap();
         l.tree.check_invariants().unwrap();
-        assert!(l.findings_sel < l.analysis.findings.len());
-        assert!(l.waste_sel < l.waste_order.len());
+        assert!(l.findings.list.selected() < l.analysis.findings.len());
+        assert!(l.waste.list.selected() < l.waste.len());
         if step % 50 == 0 {
             let _ = screen(&app);
         }

@@ -13,11 +13,11 @@ use crate::ui::sanitize;
 
 pub fn draw_layer(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
     let theme = app.theme;
-    let Some(layer) = l.analysis.image.layers.get(l.layer) else {
+    let Some(layer) = l.analysis.image.layers.get(l.layer()) else {
         f.render_widget(block("Layer details", false, theme), area);
         return;
     };
-    let counts = l.counts.get(l.layer).copied().unwrap_or_default();
+    let counts = l.layers.selected_counts();
     let digest = layer.diff_id.clone().unwrap_or_else(|| layer.blob.clone());
     let mut sz = size(layer.changes.size);
     if let Some(c) = layer.compressed_size {
@@ -47,7 +47,7 @@ pub fn draw_layer(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
     f.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
-            .block(block(format!("Layer {} details", l.layer), false, theme)),
+            .block(block(format!("Layer {} details", l.layer()), false, theme)),
         area,
     );
 }

@@ -124,7 +124,7 @@ fn title(findings: &[Finding]) -> String {
 pub fn draw(f: &mut Frame, areas: &Areas, app: &App, l: &Loaded) {
     let theme = app.theme;
     let focused = app.focus == Focus::Right;
-    let findings = &l.analysis.findings;
+    let findings = l.image_findings();
     f.render_widget(block(title(findings), focused, theme), areas.right);
     let body = inner(areas.right);
     let rows = areas.findings_rows;
@@ -163,17 +163,21 @@ pub fn draw(f: &mut Frame, areas: &Areas, app: &App, l: &Loaded) {
     let lines: Vec<Line> = findings
         .iter()
         .enumerate()
-        .skip(l.findings_top)
+        .skip(l.findings.list.top())
         .take(rows.height as usize)
         .map(|(idx, x)| {
-            let selected = (idx == l.findings_sel).then(|| theme.selected(focused));
+            let selected = (idx == l.findings.list.selected()).then(|| theme.selected(focused));
             row(x, layers_w, width, selected, theme)
         })
         .collect();
     f.render_widget(Paragraph::new(lines), rows);
     let rule_y = rows.y + rows.height;
     if rule_y < body.y + body.height {
-        let label = format!("─ {} of {} ", l.findings_sel + 1, findings.len());
+        let label = format!(
+            "─ {} of {} ",
+            l.findings.list.selected() + 1,
+            findings.len()
+        );
         let rule = format!(
             "{label}{}",
             "─".repeat((body.width as usize).saturating_sub(label.chars().count()))
@@ -187,7 +191,7 @@ pub fn draw(f: &mut Frame, areas: &Areas, app: &App, l: &Loaded) {
             },
         );
     }
-    if let Some(x) = findings.get(l.findings_sel) {
+    if let Some(x) = findings.get(l.findings.list.selected()) {
         let d = areas.finding_details;
         f.render_widget(
             Paragraph::new(details(x, d.width as usize, d.height as usize, theme)),

@@ -21,7 +21,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
     };
     let title = format!(
         "Layers {}/{} · tree: {mode}",
-        l.layer,
+        l.layer(),
         l.analysis.image.layers.len().saturating_sub(1)
     );
     let layers = &l.analysis.image.layers;
@@ -34,7 +34,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
     header.push_str("Command");
     lines.push(Line::styled(header, theme.label()));
     let rows = inner(area).height.saturating_sub(1) as usize;
-    for (idx, layer) in layers.iter().enumerate().skip(l.layers_top).take(rows) {
+    for (idx, layer) in layers
+        .iter()
+        .enumerate()
+        .skip(l.layers.list.top())
+        .take(rows)
+    {
         let mut text = format!("{idx:>3} {} ", right(&size(layer.changes.size), 9));
         if compressed {
             let c = layer.compressed_size.map(size).unwrap_or_default();
@@ -46,7 +51,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
         } else {
             &cmd
         }));
-        let style = if idx == l.layer {
+        let style = if idx == l.layer() {
             theme.selected(focused)
         } else {
             ratatui::style::Style::new()

@@ -8,7 +8,8 @@ use ratatui::widgets::{Clear, Paragraph};
 
 use super::block;
 use crate::report::size;
-use crate::ui::app::{App, VIEW_LIMIT, Viewer, ViewerBody};
+use crate::ui::app::App;
+use crate::ui::components::viewer::{VIEW_LIMIT, Viewer, ViewerBody};
 use crate::ui::layout::inner;
 use crate::ui::sanitize;
 
@@ -31,7 +32,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, v: &Viewer) {
             lines: starts,
         } => {
             let digits = starts.len().to_string().len().max(4);
-            for (n, &s) in starts.iter().enumerate().skip(v.top).take(height) {
+            for (n, &s) in starts.iter().enumerate().skip(v.top()).take(height) {
                 let e = starts.get(n + 1).copied().unwrap_or(content.bytes.len());
                 let raw = String::from_utf8_lossy(&content.bytes[s..e]);
                 let text = sanitize(
@@ -48,7 +49,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, v: &Viewer) {
         }
         ViewerBody::Binary(content) => {
             let bytes = &content.bytes;
-            for row in (v.top..bytes.len().div_ceil(16)).take(height) {
+            for row in (v.top()..bytes.len().div_ceil(16)).take(height) {
                 let chunk = &bytes[row * 16..(row * 16 + 16).min(bytes.len())];
                 let mut hex = String::new();
                 for (i, b) in chunk.iter().enumerate() {

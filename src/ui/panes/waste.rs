@@ -21,7 +21,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
         "Wasted entries: {} in {} · by {} · enter: show in tree",
         size(l.analysis.exact.wasted_bytes),
         wasted.len(),
-        l.waste_sort.name()
+        l.waste.sort.name()
     );
     let mut lines = vec![Line::styled(
         format!(
@@ -35,10 +35,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
     }
     let height = inner(area).height.saturating_sub(1) as usize;
     for (pos, &idx) in l
-        .waste_order
+        .waste
+        .order
         .iter()
         .enumerate()
-        .skip(l.waste_top)
+        .skip(l.waste.list.top())
         .take(height)
     {
         let w = &wasted[idx as usize];
@@ -50,7 +51,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
             w.hidden_by,
             sanitize(&crate::layer::path::display(&w.path))
         );
-        let style = if pos == l.waste_sel {
+        let style = if pos == l.waste.list.selected() {
             theme.selected(focused)
         } else {
             Style::new()

@@ -1,0 +1,475 @@
+//! The UI's state and `update(&mut App, Event)`: every key, click and
+//! background result goes through here; nothing here draws. Each pane's
+//! own state and keys are its component's (`ui::components`); here is what
+//! routes to them and what crosses panes. The mouse and the prompts are in
+//! their own files.
+
+mod loaded;
+mod mouse;
+mod prompt;
+
+use std::path::PathBuf;
+
+use crossterm::event::{KeyEvent, KeyEventKind};
+use ratatui::layout::Rect;
+
+pub use self::loaded::Loaded;
+use super::components::viewer::{Viewer, ViewerBody};
+use super::components::{ModalKey, Move, Reply, help, tree as tree_pane};
+use super::event::{Command, Event};
+use super::keymap::{Action, Config, Key, Scope};
+use super::layout::{self, Areas};
+use super::theme::Theme;
+use crate::content::Origin;
+use crate::pipeline::Outcome;
+use crate::progress::ProgressSnapshot;
+use crate::tree_list::{Compare, Filter, Mark, TreeList};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Layers,
+    /// The right pane: the file tree, or the list shown in its place.
+    Right,
+}
+
+/// What the right pane shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RightView {
+    Tree,
+    /// Every wasted entry (`w`).
+    Waste,
+    /// The findings and the selected one's advice and paths (`f`).
+    Findings,
+}
+
+#[derive(Debug)]
+pub enum Phase {
+    Loading(ProgressSnapshot),
+    Ready(Box<Loaded>),
+}
+
+/// A dialog or prompt over the panes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Modal {
+    None,
+    Help {
+        scroll: usize,
+    },
+    Filter {
+        input: String,
+        regex: bool,
+        error: Option<String>,
+    },
+    Viewer(Box<Viewer>),
+    /// The extract target exists: overwrite it? (y/n)
+    ConfirmOverwrite {
+        target: PathBuf,
+        node: u32,
+        layer: u32,
+        dest: PathBuf,
+    },
+    Extract {
+        input: String,
+        node: u32,
+        layer: u32,
+    },
+}
+
+#[derive(Debug)]
+pub struct App {
+    pub reference: String,
+    pub phase: Phase,
+    pub size: (u16, u16),
+    pub focus: Focus,
+    pub config: Config,
+    pub theme: Theme,
+    pub modal: Modal,
+    pub message: Option<(String, bool)>,
+    pub show_attributes: bool,
+    pub wrap: bool,
+    pub dive_figures: bool,
+    /// What the right pane shows.
+    pub view: RightView,
+    pub quit: bool,
+    /// Work for the loop to run (threads, the terminal).
+    pub commands: Vec<Command>,
+    pub origin: Origin,
+    next_token: u64,
+}
+
+impl App {
+    pub fn new(reference: &str, config: Config, theme: Theme, origin: Origin) -> App {
+        App {
+            reference: reference.to_string(),
+            phase: Phase::Loading(ProgressSnapshot::default()),
+            size: (80, 24),
+            focus: Focus::Layers,
+            show_attributes: config.show_attributes,
+            config,
+            theme,
+            modal: Modal::None,
+            message: None,
+            wrap: false,
+            dive_figures: false,
+            view: RightView::Tree,
+            quit: false,
+            commands: Vec::new(),
+            origin,
+            next_token: 0,
+        }
+    }
+
+    pub fn loaded(&self) -> Option<&Loaded> {
+        match &self.phase {
+            Phase::Ready(l) => Some(l),
+            Phase::Loading(_) => None,
+        }
+    }
+
+    pub fn areas(&self) -> Option<Areas> {
+        // The waste and findings lists' paths and commands are long: they
+        // take more of the width.
+        let width = if self.view == RightView::Tree {
+            self.config.pane_width
+        } else {
+            self.config.pane_width.min(0.3)
+        };
+        let findings = self.loaded().map_or(0, |l| l.image_findings().len());
+        layout::areas(Rect::new(0, 0, self.size.0, self.size.1), width, findings)
+    }
+
+    /// The focused pane's key scope.
+    pub fn scope(&self) -> Scope {
+        match (self.focus, self.view) {
+            (Focus::Layers, _) => Scope::Layers,
+            (Focus::Right, RightView::Tree) => Scope::Tree,
+            (Focus::Right, RightView::Waste) => Scope::Waste,
+            (Focus::Right, RightView::Findings) => Scope::Findings,
+        }
+    }
+
+    /// Show `view` in the right pane, or the tree when it is shown already,
+    /// and focus the pane.
+    fn toggle_view(&mut self, view: RightView) {
+        self.view = if self.view == view {
+            RightView::Tree
+        } else {
+            view
+        };
+        self.focus = Focus::Right;
+    }
+
+    fn say(&mut self, text: impl Into<String>) {
+        self.message = Some((text.into(), false));
+    }
+
+    fn warn(&mut self, text: impl Into<String>) {
+        self.message = Some((text.into(), true));
+    }
+
+    /// Apply one event.
+    pub fn update(&mut self, event: Event) {
+        match event {
+            Event::Key(key) => {
+                if key.kind != KeyEventKind::Release {
+                    self.key(key);
+                }
+            }
+            Event::Mouse(m) => self.mouse(m),
+            Event::Resize(w, h) => {
+                self.size = (w, h);
+                self.scroll_all();
+            }
+            Event::Tick => {}
+            Event::Progress(p) => {
+                if let Phase::Loading(old) = &mut self.phase {
+                    *old = p;
+                }
+            }
+            Event::Loaded(result) => match *result {
+                Ok(analysis) => self.set_analysis(analysis),
+                Err(e) => {
+                    self.warn(e);
+                    self.quit = true;
+                }
+            },
+            Event::Content { token, result } => {
+                if let Modal::Viewer(v) = &mut self.modal
+                    && v.token == token
+                {
+                    v.body = match result {
+                        Ok(c) => ViewerBody::from_content(c),
+                        Err(e) => ViewerBody::Error(e),
+                    };
+                }
+            }
+            Event::Extracted(result) => match result {
+                Ok(x) => {
+                    let text = format!(
+                        "extracted to {}: {} files, {} directories, {} links{}",
+                        x.target.display(),
+                        x.files,
+                        x.dirs,
+                        x.links,
+                        if x.skipped > 0 {
+                            format!(", {} devices/fifos skipped", x.skipped)
+                        } else {
+                            String::new()
+                        }
+                    );
+                    self.say(text)
+                }
+                Err(e) => self.warn(format!("extract failed: {e}")),
+            },
+        }
+    }
+
+    /// Install a freshly read image.
+    pub fn set_analysis(&mut self, analysis: Outcome) {
+        let compare = if self.config.aggregated {
+            Compare::Aggregated
+        } else {
+            Compare::Layer
+        };
+        let mut tree = TreeList::new(&analysis.tree, compare);
+        tree.set_layer(0);
+        if self.config.collapse_dirs {
+            tree.toggle_collapse_all();
+        }
+        let warnings: Vec<&String> = analysis
+            .image
+            .warnings
+            .iter()
+            .chain(&analysis.tree.warnings)
+            .collect();
+        if let Some(first) = warnings.first() {
+            let more = match warnings.len() {
+                1 => String::new(),
+                n => format!(" (and {} more; `peel --ci` lists them)", n - 1),
+            };
+            self.warn(format!("warning: {first}{more}"));
+        }
+        self.phase = Phase::Ready(Box::new(Loaded::new(analysis, tree)));
+        self.scroll_all();
+    }
+
+    fn scroll_all(&mut self) {
+        let Some(areas) = self.areas() else { return };
+        if let Phase::Ready(l) = &mut self.phase {
+            l.tree.scroll_into_view(areas.tree_rows.height as usize);
+            l.layers.list.keep_in_view(areas.layer_rows.height as usize);
+            l.waste.list.keep_in_view(areas.waste_rows.height as usize);
+            l.findings
+                .list
+                .keep_in_view(areas.findings_rows.height as usize);
+        }
+    }
+
+    fn page(&self) -> isize {
+        let Some(a) = self.areas() else { return 10 };
+        let h = match (self.focus, self.view) {
+            (Focus::Layers, _) => a.layer_rows.height,
+            (Focus::Right, RightView::Tree) => a.tree_rows.height,
+            (Focus::Right, RightView::Waste) => a.waste_rows.height,
+            (Focus::Right, RightView::Findings) => a.findings_rows.height,
+        };
+        (h.max(2) - 1) as isize
+    }
+
+    fn key(&mut self, ev: KeyEvent) {
+        // Prompts take text first.
+        if let Modal::Filter { .. } | Modal::Extract { .. } = self.modal {
+            self.prompt_key(ev);
+            return;
+        }
+        if let Modal::ConfirmOverwrite { .. } = self.modal {
+            self.confirm_key(ev);
+            return;
+        }
+        let Some(key) = Key::from_event(&ev) else {
+            return;
+        };
+        let action = self.config.keymap.resolve(&key, self.scope());
+        if matches!(self.phase, Phase::Loading(_)) {
+            if matches!(action, Some(Action::Quit | Action::CloseFilterFiles)) {
+                self.quit = true;
+            } else if action == Some(Action::Suspend) {
+                self.commands.push(Command::Suspend);
+            }
+            return;
+        }
+        let page = self.size.1.saturating_sub(6).max(1) as usize;
+        let outcome = match &mut self.modal {
+            Modal::Help { scroll } => help::key(scroll, action, key.ctrl),
+            Modal::Viewer(v) => v.key(ev.code, action, key.ctrl, page),
+            _ => {
+                if let Some(action) = action {
+                    self.action(action);
+                }
+                return;
+            }
+        };
+        match outcome {
+            ModalKey::Stay => {}
+            ModalKey::Close => self.modal = Modal::None,
+            ModalKey::Quit => self.quit = true,
+            ModalKey::Suspend => self.commands.push(Command::Suspend),
+            ModalKey::Read(offset) => {
+                if let Modal::Viewer(v) = &mut self.modal {
+                    self.next_token += 1;
+                    self.commands.push(v.read(self.next_token, offset));
+                }
+            }
+        }
+    }
+
+    fn action(&mut self, action: Action) {
+        self.message = None;
+        let page = self.page();
+        match action {
+            Action::Quit => self.quit = true,
+            Action::Help => self.modal = Modal::Help { scroll: 0 },
+            Action::Suspend => self.commands.push(Command::Suspend),
+            Action::ToggleView | Action::ToggleViewBack => {
+                self.focus = match self.focus {
+                    Focus::Layers => Focus::Right,
+                    Focus::Right => Focus::Layers,
+                }
+            }
+            Action::FilterFiles => {
+                let (input, regex) = match self.loaded().and_then(|l| l.tree.filter()) {
+                    Some(Filter::Substring(s)) => (s.clone(), false),
+                    Some(Filter::Regex(r)) => (r.as_str().to_string(), true),
+                    None => (String::new(), false),
+                };
+                self.modal = Modal::Filter {
+                    input,
+                    regex,
+                    error: None,
+                };
+            }
+            Action::CloseFilterFiles => {
+                // What is on screen goes first: the list over the tree, then
+                // the tree's filter.
+                if self.view != RightView::Tree {
+                    self.view = RightView::Tree;
+                } else if self.loaded().is_some_and(|l| l.tree.filter().is_some()) {
+                    self.apply_filter("", false);
+                }
+            }
+            Action::WasteView => self.toggle_view(RightView::Waste),
+            Action::FindingsView => self.toggle_view(RightView::Findings),
+            Action::DiveFigures => self.dive_figures = !self.dive_figures,
+            Action::ToggleFiletreeAttributes => self.show_attributes = !self.show_attributes,
+            Action::ToggleWrapTree => self.wrap = !self.wrap,
+            Action::Up => self.move_selection(Move::By(-1)),
+            Action::Down => self.move_selection(Move::By(1)),
+            Action::PageUp => self.move_selection(Move::By(-page)),
+            Action::PageDown => self.move_selection(Move::By(page)),
+            Action::Home => self.move_selection(Move::Home),
+            Action::End => self.move_selection(Move::End),
+            _ => self.loaded_action(action),
+        }
+        self.scroll_all();
+    }
+
+    fn loaded_action(&mut self, action: Action) {
+        let focus = self.focus;
+        let view = self.view;
+        let Phase::Ready(l) = &mut self.phase else {
+            return;
+        };
+        let analysis = l.analysis.clone();
+        let tree = &analysis.tree;
+        let in_right = |v: RightView| focus == Focus::Right && view == v;
+        let reply = match action {
+            Action::ToggleSortOrder if in_right(RightView::Findings) => {
+                Reply::Say("findings are ordered by severity, then by bytes".into())
+            }
+            Action::ToggleSortOrder if in_right(RightView::Waste) => {
+                Reply::Say(l.waste.next_sort(&analysis))
+            }
+            Action::Open => match (focus, view) {
+                (Focus::Right, RightView::Waste) => match l.open_waste() {
+                    Some(msg) => {
+                        self.view = RightView::Tree;
+                        Reply::Say(msg)
+                    }
+                    None => Reply::Done,
+                },
+                (Focus::Right, RightView::Findings) => match l.open_finding() {
+                    Some((msg, to_tree)) => {
+                        if to_tree {
+                            self.view = RightView::Tree;
+                        }
+                        Reply::Say(msg)
+                    }
+                    None => Reply::Done,
+                },
+                (Focus::Right, RightView::Tree) => {
+                    if let Some(node) = l.tree.selected_node() {
+                        let v = *l.tree.view(node);
+                        if v.is_dir {
+                            l.tree.toggle_collapse();
+                        } else {
+                            self.next_token += 1;
+                            let layer = l.layer() as u32;
+                            let (viewer, read) =
+                                Viewer::open(tree, node, &v, layer, self.next_token);
+                            self.commands.extend(read);
+                            self.modal = Modal::Viewer(Box::new(viewer));
+                        }
+                    }
+                    Reply::Done
+                }
+                (Focus::Layers, _) => {
+                    self.focus = Focus::Right;
+                    Reply::Done
+                }
+            },
+            Action::Extract => {
+                let mut reply = Reply::Done;
+                if let Some(node) = l.tree.selected_node() {
+                    if l.tree.view(node).mark == Some(Mark::Removed) {
+                        reply = Reply::Say("removed in this layer: nothing to extract".into());
+                    } else {
+                        let dest = std::env::current_dir()
+                            .map(|d| d.display().to_string())
+                            .unwrap_or_else(|_| ".".into());
+                        self.modal = Modal::Extract {
+                            input: dest,
+                            node,
+                            layer: l.layer() as u32,
+                        };
+                    }
+                }
+                reply
+            }
+            _ => tree_pane::action(&mut l.tree, action, in_right(RightView::Tree)),
+        };
+        if let Reply::Say(m) = reply {
+            self.say(m);
+        }
+    }
+
+    /// Move the focused list's selection.
+    fn move_selection(&mut self, m: Move) {
+        let focus = self.focus;
+        let view = self.view;
+        let Phase::Ready(l) = &mut self.phase else {
+            return;
+        };
+        match (focus, view) {
+            (Focus::Layers, _) => l.move_layer(m),
+            (Focus::Right, RightView::Waste) => {
+                let n = l.waste.len();
+                m.apply(&mut l.waste.list, n);
+            }
+            (Focus::Right, RightView::Findings) => {
+                let n = l.image_findings().len();
+                m.apply(&mut l.findings.list, n);
+            }
+            (Focus::Right, RightView::Tree) => tree_pane::move_selection(&mut l.tree, m),
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! The file viewer (enter on a file): what it shows, its scroll, its keys.
+
+use crossterm::event::KeyCode;
+
+use super::ModalKey;
+use crate::content::Content;
+use crate::tree::{NodeId, State, Tree};
+use crate::tree_list::ListState;
+use crate::tree_list::{Mark, NodeView};
+use crate::ui::event::Command;
+use crate::ui::keymap::Action;
+
+/// How much of a file the viewer reads.
+pub const VIEW_LIMIT: u64 = 8 << 20;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Viewer {
+    pub token: u64,
+    /// What is shown: for reading the next window of a large file.
+    pub node: u32,
+    pub layer: u32,
+    pub title: String,
+    pub body: ViewerBody,
+    /// The viewer has no cursor: its selected line is the first one shown.
+    pub lines: ListState,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ViewerBody {
+    Loading,
+    Error(String),
+    Text {
+        content: Content,
+        /// Start offset of every line.
+        lines: Vec<usize>,
+    },
+    Binary(Content),
+}
+
+impl Viewer {
+    /// A viewer of `node` at `layer` (`view` is its row in the tree), and
+    /// the command that reads it when it has content.
+    pub fn open(
+        tree: &Tree,
+        node: NodeId,
+        view: &NodeView,
+        layer: u32,
+        token: u64,
+    ) -> (Viewer, Option<Command>) {
+        let title = format!(
+            "{} (layer {layer})",
+            crate::ui::sanitize(&tree.display_path(node))
+        );
+        let mut read = None;
+        let body = if view.mark == Some(Mark::Removed) {
+            ViewerBody::Error("removed in this layer: nothing to show".into())
+        } else {
+            match tree.node(node).at(layer).map(|v| &v.state) {
+                Some(State::Present {
+                    content: Some(_), ..
+                }) => {
+                    read = Some(Command::ReadFile {
+                        token,
+                        node,
+                        layer,
+                        offset: 0,
+                    });
+                    ViewerBody::Loading
+                }
+                Some(State::Present { meta, .. }) => {
+                    let link = meta
+                        .link
+                        .as_deref()
+                        .map(|l| format!(" → {}", crate::layer::path::escape(l)))
+                        .unwrap_or_default();
+                    ViewerBody::Error(format!("a {}{link}: no content", meta.kind.name()))
+                }
+                _ => ViewerBody::Error("not in this layer".into()),
+            }
+        };
+        let viewer = Viewer {
+            token,
+            node,
+            layer,
+            title,
+            body,
+            lines: ListState::default(),
+        };
+        (viewer, read)
+    }
+
+    /// The first line shown.
+    pub fn top(&self) -> usize {
+        self.lines.selected()
+    }
+
+    /// Apply a key: `code` for the window keys, `action` as the keymap
+    /// resolved it, `ctrl` held, `page` lines a page.
+    pub fn key(
+        &mut self,
+        code: KeyCode,
+        action: Option<Action>,
+        ctrl: bool,
+        page: usize,
+    ) -> ModalKey {
+        // A large file is read a window at a time: ] next, [ previous.
+        if let (KeyCode::Char(c @ ('[' | ']')), Some(content)) = (code, self.body.content()) {
+            let offset = if c == ']' {
+                content.offset + content.bytes.len() as u64
+            } else {
+                content.offset.saturating_sub(VIEW_LIMIT)
+            };
+            if offset != content.offset && offset < content.total {
+                return ModalKey::Read(offset);
+            }
+            return ModalKey::Stay;
+        }
+        let n = self.body.line_count();
+        match action {
+            Some(Action::Up) => self.lines.move_by(-1, n),
+            Some(Action::Down) => self.lines.move_by(1, n),
+            Some(Action::PageUp) => self.lines.move_by(-(page as isize), n),
+            Some(Action::PageDown) => self.lines.move_by(page as isize, n),
+            Some(Action::Home) => self.lines.home(),
+            Some(Action::End) => self.lines.end(n),
+            Some(Action::Quit) if ctrl => return ModalKey::Quit,
+            Some(Action::Suspend) => return ModalKey::Suspend,
+            Some(Action::Quit | Action::CloseFilterFiles | Action::Open) => {
+                return ModalKey::Close;
+            }
+            _ => {}
+        }
+        ModalKey::Stay
+    }
+
+    /// Scroll by `delta` lines (the mouse wheel).
+    pub fn scroll(&mut self, delta: isize) {
+        self.lines.move_by(delta, self.body.line_count());
+    }
+
+    /// Start reading the window at `offset` under a new `token`; the command.
+    pub fn read(&mut self, token: u64, offset: u64) -> Command {
+        self.token = token;
+        self.lines = ListState::default();
+        self.body = ViewerBody::Loading;
+        Command::ReadFile {
+            token,
+            node: self.node,
+            layer: self.layer,
+            offset,
+        }
+    }
+}
+
+impl ViewerBody {
+    pub fn from_content(content: Content) -> ViewerBody {
+        let head = &content.bytes[..content.bytes.len().min(8192)];
+        let binary = head.contains(&0)
+            || match std::str::from_utf8(head) {
+                Ok(_) => false,
+                // Cut inside a character at the end is fine.
+                Err(e) => e.error_len().is_some(),
+            };
+        if binary {
+            return ViewerBody::Binary(content);
+        }
+        let mut lines = vec![0];
+        for (i, &b) in content.bytes.iter().enumerate() {
+            if b == b'\n' && i + 1 < content.bytes.len() {
+                lines.push(i + 1);
+            }
+        }
+        ViewerBody::Text { content, lines }
+    }
+
+    /// The bytes shown, once read.
+    pub fn content(&self) -> Option<&Content> {
+        match self {
+            ViewerBody::Text { content, .. } | ViewerBody::Binary(content) => Some(content),
+            _ => None,
+        }
+    }
+
+    pub fn line_count(&self) -> usize {
+        match self {
+            ViewerBody::Text { lines, .. } => lines.len(),
+            ViewerBody::Binary(c) => c.bytes.len().div_ceil(16),
+            _ => 1,
+        }
+    }
+}
