@@ -8,10 +8,11 @@
 
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
 use super::SourceKind;
 use crate::error::{Error, Result};
+use context::{current_context, read_context};
+
+mod context;
 
 /// The docker CLI's default socket.
 pub const DEFAULT_DOCKER_SOCKET: &str = "unix:///var/run/docker.sock";
@@ -160,80 +161,6 @@ fn discover_docker(env: &dyn Env) -> Result<Endpoint> {
     }
 }
 
-/// `currentContext` from `<config>/config.json`, if it says one.
-fn current_context(env: &dyn Env, dir: &Path) -> Option<Result<String>> {
-    let path = dir.join("config.json");
-    let bytes = env.read(&path).ok()?;
-    let value: serde_json::Value = match serde_json::from_slice(&bytes) {
-        Ok(v) => v,
-        Err(e) => {
-            return Some(Err(Error::Engine(format!(
-                "{}: not valid JSON ({e}); fix it or set DOCKER_HOST",
-                path.display()
-            ))));
-        }
-    };
-    value
-        .get("currentContext")
-        .and_then(|v| v.as_str())
-        .filter(|s| !s.is_empty())
-        .map(|s| Ok(s.to_string()))
-}
-
-/// The context store: `contexts/meta/<sha256(name)>/meta.json`, TLS files
-/// in `contexts/tls/<sha256(name)>/docker/`.
-fn read_context(env: &dyn Env, config: &Path, name: &str, from: &str) -> Result<Endpoint> {
-    let id = hex(&Sha256::digest(name.as_bytes()));
-    let meta = config
-        .join("contexts")
-        .join("meta")
-        .join(&id)
-        .join("meta.json");
-    let bytes = env.read(&meta).map_err(|e| {
-        Error::Engine(format!(
-            "docker context \"{name}\" (from {from}) is not in the context store: {}: {e}; \
-             list contexts with `docker context ls`",
-            meta.display()
-        ))
-    })?;
-    let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
-        Error::Engine(format!(
-            "docker context \"{name}\": {}: not valid JSON ({e})",
-            meta.display()
-        ))
-    })?;
-    let docker = value.get("Endpoints").and_then(|e| e.get("docker"));
-    let Some(host) = docker
-        .and_then(|d| d.get("Host"))
-        .and_then(|h| h.as_str())
-        .filter(|h| !h.is_empty())
-    else {
-        return Err(Error::Engine(format!(
-            "docker context \"{name}\": {} has no Endpoints.docker.Host",
-            meta.display()
-        )));
-    };
-    let skip_verify = docker
-        .and_then(|d| d.get("SkipTLSVerify"))
-        .and_then(|v| v.as_bool())
-        .unwrap_or(false);
-    let tls_dir = config.join("contexts").join("tls").join(&id).join("docker");
-    let tls = (env.exists(&tls_dir.join("ca.pem")) || env.exists(&tls_dir.join("cert.pem")))
-        .then(|| Tls::in_dir(tls_dir));
-    if skip_verify && tls.is_some() {
-        return Err(Error::Engine(format!(
-            "docker context \"{name}\" asks to skip TLS verification, which peel does not do; \
-             give the context a CA certificate instead"
-        )));
-    }
-    Ok(Endpoint {
-        host: normalise_host(host, tls.is_some())?,
-        tls,
-        origin: format!("docker context \"{name}\" ({})", meta.display()),
-        kind: SourceKind::Docker,
-    })
-}
-
 fn discover_podman(env: &dyn Env) -> Result<Endpoint> {
     if let Some(host) = env.var("CONTAINER_HOST") {
         return Ok(Endpoint {
@@ -327,10 +254,6 @@ fn truthy(value: Option<String>) -> bool {
     value.is_some_and(|v| !matches!(v.trim(), "" | "0" | "false" | "FALSE" | "False"))
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -376,7 +299,7 @@ mod tests {
     }
 
     fn ctx_meta(name: &str) -> PathBuf {
-        let id = hex(&Sha256::digest(name.as_bytes()));
+        let id = context::id(name);
         PathBuf::from(format!("/home/u/.docker/contexts/meta/{id}/meta.json"))
     }
 
@@ -449,10 +372,7 @@ mod tests {
             .var("DOCKER_CONFIG", "/cfg")
             .var("DOCKER_CONTEXT", "remote")
             .file(
-                format!(
-                    "/cfg/contexts/meta/{}/meta.json",
-                    hex(&Sha256::digest(b"remote"))
-                ),
+                format!("/cfg/contexts/meta/{}/meta.json", context::id("remote")),
                 meta,
             );
         assert_eq!(docker(&env).unwrap().host, "unix:///ctx.sock");
@@ -460,7 +380,7 @@ mod tests {
 
     #[test]
     fn context_with_tls_files() {
-        let id = hex(&Sha256::digest(b"secure"));
+        let id = context::id("secure");
         let env = FakeEnv::default()
             .var("DOCKER_CONTEXT", "secure")
             .file(
@@ -496,15 +416,6 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("ssh"), "{err}");
-    }
-
-    #[test]
-    fn context_id_is_sha256_of_the_name() {
-        // The docker CLI's store: sha256("default") names the folder.
-        assert_eq!(
-            hex(&Sha256::digest(b"default")),
-            "37a8eec1ce19687d132fe29051dca629d164e2c4958ba141d5f4133a33f0688f"
-        );
     }
 
     #[test]
