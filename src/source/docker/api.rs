@@ -93,12 +93,9 @@ pub fn connect(
 /// The request with its path (and query) replaced by `path`.
 pub fn with_path(mut req: BollardRequest, path: &str) -> BollardRequest {
     let uri = req.uri().to_string();
-    let Some(authority) = uri.find("://").map(|i| i + 3) else {
+    let Some(end) = path_start(&uri) else {
         return req;
     };
-    let end = uri[authority..]
-        .find('/')
-        .map_or(uri.len(), |i| authority + i);
     if let Ok(new) = format!("{}{path}", &uri[..end]).parse() {
         *req.uri_mut() = new;
     }
@@ -108,12 +105,9 @@ pub fn with_path(mut req: BollardRequest, path: &str) -> BollardRequest {
 /// Put `/v{api}` in front of a path that has no version.
 pub fn versioned(mut req: BollardRequest, api: (usize, usize)) -> BollardRequest {
     let uri = req.uri().to_string();
-    let Some(authority) = uri.find("://").map(|i| i + 3) else {
+    let Some(path) = path_start(&uri) else {
         return req;
     };
-    let path = uri[authority..]
-        .find('/')
-        .map_or(uri.len(), |i| authority + i);
     if uri[path..].starts_with("/v1.") {
         return req;
     }
@@ -121,6 +115,16 @@ pub fn versioned(mut req: BollardRequest, api: (usize, usize)) -> BollardRequest
         *req.uri_mut() = new;
     }
     req
+}
+
+/// Where the path of an absolute URI starts (its end when it has no path).
+fn path_start(uri: &str) -> Option<usize> {
+    let authority = uri.find("://")? + 3;
+    Some(
+        uri[authority..]
+            .find('/')
+            .map_or(uri.len(), |i| authority + i),
+    )
 }
 
 /// Add `query` to requests whose path ends with `suffix`.

@@ -71,14 +71,14 @@ impl Write for Timed {
     }
 }
 
-enum Failure {
+enum ReadFailure {
     Io(io::Error),
     TooLong,
 }
 
-impl From<io::Error> for Failure {
+impl From<io::Error> for ReadFailure {
     fn from(e: io::Error) -> Self {
-        Failure::Io(e)
+        ReadFailure::Io(e)
     }
 }
 
@@ -101,7 +101,7 @@ pub fn get(endpoint: &Endpoint, path: &str, limit: Duration) -> Option<Result<Ve
         })
     };
     let answer = socket
-        .map_err(Failure::Io)
+        .map_err(ReadFailure::Io)
         .and_then(|socket| exchange(Timed { socket, deadline }, path));
     Some(match answer {
         Ok((status, body)) if (200..300).contains(&status) => Ok(body),
@@ -109,8 +109,8 @@ pub fn get(endpoint: &Endpoint, path: &str, limit: Duration) -> Option<Result<Ve
             status_code: status,
             message: message(&body),
         })),
-        Err(Failure::TooLong) => Err(Answer::TooLong),
-        Err(Failure::Io(e))
+        Err(ReadFailure::TooLong) => Err(Answer::TooLong),
+        Err(ReadFailure::Io(e))
             if matches!(
                 e.kind(),
                 io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
@@ -118,7 +118,7 @@ pub fn get(endpoint: &Endpoint, path: &str, limit: Duration) -> Option<Result<Ve
         {
             Err(Answer::TimedOut)
         }
-        Err(Failure::Io(err)) => Err(Answer::Engine(BollardError::IOError { err })),
+        Err(ReadFailure::Io(err)) => Err(Answer::Engine(BollardError::IOError { err })),
     })
 }
 
@@ -130,7 +130,7 @@ fn message(body: &[u8]) -> String {
         .unwrap_or_else(|| String::from_utf8_lossy(body).into_owned())
 }
 
-fn exchange(mut socket: Timed, path: &str) -> Result<(u16, Vec<u8>), Failure> {
+fn exchange(mut socket: Timed, path: &str) -> Result<(u16, Vec<u8>), ReadFailure> {
     write!(
         socket,
         "GET {path} HTTP/1.1\r\nHost: docker\r\nUser-Agent: peel\r\n\
@@ -188,38 +188,42 @@ fn exchange(mut socket: Timed, path: &str) -> Result<(u16, Vec<u8>), Failure> {
 
 /// Append up to `n` bytes (all there are when `n` is `u64::MAX`) to
 /// `body`, never past the cap.
-fn take(reader: &mut impl Read, n: u64, body: &mut Vec<u8>) -> Result<(), Failure> {
+fn take(reader: &mut impl Read, n: u64, body: &mut Vec<u8>) -> Result<(), ReadFailure> {
     let room = (MAX_ANSWER_BYTES - body.len()) as u64;
     if n != u64::MAX && n > room {
-        return Err(Failure::TooLong);
+        return Err(ReadFailure::TooLong);
     }
     let want = n.min(room + 1);
     let read = reader.take(want).read_to_end(body)? as u64;
     if body.len() > MAX_ANSWER_BYTES {
-        return Err(Failure::TooLong);
+        return Err(ReadFailure::TooLong);
     }
     if n != u64::MAX && read < n {
-        return Err(Failure::Io(io::Error::from(io::ErrorKind::UnexpectedEof)));
+        return Err(ReadFailure::Io(io::Error::from(
+            io::ErrorKind::UnexpectedEof,
+        )));
     }
     Ok(())
 }
 
 /// One CRLF-terminated line, counted against the head's budget.
-fn line(reader: &mut impl BufRead, used: &mut usize) -> Result<String, Failure> {
+fn line(reader: &mut impl BufRead, used: &mut usize) -> Result<String, ReadFailure> {
     let mut bytes = Vec::new();
     let budget = MAX_HEAD_BYTES.saturating_sub(*used) as u64 + 1;
     reader.take(budget).read_until(b'\n', &mut bytes)?;
     *used += bytes.len();
     if *used > MAX_HEAD_BYTES {
-        return Err(Failure::TooLong);
+        return Err(ReadFailure::TooLong);
     }
     if !bytes.ends_with(b"\n") {
-        return Err(Failure::Io(io::Error::from(io::ErrorKind::UnexpectedEof)));
+        return Err(ReadFailure::Io(io::Error::from(
+            io::ErrorKind::UnexpectedEof,
+        )));
     }
     let text = String::from_utf8_lossy(&bytes);
     Ok(text.trim_end_matches(['\r', '\n']).to_string())
 }
 
-fn bad(what: &str) -> Failure {
-    Failure::Io(io::Error::new(io::ErrorKind::InvalidData, what.to_string()))
+fn bad(what: &str) -> ReadFailure {
+    ReadFailure::Io(io::Error::new(io::ErrorKind::InvalidData, what.to_string()))
 }
