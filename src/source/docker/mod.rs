@@ -6,15 +6,15 @@
 //! bollard is async; peel's readers are blocking. A helper thread runs a
 //! current-thread tokio runtime that connects, negotiates the API version,
 //! inspects (and with `--pull`, pulls) the image, then forwards the export's
-//! body chunks through a bounded channel to [`EngineReader`], a plain
+//! body chunks through a bounded channel to `EngineReader`, a plain
 //! [`std::io::Read`] handed to [`image::archive::read`].
 //!
-//! - [`session`]: the engine thread: connect, negotiate, inspect, pull, export;
-//! - [`api`]: the API version and the requests that name it;
-//! - [`answer`] and [`plain_http`]: answers read whole, within a cap;
-//! - [`inspect`], [`pull`] (with its progress), [`export`] (the stream and its
+//! - `session`: the engine thread: connect, negotiate, inspect, pull, export;
+//! - `api`: the API version and the requests that name it;
+//! - `answer` and `plain_http`: answers read whole, within a cap;
+//! - `inspect`, `pull` (with its progress), `export` (the stream and its
 //!   blocking reader);
-//! - [`error`]: every failure and its message.
+//! - `error`: every failure and its message.
 
 use std::sync::mpsc as std_mpsc;
 use std::time::Duration;
