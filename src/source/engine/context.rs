@@ -5,21 +5,17 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use super::{Endpoint, Env, Tls, normalise_host};
-use crate::error::{Error, Result};
+use super::{DiscoveryError, Endpoint, Env, Tls, normalise_host};
 use crate::source::SourceKind;
 
 /// `currentContext` from `<config>/config.json`, if it says one.
-pub(super) fn current_context(env: &dyn Env, dir: &Path) -> Option<Result<String>> {
+pub(super) fn current_context(env: &dyn Env, dir: &Path) -> Option<Result<String, DiscoveryError>> {
     let path = dir.join("config.json");
     let bytes = env.read(&path).ok()?;
     let value: serde_json::Value = match serde_json::from_slice(&bytes) {
         Ok(v) => v,
         Err(e) => {
-            return Some(Err(Error::Engine(format!(
-                "{}: not valid JSON ({e}); fix it or set DOCKER_HOST",
-                path.display()
-            ))));
+            return Some(Err(DiscoveryError::BadConfig { path, error: e }));
         }
     };
     value
@@ -36,36 +32,37 @@ pub(super) fn read_context(
     config: &Path,
     name: &str,
     from: &str,
-) -> Result<Endpoint> {
+) -> Result<Endpoint, DiscoveryError> {
     let id = id(name);
     let meta = config
         .join("contexts")
         .join("meta")
         .join(&id)
         .join("meta.json");
-    let bytes = env.read(&meta).map_err(|e| {
-        Error::Engine(format!(
-            "docker context \"{name}\" (from {from}) is not in the context store: {}: {e}; \
-             list contexts with `docker context ls`",
-            meta.display()
-        ))
-    })?;
-    let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
-        Error::Engine(format!(
-            "docker context \"{name}\": {}: not valid JSON ({e})",
-            meta.display()
-        ))
-    })?;
+    let bytes = env
+        .read(&meta)
+        .map_err(|error| DiscoveryError::UnknownContext {
+            name: name.into(),
+            from: from.into(),
+            meta: meta.clone(),
+            error,
+        })?;
+    let value: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|error| DiscoveryError::BadContext {
+            name: name.into(),
+            meta: meta.clone(),
+            error,
+        })?;
     let docker = value.get("Endpoints").and_then(|e| e.get("docker"));
     let Some(host) = docker
         .and_then(|d| d.get("Host"))
         .and_then(|h| h.as_str())
         .filter(|h| !h.is_empty())
     else {
-        return Err(Error::Engine(format!(
-            "docker context \"{name}\": {} has no Endpoints.docker.Host",
-            meta.display()
-        )));
+        return Err(DiscoveryError::NoContextHost {
+            name: name.into(),
+            meta,
+        });
     };
     let skip_verify = docker
         .and_then(|d| d.get("SkipTLSVerify"))
@@ -75,10 +72,7 @@ pub(super) fn read_context(
     let tls = (env.exists(&tls_dir.join("ca.pem")) || env.exists(&tls_dir.join("cert.pem")))
         .then(|| Tls::in_dir(tls_dir));
     if skip_verify && tls.is_some() {
-        return Err(Error::Engine(format!(
-            "docker context \"{name}\" asks to skip TLS verification, which peel does not do; \
-             give the context a CA certificate instead"
-        )));
+        return Err(DiscoveryError::SkipTlsVerify { name: name.into() });
     }
     Ok(Endpoint {
         host: normalise_host(host, tls.is_some())?,

@@ -11,8 +11,10 @@ use std::path::{Path, PathBuf};
 use super::SourceKind;
 use crate::error::{Error, Result};
 use context::{current_context, read_context};
+pub use error::DiscoveryError;
 
 mod context;
+mod error;
 
 /// The docker CLI's default socket.
 pub const DEFAULT_DOCKER_SOCKET: &str = "unix:///var/run/docker.sock";
@@ -97,6 +99,7 @@ pub fn discover(kind: SourceKind, env: &dyn Env) -> Result<Endpoint> {
         SourceKind::Podman => discover_podman(env),
         _ => discover_docker(env),
     }
+    .map_err(Error::from)
 }
 
 /// The docker CLI's configuration directory: `DOCKER_CONFIG` or `~/.docker`.
@@ -106,7 +109,7 @@ fn config_dir(env: &dyn Env) -> Option<PathBuf> {
         .or_else(|| env.home().map(|h| h.join(".docker")))
 }
 
-fn discover_docker(env: &dyn Env) -> Result<Endpoint> {
+fn discover_docker(env: &dyn Env) -> Result<Endpoint, DiscoveryError> {
     // As the docker CLI: DOCKER_HOST wins over any context.
     if let Some(host) = env.var("DOCKER_HOST") {
         let tls = if truthy(env.var("DOCKER_TLS_VERIFY")) || truthy(env.var("DOCKER_TLS")) {
@@ -115,11 +118,7 @@ fn discover_docker(env: &dyn Env) -> Result<Endpoint> {
                 .map(PathBuf::from)
                 .or_else(|| config_dir(env));
             let Some(dir) = dir else {
-                return Err(Error::Engine(
-                    "DOCKER_TLS_VERIFY is set but neither DOCKER_CERT_PATH nor HOME says \
-                     where the certificates are"
-                        .into(),
-                ));
+                return Err(DiscoveryError::NoCertDir);
             };
             Some(Tls::in_dir(dir))
         } else {
@@ -146,9 +145,10 @@ fn discover_docker(env: &dyn Env) -> Result<Endpoint> {
     match context {
         Some(name) if name != "default" => {
             let Some(config) = config else {
-                return Err(Error::Engine(format!(
-                    "docker context \"{name}\" ({from}): no DOCKER_CONFIG or HOME to find it in"
-                )));
+                return Err(DiscoveryError::NoConfigDir {
+                    name,
+                    from: from.into(),
+                });
             };
             read_context(env, &config, &name, from)
         }
@@ -161,7 +161,7 @@ fn discover_docker(env: &dyn Env) -> Result<Endpoint> {
     }
 }
 
-fn discover_podman(env: &dyn Env) -> Result<Endpoint> {
+fn discover_podman(env: &dyn Env) -> Result<Endpoint, DiscoveryError> {
     if let Some(host) = env.var("CONTAINER_HOST") {
         return Ok(Endpoint {
             host: normalise_host(&host, false)?,
@@ -184,12 +184,7 @@ fn discover_podman(env: &dyn Env) -> Result<Endpoint> {
     }
     tried.push(system);
     let tried: Vec<String> = tried.iter().map(|p| p.display().to_string()).collect();
-    Err(Error::Engine(format!(
-        "no Podman API socket found (tried {}); start it with \
-         `systemctl --user start podman.socket` or `podman system service --time=0 &`, \
-         or set CONTAINER_HOST=unix:///path/to/podman.sock",
-        tried.join(", ")
-    )))
+    Err(DiscoveryError::NoPodmanSocket { tried })
 }
 
 fn podman_socket(path: &Path, origin: &str) -> Endpoint {
@@ -202,11 +197,11 @@ fn podman_socket(path: &Path, origin: &str) -> Endpoint {
 }
 
 /// Check a host's scheme, and give `tcp://` the scheme its TLS setting implies.
-fn normalise_host(host: &str, tls: bool) -> Result<String> {
+fn normalise_host(host: &str, tls: bool) -> Result<String, DiscoveryError> {
     let host = host.trim();
     if let Some(path) = host.strip_prefix("unix://") {
         if path.is_empty() {
-            return Err(Error::Engine(format!("'{host}' names no socket")));
+            return Err(DiscoveryError::NoSocket { host: host.into() });
         }
         return Ok(host.to_string());
     }
@@ -217,7 +212,7 @@ fn normalise_host(host: &str, tls: bool) -> Result<String> {
     {
         let rest = rest.trim_end_matches('/');
         if rest.is_empty() {
-            return Err(Error::Engine(format!("'{host}' names no address")));
+            return Err(DiscoveryError::NoAddress { host: host.into() });
         }
         let scheme = if tls || host.starts_with("https://") {
             "https"
@@ -239,15 +234,9 @@ fn normalise_host(host: &str, tls: bool) -> Result<String> {
         return Ok(format!("unix://{host}"));
     }
     if host.starts_with("ssh://") {
-        return Err(Error::Engine(format!(
-            "'{host}': peel does not speak ssh:// itself; forward the socket and point \
-             DOCKER_HOST at it: `ssh -nNT -L /tmp/docker.sock:/var/run/docker.sock HOST &` then \
-             DOCKER_HOST=unix:///tmp/docker.sock"
-        )));
+        return Err(DiscoveryError::Ssh { host: host.into() });
     }
-    Err(Error::Engine(format!(
-        "'{host}' is not an engine address peel understands (unix://PATH, tcp://HOST:PORT)"
-    )))
+    Err(DiscoveryError::UnknownScheme { host: host.into() })
 }
 
 fn truthy(value: Option<String>) -> bool {
