@@ -20,6 +20,11 @@ enum Socket {
     Tcp(TcpStream),
 }
 
+/// A socket peel reads and writes.
+trait Stream: Read + Write {}
+
+impl<T: Read + Write> Stream for T {}
+
 /// A socket whose reads and writes stop at a deadline.
 struct Timed {
     socket: Socket,
@@ -34,37 +39,34 @@ impl Timed {
         }
         Ok(left)
     }
+
+    /// The socket, its timeouts set to what is left before the deadline.
+    fn socket(&mut self) -> io::Result<&mut dyn Stream> {
+        let left = Some(self.left()?);
+        Ok(match &mut self.socket {
+            Socket::Unix(s) => {
+                s.set_read_timeout(left)?;
+                s.set_write_timeout(left)?;
+                s
+            }
+            Socket::Tcp(s) => {
+                s.set_read_timeout(left)?;
+                s.set_write_timeout(left)?;
+                s
+            }
+        })
+    }
 }
 
 impl Read for Timed {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let left = Some(self.left()?);
-        match &mut self.socket {
-            Socket::Unix(s) => {
-                s.set_read_timeout(left)?;
-                s.read(buf)
-            }
-            Socket::Tcp(s) => {
-                s.set_read_timeout(left)?;
-                s.read(buf)
-            }
-        }
+        self.socket()?.read(buf)
     }
 }
 
 impl Write for Timed {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let left = Some(self.left()?);
-        match &mut self.socket {
-            Socket::Unix(s) => {
-                s.set_write_timeout(left)?;
-                s.write(buf)
-            }
-            Socket::Tcp(s) => {
-                s.set_write_timeout(left)?;
-                s.write(buf)
-            }
-        }
+        self.socket()?.write(buf)
     }
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
