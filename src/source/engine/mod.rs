@@ -8,10 +8,13 @@
 
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
 use super::SourceKind;
 use crate::error::{Error, Result};
+use context::{current_context, read_context};
+pub use error::DiscoveryError;
+
+mod context;
+mod error;
 
 /// The docker CLI's default socket.
 pub const DEFAULT_DOCKER_SOCKET: &str = "unix:///var/run/docker.sock";
@@ -96,6 +99,7 @@ pub fn discover(kind: SourceKind, env: &dyn Env) -> Result<Endpoint> {
         SourceKind::Podman => discover_podman(env),
         _ => discover_docker(env),
     }
+    .map_err(Error::from)
 }
 
 /// The docker CLI's configuration directory: `DOCKER_CONFIG` or `~/.docker`.
@@ -105,7 +109,7 @@ fn config_dir(env: &dyn Env) -> Option<PathBuf> {
         .or_else(|| env.home().map(|h| h.join(".docker")))
 }
 
-fn discover_docker(env: &dyn Env) -> Result<Endpoint> {
+fn discover_docker(env: &dyn Env) -> Result<Endpoint, DiscoveryError> {
     // As the docker CLI: DOCKER_HOST wins over any context.
     if let Some(host) = env.var("DOCKER_HOST") {
         let tls = if truthy(env.var("DOCKER_TLS_VERIFY")) || truthy(env.var("DOCKER_TLS")) {
@@ -114,11 +118,7 @@ fn discover_docker(env: &dyn Env) -> Result<Endpoint> {
                 .map(PathBuf::from)
                 .or_else(|| config_dir(env));
             let Some(dir) = dir else {
-                return Err(Error::Engine(
-                    "DOCKER_TLS_VERIFY is set but neither DOCKER_CERT_PATH nor HOME says \
-                     where the certificates are"
-                        .into(),
-                ));
+                return Err(DiscoveryError::NoCertDir);
             };
             Some(Tls::in_dir(dir))
         } else {
@@ -145,9 +145,10 @@ fn discover_docker(env: &dyn Env) -> Result<Endpoint> {
     match context {
         Some(name) if name != "default" => {
             let Some(config) = config else {
-                return Err(Error::Engine(format!(
-                    "docker context \"{name}\" ({from}): no DOCKER_CONFIG or HOME to find it in"
-                )));
+                return Err(DiscoveryError::NoConfigDir {
+                    name,
+                    from: from.into(),
+                });
             };
             read_context(env, &config, &name, from)
         }
@@ -160,81 +161,7 @@ fn discover_docker(env: &dyn Env) -> Result<Endpoint> {
     }
 }
 
-/// `currentContext` from `<config>/config.json`, if it says one.
-fn current_context(env: &dyn Env, dir: &Path) -> Option<Result<String>> {
-    let path = dir.join("config.json");
-    let bytes = env.read(&path).ok()?;
-    let value: serde_json::Value = match serde_json::from_slice(&bytes) {
-        Ok(v) => v,
-        Err(e) => {
-            return Some(Err(Error::Engine(format!(
-                "{}: not valid JSON ({e}); fix it or set DOCKER_HOST",
-                path.display()
-            ))));
-        }
-    };
-    value
-        .get("currentContext")
-        .and_then(|v| v.as_str())
-        .filter(|s| !s.is_empty())
-        .map(|s| Ok(s.to_string()))
-}
-
-/// The context store: `contexts/meta/<sha256(name)>/meta.json`, TLS files
-/// in `contexts/tls/<sha256(name)>/docker/`.
-fn read_context(env: &dyn Env, config: &Path, name: &str, from: &str) -> Result<Endpoint> {
-    let id = hex(&Sha256::digest(name.as_bytes()));
-    let meta = config
-        .join("contexts")
-        .join("meta")
-        .join(&id)
-        .join("meta.json");
-    let bytes = env.read(&meta).map_err(|e| {
-        Error::Engine(format!(
-            "docker context \"{name}\" (from {from}) is not in the context store: {}: {e}; \
-             list contexts with `docker context ls`",
-            meta.display()
-        ))
-    })?;
-    let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
-        Error::Engine(format!(
-            "docker context \"{name}\": {}: not valid JSON ({e})",
-            meta.display()
-        ))
-    })?;
-    let docker = value.get("Endpoints").and_then(|e| e.get("docker"));
-    let Some(host) = docker
-        .and_then(|d| d.get("Host"))
-        .and_then(|h| h.as_str())
-        .filter(|h| !h.is_empty())
-    else {
-        return Err(Error::Engine(format!(
-            "docker context \"{name}\": {} has no Endpoints.docker.Host",
-            meta.display()
-        )));
-    };
-    let skip_verify = docker
-        .and_then(|d| d.get("SkipTLSVerify"))
-        .and_then(|v| v.as_bool())
-        .unwrap_or(false);
-    let tls_dir = config.join("contexts").join("tls").join(&id).join("docker");
-    let tls = (env.exists(&tls_dir.join("ca.pem")) || env.exists(&tls_dir.join("cert.pem")))
-        .then(|| Tls::in_dir(tls_dir));
-    if skip_verify && tls.is_some() {
-        return Err(Error::Engine(format!(
-            "docker context \"{name}\" asks to skip TLS verification, which peel does not do; \
-             give the context a CA certificate instead"
-        )));
-    }
-    Ok(Endpoint {
-        host: normalise_host(host, tls.is_some())?,
-        tls,
-        origin: format!("docker context \"{name}\" ({})", meta.display()),
-        kind: SourceKind::Docker,
-    })
-}
-
-fn discover_podman(env: &dyn Env) -> Result<Endpoint> {
+fn discover_podman(env: &dyn Env) -> Result<Endpoint, DiscoveryError> {
     if let Some(host) = env.var("CONTAINER_HOST") {
         return Ok(Endpoint {
             host: normalise_host(&host, false)?,
@@ -257,12 +184,7 @@ fn discover_podman(env: &dyn Env) -> Result<Endpoint> {
     }
     tried.push(system);
     let tried: Vec<String> = tried.iter().map(|p| p.display().to_string()).collect();
-    Err(Error::Engine(format!(
-        "no Podman API socket found (tried {}); start it with \
-         `systemctl --user start podman.socket` or `podman system service --time=0 &`, \
-         or set CONTAINER_HOST=unix:///path/to/podman.sock",
-        tried.join(", ")
-    )))
+    Err(DiscoveryError::NoPodmanSocket { tried })
 }
 
 fn podman_socket(path: &Path, origin: &str) -> Endpoint {
@@ -275,11 +197,11 @@ fn podman_socket(path: &Path, origin: &str) -> Endpoint {
 }
 
 /// Check a host's scheme, and give `tcp://` the scheme its TLS setting implies.
-fn normalise_host(host: &str, tls: bool) -> Result<String> {
+fn normalise_host(host: &str, tls: bool) -> Result<String, DiscoveryError> {
     let host = host.trim();
     if let Some(path) = host.strip_prefix("unix://") {
         if path.is_empty() {
-            return Err(Error::Engine(format!("'{host}' names no socket")));
+            return Err(DiscoveryError::NoSocket { host: host.into() });
         }
         return Ok(host.to_string());
     }
@@ -290,7 +212,7 @@ fn normalise_host(host: &str, tls: bool) -> Result<String> {
     {
         let rest = rest.trim_end_matches('/');
         if rest.is_empty() {
-            return Err(Error::Engine(format!("'{host}' names no address")));
+            return Err(DiscoveryError::NoAddress { host: host.into() });
         }
         let scheme = if tls || host.starts_with("https://") {
             "https"
@@ -312,23 +234,13 @@ fn normalise_host(host: &str, tls: bool) -> Result<String> {
         return Ok(format!("unix://{host}"));
     }
     if host.starts_with("ssh://") {
-        return Err(Error::Engine(format!(
-            "'{host}': peel does not speak ssh:// itself; forward the socket and point \
-             DOCKER_HOST at it: `ssh -nNT -L /tmp/docker.sock:/var/run/docker.sock HOST &` then \
-             DOCKER_HOST=unix:///tmp/docker.sock"
-        )));
+        return Err(DiscoveryError::Ssh { host: host.into() });
     }
-    Err(Error::Engine(format!(
-        "'{host}' is not an engine address peel understands (unix://PATH, tcp://HOST:PORT)"
-    )))
+    Err(DiscoveryError::UnknownScheme { host: host.into() })
 }
 
 fn truthy(value: Option<String>) -> bool {
     value.is_some_and(|v| !matches!(v.trim(), "" | "0" | "false" | "FALSE" | "False"))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]
@@ -376,7 +288,7 @@ mod tests {
     }
 
     fn ctx_meta(name: &str) -> PathBuf {
-        let id = hex(&Sha256::digest(name.as_bytes()));
+        let id = context::id(name);
         PathBuf::from(format!("/home/u/.docker/contexts/meta/{id}/meta.json"))
     }
 
@@ -449,10 +361,7 @@ mod tests {
             .var("DOCKER_CONFIG", "/cfg")
             .var("DOCKER_CONTEXT", "remote")
             .file(
-                format!(
-                    "/cfg/contexts/meta/{}/meta.json",
-                    hex(&Sha256::digest(b"remote"))
-                ),
+                format!("/cfg/contexts/meta/{}/meta.json", context::id("remote")),
                 meta,
             );
         assert_eq!(docker(&env).unwrap().host, "unix:///ctx.sock");
@@ -460,7 +369,7 @@ mod tests {
 
     #[test]
     fn context_with_tls_files() {
-        let id = hex(&Sha256::digest(b"secure"));
+        let id = context::id("secure");
         let env = FakeEnv::default()
             .var("DOCKER_CONTEXT", "secure")
             .file(
@@ -496,15 +405,6 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("ssh"), "{err}");
-    }
-
-    #[test]
-    fn context_id_is_sha256_of_the_name() {
-        // The docker CLI's store: sha256("default") names the folder.
-        assert_eq!(
-            hex(&Sha256::digest(b"default")),
-            "37a8eec1ce19687d132fe29051dca629d164e2c4958ba141d5f4133a33f0688f"
-        );
     }
 
     #[test]
