@@ -37,10 +37,42 @@ pub fn analyze(image: Image, base_layers: Option<usize>) -> Analysis {
     analyze_with(image, base, &Ignore::default())
 }
 
+/// What is read from an analysis but dive's figures: the image and its exact
+/// model. The findings read this, so that they can run while dive's model is
+/// still being computed ([`analyze_beside`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ExactView<'a> {
+    pub image: &'a Image,
+    pub tree: &'a Tree,
+    pub exact: &'a ExactFigures,
+}
+
+impl Analysis {
+    pub fn exact_view(&self) -> ExactView<'_> {
+        ExactView {
+            image: &self.image,
+            tree: &self.tree,
+            exact: &self.exact,
+        }
+    }
+}
+
 /// Analyse an image whose base layers are decided ([`base::decide`]),
 /// counting the wasted entries under `ignore` as accepted rather than
 /// wasted (dive's figures are left as dive computes them).
-pub fn analyze_with(mut image: Image, base: (usize, BaseLayersFrom), ignore: &Ignore) -> Analysis {
+pub fn analyze_with(image: Image, base: (usize, BaseLayersFrom), ignore: &Ignore) -> Analysis {
+    analyze_beside(image, base, ignore, |_| ()).0
+}
+
+/// [`analyze_with`], and `beside` run on the exact model while dive's model
+/// is computed on another core (the findings take about as long as the rest
+/// of that side: run one after the other, they would add to the wall time).
+pub fn analyze_beside<T>(
+    mut image: Image,
+    base: (usize, BaseLayersFrom),
+    ignore: &Ignore,
+    beside: impl FnOnce(ExactView<'_>) -> T,
+) -> (Analysis, T) {
     let (base, from) = base;
     // Only a chosen count can be past the layers.
     if matches!(from, BaseLayersFrom::Flag | BaseLayersFrom::BaseImage)
@@ -62,15 +94,21 @@ pub fn analyze_with(mut image: Image, base: (usize, BaseLayersFrom), ignore: &Ig
         if !ignore.is_empty() {
             exact.accept(|path| ignore.matches(path));
         }
+        let besides = beside(ExactView {
+            image: &image,
+            tree: &tree,
+            exact: &exact,
+        });
         let dive = dive
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        Analysis {
+        let analysis = Analysis {
             image,
             tree,
             exact,
             dive,
             base_layers_from: from,
-        }
+        };
+        (analysis, besides)
     })
 }

@@ -20,7 +20,7 @@
 //! files (what a URL download leaves) are left alone.
 
 use super::{Finding, Group, Kind, Severity, command};
-use crate::analysis::Analysis;
+use crate::analysis::ExactView;
 use crate::image::config::display_command;
 use crate::layer::{EntryKind, LayerChanges, Op, path};
 
@@ -175,7 +175,7 @@ fn added_paths<'a>(
 /// `ADD` of plain files and folders, one finding per layer of the user's
 /// (none for a layer whose every path is `ignored`).
 pub(super) fn add_instead_of_copy(
-    analysis: &Analysis,
+    analysis: &ExactView<'_>,
     ignored: &dyn Fn(&[u8]) -> bool,
     findings: &mut Vec<Finding>,
 ) {

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::analysis::{Analysis, Ignore};
+use crate::analysis::{ExactView, Ignore};
 use crate::image::config::{SecretPlace, display_command, single_line};
 use crate::layer::{EntryKind, path};
 use crate::tree::{HideReason, NodeId, Overwrite, State};
@@ -120,7 +120,7 @@ pub struct Finding {
 
 /// Every finding of an analysis, most severe and largest first, leaving out
 /// the paths `ignore` accepts (the same globs the analysis was given).
-pub fn find(analysis: &Analysis, ignore: &Ignore) -> Vec<Finding> {
+pub fn find(analysis: &ExactView<'_>, ignore: &Ignore) -> Vec<Finding> {
     let ignored = &|path: &[u8]| ignore.matches(path);
     let mut findings = Vec::new();
     hidden_files(analysis, ignored, &mut findings);
@@ -143,13 +143,13 @@ pub fn find(analysis: &Analysis, ignore: &Ignore) -> Vec<Finding> {
     findings
 }
 
-fn command(analysis: &Analysis, layer: u32) -> Option<String> {
+fn command(analysis: &ExactView<'_>, layer: u32) -> Option<String> {
     let text = analysis.image.layers.get(layer as usize)?.command();
     (!text.is_empty()).then_some(text)
 }
 
 /// A layer's command on one line, cut to a length that reads in a sentence.
-fn short_command(analysis: &Analysis, layer: u32) -> Option<String> {
+fn short_command(analysis: &ExactView<'_>, layer: u32) -> Option<String> {
     const MAX_CHARS: usize = 60;
     let words = command(analysis, layer)?;
     let line = single_line(&words);
@@ -203,7 +203,11 @@ impl<'a> Group<'a> {
 
 /// Findings about bytes that a later layer hid: deleted files, caches
 /// removed too late, copy-ups, identical rewrites, secrets deleted later.
-fn hidden_files(analysis: &Analysis, ignored: &dyn Fn(&[u8]) -> bool, findings: &mut Vec<Finding>) {
+fn hidden_files(
+    analysis: &ExactView<'_>,
+    ignored: &dyn Fn(&[u8]) -> bool,
+    findings: &mut Vec<Finding>,
+) {
     let mut deleted: BTreeMap<(u32, u32), Group> = BTreeMap::new();
     let mut caches: BTreeMap<(u32, u32, Cache), Group> = BTreeMap::new();
     let mut copy_ups: BTreeMap<(u32, u32), Group> = BTreeMap::new();
@@ -358,7 +362,7 @@ type ContentCopy = (u64, u64, u32, NodeId, u32);
 /// leftovers, from the user's layers (the base image's own files are not the
 /// Dockerfile's to fix).
 fn left_in_image(
-    analysis: &Analysis,
+    analysis: &ExactView<'_>,
     ignored: &dyn Fn(&[u8]) -> bool,
     findings: &mut Vec<Finding>,
 ) {
@@ -576,7 +580,7 @@ const MAX_DUPLICATE_GROUPS: usize = 10;
 /// final image: the extra copies of one content together (the advice names
 /// the copy to keep), their size as bytes, the largest saving first.
 fn duplicate_content(
-    analysis: &Analysis,
+    analysis: &ExactView<'_>,
     mut copies: Vec<ContentCopy>,
     findings: &mut Vec<Finding>,
 ) {
@@ -630,7 +634,7 @@ fn duplicate_content(
 /// Findings about secrets in the configuration: the history's commands and
 /// the run config's `Env`, `Cmd` and `Entrypoint` (already redacted where
 /// the config was read; the finding names the place, never the value).
-fn configuration_secrets(analysis: &Analysis, findings: &mut Vec<Finding>) {
+fn configuration_secrets(analysis: &ExactView<'_>, findings: &mut Vec<Finding>) {
     let config = &analysis.image.config;
     for secret in &config.secrets {
         let what = secret.kind.name();
@@ -690,7 +694,7 @@ fn configuration_secrets(analysis: &Analysis, findings: &mut Vec<Finding>) {
 }
 
 /// Findings about the image configuration.
-fn configuration(analysis: &Analysis, findings: &mut Vec<Finding>) {
+fn configuration(analysis: &ExactView<'_>, findings: &mut Vec<Finding>) {
     configuration_secrets(analysis, findings);
     let run = analysis.image.config.config.clone().unwrap_or_default();
     let user = run.user.unwrap_or_default();

@@ -52,7 +52,7 @@ impl Outcome {
     /// (`base_layers` as `--base-layers`; otherwise the history decides).
     pub fn of(image: Image, base_layers: Option<usize>) -> Outcome {
         let analysis = analysis::analyze(image, base_layers);
-        let findings = findings::find(&analysis, &Ignore::default());
+        let findings = findings::find(&analysis.exact_view(), &Ignore::default());
         Outcome {
             analysis,
             findings,
@@ -97,8 +97,10 @@ impl Plan {
         {
             eprintln!("peel: warning: {}", sanitize(&warning));
         }
-        let analysis = analysis::analyze_with(image, (n, from), &self.ignore);
-        let findings = findings::find(&analysis, &self.ignore);
+        let (analysis, findings) =
+            analysis::analyze_beside(image, (n, from), &self.ignore, |figures| {
+                findings::find(&figures, &self.ignore)
+            });
         let verdict = self
             .rules
             .as_ref()
