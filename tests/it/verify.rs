@@ -180,19 +180,7 @@ fn a_layout_blob_that_does_not_match_its_descriptor_is_an_error() {
     let other = regzipped(&blob);
     assert_ne!(other, blob);
     std::fs::write(&blob_path, &other).unwrap();
-    let size_differs = other.len() != blob.len();
-    let phrase = if size_differs {
-        format!(
-            "the blob is {} bytes but its descriptor says {}",
-            other.len(),
-            blob.len()
-        )
-    } else {
-        format!(
-            "the blob does not match its digest: expected {digest}, actual {}",
-            sha256(&other)
-        )
-    };
+    let phrase = blob_mismatch(&digest, &blob, &other, true);
     fails(
         dir.path(),
         &["oci:layout"],
@@ -339,18 +327,7 @@ fn archives_with_blob_names_check_the_name_and_the_descriptor() {
         replace(&mut members, &name, other.clone());
         let file = put(dir.path(), &format!("{label}.tar"), &tar_of(&members));
         let expected = format!("sha256:{}", &name["blobs/sha256/".len()..]);
-        let phrase = if label == "oci-archive" && other.len() != blob.len() {
-            format!(
-                "the blob is {} bytes but its descriptor says {}",
-                other.len(),
-                blob.len()
-            )
-        } else {
-            format!(
-                "the blob does not match its digest: expected {expected}, actual {}",
-                sha256(&other)
-            )
-        };
+        let phrase = blob_mismatch(&expected, &blob, &other, label == "oci-archive");
         fails(
             dir.path(),
             &[&file],
@@ -543,4 +520,21 @@ fn a_zstd_window_too_large_says_how_much_memory_it_needs() {
     let name = put(dir.path(), "layer.tar", &tar_of(&members));
     let line = fails(dir.path(), &["--no-verify", &name], &[&layer, phrase]);
     assert!(!line.contains("corrupt"), "{line}");
+}
+
+/// What peel says of a blob `stored` in place of `described`: its size
+/// first, where a descriptor gives one (`has_size`), else its digest.
+fn blob_mismatch(digest: &str, described: &[u8], stored: &[u8], has_size: bool) -> String {
+    if has_size && stored.len() != described.len() {
+        format!(
+            "the blob is {} bytes but its descriptor says {}",
+            stored.len(),
+            described.len()
+        )
+    } else {
+        format!(
+            "the blob does not match its digest: expected {digest}, actual {}",
+            sha256(stored)
+        )
+    }
 }
