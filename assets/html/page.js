@@ -60,7 +60,8 @@
   var facts = [data.image.source, data.image.platform, data.image.tags.join(', '), data.peel];
   add(head, el('p', 'sub', facts.filter(function (f) { return f; }).join(' \u00b7 ')));
 
-  var verdict = add(root, el('section', 'verdict'));
+  var top = add(root, el('div', 'top'));
+  var verdict = add(top, el('section', 'verdict'));
   add(verdict, el('h2', null, 'CI verdict'));
   if (data.ci) {
     add(verdict, el('p', 'badge ' + (data.ci.passed ? 'pass' : 'fail'),
@@ -77,7 +78,7 @@
     add(verdict, el('p', 'badge none', 'not judged (run with --ci)'));
   }
 
-  var figs = add(root, el('section', 'figures'));
+  var figs = add(top, el('section', 'figures'));
   add(figs, el('h2', null, 'Figures'));
   var grid = add(figs, el('div', 'grid'));
   var im = data.image;
@@ -375,5 +376,6 @@
     zoomTo: zoomTo,
     zoom: function () { return pathOf(zoom); }
   };
+  window.peelReport.readyAt = performance.now();
   document.body.dataset.ready = 'true';
 })();

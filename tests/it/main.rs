@@ -16,6 +16,7 @@ mod golden;
 mod hostile_archives;
 mod hostile_layers;
 mod hostile_output;
+mod html;
 mod layer_rules;
 mod properties;
 mod realistic_images;

@@ -44,7 +44,8 @@ pub struct Treemap {
     /// Wasted bytes whose path is under the directory (a deleted
     /// directory's go to its nearest ancestor still in the image).
     pub wasted: Vec<u64>,
-    /// The layer that wrote the file, or most of a directory's bytes.
+    /// The layer that holds the file's bytes (the one that wrote it; a
+    /// hardlink's target's), or most of a directory's or merged node's.
     pub layer: Vec<u32>,
     /// Files and other non-directories in the subtree (a merged node's:
     /// the entries it merges).
@@ -67,6 +68,9 @@ struct Present {
     bytes: Vec<u64>,
     wasted: Vec<u64>,
     entries: Vec<u64>,
+    /// The layer that holds a file's bytes (a hardlink's: its target's),
+    /// else the layer that last wrote the path.
+    layer: Vec<u32>,
     wasted_dirs: Vec<(String, u64)>,
 }
 
@@ -88,6 +92,7 @@ fn measure(tree: &Tree, exact: &ExactFigures) -> Present {
         bytes: vec![0; n],
         wasted: vec![0; n],
         entries: vec![0; n],
+        layer: vec![0; n],
         wasted_dirs: Vec::new(),
     };
     let mut counted = vec![false; tree.files.len()];
@@ -98,6 +103,7 @@ fn measure(tree: &Tree, exact: &ExactFigures) -> Present {
         };
         p.order.push(id);
         p.is_dir[id as usize] = dir;
+        p.layer[id as usize] = tree.node(id).versions.last().map_or(0, |v| v.layer);
         if dir {
             stack.extend(tree.node(id).children.iter().rev());
             continue;
@@ -109,7 +115,9 @@ fn measure(tree: &Tree, exact: &ExactFigures) -> Present {
         }) = tree.node(id).current()
             && !std::mem::replace(&mut counted[*file as usize], true)
         {
-            p.bytes[id as usize] = tree.files[*file as usize].size;
+            let file = &tree.files[*file as usize];
+            p.bytes[id as usize] = file.size;
+            p.layer[id as usize] = file.layer;
         }
     }
     for waste in &exact.wasted {
@@ -144,11 +152,6 @@ fn measure(tree: &Tree, exact: &ExactFigures) -> Present {
     p
 }
 
-/// The layer a node itself was last written by.
-fn own_layer(tree: &Tree, id: NodeId) -> u32 {
-    tree.node(id).versions.last().map_or(0, |v| v.layer)
-}
-
 /// Bytes by layer.
 type Layers = FxHashMap<u32, u64>;
 
@@ -173,7 +176,7 @@ fn add_subtree(tree: &Tree, p: &Present, top: NodeId, into: &mut Layers) {
                     .filter(|&&c| p.bytes[c as usize] > 0),
             );
         } else if p.bytes[id as usize] > 0 {
-            *into.entry(own_layer(tree, id)).or_default() += p.bytes[id as usize];
+            *into.entry(p.layer[id as usize]).or_default() += p.bytes[id as usize];
         }
     }
 }
@@ -242,12 +245,12 @@ pub fn build(tree: &Tree, exact: &ExactFigures) -> Treemap {
             if p.bytes[i] >= threshold && map.len() < MAX_NODES {
                 let kind = if p.is_dir[i] { DIR } else { FILE };
                 let name = path::escape(&tree.node(child).name).into_owned();
-                map.push(at, name, kind, figures(child), own_layer(tree, child));
+                map.push(at, name, kind, figures(child), p.layer[i]);
                 let mut own = Layers::default();
                 if kind == DIR {
                     queue.push_back((child, map.len() - 1));
                 } else if p.bytes[i] > 0 {
-                    own.insert(own_layer(tree, child), p.bytes[i]);
+                    own.insert(p.layer[i], p.bytes[i]);
                 }
                 layers.push(own);
             } else {
