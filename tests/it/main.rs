@@ -18,6 +18,7 @@ mod hostile_layers;
 mod hostile_output;
 mod html;
 mod layer_rules;
+mod packaging;
 mod properties;
 mod realistic_images;
 mod ui;
