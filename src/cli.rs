@@ -16,6 +16,7 @@ pub const VERSION: &str = env!("PEEL_VERSION");
     name = "peel",
     version = VERSION,
     args_conflicts_with_subcommands = true,
+    disable_help_subcommand = true,
     about = "See where a container image's bytes go, layer by layer: what each layer adds, changes and deletes, the bytes wasted, and an efficiency score.",
     after_help = "Examples:\n  peel --ci image.tar                       report, rules, exit code\n  peel --json report.json oci:./layout      machine-readable report\n  docker save app:1 | peel --ci -           from standard input\n\nExit status: 0 all rules pass, 1 a rule failed, 2 the image could not be read or the configuration is invalid."
 )]
