@@ -355,6 +355,23 @@ fn input_references(text: &str) -> BTreeSet<String> {
     names
 }
 
+/// bash with `args` in `dir`, the binary under test first on PATH, not in
+/// CI mode (as a CI job's script runs peel).
+fn bash_with_peel(args: &[&str], dir: &Path) -> Command {
+    let bin = Path::new(env!("CARGO_BIN_EXE_peel")).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut cmd = Command::new("bash");
+    cmd.args(args)
+        .current_dir(dir)
+        .env_remove("CI")
+        .env("PATH", path);
+    cmd
+}
+
 /// The action's peel step, run by bash as the runner would (its `env:`
 /// with the inputs filled in), peel on PATH; the exit status and the summary.
 fn run_action_step(inputs: &[(&str, &str)], dir: &Path) -> (Option<i32>, String) {
@@ -368,22 +385,11 @@ fn run_action_step(inputs: &[(&str, &str)], dir: &Path) -> (Option<i32>, String)
     let summary = dir.join("summary.md");
     std::fs::write(&summary, "").unwrap();
     let declared = action["inputs"].as_mapping().unwrap();
-    let mut cmd = Command::new("bash");
-    cmd.args(["--noprofile", "--norc", "-eo", "pipefail", "-c", script])
-        .current_dir(dir)
-        .env_remove("CI")
-        .env("GITHUB_STEP_SUMMARY", &summary)
-        .env(
-            "PATH",
-            format!(
-                "{}:{}",
-                Path::new(env!("CARGO_BIN_EXE_peel"))
-                    .parent()
-                    .unwrap()
-                    .display(),
-                std::env::var("PATH").unwrap_or_default()
-            ),
-        );
+    let mut cmd = bash_with_peel(
+        &["--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+        dir,
+    );
+    cmd.env("GITHUB_STEP_SUMMARY", &summary);
     for (key, value) in step["env"].as_mapping().unwrap() {
         let template = value.as_str().unwrap();
         let name = input_references(template).into_iter().next().unwrap();
@@ -497,23 +503,8 @@ fn the_gitlab_template_runs_peel_and_keeps_the_reports() {
     assert_eq!(job["artifacts"]["when"], "always");
     let dir = tmp();
     std::fs::copy(demo(), dir.path().join("image.tar")).unwrap();
-    let mut cmd = Command::new("bash");
     let lines: Vec<&str> = script.iter().map(|l| l.as_str().unwrap()).collect();
-    cmd.arg("-ec")
-        .arg(lines.join("\n"))
-        .current_dir(dir.path())
-        .env_remove("CI")
-        .env(
-            "PATH",
-            format!(
-                "{}:{}",
-                Path::new(env!("CARGO_BIN_EXE_peel"))
-                    .parent()
-                    .unwrap()
-                    .display(),
-                std::env::var("PATH").unwrap_or_default()
-            ),
-        );
+    let mut cmd = bash_with_peel(&["-ec", &lines.join("\n")], dir.path());
     for (key, value) in job["variables"].as_mapping().unwrap() {
         cmd.env(key.as_str().unwrap(), value.as_str().unwrap());
     }

@@ -12,35 +12,25 @@ use crate::safe_text::is_unsafe;
 
 /// `value` as compact JSON, safe inside a script block.
 pub fn script_json(value: &impl Serialize) -> String {
-    let mut bytes = Vec::new();
-    let mut ser = serde_json::Serializer::with_formatter(&mut bytes, ScriptSafe);
-    value.serialize(&mut ser).expect("the report serialises");
-    String::from_utf8(bytes).expect("serde_json writes UTF-8")
+    let json = serde_json::to_string(value).expect("the report serialises");
+    // Outside its strings, compact JSON is ASCII punctuation, digits and
+    // letters: every character escaped here is inside a string, where
+    // `\uNNNN` (all of them are in the Basic Multilingual Plane) reads as
+    // the character itself.
+    let mut out = String::with_capacity(json.len() + json.len() / 64);
+    for c in json.chars() {
+        if escaped(c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
-/// Whether `c` is written as an escape inside a string.
+/// Whether `c` is written as an escape.
 fn escaped(c: char) -> bool {
     matches!(c, '<' | '>' | '&') || is_unsafe(c)
-}
-
-struct ScriptSafe;
-
-impl serde_json::ser::Formatter for ScriptSafe {
-    fn write_string_fragment<W: ?Sized + std::io::Write>(
-        &mut self,
-        writer: &mut W,
-        fragment: &str,
-    ) -> std::io::Result<()> {
-        let mut start = 0;
-        for (i, c) in fragment.char_indices() {
-            if escaped(c) {
-                writer.write_all(&fragment.as_bytes()[start..i])?;
-                write!(writer, "\\u{:04x}", c as u32)?;
-                start = i + c.len_utf8();
-            }
-        }
-        writer.write_all(&fragment.as_bytes()[start..])
-    }
 }
 
 #[cfg(test)]
