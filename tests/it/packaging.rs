@@ -461,15 +461,15 @@ fn the_action_declares_and_uses_every_input_and_its_step_runs_peel() {
         "rules:\n  lowestEfficiency: disabled\n  highestWastedBytes: disabled\n  highestUserWastedPercent: disabled\n",
     )
     .unwrap();
-    let (status, summary) = run_action_step(
-        &[
-            ("image", demo.to_str().unwrap()),
-            ("install", "path"),
-            ("rules", "rules.yml"),
-            ("html", "report.html"),
-        ],
-        dir.path(),
-    );
+    let on_demo = |more: &[(&str, &str)]| {
+        let inputs = [
+            &[("image", demo.to_str().unwrap()), ("install", "path")],
+            more,
+        ]
+        .concat();
+        run_action_step(&inputs, dir.path())
+    };
+    let (status, summary) = on_demo(&[("rules", "rules.yml"), ("html", "report.html")]);
     assert_eq!(status, Some(0), "{summary}");
     assert!(
         summary.contains("PASS") || summary.contains("pass"),
@@ -477,15 +477,7 @@ fn the_action_declares_and_uses_every_input_and_its_step_runs_peel() {
     );
     assert!(dir.path().join("report.html").exists());
     // --fail-on secret fails it again.
-    let (status, _) = run_action_step(
-        &[
-            ("image", demo.to_str().unwrap()),
-            ("install", "path"),
-            ("rules", "rules.yml"),
-            ("fail-on", "secret"),
-        ],
-        dir.path(),
-    );
+    let (status, _) = on_demo(&[("rules", "rules.yml"), ("fail-on", "secret")]);
     assert_eq!(status, Some(1));
 }
 
