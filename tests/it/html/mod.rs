@@ -390,3 +390,45 @@ fn small_entries_are_merged_and_a_hardlinked_file_counts_once() {
     assert_eq!(tree["bytes"][big].as_u64(), Some(10_000_000));
     assert_eq!(tree["layer"][big].as_u64(), Some(0));
 }
+
+#[test]
+fn a_deep_tree_and_an_empty_image_draw_without_errors() {
+    let Some(chromium) = cdp::chromium() else {
+        return;
+    };
+    // 400 nested directories with a file at the bottom (the page walks no
+    // deeper than it draws), and an image whose files are all empty.
+    let deep = format!("{}file.bin", "d/".repeat(400));
+    let images = [
+        Image::new().layer(
+            Layer::new()
+                .sized(&deep, 5000, b'd')
+                .sized("top.bin", 100, b't'),
+        ),
+        Image::new().layer(Layer::new().file("empty", b"").dir("nothing")),
+    ];
+    let mut browser = cdp::Browser::start(chromium, 1000, 800);
+    for (n, image) in images.iter().enumerate() {
+        let dir = tmp();
+        let archive = put(dir.path(), "image.tar", &image.docker_archive());
+        let (html, report) = reports(dir.path(), Path::new(&archive));
+        assert_eq!(report["image"]["visibleBytes"], [5100, 0][n]);
+        browser.open(&file_url(&html));
+        ready(&mut browser);
+        assert_eq!(browser.problems(), Vec::<String>::new(), "image {n}");
+        assert_eq!(
+            browser
+                .eval("+document.getElementById('treemap').dataset.total")
+                .as_u64(),
+            report["image"]["visibleBytes"].as_u64(),
+            "image {n}"
+        );
+        // Zoom to the deepest node drawn and back: still no errors.
+        browser.eval(
+            "(() => { const all = document.querySelectorAll('#treemap .dir');
+              if (all.length) window.peelReport.zoomTo(+all[all.length - 1].dataset.i); })()",
+        );
+        browser.eval("window.peelReport.zoomTo(0)");
+        assert_eq!(browser.problems(), Vec::<String>::new(), "image {n}");
+    }
+}
