@@ -72,6 +72,11 @@ fn completions_for_every_shell_name_the_real_flags() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+    // No shell: one line that names what is missing, exit 2.
+    let out = peel(dir.path()).arg("completions").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("<SHELL>") && err.lines().count() == 1, "{err}");
     // A shell peel does not know: one line, exit 2.
     let out = peel(dir.path())
         .args(["completions", "tcsh"])
