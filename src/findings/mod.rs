@@ -5,6 +5,7 @@
 
 mod instructions;
 mod patterns;
+pub mod savings;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -116,6 +117,27 @@ pub struct Finding {
     /// The command of the layer the advice is about.
     pub command: Option<String>,
     pub advice: String,
+    /// What fixing it is worth, and where the Dockerfile says it.
+    #[serde(flatten)]
+    pub fix: Fix,
+}
+
+/// What fixing a finding is worth ([`savings`]) and the Dockerfile line it
+/// points at, when a Dockerfile was given.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Fix {
+    /// How much smaller the image gets when the finding is fixed.
+    pub saved_bytes: u64,
+    /// The pull size it saves, estimated from the layers' compression
+    /// ratios; `None` where a layer's compressed size is unknown.
+    pub saved_compressed_bytes: Option<u64>,
+    /// The Dockerfile line of the finding's layer (`--dockerfile`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dockerfile: Option<crate::dockerfile::Line>,
+    /// The entries a fix removes, for the savings (not reported).
+    #[serde(skip)]
+    pub claims: Vec<savings::Claim>,
 }
 
 /// Every finding of an analysis, most severe and largest first, leaving out
@@ -134,9 +156,12 @@ pub fn find(analysis: &ExactView<'_>, ignore: &Ignore) -> Vec<Finding> {
             finding.command = command(analysis, *layer);
         }
     }
+    savings::price(analysis.image, &mut findings);
+    // Within a severity, the fix worth most first.
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
+            .then(b.fix.saved_bytes.cmp(&a.fix.saved_bytes))
             .then(b.bytes.cmp(&a.bytes))
             .then(a.kind.cmp(&b.kind))
     });
@@ -166,12 +191,24 @@ fn short_command(analysis: &ExactView<'_>, layer: u32) -> Option<String> {
 struct Group<'a> {
     bytes: u64,
     paths: Vec<Cow<'a, [u8]>>,
+    /// What a fix removes: each path's layer (`None`: the finding's first
+    /// layer) and bytes, beside `paths`.
+    saved: Vec<(Option<u32>, u64)>,
 }
 
 impl<'a> Group<'a> {
     fn add(&mut self, path: impl Into<Cow<'a, [u8]>>, bytes: u64) {
         self.bytes += bytes;
         self.paths.push(path.into());
+        self.saved.push((None, bytes));
+    }
+
+    /// A path a fix removes from `layer` (not the finding's first).
+    fn add_in(&mut self, layer: u32, path: impl Into<Cow<'a, [u8]>>, bytes: u64) {
+        self.add(path, bytes);
+        if let Some(last) = self.saved.last_mut() {
+            last.0 = Some(layer);
+        }
     }
 
     fn into_finding(
@@ -182,6 +219,14 @@ impl<'a> Group<'a> {
         command: Option<String>,
         advice: String,
     ) -> Finding {
+        let first = layers.first().copied().unwrap_or_default();
+        let claims = self
+            .paths
+            .iter()
+            .zip(&self.saved)
+            .filter(|(_, (_, bytes))| *bytes > 0)
+            .map(|(path, (layer, bytes))| savings::Claim::new(layer.unwrap_or(first), path, *bytes))
+            .collect();
         let path_count = self.paths.len();
         if path_count > MAX_PATHS {
             self.paths.select_nth_unstable(MAX_PATHS);
@@ -197,6 +242,10 @@ impl<'a> Group<'a> {
             path_count,
             command,
             advice,
+            fix: Fix {
+                claims,
+                ..Fix::default()
+            },
         }
     }
 }
@@ -596,7 +645,7 @@ fn duplicate_content(
         .map(|same| (same[0].1 * (same.len() as u64 - 1), same))
         .collect();
     groups.sort_by(|a, b| b.0.cmp(&a.0).then(a.1[0].0.cmp(&b.1[0].0)));
-    for (saving, same) in groups.into_iter().take(MAX_DUPLICATE_GROUPS) {
+    for (_, same) in groups.into_iter().take(MAX_DUPLICATE_GROUPS) {
         let mut group = Group::default();
         let mut copies: Vec<(u32, Vec<u8>)> = same
             .iter()
@@ -610,11 +659,10 @@ fn duplicate_content(
         let mut layers = Vec::new();
         for (layer, path) in copies {
             layers.push(layer);
-            group.add(path, 0);
+            group.add_in(layer, path, same[0].1);
         }
         layers.sort_unstable();
         layers.dedup();
-        group.bytes = saving;
         let advice = format!(
             "These files have the same content as {} ({} bytes each): keep one copy and link to it \
              (`ln`, or a symlink), or copy it once.",
@@ -689,6 +737,7 @@ fn configuration_secrets(analysis: &ExactView<'_>, findings: &mut Vec<Finding>) 
             path_count: 0,
             command,
             advice,
+            fix: Fix::default(),
         });
     }
 }
@@ -708,6 +757,7 @@ fn configuration(analysis: &ExactView<'_>, findings: &mut Vec<Finding>) {
         path_count: 0,
         command: None,
         advice: advice.into(),
+        fix: Fix::default(),
     };
     if matches!(user, "" | "root" | "0") {
         findings.push(about_config(

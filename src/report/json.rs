@@ -41,6 +41,8 @@ pub struct ImageSection<'a> {
     pub user_wasted_bytes: u64,
     pub user_wasted_percent: f64,
     pub file_count: u64,
+    /// The image with every finding fixed.
+    pub savings: crate::findings::savings::Savings,
 }
 
 #[derive(Serialize)]
@@ -148,6 +150,7 @@ pub fn build(outcome: &Outcome) -> Report<'_> {
             user_wasted_bytes: exact.user_wasted_bytes,
             user_wasted_percent: exact.user_wasted_percent,
             file_count: exact.file_count,
+            savings: crate::findings::savings::total(image, exact.total_bytes, &outcome.findings),
         },
         layers: image
             .layers
