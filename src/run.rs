@@ -67,6 +67,12 @@ pub fn run(cli: &Cli) -> Result<Ended> {
             "--json - and --markdown - cannot both write to standard output".into(),
         ));
     }
+    if report_paths(cli).filter(|p| *p == Path::new("-")).count() > 1 {
+        return Err(Error::Config(
+            "only one of --json, --markdown, --codequality, --sarif and --junit can write to standard output ('-')"
+                .into(),
+        ));
+    }
     let plan = Plan {
         base: cli.base.clone(),
         base_layers: cli.base_layers,
@@ -75,7 +81,7 @@ pub fn run(cli: &Cli) -> Result<Ended> {
         rules,
         dive_compat: cli.dive_compat,
     };
-    if !ci_mode && cli.json.is_none() && cli.markdown.is_none() {
+    if !ci_mode && cli.json.is_none() && cli.markdown.is_none() && !cli.ci_outputs() {
         return interactive(cli, &parsed, reference, plan);
     }
     headless(cli, &parsed, reference, &plan)
@@ -115,15 +121,14 @@ fn headless(cli: &Cli, parsed: &Reference, reference: &str, plan: &Plan) -> Resu
     let image = with_progress_line(reference, &plan.options, || plan.open(parsed, reference))?;
     let outcome = plan.outcome(parsed, image)?;
 
-    let stdout_taken = [&cli.json, &cli.markdown]
-        .iter()
-        .any(|p| p.as_deref() == Some(Path::new("-")));
+    let stdout_taken = report_paths(cli).any(|p| p == Path::new("-"));
     if let Some(path) = &cli.json {
         write_report(path, &json::render(&outcome))?;
     }
     if let Some(path) = &cli.markdown {
         write_report(path, &markdown::render(&outcome))?;
     }
+    ci_outputs(cli, &outcome, stdout_taken)?;
     if outcome.verdict.is_some() {
         let report = text::render(
             &outcome,
@@ -145,6 +150,68 @@ fn headless(cli: &Cli, parsed: &Reference, reference: &str, plan: &Plan) -> Resu
     };
     std::mem::forget::<Outcome>(outcome);
     Ok(ended)
+}
+
+/// The CI formats: GitHub workflow commands (on stdout, or stderr when a
+/// report takes stdout) and the step summary, Code Quality, SARIF, JUnit.
+fn ci_outputs(cli: &Cli, outcome: &Outcome, stdout_taken: bool) -> Result<()> {
+    use crate::report::annotations::{codequality, github, junit, sarif};
+    let findings = &outcome.findings;
+    if cli.annotations() == crate::cli::Annotations::Github {
+        let commands = github::render(findings);
+        if stdout_taken {
+            eprint!("{commands}");
+        } else {
+            write_stdout(&commands)?;
+        }
+        if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
+            append_report(Path::new(&summary), &markdown::render(outcome))?;
+        }
+    }
+    if let Some(path) = &cli.codequality {
+        let fallback = cli
+            .dockerfile
+            .as_ref()
+            .map(|d| d.display().to_string())
+            .unwrap_or_else(|| outcome.image().reference.clone());
+        write_report(path, &codequality::render(findings, &fallback))?;
+    }
+    if let Some(path) = &cli.sarif {
+        write_report(path, &sarif::render(findings))?;
+    }
+    if let Some(path) = &cli.junit {
+        let report = junit::render(
+            &outcome.image().reference,
+            outcome.verdict.as_ref(),
+            findings,
+        );
+        write_report(path, &report)?;
+    }
+    Ok(())
+}
+
+/// Every report file asked for.
+fn report_paths(cli: &Cli) -> impl Iterator<Item = &Path> {
+    [
+        &cli.json,
+        &cli.markdown,
+        &cli.codequality,
+        &cli.sarif,
+        &cli.junit,
+    ]
+    .into_iter()
+    .filter_map(|p| p.as_deref())
+}
+
+/// Append a report to a file (GitHub's step summary collects several).
+fn append_report(path: &Path, report: &str) -> Result<()> {
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .map_err(|e| Error::io(path.display(), e))?;
+    file.write_all(report.as_bytes())
+        .map_err(|e| Error::io(path.display(), e))
 }
 
 /// Run `load`, showing how far it got on one stderr line while it runs, when

@@ -3,6 +3,7 @@
 //! with the layers, the commands, the paths and one or two sentences of
 //! advice. Findings never print file contents.
 
+pub mod describe;
 mod instructions;
 mod patterns;
 pub mod savings;
@@ -47,10 +48,18 @@ pub enum Kind {
     NoHealthcheck,
     /// `ADD` of plain files, where `COPY` would do.
     AddInsteadOfCopy,
+    /// The build context copied before a dependency install.
+    CacheBustingOrder,
+    /// Files of the build context that `.dockerignore` should keep out.
+    ContextLeak,
+    /// apt, apk, dnf and pip used in ways that cost bytes or reproducibility.
+    PackageManagerHygiene,
+    /// Compilers and headers in a single-stage image.
+    ToolchainInFinalImage,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 14] = [
         Kind::DeletedLater,
         Kind::PackageCache,
         Kind::MetadataCopyUp,
@@ -61,6 +70,10 @@ impl Kind {
         Kind::RunsAsRoot,
         Kind::NoHealthcheck,
         Kind::AddInsteadOfCopy,
+        Kind::CacheBustingOrder,
+        Kind::ContextLeak,
+        Kind::PackageManagerHygiene,
+        Kind::ToolchainInFinalImage,
     ];
 
     /// The kebab-case name used in reports and rules.
@@ -76,6 +89,10 @@ impl Kind {
             Kind::RunsAsRoot => "runs-as-root",
             Kind::NoHealthcheck => "no-healthcheck",
             Kind::AddInsteadOfCopy => "add-instead-of-copy",
+            Kind::CacheBustingOrder => "cache-busting-order",
+            Kind::ContextLeak => "context-leak",
+            Kind::PackageManagerHygiene => "package-manager-hygiene",
+            Kind::ToolchainInFinalImage => "toolchain-in-final-image",
         }
     }
 

@@ -223,11 +223,14 @@ pub fn build(outcome: &Outcome) -> Report<'_> {
 }
 
 pub fn render(outcome: &Outcome) -> String {
+    to_text(&build(outcome))
+}
+
+/// Any report as pretty JSON, with [`Escaping`], ending in a new line.
+pub fn to_text(value: &impl Serialize) -> String {
     let mut bytes = Vec::new();
     let mut ser = serde_json::Serializer::with_formatter(&mut bytes, Escaping::default());
-    build(outcome)
-        .serialize(&mut ser)
-        .expect("the report serialises");
+    value.serialize(&mut ser).expect("the report serialises");
     bytes.push(b'\n');
     String::from_utf8(bytes).expect("serde_json writes UTF-8")
 }

@@ -3,4 +3,5 @@
 //! formats that show them (GitHub workflow commands, GitLab Code Quality,
 //! SARIF, JUnit).
 
+mod ci_formats;
 mod savings;
