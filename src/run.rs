@@ -42,9 +42,11 @@ pub fn run(cli: &Cli) -> Result<Ended> {
     };
     // Validate the configuration before the (possibly long) read of the image.
     let mut ignore = cli.ignore.clone();
+    let mut file_dockerfile = None;
     let rules = if ci_mode {
-        let (rules, file_ignore) = load_rules(cli)?;
+        let (rules, file_ignore, dockerfile) = load_rules(cli)?;
         ignore.extend(file_ignore);
+        file_dockerfile = dockerfile;
         Some(rules)
     } else {
         // Not judged, but a bad value on the command line is still an error.
@@ -52,6 +54,11 @@ pub fn run(cli: &Cli) -> Result<Ended> {
         None
     };
     let ignore = Ignore::new(&ignore)?;
+    // The flag wins over the rules file's `dockerfile:`.
+    let dockerfile = match cli.dockerfile.as_deref().or(file_dockerfile.as_deref()) {
+        Some(path) => Some(std::sync::Arc::new(crate::dockerfile::load(path)?)),
+        None => None,
+    };
     let parsed = source::parse(reference, cli.source)?;
     let options = OpenOptions {
         platform: cli.platform.clone(),
@@ -80,6 +87,7 @@ pub fn run(cli: &Cli) -> Result<Ended> {
         options,
         rules,
         dive_compat: cli.dive_compat,
+        dockerfile,
     };
     if !ci_mode && cli.json.is_none() && cli.markdown.is_none() && !cli.ci_outputs() {
         return interactive(cli, &parsed, reference, plan);
@@ -269,14 +277,18 @@ fn progress_text(reference: &str, p: &ProgressSnapshot) -> String {
     line
 }
 
-/// The rules in force, and the rules file's `ignore:` globs.
-fn load_rules(cli: &Cli) -> Result<(Rules, Vec<String>)> {
+/// The rules in force, the rules file's `ignore:` globs and `dockerfile:`.
+fn load_rules(cli: &Cli) -> Result<(Rules, Vec<String>, Option<std::path::PathBuf>)> {
     let explicit = cli.ci_config != Path::new(".dive-ci");
     let file = ci::config::load(&cli.ci_config, explicit)?;
     for warning in &file.warnings {
         eprintln!("peel: warning: {}", sanitize(warning));
     }
-    Ok((Rules::resolve(&file.rules, &flag_rules(cli))?, file.ignore))
+    Ok((
+        Rules::resolve(&file.rules, &flag_rules(cli))?,
+        file.ignore,
+        file.dockerfile.map(std::path::PathBuf::from),
+    ))
 }
 
 /// The thresholds given as flags (or their environment variables).

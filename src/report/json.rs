@@ -18,6 +18,9 @@ pub struct Report<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ci: Option<CiSection>,
     pub warnings: Vec<String>,
+    /// `--dockerfile`: its path and the history entries no line made.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dockerfile: Option<&'a crate::dockerfile::Mapping>,
 }
 
 #[derive(Serialize)]
@@ -66,6 +69,9 @@ pub struct LayerSection {
     pub command: String,
     pub created_by: Option<String>,
     pub entries: u64,
+    /// The Dockerfile line that made the layer (`--dockerfile`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dockerfile: Option<crate::dockerfile::Line>,
 }
 
 #[derive(Serialize)]
@@ -166,6 +172,10 @@ pub fn build(outcome: &Outcome) -> Report<'_> {
                 command: layer.command(),
                 created_by: layer.history.as_ref().and_then(|h| h.created_by.clone()),
                 entries: layer.changes.entry_count(),
+                dockerfile: outcome
+                    .dockerfile
+                    .as_ref()
+                    .and_then(|m| m.layers.get(index).cloned().flatten()),
             })
             .collect(),
         wasted: exact
@@ -219,6 +229,7 @@ pub fn build(outcome: &Outcome) -> Report<'_> {
             .chain(&analysis.tree.warnings)
             .cloned()
             .collect(),
+        dockerfile: outcome.dockerfile.as_ref(),
     }
 }
 

@@ -123,6 +123,13 @@ pub fn render(outcome: &Outcome) -> String {
                 let layers: Vec<String> = finding.layers.iter().map(u32::to_string).collect();
                 let _ = write!(head, ", layer {}", layers.join(" → "));
             }
+            if let Some(line) = &finding.fix.dockerfile {
+                let _ = write!(
+                    head,
+                    ", {}",
+                    code(&format!("{}:{}", line.path, line.line), false)
+                );
+            }
             if finding.fix.saved_bytes > 0 {
                 let _ = write!(head, ", saves {}", size(finding.fix.saved_bytes));
                 if let Some(c) = savings::compressed_label(finding.fix.saved_compressed_bytes) {

@@ -58,12 +58,21 @@ pub fn render(outcome: &Outcome, options: TextOptions) -> String {
         } else {
             one_line(&command, 100)
         };
-        let _ = writeln!(
+        let _ = write!(
             out,
             "  {idx:>3}  {:>10}  {compressed:>10}  {command}",
             size(layer.changes.size)
         );
+        if let Some(line) = outcome
+            .dockerfile
+            .as_ref()
+            .and_then(|m| m.layers.get(idx).cloned().flatten())
+        {
+            let _ = write!(out, "  ← {}:{}", sanitize(&line.path), line.line);
+        }
+        let _ = writeln!(out);
     }
+    unmatched_lines(&mut out, outcome);
     let _ = writeln!(out);
 
     let _ = writeln!(out, "Total size:          {}", size(exact.total_bytes));
@@ -230,6 +239,15 @@ fn findings_section(out: &mut String, findings: &[Finding]) {
             };
             let _ = writeln!(out, "      paths: {}{tail}", sanitize(&shown.join(", ")));
         }
+        if let Some(line) = &finding.fix.dockerfile {
+            let _ = writeln!(
+                out,
+                "      dockerfile: {}:{}  {}",
+                sanitize(&line.path),
+                line.line,
+                one_line(&line.instruction, 100)
+            );
+        }
         saves_line(out, finding);
         let _ = writeln!(out, "      advice: {}", sanitize(&finding.advice));
     }
@@ -247,6 +265,28 @@ fn fixed_line(out: &mut String, outcome: &Outcome) {
         line.push_str(&format!(" ({compressed})"));
     }
     let _ = writeln!(out, "If all fixed:        {line}");
+}
+
+/// With `--dockerfile`: the history entries no instruction made.
+fn unmatched_lines(out: &mut String, outcome: &Outcome) {
+    let Some(mapping) = &outcome.dockerfile else {
+        return;
+    };
+    for entry in &mapping.unmatched {
+        let layer = entry
+            .layer
+            .map_or("no layer".to_string(), |l| format!("layer {l}"));
+        let _ = writeln!(
+            out,
+            "  unmatched in {}: history entry {} ({layer}): {}",
+            sanitize(&mapping.path),
+            entry.history,
+            one_line(
+                &crate::image::config::display_command(&entry.created_by),
+                80
+            )
+        );
+    }
 }
 
 /// What fixing one finding saves, when it saves anything.
