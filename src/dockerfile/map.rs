@@ -23,6 +23,9 @@ pub struct Mapping {
     /// unmatched.
     #[serde(skip)]
     pub layers: Vec<Option<Line>>,
+    /// Each history entry's line.
+    #[serde(skip)]
+    pub entries: Vec<Option<Line>>,
     /// Entries of the user's that no instruction of the final stage made.
     pub unmatched: Vec<Unmatched>,
 }
@@ -61,6 +64,7 @@ pub fn map(
     }
     let first_match = pairs.iter().map(|(e, _)| *e).min();
     let mut layers = vec![None; layer_count];
+    let mut lines = vec![None; history.len()];
     let mut unmatched = Vec::new();
     let mut layer = history[..skip].iter().filter(|h| !h.empty_layer).count();
     for (e, entry) in history[skip..].iter().enumerate() {
@@ -70,6 +74,7 @@ pub fn map(
         }
         match step_of[e] {
             Some(s) => {
+                lines[skip + e] = Some(steps[s].line.clone());
                 if let Some(slot) = made.and_then(|l| layers.get_mut(l)) {
                     *slot = Some(steps[s].line.clone());
                 }
@@ -90,6 +95,7 @@ pub fn map(
     Mapping {
         path: dockerfile.path.clone(),
         layers,
+        entries: lines,
         unmatched,
     }
 }
@@ -172,10 +178,11 @@ pub fn apply(mapping: &Mapping, findings: &mut [Finding], commands: &[String]) {
                 .is_some_and(|c| commands.get(l as usize).is_some_and(|own| own == c))
         });
         let layer = named.or(finding.layers.first().copied());
-        finding.fix.dockerfile = layer
-            .and_then(|l| mapping.layers.get(l as usize))
-            .cloned()
-            .flatten();
+        let line = match finding.fix.history {
+            Some(entry) => mapping.entries.get(entry),
+            None => layer.and_then(|l| mapping.layers.get(l as usize)),
+        };
+        finding.fix.dockerfile = line.cloned().flatten();
     }
 }
 

@@ -3,10 +3,15 @@
 //! with the layers, the commands, the paths and one or two sentences of
 //! advice. Findings never print file contents.
 
+mod cache_order;
+mod commands;
+mod context_leak;
 pub mod describe;
+mod hygiene;
 mod instructions;
 mod patterns;
 pub mod savings;
+mod toolchain;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -155,6 +160,10 @@ pub struct Fix {
     /// The entries a fix removes, for the savings (not reported).
     #[serde(skip)]
     pub claims: Vec<savings::Claim>,
+    /// The history entry the finding is about, when it is not a layer's
+    /// (a RUN that made no layer), for its Dockerfile line.
+    #[serde(skip)]
+    pub history: Option<usize>,
 }
 
 /// Every finding of an analysis, most severe and largest first, leaving out
@@ -166,6 +175,10 @@ pub fn find(analysis: &ExactView<'_>, ignore: &Ignore) -> Vec<Finding> {
     left_in_image(analysis, ignored, &mut findings);
     configuration(analysis, &mut findings);
     instructions::add_instead_of_copy(analysis, ignored, &mut findings);
+    cache_order::cache_busting_order(analysis, &mut findings);
+    context_leak::context_leak(analysis, ignored, &mut findings);
+    hygiene::package_manager_hygiene(analysis, &mut findings);
+    toolchain::toolchain_in_final_image(analysis, ignored, &mut findings);
     // A finding about one layer names its command (duplicate-content, whose
     // copies may come from several layers, is built without one).
     for finding in &mut findings {

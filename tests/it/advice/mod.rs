@@ -5,6 +5,7 @@
 
 mod ci_formats;
 mod dockerfile_lines;
+mod new_kinds;
 mod savings;
 
 use std::path::{Path, PathBuf};
