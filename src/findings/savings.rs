@@ -54,7 +54,10 @@ fn compressed_share(image: &Image, layer: u32, bytes: u64) -> Option<u64> {
     if size == 0 {
         return Some(0);
     }
-    Some(((bytes.min(size) as u128 * compressed as u128) / size as u128) as u64)
+    // Never more than the bytes themselves: a tiny layer's tar and gzip
+    // headers outweigh its content.
+    let share = (bytes.min(size) as u128 * compressed as u128) / size as u128;
+    Some((share as u64).min(bytes))
 }
 
 /// `claims` without repeats (the first claim of each entry wins).
@@ -118,7 +121,7 @@ pub fn headline(total_bytes: u64, savings: &Savings) -> String {
 pub fn compressed_label(compressed: Option<u64>) -> Option<String> {
     compressed.map(|b| {
         format!(
-            "≈{} compressed (estimate)",
+            "≈{} compressed, estimated",
             humansize::format_size(b, humansize::DECIMAL)
         )
     })
