@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use super::commands::{program, user_steps};
-use super::{Finding, Group, Kind, Severity};
+use super::{Finding, Group, Kind, Severity, with_sizes};
 use crate::analysis::ExactView;
 use crate::layer::{Op, path};
 
@@ -103,20 +103,15 @@ pub(super) fn context_leak(
         if lines.is_empty() {
             continue;
         }
-        let list: Vec<String> = lines
-            .iter()
-            .map(|(line, bytes)| {
-                format!(
-                    "`{line}` ({})",
-                    humansize::format_size(*bytes, humansize::DECIMAL)
-                )
-            })
-            .collect();
+        let list = with_sizes(
+            lines
+                .iter()
+                .map(|(line, bytes)| (format!("`{line}`"), bytes)),
+        );
         let advice = format!(
             "Layer {} copies files from the build context that only the build needs. Add these lines to \
              `.dockerignore`: {}.",
-            index,
-            list.join(", ")
+            index, list
         );
         findings.push(group.into_finding(
             Kind::ContextLeak,

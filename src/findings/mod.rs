@@ -198,6 +198,20 @@ pub fn find(analysis: &ExactView<'_>, ignore: &Ignore) -> Vec<Finding> {
     findings
 }
 
+/// `what (1.50 MB), other (200 kB)`: parts of a finding with their bytes.
+fn with_sizes<'a>(parts: impl IntoIterator<Item = (String, &'a u64)>) -> String {
+    parts
+        .into_iter()
+        .map(|(what, bytes)| {
+            format!(
+                "{what} ({})",
+                humansize::format_size(*bytes, humansize::DECIMAL)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn command(analysis: &ExactView<'_>, layer: u32) -> Option<String> {
     let text = analysis.image.layers.get(layer as usize)?.command();
     (!text.is_empty()).then_some(text)

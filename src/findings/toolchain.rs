@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Finding, Group, Kind, Severity};
+use super::{Finding, Group, Kind, Severity, with_sizes};
 use crate::analysis::ExactView;
 use crate::layer::path;
 use crate::tree::State;
@@ -110,19 +110,11 @@ pub(super) fn toolchain_in_final_image(
     }
     layers.sort_unstable();
     layers.dedup();
-    let list: Vec<String> = parts
-        .iter()
-        .map(|(what, bytes)| {
-            format!(
-                "{what} ({})",
-                humansize::format_size(*bytes, humansize::DECIMAL)
-            )
-        })
-        .collect();
+    let list = with_sizes(parts.iter().map(|(what, bytes)| (what.to_string(), bytes)));
     let advice = format!(
         "The final image ships a build toolchain: {}. Build in one stage and COPY only the result into a final \
          stage FROM a runtime image (slim, distroless, a JRE), so none of it ships.",
-        list.join(", ")
+        list
     );
     let severity = if compiler {
         Severity::Warning

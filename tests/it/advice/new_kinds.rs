@@ -58,14 +58,7 @@ fn image(tag: &'static str, dockerfile: &str) -> Option<(super::Built, Value)> {
     Some((built, report))
 }
 
-fn of_kind<'a>(report: &'a Value, kind: &str) -> Vec<&'a Value> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["kind"] == kind)
-        .collect()
-}
+use crate::docker_findings::findings as of_kind;
 
 #[test]
 fn each_new_kind_shows_on_the_image_that_has_it() {
