@@ -147,7 +147,9 @@ fn argument_matches(keyword: &str, argument: Option<&str>, rest: &str) -> bool {
     let Some(argument) = argument else {
         return true;
     };
-    if argument.contains('$') {
+    // A variable the build got from --build-arg, or one the builder
+    // recorded unexpanded (buildah writes `WORKDIR $DIR`): the order decides.
+    if argument.contains('$') || rest.contains('$') {
         return true;
     }
     match keyword {

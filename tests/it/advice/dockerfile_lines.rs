@@ -191,3 +191,117 @@ fn an_unreadable_or_broken_dockerfile_is_one_line_and_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("Dockerfile Broken"));
 }
+
+/// `program args`: its stdout, or why it failed.
+fn run(program: &str, args: &[&str]) -> Result<String, String> {
+    let out = std::process::Command::new(program)
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot run {program}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{program} {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// buildah's spellings (`bud --layers`): `#(nop) COPY file:<hash> in ./a/`,
+/// `|2 DIR=/srv MODE=prod /bin/sh -c …`, `WORKDIR $DIR` recorded
+/// unexpanded, from a base in an OCI layout (the busybox base, through
+/// `docker save` and skopeo).
+#[test]
+fn buildah_bud_layers_get_their_lines() {
+    let missing: Vec<&str> = ["buildah", "skopeo"]
+        .into_iter()
+        .filter(|t| run(t, &["--version"]).is_err())
+        .collect();
+    if !missing.is_empty() {
+        assert!(
+            std::env::var("PEEL_REQUIRE_BUILDAH").is_err(),
+            "PEEL_REQUIRE_BUILDAH is set but {missing:?} are not installed"
+        );
+        eprintln!("skipped: {missing:?} not installed");
+        return;
+    }
+    if crate::docker::engine().is_none() {
+        return;
+    }
+    // buildah makes an image name of the layout's path: lowercase only.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let dir = tempfile::Builder::new()
+        .prefix(&format!("peel-it-advice-bud-{}-{nanos}", std::process::id()))
+        .rand_bytes(0)
+        .tempdir()
+        .unwrap();
+    let work = dir.path();
+    let archive = work.join("base.tar");
+    crate::docker::docker(&["save", crate::docker::BASE, "-o", path_str(&archive)]).unwrap();
+    let layout = work.join("lay");
+    run(
+        "skopeo",
+        &[
+            "copy",
+            "-q",
+            &format!("docker-archive:{}", archive.display()),
+            &format!("oci:{}:base", layout.display()),
+        ],
+    )
+    .unwrap();
+    let context = work.join("ctx");
+    std::fs::create_dir_all(&context).unwrap();
+    std::fs::write(context.join("a.txt"), "a\n").unwrap();
+    let dockerfile = format!(
+        "FROM oci:{}:base\nARG DIR=/srv\nARG MODE\nWORKDIR $DIR\nCOPY a.txt ./a/\nRUN echo \"$MODE\" > m.txt && \\\n    echo two > t.txt\nENV X=1\nCMD [\"/bin/sh\"]\n",
+        layout.display()
+    );
+    std::fs::write(context.join("Dockerfile"), &dockerfile).unwrap();
+    let root = work.join("storage");
+    let storage = [
+        "--root".to_string(),
+        format!("{}/root", root.display()),
+        "--runroot".to_string(),
+        format!("{}/run", root.display()),
+        "--storage-driver".to_string(),
+        "vfs".to_string(),
+    ];
+    let buildah = |args: &[&str]| {
+        let mut all: Vec<&str> = storage.iter().map(String::as_str).collect();
+        all.extend_from_slice(args);
+        run("buildah", &all)
+    };
+    let out = work.join("out");
+    let target = format!("oci:{}:app", out.display());
+    buildah(&[
+        "bud",
+        "-q",
+        "--layers",
+        "--isolation",
+        "chroot",
+        "--build-arg",
+        "MODE=prod",
+        "-t",
+        "peel-advice-bud",
+        path_str(&context),
+    ])
+    .unwrap();
+    buildah(&["push", "-q", "peel-advice-bud", &target]).unwrap();
+    let report = super::json(&[
+        &target,
+        "--dockerfile",
+        path_str(&context.join("Dockerfile")),
+    ]);
+    assert_eq!(layer_lines(&report), [None, Some(5), Some(6)], "{report:#}");
+    let run_layer = &report["layers"][2];
+    assert!(
+        run_layer["createdBy"]
+            .as_str()
+            .unwrap()
+            .starts_with("|2 DIR=/srv MODE=prod /bin/sh -c"),
+        "{run_layer:#}"
+    );
+    assert_eq!(report["dockerfile"]["unmatched"], serde_json::json!([]));
+}
