@@ -169,12 +169,14 @@ impl Cli {
         })
     }
 
-    /// A report file or annotations asked for: the run is headless.
+    /// A report file or `--annotations github` asked for: the run is
+    /// headless (GITHUB_ACTIONS alone adds annotations to a headless run,
+    /// and leaves the UI alone).
     pub fn ci_outputs(&self) -> bool {
         self.codequality.is_some()
             || self.sarif.is_some()
             || self.junit.is_some()
-            || self.annotations() == Annotations::Github
+            || self.annotations == Some(Annotations::Github)
     }
 
     /// `--ci`, or `CI=true` in the environment (as with dive).

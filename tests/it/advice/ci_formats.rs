@@ -29,13 +29,7 @@ fn hostile() -> Image {
 }
 
 /// peel in `dir`, with no CI or GitHub variables from the machine.
-fn peel(dir: &Path) -> assert_cmd::Command {
-    let mut cmd = crate::cli::peel(dir);
-    for var in ["GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY"] {
-        cmd.env_remove(var);
-    }
-    cmd
-}
+use crate::cli::peel;
 
 /// One workflow command: `::NAME PROPS::DATA`, PROPS `k=v` joined by `,`.
 /// Returns (name, props unescaped, data unescaped); panics on a line that

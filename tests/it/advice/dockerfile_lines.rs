@@ -233,7 +233,10 @@ fn buildah_bud_layers_get_their_lines() {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());
     let dir = tempfile::Builder::new()
-        .prefix(&format!("peel-it-advice-bud-{}-{nanos}", std::process::id()))
+        .prefix(&format!(
+            "peel-it-advice-bud-{}-{nanos}",
+            std::process::id()
+        ))
         .rand_bytes(0)
         .tempdir()
         .unwrap();
