@@ -280,3 +280,66 @@ fn junit_has_one_case_per_rule_and_reads_back() {
         .unwrap();
     assert_eq!(suite.attribute("tests"), Some("5"));
 }
+
+/// A Dockerfile whose path holds `:` and `,` and whose instruction holds an
+/// escape sequence and `::`: the workflow command's properties stay
+/// properties, the text report stays one line per row, and nothing reaches
+/// the terminal raw.
+#[test]
+fn hostile_dockerfile_paths_and_instructions_are_escaped() {
+    let dir = tmp();
+    let run = "/bin/sh -c head -c 3000 /dev/zero > /tmp/x.bin && echo \u{1b}[31m::error::x";
+    let image = Image::new()
+        .layer(Layer::new().sized("bin/sh", 100, b's'))
+        .layer(Layer::new().sized("tmp/x.bin", 3000, b'x').created_by(run))
+        .layer(
+            Layer::new()
+                .whiteout("tmp/x.bin")
+                .created_by("/bin/sh -c rm /tmp/x.bin"),
+        );
+    let img = put(dir.path(), "img.tar", &image.docker_archive());
+    let name = "odd:name,1.Dockerfile";
+    std::fs::write(
+        dir.path().join(name),
+        "FROM scratch\nRUN head -c 3000 /dev/zero > /tmp/x.bin && echo \u{1b}[31m::error::x\nRUN rm /tmp/x.bin\n",
+    )
+    .unwrap();
+    let out = peel(dir.path())
+        .args([
+            img.as_str(),
+            "--annotations",
+            "github",
+            "--dockerfile",
+            name,
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let deleted = stdout
+        .lines()
+        .find(|l| l.contains("deleted-later"))
+        .expect("the deleted file's command");
+    let (_, props, data) = parse_command(deleted);
+    assert_eq!(props[0], ("file".to_string(), name.to_string()));
+    assert_eq!(props[1], ("line".to_string(), "2".to_string()));
+    no_controls(&data);
+    let text = peel(dir.path())
+        .args([
+            img.as_str(),
+            "--ci",
+            "--dockerfile",
+            name,
+            "--lowest-efficiency",
+            "off",
+        ])
+        .args(["--highest-user-wasted-percent", "off"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(!text.contains('\u{1b}'), "{text}");
+    assert!(
+        text.contains(&format!("      dockerfile: {name}:2  RUN head -c 3000")),
+        "{text}"
+    );
+}
