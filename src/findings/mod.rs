@@ -7,6 +7,7 @@ mod cache_order;
 mod commands;
 mod context_leak;
 pub mod describe;
+mod fix;
 mod hygiene;
 mod instructions;
 mod patterns;
@@ -22,6 +23,7 @@ use crate::analysis::{ExactView, Ignore};
 use crate::image::config::{SecretPlace, display_command, single_line};
 use crate::layer::{EntryKind, path};
 use crate::tree::{HideReason, NodeId, Overwrite, State};
+pub use fix::Fix;
 use patterns::{Cache, cache_of, is_apt_list, is_leftover, is_secret};
 
 /// How many paths a finding lists (the count says how many there were).
@@ -142,28 +144,6 @@ pub struct Finding {
     /// What fixing it is worth, and where the Dockerfile says it.
     #[serde(flatten)]
     pub fix: Fix,
-}
-
-/// What fixing a finding is worth ([`savings`]) and the Dockerfile line it
-/// points at, when a Dockerfile was given.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Fix {
-    /// How much smaller the image gets when the finding is fixed.
-    pub saved_bytes: u64,
-    /// The pull size it saves, estimated from the layers' compression
-    /// ratios; `None` where a layer's compressed size is unknown.
-    pub saved_compressed_bytes: Option<u64>,
-    /// The Dockerfile line of the finding's layer (`--dockerfile`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub dockerfile: Option<crate::dockerfile::Line>,
-    /// The entries a fix removes, for the savings (not reported).
-    #[serde(skip)]
-    pub claims: Vec<savings::Claim>,
-    /// The history entry the finding is about, when it is not a layer's
-    /// (a RUN that made no layer), for its Dockerfile line.
-    #[serde(skip)]
-    pub history: Option<usize>,
 }
 
 /// Every finding of an analysis, most severe and largest first, leaving out
