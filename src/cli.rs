@@ -136,6 +136,28 @@ pub struct Cli {
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub wasted_limit: usize,
 
+    /// The Dockerfile the image was built from: layers and findings point at
+    /// its lines (the final stage's). Also `dockerfile:` in the rules file.
+    #[arg(long, value_name = "PATH")]
+    pub dockerfile: Option<PathBuf>,
+
+    /// Print the findings as CI annotations: `github` (workflow commands;
+    /// the default when GITHUB_ACTIONS=true) or `none`.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub annotations: Option<Annotations>,
+
+    /// Write a GitLab Code Quality report (JSON) to PATH.
+    #[arg(long, value_name = "PATH")]
+    pub codequality: Option<PathBuf>,
+
+    /// Write a SARIF 2.1.0 report to PATH (code scanning).
+    #[arg(long, value_name = "PATH")]
+    pub sarif: Option<PathBuf>,
+
+    /// Write a JUnit XML report to PATH: one test case per CI rule.
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
+
     /// `peel completions SHELL`, `peel man`; none for `peel IMAGE`.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -169,7 +191,37 @@ pub fn man_page() -> std::io::Result<Vec<u8>> {
     Ok(out)
 }
 
+/// Where `--annotations` prints the findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Annotations {
+    /// GitHub Actions workflow commands.
+    Github,
+    /// None, even on GitHub Actions.
+    None,
+}
+
 impl Cli {
+    /// `--annotations`, else GitHub's when GITHUB_ACTIONS=true.
+    pub fn annotations(&self) -> Annotations {
+        self.annotations.unwrap_or_else(|| {
+            if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v.trim() == "true") {
+                Annotations::Github
+            } else {
+                Annotations::None
+            }
+        })
+    }
+
+    /// A report file or `--annotations github` asked for: the run is
+    /// headless (GITHUB_ACTIONS alone adds annotations to a headless run,
+    /// and leaves the UI alone).
+    pub fn ci_outputs(&self) -> bool {
+        self.codequality.is_some()
+            || self.sarif.is_some()
+            || self.junit.is_some()
+            || self.annotations == Some(Annotations::Github)
+    }
+
     /// `--ci`, or `CI=true` in the environment (as with dive).
     pub fn ci_mode(&self) -> bool {
         self.ci

@@ -3,6 +3,7 @@
 mod fixture;
 mod random_image;
 
+mod advice;
 mod bad_input;
 mod cli;
 mod dive_oracle;
