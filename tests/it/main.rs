@@ -19,5 +19,6 @@ mod hostile_output;
 mod layer_rules;
 mod properties;
 mod realistic_images;
+mod registry;
 mod ui;
 mod verify;
