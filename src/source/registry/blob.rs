@@ -105,7 +105,8 @@ impl Read for BlobStream<'_> {
             .as_ref()
             .is_some_and(|a| a.load(Ordering::Relaxed))
         {
-            return Err(io::Error::new(io::ErrorKind::Interrupted, "stopped"));
+            // Not `Interrupted`: `read_exact` and `io::copy` would try again.
+            return Err(io::Error::other("stopped: another layer failed"));
         }
         read_resuming(
             self.fetch,

@@ -217,8 +217,15 @@ fn not_found(
         );
     }
     let known = match list_tags(client) {
-        Some(tags) if tags.is_empty() => " (the repository has no tags)".to_string(),
-        Some(tags) => {
+        Tags::NoRepository => {
+            return Error::missing(
+                &client.what,
+                format!("the registry has no repository '{repository}'"),
+            );
+        }
+        Tags::Unknown => String::new(),
+        Tags::Listed(tags) if tags.is_empty() => " (the repository has no tags)".to_string(),
+        Tags::Listed(tags) => {
             let shown: Vec<String> = tags.iter().take(TAGS_LISTED).map(|t| sanitize(t)).collect();
             let more = tags.len().saturating_sub(TAGS_LISTED);
             let more = if more > 0 {
@@ -228,7 +235,6 @@ fn not_found(
             };
             format!(" (it has {}{more})", shown.join(", "))
         }
-        None => String::new(),
     };
     Error::missing(
         &client.what,
@@ -236,15 +242,39 @@ fn not_found(
     )
 }
 
-fn list_tags(client: &Client) -> Option<Vec<String>> {
+/// What the tag list says.
+enum Tags {
+    Listed(Vec<String>),
+    /// 404 `NAME_UNKNOWN`: there is no such repository.
+    NoRepository,
+    /// The registry does not list tags (or not to us).
+    Unknown,
+}
+
+fn list_tags(client: &Client) -> Tags {
     #[derive(serde::Deserialize)]
-    struct Tags {
+    struct List {
         tags: Option<Vec<String>>,
     }
-    let mut response = client.get("tags/list?n=100", None, None).ok()?;
-    let bytes = read_small(client, &mut response, "the tag list").ok()?;
-    let tags: Tags = serde_json::from_slice(&bytes).ok()?;
-    Some(tags.tags.unwrap_or_default())
+    let mut response = match client.get("tags/list?n=100", None, None) {
+        Ok(response) => response,
+        Err(Failure::Status(mut response)) if response.status() == 404 => {
+            let codes = transport::error_codes(&mut response);
+            return if codes.iter().any(|(code, _)| code == "NAME_UNKNOWN") {
+                Tags::NoRepository
+            } else {
+                Tags::Unknown
+            };
+        }
+        Err(_) => return Tags::Unknown,
+    };
+    let Ok(bytes) = read_small(client, &mut response, "the tag list") else {
+        return Tags::Unknown;
+    };
+    match serde_json::from_slice::<List>(&bytes) {
+        Ok(list) => Tags::Listed(list.tags.unwrap_or_default()),
+        Err(_) => Tags::Unknown,
+    }
 }
 
 /// A failed request as one line naming the reference and what was asked.
