@@ -6,7 +6,7 @@
 #   source .ci/start-registry.sh
 #
 # - PEEL_REGISTRY_PLAIN: plain HTTP;
-# - PEEL_REGISTRY_TLS:   TLS with a self-signed certificate (PEEL_REGISTRY_CA);
+# - PEEL_REGISTRY_TLS:   TLS with a certificate of a CA made here (PEEL_REGISTRY_CA);
 # - PEEL_REGISTRY_AUTH:  htpasswd basic auth behind TLS (same certificate),
 #   user PEEL_REGISTRY_USER, password PEEL_REGISTRY_PASSWORD (throwaway
 #   test credentials, made here).
@@ -29,9 +29,16 @@ peel_registry_start() {
   fi
   mkdir -p "$peel_registry_dir"
   local dir="$peel_registry_dir"
-  if [ ! -f "$dir/cert.pem" ]; then
-    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/key.pem" -out "$dir/cert.pem" \
-      -days 30 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1
+  if [ ! -f "$dir/ca.pem" ]; then
+    # A CA, and the registry's certificate signed by it (rustls, as browsers,
+    # refuses a CA certificate used as the server's own).
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/ca-key.pem" -out "$dir/ca.pem" \
+      -days 30 -subj "/CN=peel test CA" >/dev/null 2>&1
+    openssl req -newkey rsa:2048 -nodes -keyout "$dir/key.pem" -out "$dir/cert.csr" \
+      -subj /CN=127.0.0.1 >/dev/null 2>&1
+    printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' > "$dir/cert.ext"
+    openssl x509 -req -in "$dir/cert.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca-key.pem" \
+      -CAcreateserial -days 30 -extfile "$dir/cert.ext" -out "$dir/cert.pem" >/dev/null 2>&1
   fi
   if [ ! -f "$dir/htpasswd" ]; then
     htpasswd -Bbn peel-test "peel-test-password" > "$dir/htpasswd"
@@ -68,7 +75,7 @@ YML
       export PEEL_REGISTRY_PLAIN=127.0.0.1:5071
       export PEEL_REGISTRY_TLS=127.0.0.1:5072
       export PEEL_REGISTRY_AUTH=127.0.0.1:5073
-      export PEEL_REGISTRY_CA="$dir/cert.pem"
+      export PEEL_REGISTRY_CA="$dir/ca.pem"
       export PEEL_REGISTRY_USER=peel-test
       export PEEL_REGISTRY_PASSWORD=peel-test-password
       export PEEL_REQUIRE_REGISTRY=1

@@ -350,19 +350,26 @@ pub fn transport_error(e: &ureq::Error) -> (String, bool) {
         }
         ureq::Error::HostNotFound => ("the host name does not resolve".to_string(), true),
         ureq::Error::ConnectionFailed => ("cannot connect".to_string(), true),
+        ureq::Error::Io(io) if io.to_string().contains("certificate") => {
+            (tls_hint(&io.to_string()), false)
+        }
         ureq::Error::Io(io) => (
             format!("connection failed: {}", sanitize(&io.to_string())),
             true,
         ),
-        ureq::Error::Tls(_) | ureq::Error::Rustls(_) | ureq::Error::Pem(_) => (
-            format!(
-                "TLS: {} (--tls-verify=false skips the check; a CA goes in /etc/docker/certs.d/HOST:PORT/ca.crt)",
-                sanitize(&e.to_string())
-            ),
-            false,
-        ),
+        ureq::Error::Tls(_) | ureq::Error::Rustls(_) | ureq::Error::Pem(_) => {
+            (tls_hint(&e.to_string()), false)
+        }
         other => (sanitize(&other.to_string()), true),
     }
+}
+
+fn tls_hint(error: &str) -> String {
+    format!(
+        "TLS: {} (a private CA goes in /etc/docker/certs.d/HOST:PORT/ca.crt; \
+         --tls-verify=false skips the check)",
+        sanitize(error)
+    )
 }
 
 fn timeout_from_env() -> Result<Duration> {

@@ -61,7 +61,10 @@ fn an_unknown_tag_lists_the_tags_there_are() {
     let reference = format!("registry://{}/{repository}:v3", r.plain);
     let err = one_line_error(peel(home.path()).args(["--ci", "--plain-http", &reference]));
     assert!(err.contains(&reference), "{err}");
-    assert!(err.contains("no tag 'v3'") && err.contains("v1, v2"), "{err}");
+    assert!(
+        err.contains("no tag 'v3'") && err.contains("v1, v2"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -77,7 +80,10 @@ fn a_registry_that_is_down_is_named() {
         .port();
     let reference = format!("registry://127.0.0.1:{port}/app:v1");
     let err = one_line_error(peel(home.path()).args(["--ci", "--plain-http", &reference]));
-    assert!(err.contains(&reference) && err.contains("connection failed"), "{err}");
+    assert!(
+        err.contains(&reference) && err.contains("connection failed"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -86,12 +92,15 @@ fn a_registry_that_never_answers_times_out() {
     let home = fixture::tmp();
     let silent = proxy::start(&r.plain, Fault::Silent);
     let reference = format!("registry://{}/app:v1", silent.addr);
-    let err = one_line_error(
-        peel(home.path())
-            .env("PEEL_REGISTRY_TIMEOUT", "0.3")
-            .args(["--ci", "--plain-http", &reference]),
+    let err = one_line_error(peel(home.path()).env("PEEL_REGISTRY_TIMEOUT", "0.3").args([
+        "--ci",
+        "--plain-http",
+        &reference,
+    ]));
+    assert!(
+        err.contains(&reference) && err.contains("no answer in time"),
+        "{err}"
     );
-    assert!(err.contains(&reference) && err.contains("no answer in time"), "{err}");
 }
 
 #[test]
@@ -105,14 +114,20 @@ fn a_blob_cut_midway_is_resumed_with_a_range_request() {
         &["--plain-http"],
         &format!("registry://{}/{repository}:v1", cutting.addr),
     );
-    assert!(cutting.ranges.load(Ordering::Relaxed) >= 2, "both layers resumed");
+    assert!(
+        cutting.ranges.load(Ordering::Relaxed) >= 2,
+        "both layers resumed"
+    );
     assert_eq!(figures(remote), figures(report(home.path(), &[], &layout)));
 }
 
 #[test]
 fn flipped_bytes_are_a_digest_mismatch_naming_the_layer_and_both_digests() {
     let Some(r) = registries() else { return };
-    for (how, name) in [(Compress::None, "flip-plain"), (Compress::Gzip, "flip-gzip")] {
+    for (how, name) in [
+        (Compress::None, "flip-plain"),
+        (Compress::Gzip, "flip-gzip"),
+    ] {
         let home = fixture::tmp();
         let (repository, _) = pushed(home.path(), &r.plain, name, how);
         let flipping = proxy::start(&r.plain, Fault::FlipBlob);
@@ -121,7 +136,8 @@ fn flipped_bytes_are_a_digest_mismatch_naming_the_layer_and_both_digests() {
         assert!(err.contains(&reference), "{err}");
         assert!(err.contains("layer 0 (sha256:"), "{err}");
         assert!(
-            err.contains("does not match its digest: expected sha256:") && err.contains(", actual sha256:"),
+            err.contains("does not match its digest: expected sha256:")
+                && err.contains(", actual sha256:"),
             "{err}"
         );
     }
@@ -135,7 +151,10 @@ fn a_manifest_that_lies_about_a_size_is_refused() {
     let lying = proxy::start(&r.plain, Fault::LieAboutSize);
     let reference = format!("registry://{}/{repository}:v1", lying.addr);
     let err = one_line_error(peel(home.path()).args(["--ci", "--plain-http", &reference]));
-    assert!(err.contains(&reference) && err.contains("its descriptor says"), "{err}");
+    assert!(
+        err.contains(&reference) && err.contains("its descriptor says"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -145,5 +164,8 @@ fn a_redirect_loop_is_named() {
     let looping = proxy::start(&r.plain, Fault::RedirectLoop);
     let reference = format!("registry://{}/app:v1", looping.addr);
     let err = one_line_error(peel(home.path()).args(["--ci", "--plain-http", &reference]));
-    assert!(err.contains(&reference) && err.contains("redirect"), "{err}");
+    assert!(
+        err.contains(&reference) && err.contains("redirect"),
+        "{err}"
+    );
 }

@@ -17,7 +17,10 @@ fn wasteful(how: Compress, arch: &str) -> Image {
                 .sized("base.bin", 40_000, b'b'),
             how,
         )
-        .layer_as(Layer::new().dir("app").sized("app/big.bin", 30_000, b'a'), how)
+        .layer_as(
+            Layer::new().dir("app").sized("app/big.bin", 30_000, b'a'),
+            how,
+        )
         .layer_as(
             Layer::new()
                 .whiteout("app/big.bin")
@@ -44,7 +47,11 @@ fn same_figures(r: &Registries, how: Compress, name: &str) {
     // As stored: skopeo would compress uncompressed layers on the way.
     push_layout(&layout, &dest, &["--preserve-digests"]);
     let local = report(home.path(), &[], &format!("oci:{}", layout.display()));
-    let remote = report(home.path(), &["--plain-http"], &format!("registry://{dest}"));
+    let remote = report(
+        home.path(),
+        &["--plain-http"],
+        &format!("registry://{dest}"),
+    );
     assert_eq!(remote["image"]["source"], "registry");
     assert_eq!(figures(remote), figures(local));
 }
@@ -72,14 +79,16 @@ fn two_platform_layout(dir: &Path) {
     let mut index_entries = Vec::new();
     for arch in ["amd64", "arm64"] {
         let members = wasteful(Compress::Gzip, arch).oci_members();
-        let index: serde_json::Value = serde_json::from_slice(
-            &members.iter().find(|(n, _)| n == "index.json").unwrap().1,
-        )
-        .unwrap();
+        let index: serde_json::Value =
+            serde_json::from_slice(&members.iter().find(|(n, _)| n == "index.json").unwrap().1)
+                .unwrap();
         let mut entry = index["manifests"][0].clone();
         entry.as_object_mut().unwrap().remove("annotations");
         index_entries.push(entry);
-        let blobs: Vec<_> = members.into_iter().filter(|(n, _)| n != "index.json").collect();
+        let blobs: Vec<_> = members
+            .into_iter()
+            .filter(|(n, _)| n != "index.json")
+            .collect();
         fixture::write_members(dir, &blobs);
     }
     let index_bytes = serde_json::to_vec(&serde_json::json!({
@@ -89,7 +98,11 @@ fn two_platform_layout(dir: &Path) {
     }))
     .unwrap();
     let digest = fixture::sha256(&index_bytes);
-    fixture::put(dir, &format!("blobs/sha256/{}", fixture::hex(&digest)), &index_bytes);
+    fixture::put(
+        dir,
+        &format!("blobs/sha256/{}", fixture::hex(&digest)),
+        &index_bytes,
+    );
     let top = serde_json::json!({
         "schemaVersion": 2,
         "manifests": [{
@@ -142,7 +155,12 @@ fn a_docker_schema2_manifest_list_reads_as_its_layout() {
     let dest = format!("{}/{}:list", r.plain, repo("list"));
     push_layout(&layout, &dest, &["--all", "--format", "v2s2"]);
     let raw = std::process::Command::new("skopeo")
-        .args(["inspect", "--raw", "--tls-verify=false", &format!("docker://{dest}")])
+        .args([
+            "inspect",
+            "--raw",
+            "--tls-verify=false",
+            &format!("docker://{dest}"),
+        ])
         .output()
         .unwrap();
     let raw: serde_json::Value = serde_json::from_slice(&raw.stdout).unwrap();
@@ -152,7 +170,11 @@ fn a_docker_schema2_manifest_list_reads_as_its_layout() {
     );
     let flags = ["--plain-http", "--platform", "linux/arm64"];
     let remote = report(home.path(), &flags, &format!("registry://{dest}"));
-    let local = report(home.path(), &flags[1..], &format!("oci:{}", layout.display()));
+    let local = report(
+        home.path(),
+        &flags[1..],
+        &format!("oci:{}", layout.display()),
+    );
     assert_eq!(figures(remote), figures(local));
 }
 
@@ -167,12 +189,22 @@ fn a_docker_archive_pushed_as_schema2_reads_as_the_archive() {
         &format!("docker-archive:{}", archive.display()),
         &format!("docker://{dest}"),
     ]);
-    let remote = figures(report(home.path(), &["--plain-http"], &format!("registry://{dest}")));
+    let remote = figures(report(
+        home.path(),
+        &["--plain-http"],
+        &format!("registry://{dest}"),
+    ));
     let local = figures(report(home.path(), &[], archive.to_str().unwrap()));
     // skopeo compresses the layers on the way (the blobs and their sizes
     // change): every figure of the walked content is the same.
     assert_eq!(remote["layers"].as_array().unwrap().len(), 3);
-    for key in ["totalBytes", "wastedBytes", "efficiency", "fileCount", "userWastedBytes"] {
+    for key in [
+        "totalBytes",
+        "wastedBytes",
+        "efficiency",
+        "fileCount",
+        "userWastedBytes",
+    ] {
         assert_eq!(remote["image"][key], local["image"][key], "{key}");
     }
     assert_eq!(remote["wasted"], local["wasted"]);

@@ -56,7 +56,9 @@ pub fn registries() -> Option<Registries> {
             "PEEL_REQUIRE_REGISTRY=1 but the registries (PEEL_REGISTRY_*) or skopeo are missing: source .ci/start-registry.sh"
         ),
         _ => {
-            eprintln!("skipped: no loopback registries (source .ci/start-registry.sh) or no skopeo");
+            eprintln!(
+                "skipped: no loopback registries (source .ci/start-registry.sh) or no skopeo"
+            );
             None
         }
     }
@@ -73,7 +75,12 @@ fn which(tool: &str) -> bool {
 /// ones); panics with skopeo's stderr when it fails.
 pub fn skopeo_copy(args: &[&str]) {
     let out = Process::new("skopeo")
-        .args(["copy", "-q", "--dest-tls-verify=false", "--src-tls-verify=false"])
+        .args([
+            "copy",
+            "-q",
+            "--dest-tls-verify=false",
+            "--src-tls-verify=false",
+        ])
         .args(args)
         .output()
         .expect("skopeo runs");
