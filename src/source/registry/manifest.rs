@@ -64,7 +64,7 @@ pub fn fetch_top(client: &Client, reference: &RegistryRef) -> Result<Top> {
             format!("the manifest does not match its digest: expected {pinned}, actual {digest}"),
         ));
     }
-    let media_type = kind_of(client, &media_type, &bytes)?;
+    let media_type = kind_of(&client.what, &media_type, &bytes)?;
     let descriptor = serde_json::json!({
         "mediaType": media_type,
         "digest": digest,
@@ -79,7 +79,7 @@ pub fn fetch_top(client: &Client, reference: &RegistryRef) -> Result<Top> {
 }
 
 /// The manifest's media type, from the header or its body; schema 1 refused.
-fn kind_of(client: &Client, header: &str, bytes: &[u8]) -> Result<String> {
+fn kind_of(what: &str, header: &str, bytes: &[u8]) -> Result<String> {
     #[derive(serde::Deserialize)]
     #[serde(rename_all = "camelCase")]
     struct Probe {
@@ -88,14 +88,14 @@ fn kind_of(client: &Client, header: &str, bytes: &[u8]) -> Result<String> {
         manifests: Option<serde_json::Value>,
     }
     let probe: Probe = serde_json::from_slice(bytes)
-        .map_err(|e| Error::invalid(&client.what, format!("the manifest is not JSON: {e}")))?;
+        .map_err(|e| Error::invalid(what, format!("the manifest is not JSON: {e}")))?;
     let declared = probe.media_type.as_deref().unwrap_or(header);
     if probe.schema_version == Some(1)
         || declared.starts_with(SCHEMA1)
         || header.starts_with(SCHEMA1)
     {
         return Err(Error::invalid(
-            &client.what,
+            what,
             "a Docker schema 1 manifest, which peel does not read (deprecated since 2017, \
              it has no config or layer digests to verify); push the image again with a \
              current docker, buildah or skopeo to get a schema 2 or OCI manifest",
@@ -306,5 +306,30 @@ pub fn failed(client: &Client, failure: Failure, what: &str) -> Error {
                 format!("fetching {what}: {}{detail}", reason.trim_end()),
             )
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_manifest_kind_is_named_and_schema1_is_refused() {
+        let kind = |header: &str, body: &str| kind_of("r", header, body.as_bytes());
+        assert_eq!(kind(DOCKER_LIST, r#"{"manifests":[]}"#).unwrap(), DOCKER_LIST);
+        assert_eq!(kind("", r#"{"manifests":[]}"#).unwrap(), OCI_INDEX);
+        assert_eq!(kind("application/json", r#"{"layers":[]}"#).unwrap(), OCI_MANIFEST);
+        assert_eq!(
+            kind("", &format!(r#"{{"mediaType":"{DOCKER_MANIFEST}"}}"#)).unwrap(),
+            DOCKER_MANIFEST
+        );
+        for (header, body) in [
+            ("application/vnd.docker.distribution.manifest.v1+prettyjws", "{}"),
+            ("", r#"{"schemaVersion":1,"fsLayers":[]}"#),
+        ] {
+            let err = kind(header, body).unwrap_err().to_string();
+            assert!(err.contains("Docker schema 1 manifest"), "{err}");
+        }
+        assert!(kind("", "not json").is_err());
     }
 }

@@ -210,3 +210,49 @@ fn a_docker_archive_pushed_as_schema2_reads_as_the_archive() {
     assert_eq!(remote["wasted"], local["wasted"]);
     assert_eq!(remote["dive"], local["dive"]);
 }
+
+#[test]
+fn an_artifact_is_named_as_such() {
+    let Some(r) = registries() else { return };
+    let home = fixture::tmp();
+    let layout = home.path().join("layout");
+    let config = b"{}".to_vec();
+    let content = br#"{"sbom":true}"#.to_vec();
+    let manifest = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "artifactType": "application/vnd.example.sbom",
+        "config": {"mediaType": "application/vnd.oci.empty.v1+json", "digest": fixture::sha256(&config), "size": config.len()},
+        "layers": [{"mediaType": "application/vnd.example.sbom+json", "digest": fixture::sha256(&content), "size": content.len()}],
+    }))
+    .unwrap();
+    let mut members = vec![
+        ("oci-layout".to_string(), br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec()),
+        (
+            "index.json".to_string(),
+            serde_json::to_vec(&serde_json::json!({
+                "schemaVersion": 2,
+                "manifests": [{
+                    "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                    "digest": fixture::sha256(&manifest),
+                    "size": manifest.len(),
+                    "annotations": {"org.opencontainers.image.ref.name": "latest"},
+                }],
+            }))
+            .unwrap(),
+        ),
+    ];
+    for blob in [config, content, manifest] {
+        members.push((format!("blobs/sha256/{}", fixture::hex(&fixture::sha256(&blob))), blob));
+    }
+    fixture::write_members(&layout, &members);
+    let dest = format!("{}/{}:sbom", r.plain, repo("artifact"));
+    push_layout(&layout, &dest, &[]);
+    let reference = format!("registry://{dest}");
+    let err = super::one_line_error(peel(home.path()).args(["--ci", "--plain-http", &reference]));
+    assert!(err.contains(&reference), "{err}");
+    assert!(
+        err.contains("an OCI artifact (artifactType application/vnd.example.sbom), not a container image"),
+        "{err}"
+    );
+}
