@@ -316,15 +316,24 @@ mod tests {
     #[test]
     fn every_manifest_kind_is_named_and_schema1_is_refused() {
         let kind = |header: &str, body: &str| kind_of("r", header, body.as_bytes());
-        assert_eq!(kind(DOCKER_LIST, r#"{"manifests":[]}"#).unwrap(), DOCKER_LIST);
+        assert_eq!(
+            kind(DOCKER_LIST, r#"{"manifests":[]}"#).unwrap(),
+            DOCKER_LIST
+        );
         assert_eq!(kind("", r#"{"manifests":[]}"#).unwrap(), OCI_INDEX);
-        assert_eq!(kind("application/json", r#"{"layers":[]}"#).unwrap(), OCI_MANIFEST);
+        assert_eq!(
+            kind("application/json", r#"{"layers":[]}"#).unwrap(),
+            OCI_MANIFEST
+        );
         assert_eq!(
             kind("", &format!(r#"{{"mediaType":"{DOCKER_MANIFEST}"}}"#)).unwrap(),
             DOCKER_MANIFEST
         );
         for (header, body) in [
-            ("application/vnd.docker.distribution.manifest.v1+prettyjws", "{}"),
+            (
+                "application/vnd.docker.distribution.manifest.v1+prettyjws",
+                "{}",
+            ),
             ("", r#"{"schemaVersion":1,"fsLayers":[]}"#),
         ] {
             let err = kind(header, body).unwrap_err().to_string();

@@ -11,10 +11,16 @@ use crate::docker::{docker, engine, host_vars};
 use crate::fixture::{self, Compress, Image, Layer};
 
 fn walked(report: &Value) -> Vec<Value> {
-    let mut out: Vec<Value> = ["totalBytes", "wastedBytes", "efficiency", "fileCount", "userWastedBytes"]
-        .iter()
-        .map(|k| report["image"][k].clone())
-        .collect();
+    let mut out: Vec<Value> = [
+        "totalBytes",
+        "wastedBytes",
+        "efficiency",
+        "fileCount",
+        "userWastedBytes",
+    ]
+    .iter()
+    .map(|k| report["image"][k].clone())
+    .collect();
     out.push(report["wasted"].clone());
     out.push(report["dive"].clone());
     out
@@ -28,22 +34,38 @@ fn the_engine_pulls_from_the_registry_and_finds_the_image_by_digest() {
     let layout = home.path().join("layout");
     Image::new()
         .layer_as(Layer::new().sized("base.bin", 5000, b'b'), Compress::Gzip)
-        .layer_as(Layer::new().dir("app").sized("app/big.bin", 3000, b'a'), Compress::Gzip)
-        .layer_as(Layer::new().dir("app").sized("app/small.bin", 300, b's'), Compress::Gzip)
+        .layer_as(
+            Layer::new().dir("app").sized("app/big.bin", 3000, b'a'),
+            Compress::Gzip,
+        )
+        .layer_as(
+            Layer::new().dir("app").sized("app/small.bin", 300, b's'),
+            Compress::Gzip,
+        )
         .oci_dir(&layout);
     let name = format!("{}/{}", r.plain, repo("pull"));
     skopeo_copy(&[
         &format!("oci:{}:latest", layout.display()),
         &format!("docker://{name}:v1"),
     ]);
-    let from_registry = figures(report(home.path(), &["--plain-http"], &format!("registry://{name}:v1")));
+    let from_registry = figures(report(
+        home.path(),
+        &["--plain-http"],
+        &format!("registry://{name}:v1"),
+    ));
 
     let vars = host_vars(engine);
     let pulled = crate::docker::report(&vars, &["--ci", "--pull", &format!("{name}:v1")]);
     assert_eq!(walked(&pulled), walked(&from_registry));
 
-    let digest = docker(&["image", "inspect", "--format", "{{index .RepoDigests 0}}", &format!("{name}:v1")])
-        .expect("the pulled image has a repo digest");
+    let digest = docker(&[
+        "image",
+        "inspect",
+        "--format",
+        "{{index .RepoDigests 0}}",
+        &format!("{name}:v1"),
+    ])
+    .expect("the pulled image has a repo digest");
     let digest = digest.trim();
     assert!(digest.starts_with(&format!("{name}@sha256:")), "{digest}");
     let by_digest = crate::docker::report(&vars, &["--ci", digest]);

@@ -227,7 +227,10 @@ fn an_artifact_is_named_as_such() {
     }))
     .unwrap();
     let mut members = vec![
-        ("oci-layout".to_string(), br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec()),
+        (
+            "oci-layout".to_string(),
+            br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec(),
+        ),
         (
             "index.json".to_string(),
             serde_json::to_vec(&serde_json::json!({
@@ -243,7 +246,10 @@ fn an_artifact_is_named_as_such() {
         ),
     ];
     for blob in [config, content, manifest] {
-        members.push((format!("blobs/sha256/{}", fixture::hex(&fixture::sha256(&blob))), blob));
+        members.push((
+            format!("blobs/sha256/{}", fixture::hex(&fixture::sha256(&blob))),
+            blob,
+        ));
     }
     fixture::write_members(&layout, &members);
     let dest = format!("{}/{}:sbom", r.plain, repo("artifact"));
@@ -252,7 +258,9 @@ fn an_artifact_is_named_as_such() {
     let err = super::one_line_error(peel(home.path()).args(["--ci", "--plain-http", &reference]));
     assert!(err.contains(&reference), "{err}");
     assert!(
-        err.contains("an OCI artifact (artifactType application/vnd.example.sbom), not a container image"),
+        err.contains(
+            "an OCI artifact (artifactType application/vnd.example.sbom), not a container image"
+        ),
         "{err}"
     );
 }

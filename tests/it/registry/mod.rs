@@ -16,6 +16,7 @@ use assert_cmd::Command;
 use serde_json::Value;
 
 mod auth;
+mod content;
 mod engine_pull;
 mod faults;
 mod images;
