@@ -210,7 +210,9 @@ impl Client {
                 let (token, lifetime) = self.token(realm, service.as_deref(), &scope)?;
                 (
                     format!("Bearer {token}"),
-                    lifetime.map(|l| Instant::now() + l.saturating_sub(Duration::from_secs(10))),
+                    // Fetched again a little before it ends (a tenth of
+                    // its life, at most 10 s).
+                    lifetime.map(|l| Instant::now() + l - (l / 10).min(Duration::from_secs(10))),
                 )
             }
         };

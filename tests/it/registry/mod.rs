@@ -21,6 +21,7 @@ mod engine_pull;
 mod faults;
 mod images;
 mod proxy;
+mod token;
 
 /// Where the three registries answer, from `.ci/start-registry.sh`.
 pub struct Registries {

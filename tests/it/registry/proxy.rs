@@ -20,6 +20,9 @@ pub enum Fault {
     Silent,
     /// Answer every manifest request with a redirect to itself.
     RedirectLoop,
+    /// Hold the first request for each large blob this long before
+    /// forwarding it (a token may expire meanwhile).
+    DelayFirstBlob(Duration),
 }
 
 pub struct Proxy {
@@ -27,6 +30,9 @@ pub struct Proxy {
     /// Range requests seen.
     pub ranges: Arc<AtomicUsize>,
 }
+
+/// The blob paths already delayed once.
+type Delayed = Arc<std::sync::Mutex<Vec<String>>>;
 
 /// A blob larger than this is "large" (configs and manifests are smaller).
 const LARGE: usize = 4000;
@@ -36,11 +42,13 @@ pub fn start(upstream: &str, fault: Fault) -> Proxy {
     let addr = listener.local_addr().unwrap().to_string();
     let ranges = Arc::new(AtomicUsize::new(0));
     let (upstream, me, seen) = (upstream.to_string(), addr.clone(), ranges.clone());
+    let delayed = Delayed::default();
     std::thread::spawn(move || {
         for conn in listener.incoming().flatten() {
-            let (upstream, me, seen) = (upstream.clone(), me.clone(), seen.clone());
+            let (upstream, me, seen, delayed) =
+                (upstream.clone(), me.clone(), seen.clone(), delayed.clone());
             std::thread::spawn(move || {
-                let _ = serve(conn, &upstream, &me, fault, &seen);
+                let _ = serve(conn, &upstream, &me, fault, &seen, &delayed);
             });
         }
     });
@@ -53,6 +61,7 @@ fn serve(
     me: &str,
     fault: Fault,
     ranges: &AtomicUsize,
+    delayed: &Delayed,
 ) -> std::io::Result<()> {
     conn.set_read_timeout(Some(Duration::from_secs(30)))?;
     let head = read_head(&mut conn)?;
@@ -72,6 +81,17 @@ fn serve(
                 "HTTP/1.1 307 Temporary Redirect\r\nLocation: http://{me}{path}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
             );
             return conn.write_all(answer.as_bytes());
+        }
+        Fault::DelayFirstBlob(pause) if path.contains("/blobs/sha256:") => {
+            let first = {
+                let mut seen = delayed.lock().unwrap();
+                let first = !seen.contains(&path);
+                seen.push(path.clone());
+                first
+            };
+            if first {
+                std::thread::sleep(pause);
+            }
         }
         _ => {}
     }
