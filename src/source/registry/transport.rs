@@ -134,7 +134,12 @@ impl Client {
                 Err(e) => transport_error(&e),
             };
             if tries >= RETRIES || !failure.1 {
-                return Err(Failure::Transport(failure.0));
+                let tried = if tries > 0 {
+                    format!(" ({} tries)", tries + 1)
+                } else {
+                    String::new()
+                };
+                return Err(Failure::Transport(format!("{}{tried}", failure.0)));
             }
             std::thread::sleep(BACKOFF * 2u32.pow(tries));
             tries += 1;
@@ -352,6 +357,10 @@ pub fn transport_error(e: &ureq::Error) -> (String, bool) {
         }
         ureq::Error::HostNotFound => ("the host name does not resolve".to_string(), true),
         ureq::Error::ConnectionFailed => ("cannot connect".to_string(), true),
+        ureq::Error::Io(io) if io.to_string().contains("InvalidContentType") => (
+            "the registry does not answer in TLS (an HTTP registry? then --plain-http)".to_string(),
+            false,
+        ),
         ureq::Error::Io(io) if io.to_string().contains("certificate") => {
             (tls_hint(&io.to_string()), false)
         }
@@ -369,7 +378,7 @@ pub fn transport_error(e: &ureq::Error) -> (String, bool) {
 fn tls_hint(error: &str) -> String {
     format!(
         "TLS: {} (a private CA goes in /etc/docker/certs.d/HOST:PORT/ca.crt; \
-         --tls-verify=false skips the check)",
+         --tls-verify=false skips the check; --plain-http for an HTTP registry)",
         sanitize(error)
     )
 }

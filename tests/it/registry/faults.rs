@@ -169,3 +169,12 @@ fn a_redirect_loop_is_named() {
         "{err}"
     );
 }
+
+#[test]
+fn https_to_an_http_registry_suggests_plain_http() {
+    let Some(r) = registries() else { return };
+    let home = fixture::tmp();
+    let reference = format!("registry://{}/app:v1", r.plain);
+    let err = one_line_error(peel(home.path()).args(["--ci", &reference]));
+    assert!(err.contains(&reference) && err.contains("--plain-http"), "{err}");
+}
