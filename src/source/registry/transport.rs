@@ -57,7 +57,7 @@ pub struct Client {
 /// Why a request failed, before it is named.
 pub enum Failure {
     /// An answer with this status (after retries and authentication).
-    Status(Response<Body>),
+    Status(Box<Response<Body>>),
     /// No answer: the connection failed, timed out or was cut.
     Transport(String),
 }
@@ -123,14 +123,14 @@ impl Client {
                 }
                 Ok(response) if retryable(response.status().as_u16()) => {
                     if tries >= RETRIES {
-                        return Err(Failure::Status(response));
+                        return Err(Failure::Status(Box::new(response)));
                     }
                     let wait = retry_after(&response).unwrap_or(BACKOFF * 2u32.pow(tries));
                     std::thread::sleep(wait);
                     tries += 1;
                     continue;
                 }
-                Ok(response) => return Err(Failure::Status(response)),
+                Ok(response) => return Err(Failure::Status(Box::new(response))),
                 Err(e) => transport_error(&e),
             };
             if tries >= RETRIES || !failure.1 {

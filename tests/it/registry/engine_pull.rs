@@ -4,27 +4,9 @@
 //! finds the pulled image by its repo digest. The figures equal those peel
 //! reads from the registry itself. (No waste: the CI rules pass, exit 0.)
 
-use serde_json::Value;
-
-use super::{figures, registries, repo, report, skopeo_copy};
+use super::{figures, registries, repo, report, skopeo_copy, walked};
 use crate::docker::{docker, engine, host_vars};
 use crate::fixture::{self, Compress, Image, Layer};
-
-fn walked(report: &Value) -> Vec<Value> {
-    let mut out: Vec<Value> = [
-        "totalBytes",
-        "wastedBytes",
-        "efficiency",
-        "fileCount",
-        "userWastedBytes",
-    ]
-    .iter()
-    .map(|k| report["image"][k].clone())
-    .collect();
-    out.push(report["wasted"].clone());
-    out.push(report["dive"].clone());
-    out
-}
 
 #[test]
 fn the_engine_pulls_from_the_registry_and_finds_the_image_by_digest() {

@@ -176,5 +176,8 @@ fn https_to_an_http_registry_suggests_plain_http() {
     let home = fixture::tmp();
     let reference = format!("registry://{}/app:v1", r.plain);
     let err = one_line_error(peel(home.path()).args(["--ci", &reference]));
-    assert!(err.contains(&reference) && err.contains("--plain-http"), "{err}");
+    assert!(
+        err.contains(&reference) && err.contains("--plain-http"),
+        "{err}"
+    );
 }

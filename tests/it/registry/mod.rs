@@ -148,6 +148,24 @@ pub fn figures(mut report: Value) -> Value {
     report
 }
 
+/// The figures of the walked content alone, for images whose blobs differ
+/// (recompressed by skopeo, exported by an engine).
+pub fn walked(report: &Value) -> Vec<Value> {
+    let mut out: Vec<Value> = [
+        "totalBytes",
+        "wastedBytes",
+        "efficiency",
+        "fileCount",
+        "userWastedBytes",
+    ]
+    .iter()
+    .map(|k| report["image"][k].clone())
+    .collect();
+    out.push(report["wasted"].clone());
+    out.push(report["dive"].clone());
+    out
+}
+
 /// A failed run: exit 2 and one line on stderr, which it returns.
 pub fn one_line_error(cmd: &mut Command) -> String {
     let started = std::time::Instant::now();
