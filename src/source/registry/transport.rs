@@ -70,7 +70,12 @@ impl Client {
         credentials: Option<(Credentials, String)>,
     ) -> Result<Self> {
         let timeout = timeout_from_env()?;
-        let tls = tls_config(reference.api_host(), options.tls_verify, &certs_dirs())?;
+        // Plain HTTP needs no roots (loading the system's costs time and memory).
+        let tls = tls_config(
+            reference.api_host(),
+            options.tls_verify && !options.plain_http,
+            &certs_dirs(),
+        )?;
         let config = Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(10)

@@ -53,6 +53,12 @@ fn same_figures(r: &Registries, how: Compress, name: &str) {
         &format!("registry://{dest}"),
     );
     assert_eq!(remote["image"]["source"], "registry");
+    let by_flag = report(
+        home.path(),
+        &["--plain-http", "--source", "registry"],
+        &dest,
+    );
+    assert_eq!(figures(by_flag), figures(remote.clone()));
     assert_eq!(figures(remote), figures(local));
 }
 

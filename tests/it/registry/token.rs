@@ -72,24 +72,45 @@ fn token(dir: &Path, repository: &str) -> String {
     format!("{signed}.{}", b64url(&signature))
 }
 
-/// The token server: answers `GET /token?scope=repository:NAME:…`;
-/// its address, and how many tokens it gave.
-fn token_server(dir: &Path) -> (String, Arc<AtomicUsize>) {
+/// What the token server saw.
+#[derive(Default)]
+struct Seen {
+    tokens: AtomicUsize,
+    /// OAuth2 refresh-token grants (an `identitytoken` exchanged).
+    refresh_grants: AtomicUsize,
+}
+
+/// The token server: answers `GET /token?scope=repository:NAME:…` and the
+/// same as a POSTed form; its address, and what it saw.
+fn token_server(dir: &Path) -> (String, Arc<Seen>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap().to_string();
-    let count = Arc::new(AtomicUsize::new(0));
-    let (dir, given) = (dir.to_path_buf(), count.clone());
+    let seen = Arc::new(Seen::default());
+    let (dir, given) = (dir.to_path_buf(), seen.clone());
     std::thread::spawn(move || {
         for mut conn in listener.incoming().flatten() {
             let mut line = String::new();
             let mut reader = BufReader::new(conn.try_clone().unwrap());
             let _ = reader.read_line(&mut line);
+            let mut length = 0usize;
             loop {
                 let mut header = String::new();
                 if reader.read_line(&mut header).unwrap_or(0) <= 2 {
                     break;
                 }
+                if let Some(v) = header.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
             }
+            let mut form = vec![0u8; length.min(1 << 16)];
+            let _ = std::io::Read::read_exact(&mut reader, &mut form);
+            let form = String::from_utf8_lossy(&form).to_string();
+            if form.contains("grant_type=refresh_token")
+                && form.contains("refresh_token=peel-refresh")
+            {
+                given.refresh_grants.fetch_add(1, Ordering::Relaxed);
+            }
+            let line = format!("{line} {form}");
             let scope = line
                 .split(['?', '&', ' '])
                 .find_map(|p| p.strip_prefix("scope="))
@@ -97,7 +118,7 @@ fn token_server(dir: &Path) -> (String, Arc<AtomicUsize>) {
                 .replace("%3A", ":")
                 .replace("%2F", "/");
             let repository = scope.split(':').nth(1).unwrap_or("").to_string();
-            given.fetch_add(1, Ordering::Relaxed);
+            given.tokens.fetch_add(1, Ordering::Relaxed);
             let body =
                 serde_json::json!({"token": token(&dir, &repository), "expires_in": LIFETIME})
                     .to_string();
@@ -108,7 +129,7 @@ fn token_server(dir: &Path) -> (String, Arc<AtomicUsize>) {
             );
         }
     });
-    (addr, count)
+    (addr, seen)
 }
 
 struct Registry(Child);
@@ -180,7 +201,7 @@ fn bearer_tokens_are_fetched_and_fetched_again_when_they_expire() {
         "{}",
         String::from_utf8_lossy(&made.stderr)
     );
-    let (realm, tokens) = token_server(dir);
+    let (realm, seen) = token_server(dir);
     let (_registry, addr) = start_registry(dir, &realm);
 
     let layout = dir.join("layout");
@@ -194,7 +215,7 @@ fn bearer_tokens_are_fetched_and_fetched_again_when_they_expire() {
         &format!("oci:{}:latest", layout.display()),
         &format!("docker://{addr}/{repository}:v1"),
     ]);
-    let before = tokens.load(Ordering::Relaxed);
+    let before = seen.tokens.load(Ordering::Relaxed);
     let slow = proxy::start(&addr, Fault::DelayFirstBlob(Duration::from_millis(2500)));
     let remote = report(
         dir,
@@ -204,7 +225,32 @@ fn bearer_tokens_are_fetched_and_fetched_again_when_they_expire() {
     let local = report(dir, &[], &format!("oci:{}", layout.display()));
     assert_eq!(figures(remote), figures(local));
     assert!(
-        tokens.load(Ordering::Relaxed) - before >= 3,
+        seen.tokens.load(Ordering::Relaxed) - before >= 3,
         "a token at the start, and again after each held blob"
     );
+
+    // An identitytoken (what `docker login` stores for OAuth2 registries)
+    // is exchanged as a refresh token, and never printed.
+    let config = dir.join("docker");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(
+        config.join("config.json"),
+        format!(r#"{{"auths":{{"{addr}":{{"identitytoken":"peel-refresh-secret"}}}}}}"#),
+    )
+    .unwrap();
+    let out = super::peel(dir)
+        .env("DOCKER_CONFIG", &config)
+        .args(["--ci", "--json", "-", "--plain-http"])
+        .arg(format!("registry://{addr}/{repository}:v1"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.code().is_some_and(|c| c < 2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(seen.refresh_grants.load(Ordering::Relaxed) >= 1);
+    for stream in [&out.stdout, &out.stderr] {
+        assert!(!String::from_utf8_lossy(stream).contains("peel-refresh-secret"));
+    }
 }
