@@ -23,23 +23,17 @@ use crate::progress::{CountingReader, Progress};
 const MAX_RESUMES: u32 = 5;
 
 /// One blob of the repository, which can be fetched (again).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct BlobFetch {
     client: Arc<Client>,
     digest: String,
     size: u64,
 }
 
-impl std::fmt::Debug for Client {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Client({})", self.what)
-    }
-}
-
 impl BlobFetch {
-    fn stream(&self, abort: Option<Arc<AtomicBool>>) -> BlobStream<'_> {
+    fn stream(&self, abort: Option<Arc<AtomicBool>>) -> BlobStream {
         BlobStream {
-            fetch: self,
+            fetch: self.clone(),
             got: 0,
             body: None,
             resumes: 0,
@@ -54,23 +48,13 @@ impl BlobFetch {
 
 impl FetchAgain for BlobFetch {
     fn fetch(&self) -> std::result::Result<Box<dyn Read>, String> {
-        let owned = Arc::new(BlobFetch {
-            client: self.client.clone(),
-            digest: self.digest.clone(),
-            size: self.size,
-        });
-        Ok(Box::new(OwnedStream {
-            fetch: owned,
-            got: 0,
-            body: None,
-            resumes: 0,
-        }))
+        Ok(Box::new(self.stream(None)))
     }
 }
 
 /// The bytes of one blob as they arrive, resumed after a cut.
-struct BlobStream<'f> {
-    fetch: &'f BlobFetch,
+struct BlobStream {
+    fetch: BlobFetch,
     got: u64,
     body: Option<ureq::BodyReader<'static>>,
     resumes: u32,
@@ -78,27 +62,7 @@ struct BlobStream<'f> {
     abort: Option<Arc<AtomicBool>>,
 }
 
-/// A [`BlobStream`] that owns its fetch (for the viewer and extract).
-struct OwnedStream {
-    fetch: Arc<BlobFetch>,
-    got: u64,
-    body: Option<ureq::BodyReader<'static>>,
-    resumes: u32,
-}
-
-impl Read for OwnedStream {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        read_resuming(
-            &self.fetch,
-            &mut self.got,
-            &mut self.body,
-            &mut self.resumes,
-            buf,
-        )
-    }
-}
-
-impl Read for BlobStream<'_> {
+impl Read for BlobStream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if self
             .abort
@@ -108,13 +72,40 @@ impl Read for BlobStream<'_> {
             // Not `Interrupted`: `read_exact` and `io::copy` would try again.
             return Err(io::Error::other("stopped: another layer failed"));
         }
-        read_resuming(
-            self.fetch,
-            &mut self.got,
-            &mut self.body,
-            &mut self.resumes,
-            buf,
-        )
+        loop {
+            let reader = match &mut self.body {
+                Some(reader) => reader,
+                None => self.body.insert(open(&self.fetch, self.got)?),
+            };
+            let size = self.fetch.size;
+            let cut = match reader.read(buf) {
+                Ok(0) if self.got >= size => return Ok(0),
+                Ok(0) => format!("the connection ended after {} of {size} bytes", self.got),
+                Ok(n) => {
+                    self.got += n as u64;
+                    if self.got > size {
+                        return Err(io::Error::other(format!(
+                            "the registry sends more than the {size} bytes the descriptor of {} says",
+                            self.fetch.digest
+                        )));
+                    }
+                    return Ok(n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => return Err(e),
+                Err(e) => format!(
+                    "the connection was cut after {} of {size} bytes ({e})",
+                    self.got
+                ),
+            };
+            self.body = None;
+            if self.resumes >= MAX_RESUMES {
+                return Err(io::Error::other(format!(
+                    "{cut}, {MAX_RESUMES} times resumed with a Range request"
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(100) * 2u32.pow(self.resumes));
+            self.resumes += 1;
+        }
     }
 }
 
@@ -159,48 +150,6 @@ fn open(fetch: &BlobFetch, from: u64) -> io::Result<ureq::BodyReader<'static>> {
         }
     }
     Ok(body)
-}
-
-fn read_resuming(
-    fetch: &BlobFetch,
-    got: &mut u64,
-    body: &mut Option<ureq::BodyReader<'static>>,
-    resumes: &mut u32,
-    buf: &mut [u8],
-) -> io::Result<usize> {
-    loop {
-        let reader = match body {
-            Some(reader) => reader,
-            None => body.insert(open(fetch, *got)?),
-        };
-        let cut = match reader.read(buf) {
-            Ok(0) if *got >= fetch.size => return Ok(0),
-            Ok(0) => format!("the connection ended after {got} of {} bytes", fetch.size),
-            Ok(n) => {
-                *got += n as u64;
-                if *got > fetch.size {
-                    return Err(io::Error::other(format!(
-                        "the registry sends more than the {} bytes the descriptor of {} says",
-                        fetch.size, fetch.digest
-                    )));
-                }
-                return Ok(n);
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => return Err(e),
-            Err(e) => format!(
-                "the connection was cut after {got} of {} bytes ({e})",
-                fetch.size
-            ),
-        };
-        *body = None;
-        if *resumes >= MAX_RESUMES {
-            return Err(io::Error::other(format!(
-                "{cut}, {MAX_RESUMES} times resumed with a Range request"
-            )));
-        }
-        std::thread::sleep(Duration::from_millis(100) * 2u32.pow(*resumes));
-        *resumes += 1;
-    }
 }
 
 /// Walk every distinct layer blob, `jobs` at a time, in the layers' order.
@@ -266,11 +215,11 @@ fn walk_one(
     abort: &Arc<AtomicBool>,
 ) -> Result<LayerBlob> {
     let digest = d.digest().to_string();
-    let fetch = Arc::new(BlobFetch {
+    let fetch = BlobFetch {
         client: client.clone(),
         digest: digest.clone(),
         size: d.size(),
-    });
+    };
     let algorithm = Algorithm::of(d.digest());
     let want = Want::unless(no_verify, || Want::all(algorithm));
     let layer_what = format!("{}: layer {idx} ({digest})", client.what);
@@ -296,7 +245,7 @@ fn walk_one(
         changes: Arc::new(walked.changes),
         compression: walked.compression,
         blob_size: d.size(),
-        location: BlobLocation::Remote(RemoteBlob(fetch)),
+        location: BlobLocation::Remote(RemoteBlob(Arc::new(fetch))),
         digests: walked.digests,
         expected: None,
     };

@@ -71,6 +71,16 @@ fn params(text: &str) -> Vec<(String, String)> {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        /// A registry's header is untrusted: any bytes, no panic.
+        #[test]
+        fn any_header_parses_or_is_refused(header in "\\PC{0,80}") {
+            let _ = parse(&header);
+            let _ = parse(&format!("Bearer {header}"));
+            let _ = crate::source::registry::RegistryRef::parse(&header);
+        }
+    }
+
     #[test]
     fn reads_bearer_and_basic_challenges() {
         assert_eq!(

@@ -54,6 +54,12 @@ pub struct Client {
     last_challenge: Mutex<Option<Challenge>>,
 }
 
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Client({})", self.what)
+    }
+}
+
 /// Why a request failed, before it is named.
 pub enum Failure {
     /// An answer with this status (after retries and authentication).
