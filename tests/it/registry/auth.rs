@@ -9,7 +9,9 @@ use std::path::Path;
 
 use base64::Engine as _;
 
-use super::{Registries, figures, one_line_error, peel, registries, repo, report, skopeo_copy};
+use super::{
+    Registries, figures, one_line_error, peel, registries, repo, report, run_report, skopeo_copy,
+};
 use crate::fixture::{self, Compress, Image, Layer};
 
 fn small() -> Image {
@@ -50,17 +52,11 @@ fn a_self_signed_registry_is_read_with_its_ca_folder_or_without_verification() {
     let certs_d = home.path().join("certs.d");
     std::fs::create_dir_all(certs_d.join(&r.tls)).unwrap();
     std::fs::copy(&r.ca, certs_d.join(&r.tls).join("ca.crt")).unwrap();
-    let out = peel(home.path())
-        .env("PEEL_CERTS_D", &certs_d)
-        .args(["--ci", "--json", "-", &reference])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.code().is_some_and(|c| c < 2),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let (_, with_ca) = run_report(
+        peel(home.path())
+            .env("PEEL_CERTS_D", &certs_d)
+            .arg(&reference),
     );
-    let with_ca: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let expected = figures(report(home.path(), &[], &local));
     assert_eq!(figures(with_ca), expected);
     let unverified = report(home.path(), &["--tls-verify=false"], &reference);
@@ -132,20 +128,13 @@ fn basic_auth_credentials_are_found_where_docker_and_podman_keep_them() {
         ("DOCKER_CONFIG", dir.join("helper")),
     ];
     for (var, value) in places {
-        let out = peel(dir)
-            .env(var, &value)
-            .env("PATH", &path)
-            .args(["--ci", "--json", "-", "--tls-verify=false", &reference])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.code().is_some_and(|c| c < 2),
-            "{var}={}: {}",
-            value.display(),
-            String::from_utf8_lossy(&out.stderr)
+        let (out, from_registry) = run_report(
+            peel(dir)
+                .env(var, &value)
+                .env("PATH", &path)
+                .args(["--tls-verify=false", &reference]),
         );
         assert_no_secret(&out, &r, &json);
-        let from_registry: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(figures(from_registry), expected, "{var}");
     }
 }

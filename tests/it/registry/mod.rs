@@ -124,18 +124,24 @@ pub fn peel(home: &Path) -> Command {
 
 /// peel's JSON report of `reference` (extra flags before it).
 pub fn report(home: &Path, flags: &[&str], reference: &str) -> Value {
-    let out = peel(home)
+    run_report(peel(home).args(flags).arg(reference)).1
+}
+
+/// Run `cmd` with `--ci --json -` first: the output (to look for secrets
+/// in) and the report; exit 0 or 1 (rules judged), else it panics.
+pub fn run_report(cmd: &mut Command) -> (std::process::Output, Value) {
+    // The flags go before what the caller gave: clap reads them anywhere.
+    let out = cmd
         .args(["--ci", "--json", "-"])
-        .args(flags)
-        .arg(reference)
         .output()
         .expect("peel runs");
     assert!(
         out.status.code() == Some(0) || out.status.code() == Some(1),
-        "peel {flags:?} {reference}: {}",
+        "peel: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).expect("a JSON report")
+    let report = serde_json::from_slice(&out.stdout).expect("a JSON report");
+    (out, report)
 }
 
 /// The report without what names where the image came from.

@@ -238,16 +238,11 @@ fn bearer_tokens_are_fetched_and_fetched_again_when_they_expire() {
         format!(r#"{{"auths":{{"{addr}":{{"identitytoken":"peel-refresh-secret"}}}}}}"#),
     )
     .unwrap();
-    let out = super::peel(dir)
-        .env("DOCKER_CONFIG", &config)
-        .args(["--ci", "--json", "-", "--plain-http"])
-        .arg(format!("registry://{addr}/{repository}:v1"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.code().is_some_and(|c| c < 2),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let (out, _) = super::run_report(
+        super::peel(dir)
+            .env("DOCKER_CONFIG", &config)
+            .arg("--plain-http")
+            .arg(format!("registry://{addr}/{repository}:v1")),
     );
     assert!(seen.refresh_grants.load(Ordering::Relaxed) >= 1);
     for stream in [&out.stdout, &out.stderr] {
