@@ -166,6 +166,8 @@ pub fn walk_layers(
             distinct.push((idx, d));
         }
     }
+    // The largest first: the walk ends about when the largest blob arrives.
+    distinct.sort_by_key(|(idx, d)| (std::cmp::Reverse(d.size()), *idx));
     let abort = Arc::new(AtomicBool::new(false));
     let walked = parallel::map_on(jobs.max(1), &distinct, |(idx, d)| {
         let result = walk_one(client, *idx, d, no_verify, progress, &abort);
@@ -182,7 +184,9 @@ pub fn walk_layers(
     // The first failure that is not another's consequence.
     let mut results: Vec<(&Descriptor, Result<LayerBlob>)> = Vec::new();
     let mut first_error = None;
-    for ((_, d), result) in distinct.iter().zip(walked) {
+    let mut walked: Vec<_> = distinct.iter().zip(walked).collect();
+    walked.sort_by_key(|((idx, _), _)| *idx);
+    for ((_, d), result) in walked {
         match result {
             Err(Error::Cancelled) => {}
             Err(e) => {

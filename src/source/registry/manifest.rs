@@ -54,8 +54,24 @@ pub fn fetch_top(client: &Client, reference: &RegistryRef) -> Result<Top> {
         .and_then(|v| v.to_str().ok())
         .map(|v| v.split(';').next().unwrap_or(v).trim().to_string())
         .unwrap_or_default();
+    let said = response
+        .headers()
+        .get("docker-content-digest")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     let bytes = read_small(client, &mut response, "the manifest")?;
     let digest = sha256_digest(&bytes);
+    if let Some(said) = said.filter(|d| d.starts_with("sha256:"))
+        && said != digest
+    {
+        return Err(Error::invalid(
+            &client.what,
+            format!(
+                "the manifest does not match the Docker-Content-Digest the registry gives: expected {}, actual {digest}",
+                sanitize(&said)
+            ),
+        ));
+    }
     if let Some(pinned) = &reference.digest
         && *pinned != digest
     {

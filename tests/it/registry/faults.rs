@@ -148,11 +148,19 @@ fn a_manifest_that_lies_about_a_size_is_refused() {
     let Some(r) = registries() else { return };
     let home = fixture::tmp();
     let (repository, _) = pushed(home.path(), &r.plain, "lie", Compress::Gzip);
-    let lying = proxy::start(&r.plain, Fault::LieAboutSize);
+    let lying = proxy::start(&r.plain, Fault::LieAboutSize { keep_digest: false });
     let reference = format!("registry://{}/{repository}:v1", lying.addr);
     let err = one_line_error(peel(home.path()).args(["--ci", "--plain-http", &reference]));
     assert!(
         err.contains(&reference) && err.contains("its descriptor says"),
+        "{err}"
+    );
+    // Changed on the way: the registry's own digest header gives it away.
+    let changed = proxy::start(&r.plain, Fault::LieAboutSize { keep_digest: true });
+    let reference = format!("registry://{}/{repository}:v1", changed.addr);
+    let err = one_line_error(peel(home.path()).args(["--ci", "--plain-http", &reference]));
+    assert!(
+        err.contains(&reference) && err.contains("does not match the Docker-Content-Digest"),
         "{err}"
     );
 }

@@ -14,8 +14,10 @@ pub enum Fault {
     CutBlob,
     /// Flip one byte in the middle of every large blob.
     FlipBlob,
-    /// Say every layer of a manifest is 7 bytes larger than it is.
-    LieAboutSize,
+    /// Say every layer of a manifest is 7 bytes larger than it is; with
+    /// `keep_digest`, the registry's Docker-Content-Digest header stays (the
+    /// manifest was changed on the way), else it goes (the registry lies).
+    LieAboutSize { keep_digest: bool },
     /// Accept connections and never answer.
     Silent,
     /// Answer every manifest request with a redirect to itself.
@@ -95,7 +97,7 @@ fn serve(
         }
         _ => {}
     }
-    let (status_and_headers, mut body) = forward(&text, upstream)?;
+    let (mut status_and_headers, mut body) = forward(&text, upstream)?;
     let blob = path.contains("/blobs/sha256:") && body.len() > LARGE;
     match fault {
         Fault::CutBlob if blob && !has_range => {
@@ -108,7 +110,10 @@ fn serve(
             let mid = body.len() / 2;
             body[mid] ^= 0x55;
         }
-        Fault::LieAboutSize if path.contains("/manifests/") => {
+        Fault::LieAboutSize { keep_digest } if path.contains("/manifests/") => {
+            if !keep_digest {
+                status_and_headers = without_header(&status_and_headers, "docker-content-digest:");
+            }
             if let Ok(mut manifest) = serde_json::from_slice::<serde_json::Value>(&body)
                 && let Some(layers) = manifest["layers"].as_array_mut()
             {
@@ -168,13 +173,19 @@ fn forward(request: &str, upstream: &str) -> std::io::Result<(Vec<u8>, Vec<u8>)>
 
 /// The head with its Content-Length set to `len`.
 fn with_length(head: &[u8], len: usize) -> Vec<u8> {
+    let mut head = without_header(head, "content-length:");
+    head.truncate(head.len() - 2);
+    head.extend(format!("Content-Length: {len}\r\n\r\n").as_bytes());
+    head
+}
+
+/// The head without the header `name` (lowercase, with its colon).
+fn without_header(head: &[u8], name: &str) -> Vec<u8> {
     let text = String::from_utf8_lossy(head);
-    let mut lines: Vec<String> = text
+    let lines: Vec<&str> = text
         .trim_end()
         .split("\r\n")
-        .filter(|l| !l.to_ascii_lowercase().starts_with("content-length:"))
-        .map(str::to_string)
+        .filter(|l| !l.to_ascii_lowercase().starts_with(name))
         .collect();
-    lines.push(format!("Content-Length: {len}"));
     format!("{}\r\n\r\n", lines.join("\r\n")).into_bytes()
 }
