@@ -189,3 +189,17 @@ fn https_to_an_http_registry_suggests_plain_http() {
         "{err}"
     );
 }
+
+#[test]
+fn busy_answers_are_tried_again() {
+    let Some(r) = registries() else { return };
+    let home = fixture::tmp();
+    let (repository, layout) = pushed(home.path(), &r.plain, "busy", Compress::Gzip);
+    let busy = proxy::start(&r.plain, Fault::BusyTwice);
+    let remote = report(
+        home.path(),
+        &["--plain-http"],
+        &format!("registry://{}/{repository}:v1", busy.addr),
+    );
+    assert_eq!(figures(remote), figures(report(home.path(), &[], &layout)));
+}

@@ -22,6 +22,9 @@ pub enum Fault {
     Silent,
     /// Answer every manifest request with a redirect to itself.
     RedirectLoop,
+    /// Answer the first request for each path 503 (the second 429 with
+    /// `Retry-After: 0`), then forward.
+    BusyTwice,
     /// Hold the first request for each large blob this long before
     /// forwarding it (a token may expire meanwhile).
     DelayFirstBlob(Duration),
@@ -33,7 +36,7 @@ pub struct Proxy {
     pub ranges: Arc<AtomicUsize>,
 }
 
-/// The blob paths already delayed once.
+/// The paths asked so far.
 type Delayed = Arc<std::sync::Mutex<Vec<String>>>;
 
 /// A blob larger than this is "large" (configs and manifests are smaller).
@@ -85,14 +88,22 @@ fn serve(
             return conn.write_all(answer.as_bytes());
         }
         Fault::DelayFirstBlob(pause) if path.contains("/blobs/sha256:") => {
-            let first = {
-                let mut seen = delayed.lock().unwrap();
-                let first = !seen.contains(&path);
-                seen.push(path.clone());
-                first
-            };
-            if first {
+            if times_seen(delayed, &path) == 0 {
                 std::thread::sleep(pause);
+            }
+        }
+        Fault::BusyTwice => {
+            let answer = match times_seen(delayed, &path) {
+                0 => {
+                    "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                }
+                1 => {
+                    "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 0\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                }
+                _ => "",
+            };
+            if !answer.is_empty() {
+                return conn.write_all(answer.as_bytes());
             }
         }
         _ => {}
@@ -129,6 +140,14 @@ fn serve(
     conn.write_all(&with_length(&status_and_headers, body.len()))?;
     conn.write_all(&body)?;
     conn.flush()
+}
+
+/// How many times `path` was asked before (counting this time in).
+fn times_seen(seen: &Delayed, path: &str) -> usize {
+    let mut seen = seen.lock().unwrap();
+    let before = seen.iter().filter(|p| *p == path).count();
+    seen.push(path.to_string());
+    before
 }
 
 /// The request head, up to the blank line.
