@@ -87,10 +87,10 @@ fn serve(
             );
             return conn.write_all(answer.as_bytes());
         }
-        Fault::DelayFirstBlob(pause) if path.contains("/blobs/sha256:") => {
-            if times_seen(delayed, &path) == 0 {
-                std::thread::sleep(pause);
-            }
+        Fault::DelayFirstBlob(pause)
+            if path.contains("/blobs/sha256:") && times_seen(delayed, &path) == 0 =>
+        {
+            std::thread::sleep(pause);
         }
         Fault::BusyTwice => {
             let answer = match times_seen(delayed, &path) {
