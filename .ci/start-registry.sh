@@ -22,6 +22,7 @@ peel_registry_start() {
   command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)
   command -v htpasswd >/dev/null 2>&1 || need+=(apache2-utils)
   command -v openssl >/dev/null 2>&1 || need+=(openssl)
+  command -v curl >/dev/null 2>&1 || need+=(curl)
   if [ ${#need[@]} -gt 0 ]; then
     echo "== apt-get install ${need[*]}"
     $sudo apt-get update -qq
