@@ -115,17 +115,24 @@ fn basic_auth_credentials_are_found_where_docker_and_podman_keep_them() {
         format!(r#"{{"credHelpers":{{"{}":"peeltest"}}}}"#, r.auth),
     )
     .unwrap();
+    std::fs::create_dir_all(dir.join("store")).unwrap();
+    std::fs::write(
+        dir.join("store/config.json"),
+        r#"{"auths":{},"credsStore":"peeltest"}"#,
+    )
+    .unwrap();
     let path = format!(
         "{}:{}",
         dir.join("bin").display(),
         std::env::var("PATH").unwrap_or_default()
     );
 
-    let places: [(&str, std::path::PathBuf); 4] = [
+    let places: [(&str, std::path::PathBuf); 5] = [
         ("REGISTRY_AUTH_FILE", dir.join("registry-auth.json")),
         ("XDG_RUNTIME_DIR", dir.join("run")),
         ("DOCKER_CONFIG", dir.join("docker")),
         ("DOCKER_CONFIG", dir.join("helper")),
+        ("DOCKER_CONFIG", dir.join("store")),
     ];
     for (var, value) in places {
         let (out, from_registry) = run_report(

@@ -41,6 +41,11 @@ fn the_viewer_and_extract_fetch_the_blob_again() {
         ..OpenOptions::default()
     };
     let image = source::open(&parsed, &reference, &options).expect("open");
+    // The progress the UI and `--ci` show: every compressed byte, every layer.
+    let progress = options.progress.snapshot();
+    assert_eq!(progress.layers_total, Some(2));
+    assert_eq!(progress.layers_read, 2);
+    assert_eq!(Some(progress.bytes_read), progress.bytes_total);
     let a = peel::analysis::analyze(image, None);
     assert!(matches!(
         a.image.layers[1].location,
