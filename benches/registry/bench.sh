@@ -46,7 +46,7 @@ for spec in "${images[@]}"; do
     label=${name#peel-bench/}; label=${label%%:*}
     peel_cmd="$PEEL --ci $rules --plain-http registry://$REG/$name"
     dir_cmd="skopeo copy -q --src-tls-verify=false docker://$REG/$name dir:$OUT/x-dir"
-    dive_cmd="skopeo copy -q --src-tls-verify=false docker://$REG/$name docker-archive:$OUT/x.tar && $DIVE --ci --lowestEfficiency=0 --highestUserWastedPercent=1 $OUT/x.tar"
+    dive_cmd="skopeo copy -q --src-tls-verify=false docker://$REG/$name docker-archive:$OUT/x.tar && $DIVE --ci --source docker-archive --lowestEfficiency=0 --highestUserWastedPercent=1 $OUT/x.tar"
     hyperfine --runs "$RUNS" --prepare "rm -rf $OUT/x-dir $OUT/x.tar" \
         --export-json "$OUT/$label.json" -n peel "$peel_cmd" -n skopeo-dir "$dir_cmd" \
         -n skopeo+dive "$dive_cmd" >/dev/null
