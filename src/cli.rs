@@ -127,6 +127,21 @@ pub struct Cli {
     #[arg(long)]
     pub pull: bool,
 
+    /// Registry images: verify the registry's TLS certificate (skopeo's
+    /// spelling: `--tls-verify=false` for a self-signed registry).
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set,
+          num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub tls_verify: bool,
+
+    /// Registry images: talk HTTP, not HTTPS (loopback and insecure registries).
+    #[arg(long)]
+    pub plain_http: bool,
+
+    /// Registry images: how many layer blobs are fetched at once.
+    #[arg(long, value_name = "N", default_value_t = crate::source::registry::DEFAULT_JOBS,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=64))]
+    pub jobs: usize,
+
     /// The UI's config file (keys, panes); default
     /// $XDG_CONFIG_HOME/peel/config.toml or ~/.config/peel/config.toml.
     #[arg(long, value_name = "PATH", env = "PEEL_CONFIG")]

@@ -67,6 +67,11 @@ pub fn run(cli: &Cli) -> Result<Ended> {
         platform: cli.platform.clone(),
         pull: cli.pull,
         no_verify: cli.no_verify,
+        registry: crate::source::registry::Options {
+            tls_verify: cli.tls_verify,
+            plain_http: cli.plain_http,
+            jobs: cli.jobs,
+        },
         ..OpenOptions::default()
     };
     if report_paths(cli).filter(|p| *p == Path::new("-")).count() > 1 {

@@ -30,6 +30,8 @@ impl Origin {
     pub fn of(reference: &Reference) -> Origin {
         match reference {
             Reference::Archive { .. } | Reference::OciDir { .. } => Origin::Kept,
+            // Fetched again from the registry (BlobLocation::Remote).
+            Reference::Registry { .. } => Origin::Kept,
             Reference::Stdin { .. } => Origin::Unavailable(
                 "the image was read from standard input, which cannot be read again; \
                  save it to a file to view or extract content"

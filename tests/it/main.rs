@@ -22,5 +22,6 @@ mod layer_rules;
 mod packaging;
 mod properties;
 mod realistic_images;
+mod registry;
 mod ui;
 mod verify;
