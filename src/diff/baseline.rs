@@ -1,0 +1,218 @@
+//! A baseline report: a JSON report of `peel --json` read back as the OLD
+//! [`Side`] of a comparison. The report's `baseline` key (written by
+//! [`crate::report::json`]) holds what the rest of the report does not: the
+//! final files (path, size, content hash, attributes, layer) and the
+//! deleted paths. Its `version` says how to read it.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::files::{FileRow, path_order};
+use super::side::{Figures, FindingRow, LayerRow, Side, WasteRow};
+use crate::error::{Error, Result};
+
+/// The version of the `baseline` key this peel writes and reads.
+pub const VERSION: u64 = 1;
+
+/// The largest report read (a 100k-file image's is about 15 MB).
+pub const MAX_BYTES: u64 = 1 << 30;
+
+/// Whether `bytes` (a file's first bytes) look like a JSON report rather
+/// than an archive (tars and compressed blobs never start with `{`).
+pub fn looks_like_report(head: &[u8]) -> bool {
+    head.iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|&b| b == b'{')
+}
+
+/// Read a report; the side and the report's `image` object. `what` names
+/// the report in errors.
+pub fn read(bytes: &[u8], what: &str) -> Result<(Side, Value)> {
+    let corrupt =
+        |why: String| Error::invalid(what, format!("not a usable baseline report: {why}"));
+    let mut doc: Value =
+        serde_json::from_slice(bytes).map_err(|e| corrupt(format!("not JSON ({e})")))?;
+    if !doc.get("image").is_some_and(Value::is_object) {
+        return Err(corrupt("no `image` object: not a peel JSON report".into()));
+    }
+    let Some(baseline) = doc.get("baseline") else {
+        return Err(Error::invalid(
+            what,
+            "a peel report without the `baseline` key (written by a peel before 0.2?): write it again with this peel's --json",
+        ));
+    };
+    match baseline.get("version").and_then(Value::as_u64) {
+        Some(VERSION) => {}
+        Some(other) => {
+            return Err(Error::invalid(
+                what,
+                format!(
+                    "baseline report version {other}; this peel reads version {VERSION}: write it again with this peel's --json"
+                ),
+            ));
+        }
+        None => return Err(corrupt("`baseline.version` is not a number".into())),
+    }
+    let image = doc["image"].take();
+    let report: ReportIn = serde_json::from_value(doc).map_err(|e| corrupt(e.to_string()))?;
+    let figures: ImageIn =
+        serde_json::from_value(image.clone()).map_err(|e| corrupt(format!("image: {e}")))?;
+    let mut files = report
+        .baseline
+        .files
+        .into_iter()
+        .map(|(path, size, hash, attrs, layer)| {
+            Ok(FileRow {
+                path: relative(&path),
+                size,
+                hash: hex(&hash).ok_or_else(|| corrupt(format!("file {path}: bad hash")))?,
+                attrs: hex(&attrs)
+                    .ok_or_else(|| corrupt(format!("file {path}: bad attributes")))?,
+                layer,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    files.sort_by(|a, b| path_order(&a.path, &b.path));
+    let mut deleted: Vec<(Box<[u8]>, u32)> = report
+        .baseline
+        .deleted
+        .into_iter()
+        .map(|(path, layer)| (relative(&path), layer))
+        .collect();
+    deleted.sort_by(|a, b| path_order(&a.0, &b.0));
+    let side = Side {
+        reference: figures.reference.clone(),
+        figures: Figures {
+            total_bytes: figures.total_bytes,
+            visible_bytes: figures.visible_bytes,
+            wasted_bytes: figures.wasted_bytes,
+            efficiency: figures.efficiency.unwrap_or(1.0),
+            user_wasted_bytes: figures.user_wasted_bytes,
+            file_count: figures.file_count,
+            layer_count: report.layers.len() as u64,
+            compressed_bytes: report.layers.iter().map(|l| l.compressed_bytes).sum(),
+        },
+        base_layers: figures.base_layers,
+        declared_base: figures.base_image.and_then(|b| match (b.name, b.digest) {
+            (Some(name), Some(digest)) => Some(format!("{name}@{digest}")),
+            (Some(only), None) | (None, Some(only)) => Some(only),
+            (None, None) => None,
+        }),
+        layers: report
+            .layers
+            .into_iter()
+            .map(|l| LayerRow {
+                diff_id: l.digest,
+                size: l.size_bytes,
+                compressed: l.compressed_bytes,
+                command: l.command,
+            })
+            .collect(),
+        files,
+        deleted,
+        wasted: report
+            .wasted
+            .into_iter()
+            .map(|w| WasteRow {
+                path: w.path,
+                bytes: w.bytes,
+            })
+            .collect(),
+        findings: report.findings,
+    };
+    Ok((side, image))
+}
+
+/// `/a/b` → `a/b`, as [`FileRow::path`] keeps it.
+fn relative(shown: &str) -> Box<[u8]> {
+    shown.strip_prefix('/').unwrap_or(shown).as_bytes().into()
+}
+
+fn hex(text: &str) -> Option<u64> {
+    (text.len() == 16)
+        .then(|| u64::from_str_radix(text, 16).ok())
+        .flatten()
+}
+
+#[derive(Deserialize)]
+struct ReportIn {
+    layers: Vec<LayerIn>,
+    wasted: Vec<WasteIn>,
+    findings: Vec<FindingRow>,
+    baseline: BaselineIn,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ImageIn {
+    reference: String,
+    total_bytes: u64,
+    visible_bytes: u64,
+    wasted_bytes: u64,
+    /// `null` in no report peel writes, but a NaN would be.
+    efficiency: Option<f64>,
+    user_wasted_bytes: u64,
+    file_count: u64,
+    base_layers: usize,
+    base_image: Option<BaseIn>,
+}
+
+#[derive(Deserialize)]
+struct BaseIn {
+    name: Option<String>,
+    digest: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LayerIn {
+    digest: Option<String>,
+    size_bytes: u64,
+    compressed_bytes: Option<u64>,
+    command: String,
+}
+
+#[derive(Deserialize)]
+struct WasteIn {
+    path: String,
+    bytes: u64,
+}
+
+#[derive(Deserialize)]
+struct BaselineIn {
+    /// `[path, size, content hash, attributes hash, layer]`.
+    files: Vec<(String, u64, String, String, u32)>,
+    /// `[path, layer]`.
+    #[serde(default)]
+    deleted: Vec<(String, u32)>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_is_not_a_baseline_says_why_in_one_line() {
+        let cases = [
+            ("[1", "not JSON"),
+            ("{\"a\": 1}", "no `image` object"),
+            ("{\"image\": {}}", "without the `baseline` key"),
+            (
+                "{\"image\": {}, \"baseline\": {\"version\": 7}}",
+                "version 7; this peel reads version 1",
+            ),
+            (
+                "{\"image\": {}, \"baseline\": {\"version\": 1}}",
+                "not a usable baseline report",
+            ),
+        ];
+        for (text, phrase) in cases {
+            let err = read(text.as_bytes(), "r.json").unwrap_err().to_string();
+            assert!(err.starts_with("r.json: "), "{err}");
+            assert!(err.contains(phrase), "{text}: {err}");
+            assert_eq!(err.lines().count(), 1, "{err}");
+        }
+        assert!(looks_like_report(b"  \n{\"image\""));
+        assert!(!looks_like_report(b"\x1f\x8b"));
+    }
+}
