@@ -48,3 +48,22 @@ pub fn compare(old: &Side, new: &Side) -> Comparison {
         findings: findings::compare(&old.findings, &new.findings),
     }
 }
+
+impl Comparison {
+    /// What the growth rules judge ([`crate::ci::growth`]).
+    pub fn growths(&self, old: &Side, new: &Side) -> crate::ci::growth::Growths {
+        crate::ci::growth::Growths {
+            old_visible_bytes: old.figures.visible_bytes,
+            new_visible_bytes: new.figures.visible_bytes,
+            pull_cost_bytes: self.layers.pull_cost_bytes,
+            old_wasted_bytes: old.figures.wasted_bytes,
+            new_wasted_bytes: new.figures.wasted_bytes,
+            new_findings: self
+                .findings
+                .new
+                .iter()
+                .filter_map(|f| crate::findings::Kind::from_name(&f.kind))
+                .collect(),
+        }
+    }
+}
