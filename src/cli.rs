@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{Args, Parser, Subcommand};
 
 use crate::image::PlatformSpec;
 use crate::source::SourceKind;
@@ -12,6 +12,7 @@ use crate::source::SourceKind;
 #[command(
     name = "peel",
     version,
+    args_conflicts_with_subcommands = true,
     about = "See where a container image's bytes go, layer by layer: what each layer adds, changes and deletes, the bytes wasted, and an efficiency score.",
     after_help = "Examples:\n  peel --ci image.tar                       report, rules, exit code\n  peel --json report.json oci:./layout      machine-readable report\n  docker save app:1 | peel --ci -           from standard input\n\nExit status: 0 all rules pass, 1 a rule failed, 2 the image could not be read or the configuration is invalid."
 )]
@@ -124,6 +125,106 @@ pub struct Cli {
     /// How many wasted entries the text report lists.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub wasted_limit: usize,
+
+    /// With --ci: also judge the growth rules against this baseline, an
+    /// image (any reference peel reads) or a JSON report of `peel --json`.
+    #[arg(long, value_name = "IMAGE|REPORT")]
+    pub baseline: Option<String>,
+
+    #[command(flatten)]
+    pub growth: GrowthFlags,
+
+    /// `peel diff OLD NEW`. An image named like a command is still read:
+    /// `peel -- diff`, or `peel docker://diff`.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Compare two images (or an earlier JSON report and an image): figures,
+    /// layers and pull cost, files, waste and findings new and gone.
+    Diff(DiffArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The image compared against: any reference peel reads, or a JSON
+    /// report of `peel --json`.
+    pub old: String,
+
+    /// The image compared: any reference peel reads, or a JSON report.
+    pub new: String,
+
+    /// Write the JSON comparison to PATH ('-' for standard output).
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
+
+    /// Write a Markdown comparison to PATH ('-' for standard output): a
+    /// pull-request comment, the details collapsed.
+    #[arg(long, value_name = "PATH")]
+    pub markdown: Option<PathBuf>,
+
+    /// The rules file (its growth rules and `ignore:` globs are read).
+    #[arg(long, value_name = "PATH", default_value = ".dive-ci")]
+    pub ci_config: PathBuf,
+
+    #[command(flatten)]
+    pub growth: GrowthFlags,
+
+    /// Accept the wasted bytes of paths matching GLOB (as for one image).
+    #[arg(long, value_name = "GLOB")]
+    pub ignore: Vec<String>,
+
+    /// The platform to pick from a multi-platform index.
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    pub platform: Option<PlatformSpec>,
+
+    /// Do not verify digests.
+    #[arg(long)]
+    pub no_verify: bool,
+
+    /// Where both images come from, when the references do not say.
+    #[arg(long, value_enum)]
+    pub source: Option<SourceKind>,
+
+    /// Pull engine images the engine does not have.
+    #[arg(long)]
+    pub pull: bool,
+}
+
+/// The growth rules (off by default), judged against a baseline.
+#[derive(Debug, Clone, Default, Args)]
+pub struct GrowthFlags {
+    /// Fail when the visible size grew by more than this (20MB, or 10% of
+    /// the baseline's; 'disabled').
+    #[arg(long, value_name = "BYTES|PERCENT")]
+    pub highest_growth: Option<String>,
+
+    /// Fail when a host holding the baseline must download more than this
+    /// for the new image (compressed where known).
+    #[arg(long, value_name = "BYTES")]
+    pub highest_pull_cost: Option<String>,
+
+    /// Fail when the wasted bytes grew by more than this.
+    #[arg(long, value_name = "BYTES")]
+    pub highest_wasted_growth: Option<String>,
+
+    /// Fail when the new image has findings of these kinds the baseline had
+    /// not (comma-separated).
+    #[arg(long, value_name = "KINDS")]
+    pub fail_on_new: Option<String>,
+}
+
+impl GrowthFlags {
+    pub fn text(&self) -> crate::ci::growth::GrowthText {
+        crate::ci::growth::GrowthText {
+            highest_growth: self.highest_growth.clone(),
+            highest_pull_cost: self.highest_pull_cost.clone(),
+            highest_wasted_growth: self.highest_wasted_growth.clone(),
+            fail_on_new: self.fail_on_new.clone(),
+        }
+    }
 }
 
 impl Cli {

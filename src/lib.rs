@@ -48,6 +48,7 @@ pub mod pipeline;
 pub mod progress;
 pub mod report;
 pub mod run;
+pub mod run_diff;
 pub mod safe_text;
 pub mod source;
 pub mod tree;

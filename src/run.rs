@@ -29,6 +29,9 @@ pub enum Ended {
 }
 
 pub fn run(cli: &Cli) -> Result<Ended> {
+    if let Some(crate::cli::Command::Diff(args)) = &cli.command {
+        return crate::run_diff::diff(args);
+    }
     let ci_mode = cli.ci_mode();
     let Some(reference) = cli.image.as_deref() else {
         // Usage and the way to the demo image, on one line like every error.
@@ -51,6 +54,7 @@ pub fn run(cli: &Cli) -> Result<Ended> {
         Rules::resolve(&RuleText::default(), &flag_rules(cli))?;
         None
     };
+    crate::run_diff::check_baseline_flags(cli.baseline.as_deref(), &cli.growth.text(), ci_mode)?;
     let ignore = Ignore::new(&ignore)?;
     let parsed = source::parse(reference, cli.source)?;
     let options = OpenOptions {
@@ -112,8 +116,15 @@ fn interactive(cli: &Cli, parsed: &Reference, reference: &str, plan: Plan) -> Re
 
 /// `--ci` and `--json`: reports, rules, exit status.
 fn headless(cli: &Cli, parsed: &Reference, reference: &str, plan: &Plan) -> Result<Ended> {
-    let image = with_progress_line(reference, &plan.options, || plan.open(parsed, reference))?;
-    let outcome = plan.outcome(parsed, image)?;
+    let local = matches!(parsed, Reference::Archive { .. } | Reference::OciDir { .. });
+    let (baseline, image) = crate::run_diff::beside(cli.baseline.as_deref(), plan, local, || {
+        with_progress_line(reference, &plan.options, || plan.open(parsed, reference))
+    })?;
+    let mut outcome = plan.outcome(parsed, image?)?;
+    if let Some(baseline) = &baseline {
+        let (rules, _) = crate::run_diff::growth_rules(&cli.ci_config, &cli.growth.text())?;
+        outcome = crate::run_diff::with_growth(outcome, baseline, &rules);
+    }
 
     let stdout_taken = [&cli.json, &cli.markdown]
         .iter()
@@ -144,6 +155,7 @@ fn headless(cli: &Cli, parsed: &Reference, reference: &str, plan: &Plan) -> Resu
         _ => Ended::Passed,
     };
     std::mem::forget::<Outcome>(outcome);
+    std::mem::forget(baseline);
     Ok(ended)
 }
 
@@ -223,7 +235,7 @@ fn flag_rules(cli: &Cli) -> RuleText {
 }
 
 /// Write a report to its file, or to standard output for `-`.
-fn write_report(path: &Path, report: &str) -> Result<()> {
+pub(crate) fn write_report(path: &Path, report: &str) -> Result<()> {
     if path == Path::new("-") {
         return write_stdout(report);
     }
@@ -231,7 +243,7 @@ fn write_report(path: &Path, report: &str) -> Result<()> {
 }
 
 /// Write to stdout; a closed pipe (`peel ... | head`) is not an error.
-fn write_stdout(text: &str) -> Result<()> {
+pub(crate) fn write_stdout(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),

@@ -25,9 +25,62 @@ pub fn looks_like_report(head: &[u8]) -> bool {
         .is_some_and(|&b| b == b'{')
 }
 
+/// A JSON object that keeps its keys in the order read (`serde_json`'s map
+/// sorts them): the `image` object of a report, shown again as it was.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Object(pub Vec<(String, Value)>);
+
+impl Object {
+    /// A value serialised to an object (its fields in declaration order).
+    pub fn of<T: serde::Serialize>(value: &T) -> Object {
+        let text = serde_json::to_string(value).expect("the value serialises");
+        serde_json::from_str(&text).unwrap_or_default()
+    }
+}
+
+impl serde::Serialize for Object {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Object {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Object;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<Object, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = map.next_entry::<String, Value>()? {
+                    entries.push(entry);
+                }
+                Ok(Object(entries))
+            }
+        }
+        d.deserialize_map(Visit)
+    }
+}
+
+/// The report's `image` object, keys in their order.
+#[derive(Deserialize)]
+struct ImageOnly {
+    image: Object,
+}
+
 /// Read a report; the side and the report's `image` object. `what` names
 /// the report in errors.
-pub fn read(bytes: &[u8], what: &str) -> Result<(Side, Value)> {
+pub fn read(bytes: &[u8], what: &str) -> Result<(Side, Object)> {
     let corrupt =
         |why: String| Error::invalid(what, format!("not a usable baseline report: {why}"));
     let mut doc: Value =
@@ -53,10 +106,12 @@ pub fn read(bytes: &[u8], what: &str) -> Result<(Side, Value)> {
         }
         None => return Err(corrupt("`baseline.version` is not a number".into())),
     }
-    let image = doc["image"].take();
-    let report: ReportIn = serde_json::from_value(doc).map_err(|e| corrupt(e.to_string()))?;
     let figures: ImageIn =
-        serde_json::from_value(image.clone()).map_err(|e| corrupt(format!("image: {e}")))?;
+        serde_json::from_value(doc["image"].take()).map_err(|e| corrupt(format!("image: {e}")))?;
+    let report: ReportIn = serde_json::from_value(doc).map_err(|e| corrupt(e.to_string()))?;
+    let image = serde_json::from_slice::<ImageOnly>(bytes)
+        .map_err(|e| corrupt(e.to_string()))?
+        .image;
     let mut files = report
         .baseline
         .files
