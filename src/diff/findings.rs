@@ -1,7 +1,9 @@
-//! Waste and findings that NEW brings and that it resolves. A finding of
-//! NEW matches one of OLD of the same kind that names a path it names too
-//! (or, for findings about no path, such as `runs-as-root`, the same kind):
-//! a pull request can be held to "no new findings" without fixing old ones.
+//! Waste and findings that NEW brings and that it resolves, matched by kind
+//! and paths: a finding of NEW is new when it names a path that no finding
+//! of OLD of its kind names (a finding about no path, such as
+//! `runs-as-root`, when OLD has none of its kind); resolved the other way
+//! round. A pull request can be held to "no new findings" without fixing
+//! old ones.
 
 use std::collections::HashSet;
 
@@ -14,38 +16,33 @@ pub struct FindingDelta {
     pub resolved: Vec<FindingRow>,
 }
 
-/// Match one to one, each NEW finding with the first unmatched OLD one.
 pub fn compare(old: &[FindingRow], new: &[FindingRow]) -> FindingDelta {
-    let mut matched = vec![false; old.len()];
-    let mut delta = FindingDelta::default();
-    for finding in new {
-        let twin = old
-            .iter()
-            .enumerate()
-            .position(|(i, o)| !matched[i] && same_finding(o, finding));
-        match twin {
-            Some(i) => matched[i] = true,
-            None => delta.new.push(finding.clone()),
-        }
+    FindingDelta {
+        new: unmatched(new, old),
+        resolved: unmatched(old, new),
     }
-    delta.resolved = old
-        .iter()
-        .zip(&matched)
-        .filter(|(_, m)| !**m)
-        .map(|(f, _)| f.clone())
-        .collect();
-    delta
 }
 
-fn same_finding(a: &FindingRow, b: &FindingRow) -> bool {
-    if a.kind != b.kind {
-        return false;
-    }
-    if a.paths.is_empty() || b.paths.is_empty() {
-        return a.paths.is_empty() && b.paths.is_empty();
-    }
-    let paths: HashSet<&str> = a.paths.iter().map(String::as_str).collect();
-    b.paths.iter().any(|p| paths.contains(p.as_str()))
+/// The findings of `these` that `those` do not account for.
+fn unmatched(these: &[FindingRow], those: &[FindingRow]) -> Vec<FindingRow> {
+    let kinds: HashSet<&str> = those.iter().map(|f| f.kind.as_str()).collect();
+    let paths: HashSet<(&str, &str)> = those
+        .iter()
+        .flat_map(|f| f.paths.iter().map(|p| (f.kind.as_str(), p.as_str())))
+        .collect();
+    these
+        .iter()
+        .filter(|f| {
+            if f.paths.is_empty() {
+                !kinds.contains(f.kind.as_str())
+            } else {
+                f.paths
+                    .iter()
+                    .any(|p| !paths.contains(&(f.kind.as_str(), p.as_str())))
+            }
+        })
+        .cloned()
+        .collect()
 }
 
 /// Wasted bytes by path: what NEW wastes at paths OLD did not waste, and
@@ -97,7 +94,7 @@ mod tests {
     }
 
     #[test]
-    fn findings_match_by_kind_and_a_shared_path() {
+    fn findings_are_new_when_they_name_a_new_path() {
         let old = [
             finding("package-cache", &["/var/cache/apt/a", "/var/cache/apt/b"]),
             finding("runs-as-root", &[]),
@@ -118,14 +115,27 @@ mod tests {
         assert_eq!(
             kinds(&d.new),
             vec![
+                (
+                    "package-cache".into(),
+                    vec!["/var/cache/apt/b".into(), "/var/cache/apt/c".into()]
+                ),
                 ("secret".into(), vec!["/app/.env".into()]),
                 ("no-healthcheck".into(), vec![])
             ]
         );
         assert_eq!(
             kinds(&d.resolved),
-            vec![("secret".into(), vec!["/root/.ssh/id_rsa".into()])]
+            vec![
+                (
+                    "package-cache".into(),
+                    vec!["/var/cache/apt/a".into(), "/var/cache/apt/b".into()]
+                ),
+                ("secret".into(), vec!["/root/.ssh/id_rsa".into()])
+            ]
         );
+        // The same paths in another order, or fewer of them: nothing new.
+        let fewer = [finding("package-cache", &["/var/cache/apt/b"])];
+        assert!(compare(&old, &fewer).new.is_empty());
         assert_eq!(compare(&new, &new), FindingDelta::default());
     }
 

@@ -5,6 +5,7 @@ mod random_image;
 
 mod bad_input;
 mod cli;
+mod diff;
 mod dive_oracle;
 mod docker;
 mod docker_add;
