@@ -7,7 +7,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::files::{FileRow, path_order};
+use super::files::{Deleted, FileRow, path_order};
 use super::side::{Figures, FindingRow, LayerRow, Side, WasteRow};
 use crate::error::{Error, Result};
 
@@ -128,7 +128,7 @@ pub fn read(bytes: &[u8], what: &str) -> Result<(Side, Object)> {
         })
         .collect::<Result<Vec<_>>>()?;
     files.sort_by(|a, b| path_order(&a.path, &b.path));
-    let mut deleted: Vec<(Box<[u8]>, u32)> = report
+    let mut deleted: Vec<Deleted> = report
         .baseline
         .deleted
         .into_iter()

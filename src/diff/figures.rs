@@ -36,8 +36,16 @@ impl FigureDelta {
     }
 }
 
+/// (JSON key, label, unit, how to read it) of one figure.
+type Row = (
+    &'static str,
+    &'static str,
+    Unit,
+    fn(&Figures) -> Option<f64>,
+);
+
 pub fn compare(old: &Figures, new: &Figures) -> Vec<FigureDelta> {
-    let rows: [(&str, &str, Unit, fn(&Figures) -> Option<f64>); 8] = [
+    let rows: [Row; 8] = [
         ("totalBytes", "total", Unit::Bytes, |f| {
             Some(f.total_bytes as f64)
         }),

@@ -27,6 +27,9 @@ pub struct FileRow {
     pub layer: u32,
 }
 
+/// A path a layer deleted (a whiteout, an opaque directory), and that layer.
+pub type Deleted = (Box<[u8]>, u32);
+
 /// How a path differs from OLD to NEW.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Change {
@@ -80,7 +83,7 @@ pub fn path_order(a: &[u8], b: &[u8]) -> Ordering {
 
 /// The final filesystem's visible non-directory entries, and the paths
 /// deleted by a layer (with that layer), both in [`path_order`].
-pub fn final_files(tree: &Tree) -> (Vec<FileRow>, Vec<(Box<[u8]>, u32)>) {
+pub fn final_files(tree: &Tree) -> (Vec<FileRow>, Vec<Deleted>) {
     let mut files = Vec::new();
     let mut deleted = Vec::new();
     tree.for_each_path(|id, path| {
@@ -157,7 +160,7 @@ fn attrs_hash(meta: &Meta) -> u64 {
 
 /// Every path that differs, largest absolute change first (then by path).
 /// `deleted` is NEW's list of deleted paths ([`final_files`]).
-pub fn compare(old: &[FileRow], new: &[FileRow], deleted: &[(Box<[u8]>, u32)]) -> Vec<FileChange> {
+pub fn compare(old: &[FileRow], new: &[FileRow], deleted: &[Deleted]) -> Vec<FileChange> {
     let mut changes = Vec::new();
     let (mut i, mut j) = (0, 0);
     let removed = |row: &FileRow| FileChange {

@@ -6,7 +6,7 @@ use crate::findings::Finding;
 use crate::layer::path;
 use crate::pipeline::Outcome;
 
-use super::files::{FileRow, final_files};
+use super::files::{Deleted, FileRow, final_files};
 
 /// The figures compared side by side.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -83,7 +83,7 @@ pub struct Side {
     pub files: Vec<FileRow>,
     /// Paths a layer deleted (whiteouts, opaque directories), with that
     /// layer, in path order: which layer removed a file, where it is known.
-    pub deleted: Vec<(Box<[u8]>, u32)>,
+    pub deleted: Vec<Deleted>,
     pub wasted: Vec<WasteRow>,
     pub findings: Vec<FindingRow>,
 }
