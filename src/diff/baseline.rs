@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::files::{Deleted, FileRow, path_order};
-use super::side::{Figures, FindingRow, LayerRow, Side, WasteRow};
+use super::side::{Figures, FindingRow, LayerRow, Side, WasteRow, base_name};
 use crate::error::{Error, Result};
 
 /// The version of the `baseline` key this peel writes and reads.
@@ -148,11 +148,9 @@ pub fn read(bytes: &[u8], what: &str) -> Result<(Side, Object)> {
             compressed_bytes: report.layers.iter().map(|l| l.compressed_bytes).sum(),
         },
         base_layers: figures.base_layers,
-        declared_base: figures.base_image.and_then(|b| match (b.name, b.digest) {
-            (Some(name), Some(digest)) => Some(format!("{name}@{digest}")),
-            (Some(only), None) | (None, Some(only)) => Some(only),
-            (None, None) => None,
-        }),
+        declared_base: figures
+            .base_image
+            .and_then(|b| base_name(b.name.as_deref(), b.digest.as_deref())),
         layers: report
             .layers
             .into_iter()

@@ -108,13 +108,8 @@ impl Side {
                 compressed_bytes: compressed.map(|c| c.iter().sum()),
             },
             base_layers: exact.base_layers,
-            declared_base: crate::analysis::base::declared(image).and_then(|d| {
-                match (&d.name, &d.digest) {
-                    (Some(name), Some(digest)) => Some(format!("{name}@{digest}")),
-                    (Some(only), None) | (None, Some(only)) => Some(only.clone()),
-                    (None, None) => None,
-                }
-            }),
+            declared_base: crate::analysis::base::declared(image)
+                .and_then(|d| base_name(d.name.as_deref(), d.digest.as_deref())),
             layers: image
                 .layers
                 .iter()
@@ -142,5 +137,14 @@ impl Side {
     /// The command of layer `index`, if the image has that layer.
     pub fn command(&self, index: u32) -> Option<&str> {
         self.layers.get(index as usize).map(|l| l.command.as_str())
+    }
+}
+
+/// A declared base for people: `NAME@DIGEST`, or the one that is known.
+pub fn base_name(name: Option<&str>, digest: Option<&str>) -> Option<String> {
+    match (name, digest) {
+        (Some(name), Some(digest)) => Some(format!("{name}@{digest}")),
+        (Some(only), None) | (None, Some(only)) => Some(only.to_string()),
+        (None, None) => None,
     }
 }
