@@ -354,3 +354,44 @@ fn an_image_named_diff_is_still_reachable() {
         .assert()
         .success();
 }
+
+#[test]
+fn links_compare_by_what_they_show() {
+    let dir = tmp();
+    let image = |content: &[u8], target: &str| {
+        Image::new().layer(
+            Layer::new()
+                .dir("d")
+                .file("d/real", content)
+                .hardlink("d/hard", "d/real")
+                .symlink("d/soft", target),
+        )
+    };
+    let old = put(
+        dir.path(),
+        "old.tar",
+        &image(b"1234", "real").docker_archive(),
+    );
+    let new = put(
+        dir.path(),
+        "new.tar",
+        &image(b"123456", "hard").docker_archive(),
+    );
+    let (_, r) = diff_json(dir.path(), &[&old, &new]);
+    let s = |v: &str| v.to_string();
+    assert_eq!(
+        changes(&r),
+        vec![
+            (s("/d/hard"), s("grown"), 4, 6, 2, json!(0)),
+            (s("/d/real"), s("grown"), 4, 6, 2, json!(0)),
+            (s("/d/soft"), s("changed"), 0, 0, 0, json!(0)),
+        ]
+    );
+    let same = put(
+        dir.path(),
+        "same.tar",
+        &image(b"1234", "real").docker_archive(),
+    );
+    let (_, r) = diff_json(dir.path(), &[&old, &same]);
+    assert_eq!(r["files"], json!([]));
+}
