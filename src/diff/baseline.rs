@@ -14,8 +14,9 @@ use crate::error::{Error, Result};
 /// The version of the `baseline` key this peel writes and reads.
 pub const VERSION: u64 = 1;
 
-/// The largest report read (a 100k-file image's is about 15 MB).
-pub const MAX_BYTES: u64 = 1 << 30;
+/// The largest report read (a 100k-file image's is about 16 MB; parsed, a
+/// report takes a few times its size).
+pub const MAX_BYTES: u64 = 256 << 20;
 
 /// Whether `bytes` (a file's first bytes) look like a JSON report rather
 /// than an archive (tars and compressed blobs never start with `{`).
