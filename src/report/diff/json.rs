@@ -3,7 +3,7 @@
 //! them); new keys may be added, none renamed or removed.
 
 use serde::Serialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::{DiffView, shown};
 use crate::diff::baseline::Object;
@@ -17,9 +17,9 @@ struct DiffReport<'a> {
     old: &'a Object,
     new: &'a Object,
     /// NEW minus OLD, per figure.
-    delta: Map<String, Value>,
+    delta: Object,
     /// Per figure: `old`, `new`, `delta`, `percent` (of OLD).
-    figures: Map<String, Value>,
+    figures: Object,
     layers: LayersSection<'a>,
     files: Vec<FileSection<'a>>,
     directories: Vec<DirSection>,
@@ -114,11 +114,11 @@ fn number(unit: Unit, v: Option<f64>) -> Value {
 
 pub fn render(view: &DiffView<'_>) -> String {
     let c = view.comparison;
-    let mut delta = Map::new();
-    let mut figures = Map::new();
+    let mut delta = Object::default();
+    let mut figures = Object::default();
     for f in &c.figures {
-        delta.insert(f.key.into(), number(f.unit, f.delta()));
-        figures.insert(
+        delta.0.push((f.key.into(), number(f.unit, f.delta())));
+        figures.0.push((
             f.key.into(),
             json!({
                 "old": number(f.unit, f.old),
@@ -126,7 +126,7 @@ pub fn render(view: &DiffView<'_>) -> String {
                 "delta": number(f.unit, f.delta()),
                 "percent": f.relative().map(|r| r * 100.0),
             }),
-        );
+        ));
     }
     let report = DiffReport {
         old: view.old_image,
