@@ -7,7 +7,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::files::{Deleted, FileRow, path_order};
+use super::files::{Deleted, FileRow, sort_paths};
 use super::side::{Figures, FindingRow, LayerRow, Side, WasteRow, base_name};
 use crate::error::{Error, Result};
 
@@ -73,29 +73,43 @@ impl<'de> Deserialize<'de> for Object {
     }
 }
 
-/// The report's `image` object, keys in their order.
+/// What is read first: whether the bytes are a peel report, and which
+/// version of the `baseline` key it holds (everything else skipped).
 #[derive(Deserialize)]
-struct ImageOnly {
-    image: Object,
+struct Probe {
+    image: Option<serde::de::IgnoredAny>,
+    baseline: Option<ProbeBaseline>,
+}
+
+#[derive(Deserialize)]
+struct ProbeBaseline {
+    version: Option<Value>,
 }
 
 /// Read a report; the side and the report's `image` object. `what` names
-/// the report in errors.
+/// the report in errors. Parsed straight into the rows it keeps (no
+/// document tree): a report takes about twice its size in memory.
 pub fn read(bytes: &[u8], what: &str) -> Result<(Side, Object)> {
     let corrupt =
         |why: String| Error::invalid(what, format!("not a usable baseline report: {why}"));
-    let mut doc: Value =
-        serde_json::from_slice(bytes).map_err(|e| corrupt(format!("not JSON ({e})")))?;
-    if !doc.get("image").is_some_and(Value::is_object) {
+    let probe: Probe = serde_json::from_slice(bytes).map_err(|e| {
+        let why = if e.is_syntax() || e.is_eof() {
+            format!("not JSON ({e})")
+        } else {
+            format!("not a peel JSON report ({e})")
+        };
+        corrupt(why)
+    })?;
+    if probe.image.is_none() {
         return Err(corrupt("no `image` object: not a peel JSON report".into()));
     }
-    let Some(baseline) = doc.get("baseline") else {
+    let Some(baseline) = probe.baseline else {
         return Err(Error::invalid(
             what,
             "a peel report without the `baseline` key (written by a peel before 0.2?): write it again with this peel's --json",
         ));
     };
-    match baseline.get("version").and_then(Value::as_u64) {
+    match baseline.version.as_ref().and_then(Value::as_u64) {
         Some(VERSION) => {}
         Some(other) => {
             return Err(Error::invalid(
@@ -107,35 +121,19 @@ pub fn read(bytes: &[u8], what: &str) -> Result<(Side, Object)> {
         }
         None => return Err(corrupt("`baseline.version` is not a number".into())),
     }
-    let figures: ImageIn =
-        serde_json::from_value(doc["image"].take()).map_err(|e| corrupt(format!("image: {e}")))?;
-    let report: ReportIn = serde_json::from_value(doc).map_err(|e| corrupt(e.to_string()))?;
-    let image = serde_json::from_slice::<ImageOnly>(bytes)
-        .map_err(|e| corrupt(e.to_string()))?
-        .image;
-    let mut files = report
-        .baseline
-        .files
-        .into_iter()
-        .map(|(path, size, hash, attrs, layer)| {
-            Ok(FileRow {
-                path: relative(&path),
-                size,
-                hash: hex(&hash).ok_or_else(|| corrupt(format!("file {path}: bad hash")))?,
-                attrs: hex(&attrs)
-                    .ok_or_else(|| corrupt(format!("file {path}: bad attributes")))?,
-                layer,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    files.sort_by(|a, b| path_order(&a.path, &b.path));
+    let report: ReportIn = serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string()))?;
+    let image = report.image;
+    let figures: ImageIn = serde_json::from_value(Value::Object(image.0.iter().cloned().collect()))
+        .map_err(|e| corrupt(format!("image: {e}")))?;
+    let mut files: Vec<FileRow> = report.baseline.files.into_iter().map(|f| f.0).collect();
+    sort_paths(&mut files, |f| &f.path);
     let mut deleted: Vec<Deleted> = report
         .baseline
         .deleted
         .into_iter()
         .map(|(path, layer)| (relative(&path), layer))
         .collect();
-    deleted.sort_by(|a, b| path_order(&a.0, &b.0));
+    sort_paths(&mut deleted, |d| &d.0);
     let side = Side {
         reference: figures.reference.clone(),
         figures: Figures {
@@ -190,6 +188,7 @@ fn hex(text: &str) -> Option<u64> {
 
 #[derive(Deserialize)]
 struct ReportIn {
+    image: Object,
     layers: Vec<LayerIn>,
     wasted: Vec<WasteIn>,
     findings: Vec<FindingRow>,
@@ -234,11 +233,34 @@ struct WasteIn {
 
 #[derive(Deserialize)]
 struct BaselineIn {
-    /// `[path, size, content hash, attributes hash, layer]`.
-    files: Vec<(String, u64, String, String, u32)>,
+    files: Vec<FileIn>,
     /// `[path, layer]`.
     #[serde(default)]
     deleted: Vec<(String, u32)>,
+}
+
+/// `[path, size, content hash, attributes hash, layer]`, read into its row.
+struct FileIn(FileRow);
+
+impl<'de> Deserialize<'de> for FileIn {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let (path, size, hash, attrs, layer) = <(
+            std::borrow::Cow<'de, str>,
+            u64,
+            std::borrow::Cow<'de, str>,
+            std::borrow::Cow<'de, str>,
+            u32,
+        )>::deserialize(d)?;
+        let bad = |what: &str| D::Error::custom(format!("file {path}: bad {what}"));
+        Ok(FileIn(FileRow {
+            path: relative(&path),
+            size,
+            hash: hex(&hash).ok_or_else(|| bad("hash"))?,
+            attrs: hex(&attrs).ok_or_else(|| bad("attributes"))?,
+            layer,
+        }))
+    }
 }
 
 #[cfg(test)]

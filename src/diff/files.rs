@@ -76,9 +76,21 @@ impl FileChange {
 }
 
 /// The order of [`Tree::for_each_path`]: component by component, each in
-/// byte order (a directory's entries right after it).
+/// byte order (a directory's entries right after it). That is byte order
+/// with `/` before every other byte (names hold no NUL).
 pub fn path_order(a: &[u8], b: &[u8]) -> Ordering {
-    a.split(|&c| c == b'/').cmp(b.split(|&c| c == b'/'))
+    let key = |c: u8| if c == b'/' { 0 } else { c };
+    match a.iter().zip(b).position(|(x, y)| x != y) {
+        Some(i) => key(a[i]).cmp(&key(b[i])),
+        None => a.len().cmp(&b.len()),
+    }
+}
+
+/// Sort `rows` in [`path_order`] (a no-op check when they already are).
+pub fn sort_paths<T>(rows: &mut [T], path: impl Fn(&T) -> &[u8]) {
+    if !rows.is_sorted_by(|a, b| path_order(path(a), path(b)).is_le()) {
+        rows.sort_by(|a, b| path_order(path(a), path(b)));
+    }
 }
 
 /// The final filesystem's visible non-directory entries, and the paths
@@ -109,12 +121,8 @@ pub fn final_files(tree: &Tree) -> (Vec<FileRow>, Vec<Deleted>) {
         }
     });
     // Escaped names may sort otherwise than their bytes did.
-    if !files.is_sorted_by(|a, b| path_order(&a.path, &b.path).is_le()) {
-        files.sort_by(|a, b| path_order(&a.path, &b.path));
-    }
-    if !deleted.is_sorted_by(|a, b| path_order(&a.0, &b.0).is_le()) {
-        deleted.sort_by(|a, b| path_order(&a.0, &b.0));
-    }
+    sort_paths(&mut files, |f| &f.path);
+    sort_paths(&mut deleted, |d| &d.0);
     (files, deleted)
 }
 
@@ -253,9 +261,23 @@ mod tests {
 
     #[test]
     fn path_order_is_the_tree_walk_order() {
-        let mut paths = vec!["a-c", "a/b", "a", "b", "a/b/c", "a.d"];
+        let mut paths = vec!["a-c", "a/b", "a", "b", "a/b/c", "a.d", "a/b-", "ab"];
         paths.sort_by(|a, b| path_order(a.as_bytes(), b.as_bytes()));
-        assert_eq!(paths, ["a", "a/b", "a/b/c", "a-c", "a.d", "b"]);
+        assert_eq!(
+            paths,
+            ["a", "a/b", "a/b/c", "a/b-", "a-c", "a.d", "ab", "b"]
+        );
+        // The same as comparing component by component.
+        for x in &paths {
+            for y in &paths {
+                let by_component = x.split('/').cmp(y.split('/'));
+                assert_eq!(
+                    path_order(x.as_bytes(), y.as_bytes()),
+                    by_component,
+                    "{x} {y}"
+                );
+            }
+        }
     }
 
     #[test]
