@@ -81,7 +81,7 @@ fn open(plan: &Plan, input: &Input, reference: &str) -> Result<Opened> {
             })
         }
         Input::Image(parsed) => {
-            let outcome = plan.run(parsed, reference)?;
+            let outcome = plan.run_exact(parsed, reference)?;
             let image = Object::of(&crate::report::json::image_section(&outcome));
             Ok(Opened {
                 side: Side::of(&outcome),
