@@ -369,3 +369,38 @@ fn file_changes_agree_with_umoci_unpacked_roots() {
         assert!(!expected.is_empty(), "{tag}: a pair that differs");
     }
 }
+
+#[test]
+fn ci_against_a_baseline_in_the_engine() {
+    let Some(b) = built() else { return };
+    let engine = engine().unwrap();
+    let out = crate::docker::peel(&host_vars(engine))
+        .args(["--ci", "--json", "-", "--lowest-efficiency", "0"])
+        .args([
+            "--highest-user-wasted-percent",
+            "1",
+            "--highest-growth",
+            "32KiB",
+        ])
+        .args(["--baseline", &format!("docker://{V1}")])
+        .arg(saved(b, "peel-test/diff-dep:1"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let growth = r["ci"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["name"] == "highestGrowth")
+        .unwrap();
+    assert_eq!(
+        (growth["value"].clone(), growth["status"].clone()),
+        (json!(32768), json!("PASS"))
+    );
+}
