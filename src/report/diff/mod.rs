@@ -53,6 +53,7 @@ fn delta(f: &FigureDelta) -> String {
     };
     let absolute = match f.unit {
         Unit::Bytes => signed_size(d as i64),
+        _ if d == 0.0 => "0".into(),
         Unit::Ratio => format!("{:+.2} pt", d * 100.0),
         Unit::Count => format!("{:+}", d as i64),
     };
@@ -103,5 +104,10 @@ mod tests {
             ..f
         };
         assert_eq!(delta(&e), "-5.00 pt");
+        let same = FigureDelta {
+            new: Some(0.9),
+            ..e
+        };
+        assert_eq!(delta(&same), "0");
     }
 }
