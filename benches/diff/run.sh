@@ -28,15 +28,18 @@ if [ ! -f "$NEW" ]; then
     docker save -o "$NEW" peel-bench/many-files:plus
 fi
 
-# One run: "seconds kilobytes" of the command's wall time and peak RSS.
+# One run: "seconds kilobytes cpu-seconds" of the command's wall time, peak
+# RSS and user+system CPU time (the machine may be shared: CPU time says
+# what the run itself cost).
 measure() {
     local log=$RES/time.log
     /usr/bin/time -v "$@" >/dev/null 2>"$log" || true
-    local wall rss
+    local wall rss cpu
     wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$log" \
         | awk -F: '{ if (NF == 3) print $1*3600 + $2*60 + $3; else print $1*60 + $2 }')
     rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")
-    echo "$wall $rss"
+    cpu=$(awk -F': ' '/User time|System time/ {s += $2} END {print s}' "$log")
+    echo "$wall $rss $cpu"
 }
 
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
@@ -51,8 +54,11 @@ ci_t=$(cut -d' ' -f1 "$RES/ci.txt" | median)
 ci_m=$(cut -d' ' -f2 "$RES/ci.txt" | median)
 diff_t=$(cut -d' ' -f1 "$RES/diff.txt" | median)
 diff_m=$(cut -d' ' -f2 "$RES/diff.txt" | median)
-echo "runs: $RUNS each (wall s, peak RSS KB)"
+ci_c=$(cut -d' ' -f3 "$RES/ci.txt" | median)
+diff_c=$(cut -d' ' -f3 "$RES/diff.txt" | median)
+echo "runs: $RUNS each (wall s, peak RSS KB, CPU s)"
 echo "peel --ci OLD:       $(tr '\n' ';' < "$RES/ci.txt")"
 echo "peel diff OLD NEW:   $(tr '\n' ';' < "$RES/diff.txt")"
 printf 'median wall:  --ci %.2f s, diff %.2f s, ratio %.2f\n' "$ci_t" "$diff_t" "$(echo "$diff_t / $ci_t" | bc -l)"
 printf 'median RSS:   --ci %.1f MB, diff %.1f MB, ratio %.2f\n' "$(echo "$ci_m / 1024" | bc -l)" "$(echo "$diff_m / 1024" | bc -l)" "$(echo "$diff_m / $ci_m" | bc -l)"
+printf 'median CPU:   --ci %.2f s, diff %.2f s, ratio %.2f\n' "$ci_c" "$diff_c" "$(echo "$diff_c / $ci_c" | bc -l)"
