@@ -3,16 +3,20 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser};
 
 use crate::image::PlatformSpec;
 use crate::source::SourceKind;
 
+/// The version and the commit peel was built from (build.rs).
+pub const VERSION: &str = env!("PEEL_VERSION");
+
 #[derive(Debug, Parser)]
 #[command(
     name = "peel",
-    version,
+    version = VERSION,
     args_conflicts_with_subcommands = true,
+    disable_help_subcommand = true,
     about = "See where a container image's bytes go, layer by layer: what each layer adds, changes and deletes, the bytes wasted, and an efficiency score.",
     after_help = "Examples:\n  peel --ci image.tar                       report, rules, exit code\n  peel --json report.json oci:./layout      machine-readable report\n  docker save app:1 | peel --ci -           from standard input\n\nExit status: 0 all rules pass, 1 a rule failed, 2 the image could not be read or the configuration is invalid."
 )]
@@ -37,6 +41,12 @@ pub struct Cli {
     /// pull-request comment or a CI step summary.
     #[arg(long, value_name = "PATH")]
     pub markdown: Option<PathBuf>,
+
+    /// Write a self-contained HTML report to PATH: a treemap of the final
+    /// filesystem (by the layer that wrote each file, or by waste), the
+    /// layers, the figures, the verdict, the findings and the wasted entries.
+    #[arg(long, value_name = "PATH")]
+    pub html: Option<PathBuf>,
 
     /// The CI rules file (YAML, dive's .dive-ci format).
     #[arg(long, value_name = "PATH", default_value = ".dive-ci")]
@@ -134,20 +144,45 @@ pub struct Cli {
     #[command(flatten)]
     pub growth: GrowthFlags,
 
-    /// `peel diff OLD NEW`. An image named like a command is still read:
-    /// `peel -- diff`, or `peel docker://diff`.
+    /// `peel diff OLD NEW`, `peel completions SHELL`, `peel man`; none for
+    /// `peel IMAGE`.
     #[command(subcommand)]
     pub command: Option<Command>,
 }
 
-#[derive(Debug, Subcommand)]
+/// What peel does besides reading an image (an image named like one of
+/// these is given as `./NAME`, `docker-archive:NAME`, or after `--`:
+/// `peel -- diff`).
+#[derive(Debug, Clone, clap::Subcommand)]
 pub enum Command {
     /// Compare two images (or an earlier JSON report and an image): figures,
     /// layers and pull cost, files, waste and findings new and gone.
     Diff(DiffArgs),
+    /// Print the completion script for SHELL (bash, zsh, fish, powershell, elvish).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print peel's man page (roff, for `man -l -`).
+    Man,
 }
 
-#[derive(Debug, Args)]
+/// The completion script for `shell`, generated from the flags above.
+pub fn completions(shell: clap_complete::Shell) -> Vec<u8> {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut command, "peel", &mut out);
+    out
+}
+
+/// The man page (roff), generated from the flags above.
+pub fn man_page() -> std::io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut out)?;
+    Ok(out)
+}
+
+#[derive(Debug, Clone, Args)]
 pub struct DiffArgs {
     /// The image compared against: any reference peel reads, or a JSON
     /// report of `peel --json`.

@@ -25,9 +25,15 @@ fn main() -> ExitCode {
             // One line, like every other error: clap's first line, without
             // its own "error: " prefix.
             let text = e.to_string();
-            let first = text.lines().next().unwrap_or("invalid command line");
+            let mut lines = text.lines();
+            let first = lines.next().unwrap_or("invalid command line");
             let first = first.strip_prefix("error: ").unwrap_or(first);
-            eprintln!("peel: error: {} (see `peel --help`)", sanitize(first));
+            // "...were not provided:" names them on the next line.
+            let named = match lines.next() {
+                Some(next) if first.ends_with(':') => format!("{first} {}", next.trim()),
+                _ => first.to_string(),
+            };
+            eprintln!("peel: error: {} (see `peel --help`)", sanitize(&named));
             return ExitCode::from(EXIT_ERROR);
         }
     };

@@ -9,11 +9,11 @@ use std::time::Duration;
 
 use crate::analysis::Ignore;
 use crate::ci::{self, RuleText, Rules};
-use crate::cli::Cli;
+use crate::cli::{self, Cli, Command};
 use crate::error::{Error, Result};
 use crate::pipeline::{Outcome, Plan};
 use crate::progress::ProgressSnapshot;
-use crate::report::{json, markdown, sanitize, text};
+use crate::report::{html, json, markdown, sanitize, text};
 use crate::source::{self, OpenOptions, Reference};
 use crate::ui;
 
@@ -29,8 +29,11 @@ pub enum Ended {
 }
 
 pub fn run(cli: &Cli) -> Result<Ended> {
-    if let Some(crate::cli::Command::Diff(args)) = &cli.command {
+    if let Some(Command::Diff(args)) = &cli.command {
         return crate::run_diff::diff(args);
+    }
+    if let Some(command) = &cli.command {
+        return print_generated(command);
     }
     let ci_mode = cli.ci_mode();
     let Some(reference) = cli.image.as_deref() else {
@@ -63,12 +66,13 @@ pub fn run(cli: &Cli) -> Result<Ended> {
         no_verify: cli.no_verify,
         ..OpenOptions::default()
     };
-    if [&cli.json, &cli.markdown]
-        .iter()
-        .all(|p| p.as_deref() == Some(Path::new("-")))
+    if report_paths(cli)
+        .filter(|p| p.as_deref() == Some(Path::new("-")))
+        .count()
+        > 1
     {
         return Err(Error::Config(
-            "--json - and --markdown - cannot both write to standard output".into(),
+            "only one of --json -, --markdown - and --html - can write to standard output".into(),
         ));
     }
     let plan = Plan {
@@ -79,7 +83,7 @@ pub fn run(cli: &Cli) -> Result<Ended> {
         rules,
         dive_compat: cli.dive_compat,
     };
-    if !ci_mode && cli.json.is_none() && cli.markdown.is_none() {
+    if !ci_mode && report_paths(cli).all(|p| p.is_none()) {
         return interactive(cli, &parsed, reference, plan);
     }
     headless(cli, &parsed, reference, &plan)
@@ -126,14 +130,15 @@ fn headless(cli: &Cli, parsed: &Reference, reference: &str, plan: &Plan) -> Resu
         outcome = crate::run_diff::with_growth(outcome, baseline, &rules);
     }
 
-    let stdout_taken = [&cli.json, &cli.markdown]
-        .iter()
-        .any(|p| p.as_deref() == Some(Path::new("-")));
+    let stdout_taken = report_paths(cli).any(|p| p.as_deref() == Some(Path::new("-")));
     if let Some(path) = &cli.json {
         write_report(path, &json::render(&outcome))?;
     }
     if let Some(path) = &cli.markdown {
         write_report(path, &markdown::render(&outcome))?;
+    }
+    if let Some(path) = &cli.html {
+        write_report(path, &html::render(&outcome))?;
     }
     if outcome.verdict.is_some() {
         let report = text::render(
@@ -157,6 +162,22 @@ fn headless(cli: &Cli, parsed: &Reference, reference: &str, plan: &Plan) -> Resu
     std::mem::forget::<Outcome>(outcome);
     std::mem::forget(baseline);
     Ok(ended)
+}
+
+/// The report files asked for (`--json`, `--markdown`, `--html`).
+fn report_paths(cli: &Cli) -> impl Iterator<Item = &Option<std::path::PathBuf>> {
+    [&cli.json, &cli.markdown, &cli.html].into_iter()
+}
+
+/// `peel completions SHELL` and `peel man`: generated text on stdout.
+fn print_generated(command: &Command) -> Result<Ended> {
+    let bytes = match command {
+        Command::Completions { shell } => cli::completions(*shell),
+        Command::Man => cli::man_page().map_err(|e| Error::io("the man page", e))?,
+        Command::Diff(_) => unreachable!("`peel diff` runs in run_diff"),
+    };
+    write_stdout(&String::from_utf8_lossy(&bytes))?;
+    Ok(Ended::Passed)
 }
 
 /// Run `load`, showing how far it got on one stderr line while it runs, when

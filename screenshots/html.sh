@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Regenerate screenshots/html-report.png: the HTML report of the demo image
+# (`peel --ci --html`), drawn by a real headless Chromium through its
+# DevTools protocol; the Chromium test of tests/it/html/ takes the shot.
+#
+#   screenshots/html.sh
+#
+# Needs chromium (Debian: chromium).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PEEL_SCREENSHOTS_DIR=$PWD/screenshots PEEL_REQUIRE_CHROMIUM=1 \
+    cargo test --quiet --test it html::the_page_in_chromium -- --exact \
+    html::the_page_in_chromium_draws_the_visible_bytes_and_zooms_on_a_click
+ls -l screenshots/html-report.png
