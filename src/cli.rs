@@ -157,7 +157,7 @@ pub struct Cli {
 pub enum Command {
     /// Compare two images (or an earlier JSON report and an image): figures,
     /// layers and pull cost, files, waste and findings new and gone.
-    Diff(DiffArgs),
+    Diff(Box<DiffArgs>),
     /// Print the completion script for SHELL (bash, zsh, fish, powershell, elvish).
     Completions {
         #[arg(value_enum)]
