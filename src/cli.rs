@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{Args, Parser};
 
 use crate::image::PlatformSpec;
 use crate::source::SourceKind;
@@ -108,39 +108,8 @@ pub struct Cli {
     #[arg(long, value_name = "IMAGE")]
     pub base: Option<String>,
 
-    /// The platform to pick from a multi-platform index (default: this machine's).
-    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
-    pub platform: Option<PlatformSpec>,
-
-    /// Do not verify digests (on by default: every layer's uncompressed
-    /// bytes against the config's rootfs.diff_ids, every compressed blob
-    /// against its descriptor's digest and size). Skips the hashing too.
-    #[arg(long)]
-    pub no_verify: bool,
-
-    /// Where the image comes from, when the reference does not say.
-    #[arg(long, value_enum)]
-    pub source: Option<SourceKind>,
-
-    /// Pull an engine image the engine does not have (it may contact a
-    /// registry), then read it.
-    #[arg(long)]
-    pub pull: bool,
-
-    /// Registry images: verify the registry's TLS certificate (skopeo's
-    /// spelling: `--tls-verify=false` for a self-signed registry).
-    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set,
-          num_args = 0..=1, require_equals = true, default_missing_value = "true")]
-    pub tls_verify: bool,
-
-    /// Registry images: talk HTTP, not HTTPS (loopback and insecure registries).
-    #[arg(long)]
-    pub plain_http: bool,
-
-    /// Registry images: how many layer blobs are fetched at once.
-    #[arg(long, value_name = "N", default_value_t = crate::source::registry::DEFAULT_JOBS,
-          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=64))]
-    pub jobs: usize,
+    #[command(flatten)]
+    pub read: ReadFlags,
 
     /// The UI's config file (keys, panes); default
     /// $XDG_CONFIG_HOME/peel/config.toml or ~/.config/peel/config.toml.
@@ -173,15 +142,28 @@ pub struct Cli {
     #[arg(long, value_name = "PATH")]
     pub junit: Option<PathBuf>,
 
-    /// `peel completions SHELL`, `peel man`; none for `peel IMAGE`.
+    /// With --ci: also judge the growth rules against this baseline, an
+    /// image (any reference peel reads) or a JSON report of `peel --json`.
+    #[arg(long, value_name = "IMAGE|REPORT")]
+    pub baseline: Option<String>,
+
+    #[command(flatten)]
+    pub growth: GrowthFlags,
+
+    /// `peel diff OLD NEW`, `peel completions SHELL`, `peel man`; none for
+    /// `peel IMAGE`.
     #[command(subcommand)]
     pub command: Option<Command>,
 }
 
 /// What peel does besides reading an image (an image named like one of
-/// these is given as `./NAME` or `docker-archive:NAME`).
+/// these is given as `./NAME`, `docker-archive:NAME`, or after `--`:
+/// `peel -- diff`).
 #[derive(Debug, Clone, clap::Subcommand)]
 pub enum Command {
+    /// Compare two images (or an earlier JSON report and an image): figures,
+    /// layers and pull cost, files, waste and findings new and gone.
+    Diff(Box<DiffArgs>),
     /// Print the completion script for SHELL (bash, zsh, fish, powershell, elvish).
     Completions {
         #[arg(value_enum)]
@@ -215,6 +197,73 @@ pub enum Annotations {
     None,
 }
 
+#[derive(Debug, Clone, Args)]
+pub struct DiffArgs {
+    /// The image compared against: any reference peel reads, or a JSON
+    /// report of `peel --json`.
+    pub old: String,
+
+    /// The image compared: any reference peel reads, or a JSON report.
+    pub new: String,
+
+    /// Write the JSON comparison to PATH ('-' for standard output).
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
+
+    /// Write a Markdown comparison to PATH ('-' for standard output): a
+    /// pull-request comment, the details collapsed.
+    #[arg(long, value_name = "PATH")]
+    pub markdown: Option<PathBuf>,
+
+    /// The rules file (its growth rules and `ignore:` globs are read).
+    #[arg(long, value_name = "PATH", default_value = ".dive-ci")]
+    pub ci_config: PathBuf,
+
+    #[command(flatten)]
+    pub growth: GrowthFlags,
+
+    /// Accept the wasted bytes of paths matching GLOB (as for one image).
+    #[arg(long, value_name = "GLOB")]
+    pub ignore: Vec<String>,
+
+    #[command(flatten)]
+    pub read: ReadFlags,
+}
+
+/// The growth rules (off by default), judged against a baseline.
+#[derive(Debug, Clone, Default, Args)]
+pub struct GrowthFlags {
+    /// Fail when the visible size grew by more than this (20MB, or 10% of
+    /// the baseline's; 'disabled').
+    #[arg(long, value_name = "BYTES|PERCENT")]
+    pub highest_growth: Option<String>,
+
+    /// Fail when a host holding the baseline must download more than this
+    /// for the new image (compressed where known).
+    #[arg(long, value_name = "BYTES")]
+    pub highest_pull_cost: Option<String>,
+
+    /// Fail when the wasted bytes grew by more than this.
+    #[arg(long, value_name = "BYTES")]
+    pub highest_wasted_growth: Option<String>,
+
+    /// Fail when the new image has findings of these kinds the baseline had
+    /// not (comma-separated).
+    #[arg(long, value_name = "KINDS")]
+    pub fail_on_new: Option<String>,
+}
+
+impl GrowthFlags {
+    pub fn text(&self) -> crate::ci::growth::GrowthText {
+        crate::ci::growth::GrowthText {
+            highest_growth: self.highest_growth.clone(),
+            highest_pull_cost: self.highest_pull_cost.clone(),
+            highest_wasted_growth: self.highest_wasted_growth.clone(),
+            fail_on_new: self.fail_on_new.clone(),
+        }
+    }
+}
+
 impl Cli {
     /// `--annotations`, else GitHub's when GITHUB_ACTIONS=true.
     pub fn annotations(&self) -> Annotations {
@@ -242,5 +291,60 @@ impl Cli {
         self.ci
             || std::env::var("CI")
                 .is_ok_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1"))
+    }
+}
+
+/// How images are read: the flags `peel IMAGE` and `peel diff` share.
+#[derive(Debug, Clone, Args)]
+pub struct ReadFlags {
+    /// The platform to pick from a multi-platform index (default: this machine's).
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    pub platform: Option<PlatformSpec>,
+
+    /// Do not verify digests (on by default: every layer's uncompressed
+    /// bytes against the config's rootfs.diff_ids, every compressed blob
+    /// against its descriptor's digest and size). Skips the hashing too.
+    #[arg(long)]
+    pub no_verify: bool,
+
+    /// Where the image comes from, when the reference does not say.
+    #[arg(long, value_enum)]
+    pub source: Option<SourceKind>,
+
+    /// Pull an engine image the engine does not have (it may contact a
+    /// registry), then read it.
+    #[arg(long)]
+    pub pull: bool,
+
+    /// Registry images: verify the registry's TLS certificate (skopeo's
+    /// spelling: `--tls-verify=false` for a self-signed registry).
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set,
+          num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub tls_verify: bool,
+
+    /// Registry images: talk HTTP, not HTTPS (loopback and insecure registries).
+    #[arg(long)]
+    pub plain_http: bool,
+
+    /// Registry images: how many layer blobs are fetched at once.
+    #[arg(long, value_name = "N", default_value_t = crate::source::registry::DEFAULT_JOBS,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=64))]
+    pub jobs: usize,
+}
+
+impl ReadFlags {
+    /// The options every source is opened with.
+    pub fn open_options(&self) -> crate::source::OpenOptions {
+        crate::source::OpenOptions {
+            platform: self.platform.clone(),
+            pull: self.pull,
+            no_verify: self.no_verify,
+            registry: crate::source::registry::Options {
+                tls_verify: self.tls_verify,
+                plain_http: self.plain_http,
+                jobs: self.jobs,
+            },
+            ..crate::source::OpenOptions::default()
+        }
     }
 }

@@ -21,11 +21,14 @@
 //! - [`ci`]: rules, thresholds, `.dive-ci`;
 //! - [`pipeline`]: all of the above in order, once, for every front end → a
 //!   [`pipeline::Outcome`] nothing changes afterwards;
-//! - [`report`]: text, JSON and Markdown of an outcome;
+//! - [`diff`]: two images (or an image and a baseline report) compared:
+//!   figures, layers and pull cost, files, waste and findings new and gone;
+//! - [`report`]: text, JSON and Markdown of an outcome (and of a comparison);
 //! - [`progress`]: load progress shared with whoever shows it;
 //! - [`safe_text`]: untrusted text escaped for every output;
 //! - [`tree_list`]: the file tree as visible rows + a selection (the UI's model);
 //! - [`ui`]: the interactive terminal UI; [`content`]: file bytes re-read from a layer;
+//! - [`run_diff`]: `peel diff` and `--baseline`, from the inputs to the reports;
 //! - [`cli`] and [`run`]: the command line and which front end runs; `main`
 //!   alone turns how a run ended into an exit status.
 //!
@@ -37,6 +40,7 @@ pub mod analysis;
 pub mod ci;
 pub mod cli;
 pub mod content;
+pub mod diff;
 pub mod dockerfile;
 pub mod error;
 pub mod findings;
@@ -48,6 +52,7 @@ pub mod pipeline;
 pub mod progress;
 pub mod report;
 pub mod run;
+pub mod run_diff;
 pub mod safe_text;
 pub mod source;
 pub mod tree;

@@ -29,6 +29,9 @@ pub enum Ended {
 }
 
 pub fn run(cli: &Cli) -> Result<Ended> {
+    if let Some(Command::Diff(args)) = &cli.command {
+        return crate::run_diff::diff(args);
+    }
     if let Some(command) = &cli.command {
         return print_generated(command);
     }
@@ -56,24 +59,15 @@ pub fn run(cli: &Cli) -> Result<Ended> {
         Rules::resolve(&RuleText::default(), &flag_rules(cli))?;
         None
     };
+    crate::run_diff::check_baseline_flags(cli.baseline.as_deref(), &cli.growth.text(), ci_mode)?;
     let ignore = Ignore::new(&ignore)?;
     // The flag wins over the rules file's `dockerfile:`.
     let dockerfile = match cli.dockerfile.as_deref().or(file_dockerfile.as_deref()) {
         Some(path) => Some(std::sync::Arc::new(crate::dockerfile::load(path)?)),
         None => None,
     };
-    let parsed = source::parse(reference, cli.source)?;
-    let options = OpenOptions {
-        platform: cli.platform.clone(),
-        pull: cli.pull,
-        no_verify: cli.no_verify,
-        registry: crate::source::registry::Options {
-            tls_verify: cli.tls_verify,
-            plain_http: cli.plain_http,
-            jobs: cli.jobs,
-        },
-        ..OpenOptions::default()
-    };
+    let parsed = source::parse(reference, cli.read.source)?;
+    let options = cli.read.open_options();
     if report_paths(cli).filter(|p| *p == Path::new("-")).count() > 1 {
         return Err(Error::Config(
             "only one of --json, --markdown, --html, --codequality, --sarif and --junit can write to standard output ('-')"
@@ -126,8 +120,15 @@ fn interactive(cli: &Cli, parsed: &Reference, reference: &str, plan: Plan) -> Re
 
 /// `--ci` and `--json`: reports, rules, exit status.
 fn headless(cli: &Cli, parsed: &Reference, reference: &str, plan: &Plan) -> Result<Ended> {
-    let image = with_progress_line(reference, &plan.options, || plan.open(parsed, reference))?;
-    let outcome = plan.outcome(parsed, image)?;
+    let local = matches!(parsed, Reference::Archive { .. } | Reference::OciDir { .. });
+    let (baseline, image) = crate::run_diff::beside(cli.baseline.as_deref(), plan, local, || {
+        with_progress_line(reference, &plan.options, || plan.open(parsed, reference))
+    })?;
+    let mut outcome = plan.outcome(parsed, image?)?;
+    if let Some(baseline) = &baseline {
+        let (rules, _) = crate::run_diff::growth_rules(&cli.ci_config, &cli.growth.text())?;
+        outcome = crate::run_diff::with_growth(outcome, baseline, &rules);
+    }
 
     let stdout_taken = report_paths(cli).any(|p| p == Path::new("-"));
     if let Some(path) = &cli.json {
@@ -160,6 +161,7 @@ fn headless(cli: &Cli, parsed: &Reference, reference: &str, plan: &Plan) -> Resu
         _ => Ended::Passed,
     };
     std::mem::forget::<Outcome>(outcome);
+    std::mem::forget(baseline);
     Ok(ended)
 }
 
@@ -168,6 +170,7 @@ fn print_generated(command: &Command) -> Result<Ended> {
     let bytes = match command {
         Command::Completions { shell } => cli::completions(*shell),
         Command::Man => cli::man_page().map_err(|e| Error::io("the man page", e))?,
+        Command::Diff(_) => unreachable!("`peel diff` runs in run_diff"),
     };
     write_stdout(&String::from_utf8_lossy(&bytes))?;
     Ok(Ended::Passed)
@@ -316,7 +319,7 @@ fn flag_rules(cli: &Cli) -> RuleText {
 }
 
 /// Write a report to its file, or to standard output for `-`.
-fn write_report(path: &Path, report: &str) -> Result<()> {
+pub(crate) fn write_report(path: &Path, report: &str) -> Result<()> {
     if path == Path::new("-") {
         return write_stdout(report);
     }
@@ -324,7 +327,7 @@ fn write_report(path: &Path, report: &str) -> Result<()> {
 }
 
 /// Write to stdout; a closed pipe (`peel ... | head`) is not an error.
-fn write_stdout(text: &str) -> Result<()> {
+pub(crate) fn write_stdout(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),

@@ -68,9 +68,31 @@ pub fn analyze_with(image: Image, base: (usize, BaseLayersFrom), ignore: &Ignore
 /// is computed on another core (the findings take about as long as the rest
 /// of that side: run one after the other, they would add to the wall time).
 pub fn analyze_beside<T>(
+    image: Image,
+    base: (usize, BaseLayersFrom),
+    ignore: &Ignore,
+    beside: impl FnOnce(ExactView<'_>) -> T,
+) -> (Analysis, T) {
+    analyze_inner(image, base, ignore, true, beside)
+}
+
+/// [`analyze_beside`] without dive's model, whose figures are left at zero:
+/// for a comparison (`peel diff`), which reads the exact figures only, and
+/// saves the core dive's model would take.
+pub fn analyze_exact_beside<T>(
+    image: Image,
+    base: (usize, BaseLayersFrom),
+    ignore: &Ignore,
+    beside: impl FnOnce(ExactView<'_>) -> T,
+) -> (Analysis, T) {
+    analyze_inner(image, base, ignore, false, beside)
+}
+
+fn analyze_inner<T>(
     mut image: Image,
     base: (usize, BaseLayersFrom),
     ignore: &Ignore,
+    with_dive: bool,
     beside: impl FnOnce(ExactView<'_>) -> T,
 ) -> (Analysis, T) {
     let (base, from) = base;
@@ -88,7 +110,7 @@ pub fn analyze_beside<T>(
     // on its own core while this one builds the tree and the exact figures,
     // so the two sides take about as long.
     std::thread::scope(|scope| {
-        let dive = scope.spawn(|| dive_compat::compute(changes()));
+        let dive = with_dive.then(|| scope.spawn(|| dive_compat::compute(changes())));
         let tree = tree::build(changes());
         let mut exact = exact::compute(&tree, &sizes, base);
         if !ignore.is_empty() {
@@ -99,9 +121,10 @@ pub fn analyze_beside<T>(
             tree: &tree,
             exact: &exact,
         });
-        let dive = dive
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let dive = dive.map_or_else(DiveFigures::default, |dive| {
+            dive.join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        });
         let analysis = Analysis {
             image,
             tree,

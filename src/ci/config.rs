@@ -6,12 +6,15 @@ use std::path::Path;
 use serde_yaml_ng::Value;
 
 use super::RuleText;
+use super::growth::GrowthText;
 use crate::error::{Error, Result};
 
 /// Raw rule values from the file (text, as a flag would give them).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FileRules {
     pub rules: RuleText,
+    /// The growth rules (judged against a baseline only).
+    pub growth: GrowthText,
     /// Globs of accepted paths (`ignore:`, a list or one string).
     pub ignore: Vec<String>,
     /// One line per key that was ignored.
@@ -179,6 +182,14 @@ pub fn parse(text: &str, what: &str) -> Result<FileRules> {
                     rules.rules.highest_user_wasted_percent = Some(text)
                 }
                 "failOnFindings" | "fail-on-findings" => rules.rules.fail_on_findings = Some(text),
+                "highestGrowth" | "highest-growth" => rules.growth.highest_growth = Some(text),
+                "highestPullCost" | "highest-pull-cost" => {
+                    rules.growth.highest_pull_cost = Some(text)
+                }
+                "highestWastedGrowth" | "highest-wasted-growth" => {
+                    rules.growth.highest_wasted_growth = Some(text)
+                }
+                "failOnNew" | "fail-on-new" => rules.growth.fail_on_new = Some(text),
                 _ => rules
                     .warnings
                     .push(format!("{what}: ignoring unknown rule '{rule}'")),
@@ -222,6 +233,23 @@ mod tests {
         assert_eq!(r.rules.lowest_efficiency.as_deref(), Some("0.95"));
         assert_eq!(r.rules.highest_wasted_bytes.as_deref(), Some("20Mb"));
         assert_eq!(r.rules.highest_user_wasted_percent.as_deref(), Some("off"));
+        assert!(r.warnings.is_empty());
+    }
+
+    #[test]
+    fn growth_rule_keys() {
+        let r = parse(
+            "rules:\n  highestGrowth: 10%\n  highest-pull-cost: 5MB\n  highestWastedGrowth: 0\n  fail-on-new: [secret, package-cache]\n",
+            "f",
+        )
+        .unwrap();
+        assert_eq!(r.growth.highest_growth.as_deref(), Some("10%"));
+        assert_eq!(r.growth.highest_pull_cost.as_deref(), Some("5MB"));
+        assert_eq!(r.growth.highest_wasted_growth.as_deref(), Some("0"));
+        assert_eq!(
+            r.growth.fail_on_new.as_deref(),
+            Some("secret,package-cache")
+        );
         assert!(r.warnings.is_empty());
     }
 

@@ -2,6 +2,7 @@
 //! `--dive-compat`, dive's), with dive's thresholds and semantics.
 
 pub mod config;
+pub mod growth;
 pub mod threshold;
 
 use crate::analysis::Analysis;

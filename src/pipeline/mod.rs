@@ -94,6 +94,18 @@ impl Plan {
     /// From a read image to its outcome. `parsed` says where the image came
     /// from (an engine is asked for the base the image declares).
     pub fn outcome(&self, parsed: &Reference, image: Image) -> Result<Outcome> {
+        self.outcome_inner(parsed, image, true)
+    }
+
+    /// Open, and an outcome without dive's figures (left at zero): one side
+    /// of a comparison (`peel diff`, `--baseline`), which reads the exact
+    /// figures only.
+    pub fn run_exact(&self, parsed: &Reference, reference: &str) -> Result<Outcome> {
+        let image = self.open(parsed, reference)?;
+        self.outcome_inner(parsed, image, false)
+    }
+
+    fn outcome_inner(&self, parsed: &Reference, image: Image, with_dive: bool) -> Result<Outcome> {
         let (n, from) = self.base_layers(parsed, &image)?;
         // The report lists it too; stderr only where no UI draws.
         if matches!(from, BaseLayersFrom::Flag | BaseLayersFrom::BaseImage)
@@ -102,10 +114,13 @@ impl Plan {
         {
             eprintln!("peel: warning: {}", sanitize(&warning));
         }
-        let (analysis, mut findings) =
-            analysis::analyze_beside(image, (n, from), &self.ignore, |figures| {
-                findings::find(&figures, &self.ignore)
-            });
+        let find = |figures: analysis::ExactView<'_>| findings::find(&figures, &self.ignore);
+        let base = (n, from);
+        let (analysis, mut findings) = if with_dive {
+            analysis::analyze_beside(image, base, &self.ignore, find)
+        } else {
+            analysis::analyze_exact_beside(image, base, &self.ignore, find)
+        };
         let dockerfile = self
             .dockerfile
             .as_deref()

@@ -21,6 +21,8 @@ pub struct Report<'a> {
     /// `--dockerfile`: its path and the history entries no line made.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dockerfile: Option<&'a crate::dockerfile::Mapping>,
+    /// What a later `peel diff` or `--baseline` needs of this image.
+    pub baseline: BaselineSection,
 }
 
 #[derive(Serialize)]
@@ -134,30 +136,7 @@ pub fn build(outcome: &Outcome) -> Report<'_> {
     let image = &analysis.image;
     let exact = &analysis.exact;
     Report {
-        image: ImageSection {
-            reference: &image.reference,
-            source: image.format,
-            tags: &image.tags,
-            platform: image.platform.as_deref(),
-            layer_count: image.layers.len(),
-            total_bytes: exact.total_bytes,
-            visible_bytes: exact.visible_bytes,
-            wasted_bytes: exact.wasted_bytes,
-            accepted_bytes: exact.accepted_bytes,
-            efficiency: exact.efficiency,
-            base_layers: exact.base_layers,
-            base_layers_from: analysis.base_layers_from.name(),
-            base_image: crate::analysis::base::declared(image).map(|d| BaseImageSection {
-                name: d.name.as_deref(),
-                digest: d.digest.as_deref(),
-                from: d.from.name(),
-            }),
-            user_bytes: exact.user_bytes,
-            user_wasted_bytes: exact.user_wasted_bytes,
-            user_wasted_percent: exact.user_wasted_percent,
-            file_count: exact.file_count,
-            savings: crate::findings::savings::total(image, exact.total_bytes, &outcome.findings),
-        },
+        image: image_section(outcome),
         layers: image
             .layers
             .iter()
@@ -205,24 +184,7 @@ pub fn build(outcome: &Outcome) -> Report<'_> {
                 .collect(),
         },
         findings: &outcome.findings,
-        ci: verdict.map(|v| CiSection {
-            passed: v.passed(),
-            judged: if v.dive_compat {
-                "dive-compatible"
-            } else {
-                "exact"
-            },
-            rules: v
-                .rules
-                .iter()
-                .map(|r| RuleSection {
-                    name: r.name.clone(),
-                    threshold: r.threshold.map(number),
-                    value: number(r.value),
-                    status: r.status.name(),
-                })
-                .collect(),
-        }),
+        ci: verdict.map(ci_section),
         warnings: image
             .warnings
             .iter()
@@ -230,6 +192,96 @@ pub fn build(outcome: &Outcome) -> Report<'_> {
             .cloned()
             .collect(),
         dockerfile: outcome.dockerfile.as_ref(),
+        baseline: baseline_section(outcome),
+    }
+}
+
+/// The report's `image` object (also `old` and `new` of `peel diff --json`).
+pub fn image_section(outcome: &Outcome) -> ImageSection<'_> {
+    let analysis = &outcome.analysis;
+    let image = &analysis.image;
+    let exact = &analysis.exact;
+    ImageSection {
+        reference: &image.reference,
+        source: image.format,
+        tags: &image.tags,
+        platform: image.platform.as_deref(),
+        layer_count: image.layers.len(),
+        total_bytes: exact.total_bytes,
+        visible_bytes: exact.visible_bytes,
+        wasted_bytes: exact.wasted_bytes,
+        accepted_bytes: exact.accepted_bytes,
+        efficiency: exact.efficiency,
+        base_layers: exact.base_layers,
+        base_layers_from: analysis.base_layers_from.name(),
+        base_image: crate::analysis::base::declared(image).map(|d| BaseImageSection {
+            name: d.name.as_deref(),
+            digest: d.digest.as_deref(),
+            from: d.from.name(),
+        }),
+        user_bytes: exact.user_bytes,
+        user_wasted_bytes: exact.user_wasted_bytes,
+        user_wasted_percent: exact.user_wasted_percent,
+        file_count: exact.file_count,
+        savings: crate::findings::savings::total(image, exact.total_bytes, &outcome.findings),
+    }
+}
+
+/// The report's `ci` object (also that of `peel diff --json`).
+pub fn ci_section(v: &crate::ci::Verdict) -> CiSection {
+    CiSection {
+        passed: v.passed(),
+        judged: if v.dive_compat {
+            "dive-compatible"
+        } else {
+            "exact"
+        },
+        rules: v
+            .rules
+            .iter()
+            .map(|r| RuleSection {
+                name: r.name.clone(),
+                threshold: r.threshold.map(number),
+                value: number(r.value),
+                status: r.status.name(),
+            })
+            .collect(),
+    }
+}
+
+// ---- The baseline: what `--baseline report.json` reads back
+// (`crate::diff::baseline`). Compact: one array per file.
+
+/// The `baseline` key: the final files and the deleted paths.
+#[derive(Serialize)]
+pub struct BaselineSection {
+    /// [`crate::diff::baseline::VERSION`].
+    pub version: u64,
+    /// `[path, size, content hash, attributes hash, layer]` of every
+    /// visible non-directory entry, hashes as 16 hex digits (xxh3-64).
+    pub files: Vec<(String, u64, String, String, u32)>,
+    /// `[path, layer]`: the paths a layer deleted.
+    pub deleted: Vec<(String, u32)>,
+}
+
+pub fn baseline_section(outcome: &Outcome) -> BaselineSection {
+    let (files, deleted) = crate::diff::files::final_files(&outcome.tree);
+    let shown = |p: &[u8]| format!("/{}", String::from_utf8_lossy(p));
+    BaselineSection {
+        version: crate::diff::baseline::VERSION,
+        files: files
+            .iter()
+            .map(|f| {
+                (
+                    shown(&f.path),
+                    f.size,
+                    format!("{:016x}", f.hash),
+                    format!("{:016x}", f.attrs),
+                    f.layer,
+                )
+            })
+            .collect(),
+        deleted: deleted.iter().map(|(p, l)| (shown(p), *l)).collect(),
     }
 }
 

@@ -22,36 +22,7 @@ pub fn render(outcome: &Outcome) -> String {
     let _ = writeln!(out, "## peel: {}", code(&image.reference, false));
     let _ = writeln!(out);
     if let Some(verdict) = verdict {
-        if verdict.passed() {
-            let _ = writeln!(out, "**PASS**: every rule passed.");
-        } else {
-            let _ = writeln!(
-                out,
-                "**FAIL**: {} of {} rules failed.",
-                verdict.failed_count(),
-                verdict.rules.len()
-            );
-        }
-        let _ = writeln!(out);
-        let _ = writeln!(out, "| rule | threshold | value | status |");
-        let _ = writeln!(out, "|---|---|---|---|");
-        for rule in &verdict.rules {
-            let threshold = rule
-                .threshold
-                .map(number)
-                .unwrap_or_else(|| "disabled".into());
-            let value = match rule.status {
-                Status::Skip => "-".to_string(),
-                _ => number(rule.value),
-            };
-            let _ = writeln!(
-                out,
-                "| {} | {threshold} | {value} | {} |",
-                text(&rule.name),
-                rule.status.name()
-            );
-        }
-        let _ = writeln!(out);
+        rules_section(&mut out, verdict);
     }
 
     let _ = writeln!(out, "| figure | value |");
@@ -194,6 +165,40 @@ fn fixed_row(outcome: &Outcome) -> Option<String> {
     Some(row)
 }
 
+/// The verdict line and the rules' table.
+pub(crate) fn rules_section(out: &mut String, verdict: &crate::ci::Verdict) {
+    if verdict.passed() {
+        let _ = writeln!(out, "**PASS**: every rule passed.");
+    } else {
+        let _ = writeln!(
+            out,
+            "**FAIL**: {} of {} rules failed.",
+            verdict.failed_count(),
+            verdict.rules.len()
+        );
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "| rule | threshold | value | status |");
+    let _ = writeln!(out, "|---|---|---|---|");
+    for rule in &verdict.rules {
+        let threshold = rule
+            .threshold
+            .map(number)
+            .unwrap_or_else(|| "disabled".into());
+        let value = match rule.status {
+            Status::Skip => "-".to_string(),
+            _ => number(rule.value),
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {threshold} | {value} | {} |",
+            text(&rule.name),
+            rule.status.name()
+        );
+    }
+    let _ = writeln!(out);
+}
+
 fn number(n: Number) -> String {
     match n {
         Number::Ratio(r) => super::ratio(r),
@@ -206,7 +211,7 @@ fn number(n: Number) -> String {
 /// shows as it is: no HTML, no emphasis, no link, no new line or table cell.
 /// Control characters are escaped as in every text output; every ASCII
 /// punctuation character Markdown may act on gets a backslash.
-fn text(raw: &str) -> String {
+pub(crate) fn text(raw: &str) -> String {
     let safe = sanitize(raw);
     let mut out = String::with_capacity(safe.len() + 8);
     for c in safe.chars() {
@@ -237,7 +242,7 @@ fn text(raw: &str) -> String {
 /// Untrusted text as a code span: fenced with one backtick more than the
 /// longest run inside, so that no backtick in the text ends it. In a table
 /// (`in_table`) a `|` is escaped, which GitHub's tables undo inside spans.
-fn code(raw: &str, in_table: bool) -> String {
+pub(crate) fn code(raw: &str, in_table: bool) -> String {
     let mut safe = sanitize(raw);
     if in_table {
         safe = safe.replace('|', "\\|");
@@ -263,7 +268,7 @@ fn code(raw: &str, in_table: bool) -> String {
 /// the image's commands): the parts between backticks as code spans, the
 /// rest as text. Whatever backticks the quoted commands hold, each part is
 /// rendered inert; at worst a part shows as code instead of text.
-fn prose(raw: &str) -> String {
+pub(crate) fn prose(raw: &str) -> String {
     let parts: Vec<&str> = raw.split('`').collect();
     let closed = parts.len() % 2 == 1;
     let mut out = String::with_capacity(raw.len() + 8);

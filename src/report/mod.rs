@@ -2,6 +2,7 @@
 //! people, JSON for machines. One size format everywhere.
 
 pub mod annotations;
+pub mod diff;
 pub mod html;
 pub mod json;
 pub mod markdown;

@@ -159,50 +159,55 @@ pub fn render(outcome: &Outcome, options: TextOptions) -> String {
     }
 
     if let Some(verdict) = verdict {
-        let _ = writeln!(out);
-        let judged = if verdict.dive_compat {
-            "dive-compatible"
-        } else {
-            "exact"
-        };
-        let _ = writeln!(out, "CI rules (judging the {judged} figures)");
-        // One column for the names, as wide as the longest.
-        let width = verdict
-            .rules
-            .iter()
-            .map(|r| r.name.len())
-            .max()
-            .unwrap_or(0)
-            .max(32);
-        for rule in &verdict.rules {
-            let threshold = rule
-                .threshold
-                .map(number)
-                .unwrap_or_else(|| "disabled".into());
-            let detail = match rule.status {
-                Status::Skip => String::new(),
-                _ => format!("  value {}", number(rule.value)),
-            };
-            let _ = writeln!(
-                out,
-                "  {}  {:<width$} threshold {threshold}{detail}",
-                rule.status.name(),
-                sanitize(&rule.name)
-            );
-        }
-        let _ = writeln!(out);
-        if verdict.passed() {
-            let _ = writeln!(out, "Result: PASS");
-        } else {
-            let _ = writeln!(
-                out,
-                "Result: FAIL ({} of {} rules failed)",
-                verdict.failed_count(),
-                verdict.rules.len()
-            );
-        }
+        rules_section(&mut out, verdict);
     }
     out
+}
+
+/// The rules, their status and the result line.
+pub(crate) fn rules_section(out: &mut String, verdict: &crate::ci::Verdict) {
+    let _ = writeln!(out);
+    let judged = if verdict.dive_compat {
+        "dive-compatible"
+    } else {
+        "exact"
+    };
+    let _ = writeln!(out, "CI rules (judging the {judged} figures)");
+    // One column for the names, as wide as the longest.
+    let width = verdict
+        .rules
+        .iter()
+        .map(|r| r.name.len())
+        .max()
+        .unwrap_or(0)
+        .max(32);
+    for rule in &verdict.rules {
+        let threshold = rule
+            .threshold
+            .map(number)
+            .unwrap_or_else(|| "disabled".into());
+        let detail = match rule.status {
+            Status::Skip => String::new(),
+            _ => format!("  value {}", number(rule.value)),
+        };
+        let _ = writeln!(
+            out,
+            "  {}  {:<width$} threshold {threshold}{detail}",
+            rule.status.name(),
+            sanitize(&rule.name)
+        );
+    }
+    let _ = writeln!(out);
+    if verdict.passed() {
+        let _ = writeln!(out, "Result: PASS");
+    } else {
+        let _ = writeln!(
+            out,
+            "Result: FAIL ({} of {} rules failed)",
+            verdict.failed_count(),
+            verdict.rules.len()
+        );
+    }
 }
 
 /// Each finding: severity, kind, bytes, layers, command, first paths, advice.
@@ -310,7 +315,7 @@ fn number(n: Number) -> String {
 }
 
 /// The first line of `text`, cut to `max` characters, escaped.
-fn one_line(text: &str, max: usize) -> String {
+pub(crate) fn one_line(text: &str, max: usize) -> String {
     let line = text.lines().next().unwrap_or_default();
     let line = single_line(line);
     let mut cut: String = line.chars().take(max).collect();

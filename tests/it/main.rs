@@ -6,6 +6,7 @@ mod random_image;
 mod advice;
 mod bad_input;
 mod cli;
+mod diff;
 mod dive_oracle;
 mod docker;
 mod docker_add;

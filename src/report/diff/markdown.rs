@@ -1,0 +1,167 @@
+//! `peel diff --markdown`: a pull-request comment. A summary first (the
+//! verdict, the size delta, the pull cost, the biggest file changes, the
+//! new findings), the details in a collapsed `<details>` block.
+
+use std::fmt::Write;
+
+use super::{DiffView, LISTED, delta, pull_cost, shown, signed_size, value};
+use crate::diff::side::FindingRow;
+use crate::image::config::single_line;
+use crate::report::markdown::{code, prose, rules_section, text};
+use crate::report::size;
+
+/// Directories listed in the details.
+const DIRECTORIES: usize = 20;
+
+pub fn render(view: &DiffView<'_>) -> String {
+    let mut out = String::new();
+    let c = view.comparison;
+    let _ = writeln!(
+        out,
+        "## peel diff: {} → {}",
+        code(&view.old.reference, false),
+        code(&view.new.reference, false)
+    );
+    let _ = writeln!(out);
+    if let Some(verdict) = view.verdict {
+        rules_section(&mut out, verdict);
+    }
+    let figure = |key: &str| c.figure(key).map(delta).unwrap_or_default();
+    let base = if c.layers.base_changed {
+        "changed"
+    } else {
+        "unchanged"
+    };
+    let _ = writeln!(out, "| | |");
+    let _ = writeln!(out, "|---|---|");
+    let _ = writeln!(out, "| visible size | {} |", figure("visibleBytes"));
+    let _ = writeln!(out, "| wasted | {} |", figure("wastedBytes"));
+    let _ = writeln!(out, "| pull cost | {} |", pull_cost(c));
+    let _ = writeln!(
+        out,
+        "| layers | {} shared, {} added, {} removed; base {base} |",
+        c.layers.shared, c.layers.added, c.layers.removed
+    );
+    let _ = writeln!(
+        out,
+        "| findings | {} new, {} resolved |",
+        c.findings.new.len(),
+        c.findings.resolved.len()
+    );
+    let _ = writeln!(out);
+
+    if !c.files.is_empty() {
+        let _ = writeln!(
+            out,
+            "**Biggest file changes** ({} of {})",
+            c.files.len().min(LISTED),
+            c.files.len()
+        );
+        let _ = writeln!(out);
+        let _ = writeln!(out, "| delta | change | path | layer |");
+        let _ = writeln!(out, "|---:|---|---|---|");
+        for file in c.files.iter().take(LISTED) {
+            let layer = match file.layer {
+                Some(l) => {
+                    let command = single_line(view.new.command(l).unwrap_or_default());
+                    format!("{l}: {}", code(&command, true))
+                }
+                None => "-".into(),
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {layer} |",
+                signed_size(file.delta()),
+                file.change.name(),
+                code(&shown(&file.path), true)
+            );
+        }
+        let _ = writeln!(out);
+    }
+    if !c.findings.new.is_empty() {
+        let _ = writeln!(out, "**New findings**");
+        let _ = writeln!(out);
+        findings_list(&mut out, &c.findings.new);
+        let _ = writeln!(out);
+    }
+
+    let _ = writeln!(out, "<details><summary>Details</summary>");
+    let _ = writeln!(out);
+    let _ = writeln!(out, "| figure | old | new | delta |");
+    let _ = writeln!(out, "|---|---:|---:|---:|");
+    for f in &c.figures {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            f.label,
+            value(f.unit, f.old),
+            value(f.unit, f.new),
+            delta(f)
+        );
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "| # | size | compressed | old | command |");
+    let _ = writeln!(out, "|---:|---:|---:|---|---|");
+    for (i, layer) in view.new.layers.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "| {i} | {} | {} | {} | {} |",
+            size(layer.size),
+            layer.compressed.map(size).unwrap_or_else(|| "-".into()),
+            if c.layers.shared_by_layer[i] {
+                "shared"
+            } else {
+                "new"
+            },
+            code(&single_line(&layer.command), true)
+        );
+    }
+    let _ = writeln!(out);
+    if !c.directories.is_empty() {
+        let _ = writeln!(out, "| delta | files | directory |");
+        let _ = writeln!(out, "|---:|---:|---|");
+        for dir in c.directories.iter().take(DIRECTORIES) {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} |",
+                signed_size(dir.delta),
+                dir.files,
+                code(&shown(&dir.path), true)
+            );
+        }
+        let _ = writeln!(out);
+    }
+    let _ = writeln!(
+        out,
+        "Waste: {} new at {} paths, {} gone at {} paths.",
+        size(c.waste.new_bytes),
+        c.waste.new.len(),
+        size(c.waste.gone_bytes),
+        c.waste.gone.len()
+    );
+    let _ = writeln!(out);
+    if !c.findings.resolved.is_empty() {
+        let _ = writeln!(out, "Resolved findings:");
+        let _ = writeln!(out);
+        findings_list(&mut out, &c.findings.resolved);
+        let _ = writeln!(out);
+    }
+    let _ = writeln!(out, "</details>");
+    out
+}
+
+fn findings_list(out: &mut String, rows: &[FindingRow]) {
+    for f in rows {
+        let mut head = format!("- **{}** {}", text(&f.severity), code(&f.kind, false));
+        if f.bytes > 0 {
+            let _ = write!(head, ", {}", size(f.bytes));
+        }
+        if let Some(first) = f.paths.first() {
+            let _ = write!(head, ", {}", code(first, false));
+            if f.path_count > 1 {
+                let _ = write!(head, " and {} more", f.path_count - 1);
+            }
+        }
+        let _ = writeln!(out, "{head}: {}", prose(&f.advice));
+    }
+}

@@ -1,0 +1,201 @@
+//! The text report of `peel diff`: figures side by side, layers, the
+//! biggest file and directory changes, waste and findings new and gone,
+//! and the growth rules when judged.
+
+use std::fmt::Write;
+
+use super::{DiffView, LISTED, delta, pull_cost, shown, signed_size, value};
+use crate::diff::files::Change;
+use crate::diff::side::FindingRow;
+use crate::report::text::{one_line, rules_section};
+use crate::report::{sanitize, size};
+
+pub fn render(view: &DiffView<'_>) -> String {
+    let mut out = String::new();
+    let c = view.comparison;
+    for (label, side) in [("Old", view.old), ("New", view.new)] {
+        let _ = writeln!(
+            out,
+            "{label}: {} ({} layers)",
+            sanitize(&side.reference),
+            side.layers.len()
+        );
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "  {:<12}  {:>12}  {:>12}  delta",
+        "figure", "old", "new"
+    );
+    for f in &c.figures {
+        let _ = writeln!(
+            out,
+            "  {:<12}  {:>12}  {:>12}  {}",
+            f.label,
+            value(f.unit, f.old),
+            value(f.unit, f.new),
+            delta(f)
+        );
+    }
+    let _ = writeln!(out);
+
+    let l = &c.layers;
+    let _ = writeln!(
+        out,
+        "Layers: {} shared, {} added, {} removed; pull cost {}",
+        l.shared,
+        l.added,
+        l.removed,
+        pull_cost(c)
+    );
+    let base = if l.base_changed {
+        "changed"
+    } else {
+        "unchanged"
+    };
+    let mut named = String::new();
+    if let (Some(o), Some(n)) = (&view.old.declared_base, &view.new.declared_base)
+        && o != n
+    {
+        named = format!(": {} → {}", sanitize(o), sanitize(n));
+    }
+    let _ = writeln!(
+        out,
+        "Base:   {base} ({} → {} base layers){named}",
+        view.old.base_layers, view.new.base_layers
+    );
+    let _ = writeln!(
+        out,
+        "  {:>3}  {:>10}  {:>10}  {:<6}  command",
+        "#", "size", "compressed", "old"
+    );
+    for (i, layer) in view.new.layers.iter().enumerate() {
+        let shared = if l.shared_by_layer[i] {
+            "shared"
+        } else {
+            "new"
+        };
+        let command = if layer.command.is_empty() {
+            "-".to_string()
+        } else {
+            one_line(&layer.command, 80)
+        };
+        let _ = writeln!(
+            out,
+            "  {i:>3}  {:>10}  {:>10}  {shared:<6}  {command}",
+            size(layer.size),
+            layer.compressed.map(size).unwrap_or_default()
+        );
+    }
+    let _ = writeln!(out);
+
+    files_section(&mut out, view);
+
+    let w = &c.waste;
+    let _ = writeln!(
+        out,
+        "Waste: {} new at {} paths, {} gone at {} paths",
+        size(w.new_bytes),
+        w.new.len(),
+        size(w.gone_bytes),
+        w.gone.len()
+    );
+    for row in w.new.iter().take(LISTED) {
+        let _ = writeln!(
+            out,
+            "  new   {:>10}  {}",
+            size(row.bytes),
+            sanitize(&row.path)
+        );
+    }
+    let _ = writeln!(out);
+
+    let f = &c.findings;
+    let _ = writeln!(
+        out,
+        "Findings: {} new, {} resolved",
+        f.new.len(),
+        f.resolved.len()
+    );
+    for (what, rows) in [("new", &f.new), ("resolved", &f.resolved)] {
+        for row in rows {
+            let _ = writeln!(out, "  {what:<8}  {}", finding_line(row));
+        }
+    }
+
+    if let Some(verdict) = view.verdict {
+        rules_section(&mut out, verdict);
+    }
+    out
+}
+
+fn files_section(out: &mut String, view: &DiffView<'_>) {
+    let files = &view.comparison.files;
+    let count = |change: Change| files.iter().filter(|f| f.change == change).count();
+    let kinds = [
+        Change::Added,
+        Change::Removed,
+        Change::Grown,
+        Change::Shrunk,
+        Change::Changed,
+        Change::Metadata,
+    ];
+    let counts: Vec<String> = kinds
+        .iter()
+        .map(|&k| format!("{} {}", count(k), k.name()))
+        .collect();
+    let _ = writeln!(
+        out,
+        "Files: {} changed ({})",
+        files.len(),
+        counts.join(", ")
+    );
+    for file in files.iter().take(LISTED) {
+        let brought = match file.layer {
+            Some(layer) => {
+                let command = view.new.command(layer).unwrap_or_default();
+                format!("  (layer {layer}: {})", one_line(command, 60))
+            }
+            None => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "  {:>10}  {:<8}  {}{brought}",
+            signed_size(file.delta()),
+            file.change.name(),
+            sanitize(&shown(&file.path)),
+        );
+    }
+    if files.len() > LISTED {
+        let _ = writeln!(out, "  and {} more", files.len() - LISTED);
+    }
+    let dirs = &view.comparison.directories;
+    if !dirs.is_empty() {
+        let _ = writeln!(out, "Directories");
+        for dir in dirs.iter().take(LISTED) {
+            let _ = writeln!(
+                out,
+                "  {:>10}  {} ({} files)",
+                signed_size(dir.delta),
+                sanitize(&shown(&dir.path)),
+                dir.files
+            );
+        }
+    }
+    let _ = writeln!(out);
+}
+
+fn finding_line(f: &FindingRow) -> String {
+    let mut line = format!("[{}] {}", sanitize(&f.severity), sanitize(&f.kind));
+    if f.bytes > 0 {
+        line.push_str(&format!(", {}", size(f.bytes)));
+    }
+    if let Some(first) = f.paths.first() {
+        let more = f.path_count.saturating_sub(1);
+        line.push_str(&format!(", {}", sanitize(first)));
+        if more > 0 {
+            line.push_str(&format!(" (+{more} more)"));
+        }
+    }
+    line
+}
