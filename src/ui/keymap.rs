@@ -57,7 +57,7 @@ actions! {
     Suspend, "suspend", Global, "ctrl+z", "suspend to the shell (fg to return)";
     ToggleView, "toggle-view", Global, "tab", "focus the next pane";
     ToggleViewBack, "toggle-view-back", Global, "backtab", "focus the previous pane";
-    FilterFiles, "filter-files", Global, "ctrl+f, /, ctrl+slash", "filter paths (substring; ctrl+r in the prompt: regex)";
+    FilterFiles, "filter-files", Global, "ctrl+f, /, ctrl+slash", "filter paths (a regex, as dive; ctrl+r in the prompt: a substring)";
     CloseFilterFiles, "close-filter-files", Global, "esc", "clear the filter, close a dialog";
     NextMatch, "next-match", Tree, "n", "next filter match";
     PrevMatch, "prev-match", Tree, "N", "previous filter match";
@@ -283,7 +283,10 @@ impl Keymap {
             }
         }
         for &key in &keys {
-            self.by_key.entry(key).or_default().push(action);
+            let list = self.by_key.entry(key).or_default();
+            if !list.contains(&action) {
+                list.push(action);
+            }
         }
         self.by_action.insert(action, keys);
     }
@@ -297,6 +300,28 @@ impl Keymap {
             .copied()
             .find(|a| a.scope() == scope)
             .or_else(|| actions.iter().copied().find(|a| a.scope() == Scope::Global))
+    }
+
+    /// A key may mean two things only where dive's defaults make it so
+    /// (`ctrl+a`: added entries in the tree, all changes elsewhere); any
+    /// other double binding is an error naming the key and both actions.
+    fn check_conflicts(&self) -> Result<(), String> {
+        let default = Keymap::default();
+        for (key, actions) in &self.by_key {
+            for (i, &a) in actions.iter().enumerate() {
+                for &b in &actions[i + 1..] {
+                    let both_default = [a, b].iter().all(|x| default.keys(*x).contains(key));
+                    if !both_default {
+                        return Err(format!(
+                            "keybinding: '{key}' is bound to both {} and {}; give one of them another key",
+                            a.name(),
+                            b.name()
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     pub fn keys(&self, action: Action) -> &[Key] {
@@ -446,6 +471,7 @@ pub fn parse_config(text: &str) -> Result<Config, String> {
             _ => return Err(format!("[{section}]: no such section")),
         }
     }
+    config.keymap.check_conflicts()?;
     Ok(config)
 }
 
@@ -516,8 +542,8 @@ mod tests {
 
     #[test]
     fn config_rebinds_and_names_bad_keys() {
-        let c = parse_config("[keybinding]\nquit = \"x, ctrl+q\"\n").unwrap();
-        let x = Key::parse("x").unwrap();
+        let c = parse_config("[keybinding]\nquit = \"X, ctrl+q\"\n").unwrap();
+        let x = Key::parse("X").unwrap();
         assert_eq!(c.keymap.resolve(&x, Scope::Layers), Some(Action::Quit));
         assert_eq!(
             c.keymap.resolve(&Key::parse("q").unwrap(), Scope::Layers),
@@ -536,6 +562,18 @@ mod tests {
         assert_eq!(
             c.keymap.resolve(&Key::parse("f").unwrap(), Scope::Layers),
             None
+        );
+        // A key for two actions is refused, naming both (here quit's `x`
+        // against extract's default `x`).
+        let err = parse_config("[keybinding]\nquit = \"x\"\n").unwrap_err();
+        assert!(
+            err.contains("'x'") && err.contains("quit") && err.contains("extract-file"),
+            "{err}"
+        );
+        let c = parse_config("[keybinding]\nquit = \"x\"\nextract-file = \"ctrl+e\"\n").unwrap();
+        assert_eq!(
+            c.keymap.resolve(&Key::parse("x").unwrap(), Scope::Tree),
+            Some(Action::Quit)
         );
         let err = parse_config("[keybinding]\nfly = \"q\"\n").unwrap_err();
         assert!(err.contains("keybinding.fly"), "{err}");

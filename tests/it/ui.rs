@@ -24,6 +24,9 @@ use ratatui::style::Color;
 
 use crate::fixture::{Image, Layer};
 
+mod bugs;
+mod extract;
+
 const W: u16 = 120;
 const H: u16 = 36;
 
@@ -515,17 +518,23 @@ fn filter_substring_regex_and_matches() {
     assert_eq!(selected_path(&app), "/app/data/table2.csv");
     key(&mut app, KeyCode::Char('N'));
     assert_eq!(selected_path(&app), "/app/data/table1.csv");
-    // A regex, a bad regex (a message, the old filter stays), then esc.
+    // A regex (the default, as dive), a bad regex (a message, the old
+    // filter stays), the same text as a substring (ctrl+r), then esc.
     key(&mut app, KeyCode::Char('/'));
     ctrl(&mut app, 'u');
-    ctrl(&mut app, 'r');
     typ(&mut app, "^/(opt|tmp)/");
     assert_eq!(app.loaded().unwrap().tree.match_count(), 3);
     typ(&mut app, "(");
     match &app.modal {
-        Modal::Filter { error, .. } => assert!(error.is_some()),
+        Modal::Filter { error, regex, .. } => assert!(error.is_some() && *regex),
         other => panic!("{other:?}"),
     }
+    ctrl(&mut app, 'r');
+    match &app.modal {
+        Modal::Filter { error, regex, .. } => assert!(error.is_none() && !*regex),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(app.loaded().unwrap().tree.match_count(), 0);
     key(&mut app, KeyCode::Esc);
     assert!(app.loaded().unwrap().tree.filter().is_none());
 }
@@ -555,7 +564,6 @@ fn file_viewer_text_binary_and_unreadable() {
     let mut app = demo();
     key(&mut app, KeyCode::Char('/'));
     typ(&mut app, "busybox$");
-    ctrl(&mut app, 'r');
     key(&mut app, KeyCode::Enter);
     key(&mut app, KeyCode::Char('n'));
     assert_eq!(selected_path(&app), "/bin/busybox");
@@ -591,7 +599,7 @@ fn help_lists_every_action() {
     for a in peel::ui::keymap::Action::ALL {
         assert!(s.contains(a.help()), "{a:?} missing from help");
     }
-    key(&mut app, KeyCode::Char('x'));
+    key(&mut app, KeyCode::Esc);
     assert_eq!(app.modal, Modal::None);
 }
 
@@ -1027,10 +1035,10 @@ fn tmux_smoke_test() {
         tmux(&["send-keys", "-t", &session, "f"]);
         wait_for("Findings: 8");
         tmux(&["send-keys", "-t", &session, "?"]);
-        wait_for("Keys (any other key closes)");
+        wait_for("esc, q or ? closes");
         tmux(&["send-keys", "-t", &session, "Escape"]);
         // esc and q sent together read as alt+q: wait for the help to close.
-        wait_until_gone("Keys (any other key closes)");
+        wait_until_gone("esc, q or ? closes");
         tmux(&["send-keys", "-t", &session, "q"]);
         let s = wait_for("PEEL-EXIT=");
         assert!(s.contains("PEEL-EXIT=0"), "{s}");

@@ -14,10 +14,11 @@ use crossterm::event::{KeyEvent, KeyEventKind};
 use ratatui::layout::Rect;
 
 pub use self::loaded::Loaded;
-use super::components::viewer::{Viewer, ViewerBody};
+use super::components::viewer::{self, Viewer, ViewerBody};
 use super::components::{ModalKey, Move, Reply, help, tree as tree_pane};
+use super::count;
 use super::event::{Command, Event};
-use super::keymap::{Action, Config, Key, Scope};
+use super::keymap::{Action, Config, Key, KeyCode2, Scope};
 use super::layout::{self, Areas};
 use super::theme::Theme;
 use crate::content::Origin;
@@ -73,6 +74,12 @@ pub enum Modal {
         node: u32,
         layer: u32,
     },
+    /// The extract destination does not exist: create it? (y/n)
+    ConfirmCreate {
+        node: u32,
+        layer: u32,
+        dest: PathBuf,
+    },
 }
 
 #[derive(Debug)]
@@ -94,6 +101,8 @@ pub struct App {
     /// Work for the loop to run (threads, the terminal).
     pub commands: Vec<Command>,
     pub origin: Origin,
+    /// The extract prompt's last destination, offered again.
+    pub last_destination: Option<String>,
     next_token: u64,
 }
 
@@ -115,6 +124,7 @@ impl App {
             quit: false,
             commands: Vec::new(),
             origin,
+            last_destination: None,
             next_token: 0,
         }
     }
@@ -201,22 +211,27 @@ impl App {
                         Ok(c) => ViewerBody::from_content(c),
                         Err(e) => ViewerBody::Error(e),
                     };
+                    if let Some(offset) = v.take_pending() {
+                        self.next_token += 1;
+                        self.commands.push(v.read(self.next_token, offset));
+                    }
                 }
             }
             Event::Extracted(result) => match result {
                 Ok(x) => {
-                    let text = format!(
-                        "extracted to {}: {} files, {} directories, {} links{}",
+                    let mut text = format!(
+                        "extracted to {}: {}, {}, {}",
                         x.target.display(),
-                        x.files,
-                        x.dirs,
-                        x.links,
-                        if x.skipped > 0 {
-                            format!(", {} devices/fifos skipped", x.skipped)
-                        } else {
-                            String::new()
-                        }
+                        count(x.files, "file", "files"),
+                        count(x.dirs, "directory", "directories"),
+                        count(x.links, "link", "links"),
                     );
+                    if x.skipped > 0 {
+                        text.push_str(&format!(
+                            ", {} skipped",
+                            count(x.skipped, "device/fifo", "devices/fifos")
+                        ));
+                    }
                     self.say(text)
                 }
                 Err(e) => self.warn(format!("extract failed: {e}")),
@@ -282,13 +297,18 @@ impl App {
             self.prompt_key(ev);
             return;
         }
-        if let Modal::ConfirmOverwrite { .. } = self.modal {
+        if let Modal::ConfirmOverwrite { .. } | Modal::ConfirmCreate { .. } = self.modal {
             self.confirm_key(ev);
             return;
         }
         let Some(key) = Key::from_event(&ev) else {
             return;
         };
+        // Whatever the config binds, ctrl+c quits.
+        if key.ctrl && key.code == KeyCode2::Char('c') {
+            self.quit = true;
+            return;
+        }
         let action = self.config.keymap.resolve(&key, self.scope());
         if matches!(self.phase, Phase::Loading(_)) {
             if matches!(action, Some(Action::Quit | Action::CloseFilterFiles)) {
@@ -298,10 +318,13 @@ impl App {
             }
             return;
         }
-        let page = self.size.1.saturating_sub(6).max(1) as usize;
+        let height = viewer::body_height(self.size.1);
+        let help_height = help::body_height(self.size.1);
         let outcome = match &mut self.modal {
-            Modal::Help { scroll } => help::key(scroll, action, key.ctrl),
-            Modal::Viewer(v) => v.key(ev.code, action, key.ctrl, page),
+            Modal::Help { scroll } => {
+                help::key(scroll, action, key.ctrl, help::line_count(), help_height)
+            }
+            Modal::Viewer(v) => v.key(ev.code, action, key.ctrl, height),
             _ => {
                 if let Some(action) = action {
                     self.action(action);
@@ -340,7 +363,8 @@ impl App {
                 let (input, regex) = match self.loaded().and_then(|l| l.tree.filter()) {
                     Some(Filter::Substring(s)) => (s.clone(), false),
                     Some(Filter::Regex(r)) => (r.as_str().to_string(), true),
-                    None => (String::new(), false),
+                    // A regex by default, as dive; ctrl+r: a substring.
+                    None => (String::new(), true),
                 };
                 self.modal = Modal::Filter {
                     input,
@@ -433,9 +457,11 @@ impl App {
                     if l.tree.view(node).mark == Some(Mark::Removed) {
                         reply = Reply::Say("removed in this layer: nothing to extract".into());
                     } else {
-                        let dest = std::env::current_dir()
-                            .map(|d| d.display().to_string())
-                            .unwrap_or_else(|_| ".".into());
+                        let dest = self.last_destination.clone().unwrap_or_else(|| {
+                            std::env::current_dir()
+                                .map(|d| d.display().to_string())
+                                .unwrap_or_else(|_| ".".into())
+                        });
                         self.modal = Modal::Extract {
                             input: dest,
                             node,

@@ -11,10 +11,11 @@ impl App {
     /// A click or the wheel: focus and select what is under the pointer.
     pub(super) fn mouse(&mut self, m: MouseEvent) {
         if !matches!(self.modal, Modal::None) || self.loaded().is_none() {
+            let height = crate::ui::components::viewer::body_height(self.size.1);
             if let Modal::Viewer(v) = &mut self.modal {
                 match m.kind {
-                    MouseEventKind::ScrollDown => v.scroll(3),
-                    MouseEventKind::ScrollUp => v.scroll(-3),
+                    MouseEventKind::ScrollDown => v.scroll(3, height),
+                    MouseEventKind::ScrollUp => v.scroll(-3, height),
                     _ => {}
                 }
             }

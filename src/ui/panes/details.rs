@@ -9,7 +9,7 @@ use super::{block, field, right};
 use crate::report::{percent, size};
 use crate::ui::app::{App, Loaded};
 use crate::ui::layout::inner;
-use crate::ui::sanitize;
+use crate::ui::{count, sanitize};
 
 pub fn draw_layer(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
     let theme = app.theme;
@@ -86,17 +86,20 @@ pub fn draw_image(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
             field("Visible", size(e.visible_bytes), theme),
             field(
                 "Wasted",
-                format!("{} in {} entries", size(e.wasted_bytes), e.wasted.len()),
+                format!(
+                    "{} in {}",
+                    size(e.wasted_bytes),
+                    count(e.wasted.len() as u64, "entry", "entries")
+                ),
                 theme,
             ),
             field("Efficiency", percent(e.efficiency), theme),
             field(
                 "User wasted",
                 format!(
-                    "{} (base: {} layer{})",
+                    "{} (base: {})",
                     percent(e.user_wasted_percent),
-                    e.base_layers,
-                    if e.base_layers == 1 { "" } else { "s" }
+                    count(e.base_layers as u64, "layer", "layers")
                 ),
                 theme,
             ),

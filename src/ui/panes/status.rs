@@ -34,7 +34,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
             match error {
                 Some(e) => spans.push(Span::styled(format!("  {}", sanitize(e)), theme.error())),
                 None => spans.push(Span::styled(
-                    "  ctrl+r regex · enter keep · esc clear",
+                    if *regex {
+                        "  ctrl+r substring · enter keep · esc clear"
+                    } else {
+                        "  ctrl+r regex · enter keep · esc clear"
+                    },
                     theme.dim(),
                 )),
             }
@@ -51,12 +55,41 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
             Span::styled("y", theme.key()),
             Span::raw(" yes, any other key: no"),
         ]),
+        Modal::ConfirmCreate { dest, .. } => Line::from(vec![
+            Span::styled(
+                format!(
+                    "{} does not exist. Create it? ",
+                    sanitize(&dest.display().to_string())
+                ),
+                theme.error(),
+            ),
+            Span::styled("y", theme.key()),
+            Span::raw(" yes, any other key: no"),
+        ]),
         Modal::Extract { input, .. } => Line::from(vec![
             Span::styled("Extract into directory: ", theme.key()),
             Span::raw(sanitize(input)),
             Span::styled("█", theme.dim()),
             Span::styled("  enter write · esc cancel", theme.dim()),
         ]),
+        Modal::Viewer(_) | Modal::Help { .. } => {
+            let mut spans = Vec::new();
+            let mut keys = vec![
+                (km.first(Action::Down), "scroll"),
+                (km.first(Action::PageDown), "page"),
+                (km.first(Action::End), "end"),
+            ];
+            if matches!(app.modal, Modal::Viewer(_)) {
+                keys.push(("[ ]".into(), "previous/next window"));
+            }
+            keys.push((km.first(Action::CloseFilterFiles), "close"));
+            keys.push(("ctrl+c".into(), "quit"));
+            for (key, label) in keys {
+                spans.push(Span::styled(key, theme.key()));
+                spans.push(Span::raw(format!(" {label}  ")));
+            }
+            Line::from(spans)
+        }
         _ => {
             if let Some((msg, bad)) = &app.message {
                 Line::styled(

@@ -16,15 +16,26 @@ use crate::ui::layout::inner;
 use crate::ui::sanitize;
 use crate::ui::theme::Theme;
 
-/// `drwxr-xr-x` from a mode and a kind.
+/// `drwxr-xr-x` from a mode and a kind, as `ls -l` writes it: setuid and
+/// setgid show as `s` in the owner's and group's execute place (`S` when
+/// that execute bit is off), sticky as `t` in the others' (`T`).
 pub fn mode_string(kind: EntryKind, mode: u32) -> String {
     let mut s = String::with_capacity(10);
     s.push(kind.letter());
-    for shift in [6, 3, 0] {
+    for (shift, special, on, off) in [
+        (6, 0o4000, 's', 'S'),
+        (3, 0o2000, 's', 'S'),
+        (0, 0o1000, 't', 'T'),
+    ] {
         let bits = (mode >> shift) & 7;
         s.push(if bits & 4 != 0 { 'r' } else { '-' });
         s.push(if bits & 2 != 0 { 'w' } else { '-' });
-        s.push(if bits & 1 != 0 { 'x' } else { '-' });
+        s.push(match (mode & special != 0, bits & 1 != 0) {
+            (true, true) => on,
+            (true, false) => off,
+            (false, true) => 'x',
+            (false, false) => '-',
+        });
     }
     s
 }
@@ -48,14 +59,14 @@ fn title(l: &Loaded) -> String {
     }
     if let Some(f) = t.filter() {
         s.push_str(&format!(
-            " · filter {}{} ({} matches)",
+            " · filter {}{} ({})",
             if matches!(f, Filter::Regex(_)) {
                 "re:"
             } else {
                 ""
             },
             sanitize(f.text()),
-            t.match_count()
+            crate::ui::count(t.match_count() as u64, "match", "matches")
         ));
     }
     s
@@ -252,4 +263,28 @@ fn push_name(
         at = e;
     }
     spans.push(Span::styled(name[at..].to_string(), base));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mode_string;
+    use crate::layer::EntryKind;
+
+    /// Each case as `ls -l` prints it (GNU coreutils and busybox agree).
+    #[test]
+    fn special_bits_as_ls_shows_them() {
+        for (kind, mode, want) in [
+            (EntryKind::File, 0o4755, "-rwsr-xr-x"),
+            (EntryKind::File, 0o4644, "-rwSr--r--"),
+            (EntryKind::File, 0o2755, "-rwxr-sr-x"),
+            (EntryKind::File, 0o2745, "-rwxr-Sr-x"),
+            (EntryKind::Dir, 0o1777, "drwxrwxrwt"),
+            (EntryKind::Dir, 0o1776, "drwxrwxrwT"),
+            (EntryKind::File, 0o7000, "---S--S--T"),
+            (EntryKind::File, 0o7777, "-rwsrwsrwt"),
+            (EntryKind::File, 0o644, "-rw-r--r--"),
+        ] {
+            assert_eq!(mode_string(kind, mode), want, "{mode:o}");
+        }
+    }
 }
