@@ -69,8 +69,9 @@ actions! {
     PageDown, "page-down", Global, "pgdn, d", "page down";
     Home, "home", Global, "home, g", "first row";
     End, "end", Global, "end, G", "last row";
-    CompareAll, "compare-all", Global, "ctrl+a", "tree: all changes up to the selected layer";
-    CompareLayer, "compare-layer", Global, "ctrl+l", "tree: only the selected layer's changes";
+    CompareAll, "compare-all", Global, "ctrl+a", "tree: the whole filesystem, every change up to the layer marked";
+    CompareLayer, "compare-layer", Global, "ctrl+l", "tree: the whole filesystem, the layer's changes marked (dive's default)";
+    CompareChanges, "compare-changes", Global, "c", "tree: only the layer's changes";
     WasteView, "waste-view", Global, "w", "show the wasted entries (again: back to the tree)";
     FindingsView, "findings-view", Global, "f", "show the findings and their advice (again: back to the tree)";
     DiveFigures, "dive-figures", Global, "D", "image details: dive's figures / peel's exact ones";

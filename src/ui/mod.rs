@@ -88,6 +88,7 @@ pub fn render(f: &mut Frame, app: &App) {
         RightView::Waste => panes::waste::draw(f, areas.right, app, l),
         RightView::Findings => panes::findings::draw(f, &areas, app, l),
     }
+    panes::status::draw_info(f, areas.info, app);
     panes::status::draw(f, areas.status, app);
     let main = Rect {
         height: full.height - 1,

@@ -26,6 +26,7 @@ use crate::fixture::{Image, Layer};
 
 mod bugs;
 mod extract;
+mod sizes;
 
 const W: u16 = 120;
 const H: u16 = 36;
@@ -152,6 +153,8 @@ fn aggregated_mode_and_back() {
     press(&mut app, KeyCode::Char(' '), KeyModifiers::CONTROL);
     insta::assert_snapshot!("layer11_aggregated_collapsed", screen(&app));
     ctrl(&mut app, 'l');
+    assert_eq!(app.loaded().unwrap().tree.compare(), Compare::Dive);
+    key(&mut app, KeyCode::Char('c'));
     assert_eq!(app.loaded().unwrap().tree.compare(), Compare::Layer);
 }
 
@@ -162,7 +165,7 @@ fn ctrl_a_in_the_tree_hides_added_entries() {
     assert_eq!(app.focus, Focus::Right);
     ctrl(&mut app, 'a');
     let l = app.loaded().unwrap();
-    assert_eq!(l.tree.compare(), Compare::Layer);
+    assert_eq!(l.tree.compare(), Compare::Dive);
     assert!(!l.tree.is_shown(peel::tree_list::Mark::Added));
     assert!(l.tree.rows().is_empty(), "layer 0 only adds");
 }
@@ -641,6 +644,7 @@ fn marks_have_characters_without_colour() {
     for _ in 0..9 {
         key(&mut app, KeyCode::Down);
     }
+    key(&mut app, KeyCode::Char('c'));
     let t = draw(&app);
     let buf = t.backend().buffer();
     assert!(buf.content().iter().all(|c| c.fg == Color::Reset));
@@ -676,7 +680,7 @@ fn status_bar_widget_shows_the_focused_panes_keys() {
     .unwrap();
     let lines = text_lines(t.backend().buffer());
     assert!(
-        lines[H as usize - 1].starts_with("↓ layer  ctrl+a all changes"),
+        lines[H as usize - 1].starts_with("↓ layer  ctrl+l contents  c changes only"),
         "{lines:?}"
     );
     key(&mut app, KeyCode::Tab);
@@ -1027,11 +1031,11 @@ fn tmux_smoke_test() {
         String::from_utf8_lossy(&out.stderr)
     );
     let result = std::panic::catch_unwind(|| {
-        wait_for("Layer 0 changes");
+        wait_for("Contents at layer 0");
         tmux(&["send-keys", "-t", &session, "j", "j", "j"]);
-        wait_for("Layer 3 changes");
+        wait_for("Contents at layer 3");
         tmux(&["send-keys", "-t", &session, "w"]);
-        wait_for("Wasted entries");
+        wait_for("Wasted: ");
         tmux(&["send-keys", "-t", &session, "f"]);
         wait_for("Findings: 8");
         tmux(&["send-keys", "-t", &session, "?"]);

@@ -244,7 +244,7 @@ impl App {
         let compare = if self.config.aggregated {
             Compare::Aggregated
         } else {
-            Compare::Layer
+            Compare::Dive
         };
         let mut tree = TreeList::new(&analysis.tree, compare);
         tree.set_layer(0);

@@ -43,3 +43,24 @@ pub fn field(label: &str, value: String, theme: Theme) -> Line<'static> {
         Span::styled(value, Style::new()),
     ])
 }
+
+/// `text` cut to `width` characters, an ellipsis at the end when cut.
+pub fn fit(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+/// `text` cut to `width` characters keeping its end (a path's file name).
+pub fn fit_left(text: &str, width: usize) -> String {
+    let n = text.chars().count();
+    if n <= width {
+        return text.to_string();
+    }
+    let mut cut = String::from('…');
+    cut.extend(text.chars().skip(n + 1 - width.max(1)));
+    cut
+}

@@ -8,6 +8,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::ui::app::{App, Focus, Modal, RightView};
 use crate::ui::keymap::Action;
+use crate::ui::panes::{fit, fit_left};
 use crate::ui::sanitize;
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App) {
@@ -100,8 +101,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
                 let actions: &[(Action, &str)] = match (app.focus, app.view) {
                     (Focus::Layers, _) => &[
                         (Action::Down, "layer"),
+                        (Action::CompareLayer, "contents"),
+                        (Action::CompareChanges, "changes only"),
                         (Action::CompareAll, "all changes"),
-                        (Action::CompareLayer, "layer changes"),
                         (Action::ToggleView, "tree"),
                         (Action::WasteView, "waste"),
                         (Action::FindingsView, "findings"),
@@ -139,23 +141,88 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
                         (Action::ToggleSortOrder, "sort"),
                         (Action::FilterFiles, "filter"),
                         (Action::Help, "help"),
+                        (Action::Quit, "quit"),
                     ],
                 };
-                let mut spans = Vec::new();
-                for (a, label) in actions {
-                    let key = if *a == Action::ToggleModifiedFiles {
-                        km.keys(*a)
-                            .last()
-                            .map_or_else(|| km.first(*a), |k| k.to_string())
-                    } else {
-                        km.first(*a)
-                    };
-                    spans.push(Span::styled(key, theme.key()));
-                    spans.push(Span::raw(format!(" {label}  ")));
-                }
+                let items: Vec<(String, &str)> = actions
+                    .iter()
+                    .map(|(a, label)| {
+                        let key = if *a == Action::ToggleModifiedFiles {
+                            km.keys(*a)
+                                .last()
+                                .map_or_else(|| km.first(*a), |k| k.to_string())
+                        } else {
+                            km.first(*a)
+                        };
+                        (key, *label)
+                    })
+                    .collect();
+                let spans = fit_keys(&items, area.width as usize, theme);
                 Line::from(spans)
             }
         }
     };
     f.render_widget(Paragraph::new(line), area);
+}
+
+/// The line above the keys: the image (its tag when it has one) and the
+/// full path of the selected entry, cut at the front when long.
+pub fn draw_info(f: &mut Frame, area: Rect, app: &App) {
+    let theme = app.theme;
+    let Some(l) = app.loaded() else { return };
+    let image = &l.analysis.image;
+    let name = match image.tags.first() {
+        Some(tag) if !app.reference.contains(tag.as_str()) => {
+            format!("{tag} · {}", app.reference)
+        }
+        _ => app.reference.clone(),
+    };
+    let width = area.width as usize;
+    let name = fit(&sanitize(&name), (width / 3).max(12));
+    let path = match app.view {
+        RightView::Waste => l
+            .waste
+            .order
+            .get(l.waste.list.selected())
+            .and_then(|&i| l.analysis.exact.wasted.get(i as usize))
+            .map(|w| crate::layer::path::display(&w.path)),
+        _ => l
+            .tree
+            .selected_node()
+            .map(|n| l.analysis.tree.display_path(n)),
+    };
+    let mut spans = vec![Span::styled(name.clone(), theme.label())];
+    if let Some(path) = path {
+        let room = width.saturating_sub(name.chars().count() + 3);
+        spans.push(Span::styled(" │ ", theme.dim()));
+        spans.push(Span::raw(fit_left(&sanitize(&path), room)));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The key hints that fit in `width` columns: the last two (help and quit)
+/// always, the others from the first while they fit.
+fn fit_keys(
+    items: &[(String, &str)],
+    width: usize,
+    theme: crate::ui::theme::Theme,
+) -> Vec<Span<'static>> {
+    let len = |(k, l): &(String, &str)| k.chars().count() + l.chars().count() + 3;
+    let pinned = items.len().saturating_sub(2);
+    let mut used: usize = items[pinned..].iter().map(len).sum();
+    let mut shown: Vec<&(String, &str)> = Vec::new();
+    for item in &items[..pinned] {
+        if used + len(item) > width {
+            break;
+        }
+        used += len(item);
+        shown.push(item);
+    }
+    shown.extend(&items[pinned..]);
+    let mut spans = Vec::new();
+    for (key, label) in shown {
+        spans.push(Span::styled(key.clone(), theme.key()));
+        spans.push(Span::raw(format!(" {label}  ")));
+    }
+    spans
 }

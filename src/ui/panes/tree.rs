@@ -6,7 +6,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::block;
+use super::{block, fit};
 use crate::layer::{EntryKind, Meta};
 use crate::report::size;
 use crate::tree::State;
@@ -40,11 +40,21 @@ pub fn mode_string(kind: EntryKind, mode: u32) -> String {
     s
 }
 
+/// Below this many columns the attributes column folds away (it would
+/// leave the names a dozen characters).
+pub const ATTRIBUTES_MIN_WIDTH: usize = 70;
+
+/// Is the attributes column shown in a tree `width` columns wide?
+fn shows_attributes(app: &App, width: usize) -> bool {
+    app.show_attributes && width >= ATTRIBUTES_MIN_WIDTH
+}
+
 fn title(l: &Loaded) -> String {
     let t = &l.tree;
     let mut s = match t.compare() {
+        Compare::Dive => format!("Contents at layer {} · its changes marked", t.layer()),
         Compare::Layer => format!("Layer {} changes", t.layer()),
-        Compare::Aggregated => format!("Contents at layer {}", t.layer()),
+        Compare::Aggregated => format!("Contents at layer {} · all changes marked", t.layer()),
     };
     let hidden: Vec<&str> = Mark::ALL
         .iter()
@@ -94,7 +104,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
     let body = inner(area);
     let width = body.width as usize;
     let mut lines: Vec<Line> = Vec::new();
-    let attrs = app.show_attributes;
+    let attrs = shows_attributes(app, width);
     let header = if attrs {
         format!("  {:<10} {:>9} {:>9}  Name", "Mode", "UID:GID", "Size")
     } else {
@@ -171,7 +181,7 @@ fn row(
     let mut prefix = String::new();
     prefix.push(mark.symbol());
     prefix.push(' ');
-    if app.show_attributes {
+    if shows_attributes(app, width) {
         let (m, owner) = match meta {
             Some(m) => (mode_string(m.kind, m.mode), format!("{}:{}", m.uid, m.gid)),
             None => ("d?????????".into(), String::new()),
@@ -202,6 +212,17 @@ fn row(
             " → "
         };
         suffix = format!("{arrow}{}", sanitize(&crate::layer::path::escape(link)));
+    }
+    if !app.wrap {
+        // One line: what does not fit is cut, with an ellipsis.
+        let room = width.saturating_sub(prefix.chars().count());
+        let n = name.chars().count();
+        if n > room {
+            name = fit(&name, room);
+            suffix.clear();
+        } else {
+            suffix = fit(&suffix, room - n);
+        }
     }
     let highlight = list.filter().filter(|_| v.matched);
     let mut spans = vec![Span::styled(prefix.clone(), base)];

@@ -7,7 +7,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{block, right};
+use super::{block, fit_left, right};
 use crate::report::size;
 use crate::ui::app::{App, Focus, Loaded};
 use crate::ui::layout::inner;
@@ -18,16 +18,28 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
     let focused = app.focus == Focus::Right;
     let wasted = &l.analysis.exact.wasted;
     let title = format!(
-        "Wasted entries: {} in {} · by {} · enter: show in tree",
+        "Wasted: {} in {} · by {} · enter: show in tree",
         size(l.analysis.exact.wasted_bytes),
-        wasted.len(),
+        crate::ui::count(wasted.len() as u64, "entry", "entries"),
         l.waste.sort.name()
     );
+    // Path first (what the user looks for), then as many of the other
+    // columns as the width leaves room for beside a useful path.
+    let width = inner(area).width as usize;
+    let (reason, layers) = (width >= 70, width >= 100);
+    let mut tail_w = 11;
+    let mut header_tail = format!("  {:>9}", "Bytes");
+    if reason {
+        tail_w += 26;
+        header_tail.push_str(&format!(" {:<25}", "Reason"));
+    }
+    if layers {
+        tail_w += 13;
+        header_tail.push_str(&format!(" {:>5} {:>6}", "Added", "Hidden"));
+    }
+    let path_w = width.saturating_sub(tail_w).max(8);
     let mut lines = vec![Line::styled(
-        format!(
-            "{:>9}  {:<25} {:>5} {:>6}  Path",
-            "Bytes", "Reason", "Added", "Hidden"
-        ),
+        format!("{:<path_w$}{header_tail}", "Path"),
         theme.label(),
     )];
     if wasted.is_empty() {
@@ -43,14 +55,14 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
         .take(height)
     {
         let w = &wasted[idx as usize];
-        let text = format!(
-            "{}  {:<25} {:>5} {:>6}  {}",
-            right(&size(w.bytes), 9),
-            w.reason.name(),
-            w.layer,
-            w.hidden_by,
-            sanitize(&crate::layer::path::display(&w.path))
-        );
+        let path = fit_left(&sanitize(&crate::layer::path::display(&w.path)), path_w);
+        let mut text = format!("{path:<path_w$}  {}", right(&size(w.bytes), 9));
+        if reason {
+            text.push_str(&format!(" {:<25}", w.reason.name()));
+        }
+        if layers {
+            text.push_str(&format!(" {:>5} {:>6}", w.layer, w.hidden_by));
+        }
         let style = if pos == l.waste.list.selected() {
             theme.selected(focused)
         } else {

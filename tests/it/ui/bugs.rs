@@ -229,6 +229,7 @@ fn details_count_what_the_tree_marks_and_say_one_thing() {
     key(&mut app, KeyCode::Char('/'));
     super::typ(&mut app, "^/bin/busybox$");
     key(&mut app, KeyCode::Enter);
+    app.update(Event::Resize(200, 40));
     let s = screen(&app);
     assert!(s.contains("(1 match)"), "{s}");
 }
