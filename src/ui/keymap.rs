@@ -84,6 +84,9 @@ actions! {
     ToggleFiletreeAttributes, "toggle-filetree-attributes", Tree, "ctrl+b", "show or hide the attributes column";
     ToggleWrapTree, "toggle-wrap-tree", Tree, "ctrl+p", "wrap long names";
     ToggleSortOrder, "toggle-sort-order", Global, "ctrl+o", "sort by name / by size";
+    CopyPath, "copy-path", Global, "y", "copy the selected entry's full path (OSC 52: works over SSH and in tmux)";
+    CopyCommand, "copy-command", Global, "Y", "copy the selected layer's command";
+    ToggleMouse, "toggle-mouse", Global, "m", "mouse capture off (the terminal's own selection) / on";
     Open, "open", Global, "enter", "view the file, collapse a directory; in a list: show it in the tree";
     Extract, "extract-file", Tree, "ctrl+e, x", "write the selection, as of this layer, to a directory";
 }
@@ -359,6 +362,8 @@ pub struct Config {
     pub aggregated: bool,
     /// The left column's share of the width, 0.2..0.8.
     pub pane_width: f64,
+    /// Capture the mouse (`[ui] mouse = false`: the terminal selects).
+    pub mouse: bool,
 }
 
 impl Default for Config {
@@ -369,6 +374,7 @@ impl Default for Config {
             collapse_dirs: false,
             aggregated: false,
             pane_width: 0.4,
+            mouse: true,
         }
     }
 }
@@ -408,6 +414,8 @@ pub fn load_config(explicit: Option<&Path>) -> Result<Config, String> {
 /// pane-width = 0.5
 /// [layer]
 /// show-aggregated-changes = false
+/// [ui]
+/// mouse = true
 /// ```
 pub fn parse_config(text: &str) -> Result<Config, String> {
     let table: toml::Table = text
@@ -466,6 +474,14 @@ pub fn parse_config(text: &str) -> Result<Config, String> {
                     match name.as_str() {
                         "show-aggregated-changes" => config.aggregated = boolean(section, name, v)?,
                         _ => return Err(format!("layer.{name}: no such setting")),
+                    }
+                }
+            }
+            "ui" => {
+                for (name, v) in entries {
+                    match name.as_str() {
+                        "mouse" => config.mouse = boolean(section, name, v)?,
+                        _ => return Err(format!("ui.{name}: no such setting")),
                     }
                 }
             }

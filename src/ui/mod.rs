@@ -144,6 +144,10 @@ pub fn run(
     }
 
     let mut term = terminal::Terminal::enter().map_err(|e| Error::io("terminal", e))?;
+    if !config.mouse {
+        term.set_mouse(false)
+            .map_err(|e| Error::io("terminal", e))?;
+    }
     let size = term.size().map_err(|e| Error::io("terminal", e))?;
 
     // The loader: open + analyse on its own thread.
@@ -232,6 +236,8 @@ fn event_loop(
                     let size = term.size().map_err(io)?;
                     app.update(Event::Resize(size.0, size.1));
                 }
+                Command::Copy(text) => term.copy(&text).map_err(io)?,
+                Command::Mouse(on) => term.set_mouse(on).map_err(io)?,
                 other => spawn_command(app, other, tx.clone()),
             }
         }
@@ -264,7 +270,7 @@ pub fn spawn_command(app: &App, cmd: Command, tx: Sender<Event>) {
 /// call this directly).
 pub fn run_command(origin: &Origin, analysis: &Analysis, cmd: Command) -> Option<Event> {
     match cmd {
-        Command::Suspend => None,
+        Command::Suspend | Command::Copy(_) | Command::Mouse(_) => None,
         Command::ReadFile {
             token,
             node,

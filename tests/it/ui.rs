@@ -25,6 +25,7 @@ use ratatui::style::Color;
 use crate::fixture::{Image, Layer};
 
 mod bugs;
+mod copy;
 mod extract;
 mod sizes;
 
@@ -462,7 +463,7 @@ fn severity_has_a_mark_and_a_colour() {
     }
     // With colour: high is red, warnings yellow.
     let (a, o) = load(&demo_path());
-    let mut app = App::new("demo.tar", Config::default(), Theme { color: true }, o);
+    let mut app = App::new("demo.tar", Config::default(), Theme::colored(), o);
     app.update(Event::Resize(W, H));
     app.update(Event::Loaded(Box::new(Ok(a))));
     key(&mut app, KeyCode::Char('f'));
@@ -653,7 +654,7 @@ fn marks_have_characters_without_colour() {
 
     // With colour, a removed entry is red.
     let (a, o) = load(&demo_path());
-    let mut app = App::new("demo.tar", Config::default(), Theme { color: true }, o);
+    let mut app = App::new("demo.tar", Config::default(), Theme::colored(), o);
     app.update(Event::Resize(W, H));
     app.update(Event::Loaded(Box::new(Ok(a))));
     for _ in 0..9 {

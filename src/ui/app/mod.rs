@@ -101,6 +101,8 @@ pub struct App {
     /// Work for the loop to run (threads, the terminal).
     pub commands: Vec<Command>,
     pub origin: Origin,
+    /// Mouse capture on (clicks and the wheel are peel's).
+    pub mouse: bool,
     /// The extract prompt's last destination, offered again.
     pub last_destination: Option<String>,
     next_token: u64,
@@ -114,6 +116,7 @@ impl App {
             size: (80, 24),
             focus: Focus::Layers,
             show_attributes: config.show_attributes,
+            mouse: config.mouse,
             config,
             theme,
             modal: Modal::None,
@@ -146,6 +149,24 @@ impl App {
         };
         let findings = self.loaded().map_or(0, |l| l.image_findings().len());
         layout::areas(Rect::new(0, 0, self.size.0, self.size.1), width, findings)
+    }
+
+    /// The full path of the entry the right pane has selected: the wasted
+    /// entry in the waste view, else the tree's.
+    pub fn selected_path(&self) -> Option<String> {
+        let l = self.loaded()?;
+        match self.view {
+            RightView::Waste => l
+                .waste
+                .order
+                .get(l.waste.list.selected())
+                .and_then(|&i| l.analysis.exact.wasted.get(i as usize))
+                .map(|w| crate::layer::path::display(&w.path)),
+            _ => l
+                .tree
+                .selected_node()
+                .map(|n| l.analysis.tree.display_path(n)),
+        }
     }
 
     /// The focused pane's key scope.
@@ -384,6 +405,35 @@ impl App {
             Action::WasteView => self.toggle_view(RightView::Waste),
             Action::FindingsView => self.toggle_view(RightView::Findings),
             Action::DiveFigures => self.dive_figures = !self.dive_figures,
+            Action::ToggleMouse => {
+                self.mouse = !self.mouse;
+                self.commands.push(Command::Mouse(self.mouse));
+                self.say(if self.mouse {
+                    "mouse on: clicks and the wheel are peel's"
+                } else {
+                    "mouse off: the terminal selects text (m: on again)"
+                });
+            }
+            Action::CopyPath => match self.selected_path() {
+                Some(path) => {
+                    self.say(format!("copied {path}"));
+                    self.commands.push(Command::Copy(path));
+                }
+                None => self.say("nothing selected to copy"),
+            },
+            Action::CopyCommand => {
+                let command = self
+                    .loaded()
+                    .and_then(|l| l.analysis.image.layers.get(l.layer()))
+                    .map(|layer| layer.command());
+                match command {
+                    Some(c) if !c.is_empty() => {
+                        self.say("copied the layer's command");
+                        self.commands.push(Command::Copy(c));
+                    }
+                    _ => self.say("this layer has no command to copy"),
+                }
+            }
             Action::ToggleFiletreeAttributes => self.show_attributes = !self.show_attributes,
             Action::ToggleWrapTree => self.wrap = !self.wrap,
             Action::Up => self.move_selection(Move::By(-1)),

@@ -19,7 +19,7 @@ use super::theme::Theme;
 /// A pane's frame, highlighted when focused.
 pub fn block(title: impl Into<String>, focused: bool, theme: Theme) -> Block<'static> {
     Block::bordered()
-        .border_type(if focused {
+        .border_type(if focused && !theme.basic {
             BorderType::Thick
         } else {
             BorderType::Plain

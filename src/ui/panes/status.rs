@@ -179,18 +179,7 @@ pub fn draw_info(f: &mut Frame, area: Rect, app: &App) {
     };
     let width = area.width as usize;
     let name = fit(&sanitize(&name), (width / 3).max(12));
-    let path = match app.view {
-        RightView::Waste => l
-            .waste
-            .order
-            .get(l.waste.list.selected())
-            .and_then(|&i| l.analysis.exact.wasted.get(i as usize))
-            .map(|w| crate::layer::path::display(&w.path)),
-        _ => l
-            .tree
-            .selected_node()
-            .map(|n| l.analysis.tree.display_path(n)),
-    };
+    let path = app.selected_path();
     let mut spans = vec![Span::styled(name.clone(), theme.label())];
     if let Some(path) = path {
         let room = width.saturating_sub(name.chars().count() + 3);

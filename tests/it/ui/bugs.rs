@@ -233,3 +233,46 @@ fn details_count_what_the_tree_marks_and_say_one_thing() {
     let s = screen(&app);
     assert!(s.contains("(1 match)"), "{s}");
 }
+
+/// `TERM=linux` and other 8-colour terminals: only the eight basic colours
+/// (SGR 30–37) and light box lines, also on the focused pane.
+#[test]
+fn an_eight_colour_terminal_gets_basic_colours_and_light_lines() {
+    use peel::ui::theme::{Theme, is_basic_term};
+    use ratatui::style::Color;
+    assert!(is_basic_term("linux") && is_basic_term("xterm-8color"));
+    assert!(!is_basic_term("xterm-256color") && !is_basic_term("tmux-256color"));
+    let (a, o) = load(&demo_path());
+    let theme = Theme {
+        color: true,
+        basic: true,
+    };
+    let mut app = App::new("demo.tar", peel::ui::keymap::Config::default(), theme, o);
+    app.update(Event::Resize(120, 36));
+    app.update(Event::Loaded(Box::new(Ok(a))));
+    for _ in 0..9 {
+        key(&mut app, KeyCode::Down);
+    }
+    for view in ['f', 'w', 'w'] {
+        let t = super::draw(&app);
+        let buf = t.backend().buffer();
+        let basic = [
+            Color::Reset,
+            Color::Black,
+            Color::Red,
+            Color::Green,
+            Color::Yellow,
+            Color::Blue,
+            Color::Magenta,
+            Color::Cyan,
+            Color::Gray,
+        ];
+        for cell in buf.content() {
+            assert!(basic.contains(&cell.fg), "{:?} in {view}", cell.fg);
+            assert!(basic.contains(&cell.bg), "{:?} in {view}", cell.bg);
+            assert!(!"┏┓┗┛━┃".contains(cell.symbol()), "a heavy line in {view}");
+        }
+        assert!(buf.content().iter().any(|c| c.fg == Color::Red));
+        key(&mut app, KeyCode::Char(view));
+    }
+}
