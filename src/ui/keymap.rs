@@ -87,6 +87,8 @@ actions! {
     CopyPath, "copy-path", Global, "y", "copy the selected entry's full path (OSC 52: works over SSH and in tmux)";
     CopyCommand, "copy-command", Global, "Y", "copy the selected layer's command";
     ToggleMouse, "toggle-mouse", Global, "m", "mouse capture off (the terminal's own selection) / on";
+    ToggleWasteGroup, "toggle-waste-group", Waste, "space", "expand or collapse the group of wasted entries";
+    ToggleWasteGroups, "toggle-waste-groups", Waste, "ctrl+space", "expand or collapse every group (all entries, flat)";
     Open, "open", Global, "enter", "view the file, collapse a directory; in a list: show it in the tree";
     Extract, "extract-file", Tree, "ctrl+e, x", "write the selection, as of this layer, to a directory";
 }

@@ -28,6 +28,7 @@ mod bugs;
 mod copy;
 mod extract;
 mod sizes;
+mod summaries;
 
 const W: u16 = 120;
 const H: u16 = 36;
@@ -190,7 +191,10 @@ fn waste_view_jumps_to_the_entry() {
     let mut app = demo();
     key(&mut app, KeyCode::Char('w'));
     insta::assert_snapshot!("waste", screen(&app));
-    key(&mut app, KeyCode::Down); // /tmp/build.log, added by layer 4
+    // The /var/cache/apk group, /opt/peel/blob.bin, then /tmp/build.log,
+    // added by layer 4.
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.view, RightView::Tree);
     assert_eq!(app.loaded().unwrap().layer(), 4);

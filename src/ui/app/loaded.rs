@@ -10,7 +10,7 @@ use crate::tree_list::TreeList;
 use crate::ui::components::Move;
 use crate::ui::components::findings::{Findings, finding_target};
 use crate::ui::components::layers::Layers;
-use crate::ui::components::waste::Waste;
+use crate::ui::components::waste::{Waste, WasteRow};
 
 /// The image, once read, and everything the panes select in it.
 #[derive(Debug)]
@@ -78,8 +78,13 @@ impl Loaded {
     /// Enter on the selected wasted entry: show it in the tree. The message,
     /// or None when the tree has no such path (nothing changes).
     pub fn open_waste(&mut self) -> Option<String> {
-        let idx = self.waste.selected_entry()?;
         let analysis = self.analysis.clone();
+        if let Some(WasteRow::Group(g)) = self.waste.selected_row() {
+            let group = &self.waste.groups[g as usize];
+            let (layer, dir) = (group.layers.0, group.dir);
+            return Some(self.show_in_tree(layer, dir));
+        }
+        let idx = self.waste.selected_entry()?;
         let w = &analysis.exact.wasted[idx as usize];
         let node = analysis.tree.lookup(&w.path)?;
         Some(self.show_in_tree(w.layer, node))

@@ -156,12 +156,7 @@ impl App {
     pub fn selected_path(&self) -> Option<String> {
         let l = self.loaded()?;
         match self.view {
-            RightView::Waste => l
-                .waste
-                .order
-                .get(l.waste.list.selected())
-                .and_then(|&i| l.analysis.exact.wasted.get(i as usize))
-                .map(|w| crate::layer::path::display(&w.path)),
+            RightView::Waste => l.waste.selected_path(&l.analysis),
             _ => l
                 .tree
                 .selected_node()
@@ -462,6 +457,17 @@ impl App {
             }
             Action::ToggleSortOrder if in_right(RightView::Waste) => {
                 Reply::Say(l.waste.next_sort(&analysis))
+            }
+            Action::ToggleWasteGroup => {
+                if l.waste.toggle_group() {
+                    Reply::Done
+                } else {
+                    Reply::Say("a single entry: no group to expand".into())
+                }
+            }
+            Action::ToggleWasteGroups => {
+                l.waste.toggle_all();
+                Reply::Done
             }
             Action::Open => match (focus, view) {
                 (Focus::Right, RightView::Waste) => match l.open_waste() {

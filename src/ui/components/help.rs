@@ -4,8 +4,11 @@ use super::ModalKey;
 use crate::ui::keymap::{Action, Scope};
 
 /// The panes whose keys the help lists, with their headings.
-pub const SECTIONS: [(Scope, &str); 2] =
-    [(Scope::Global, "Everywhere"), (Scope::Tree, "File tree")];
+pub const SECTIONS: [(Scope, &str); 3] = [
+    (Scope::Global, "Everywhere"),
+    (Scope::Tree, "File tree"),
+    (Scope::Waste, "Wasted entries"),
+];
 
 /// The notes below the keys (the findings' marks line follows them).
 pub const NOTES: &[&str] = &[

@@ -114,6 +114,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
                     ],
                     (Focus::Right, RightView::Waste) => &[
                         (Action::Open, "show in tree"),
+                        (Action::ToggleWasteGroup, "expand"),
                         (Action::ToggleSortOrder, "sort"),
                         (Action::WasteView, "back to tree"),
                         (Action::FindingsView, "findings"),

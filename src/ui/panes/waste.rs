@@ -10,6 +10,7 @@ use ratatui::widgets::Paragraph;
 use super::{block, fit_left, right};
 use crate::report::size;
 use crate::ui::app::{App, Focus, Loaded};
+use crate::ui::components::waste::WasteRow;
 use crate::ui::layout::inner;
 use crate::ui::sanitize;
 
@@ -46,22 +47,73 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
         lines.push(Line::styled("  nothing is wasted", theme.dim()));
     }
     let height = inner(area).height.saturating_sub(1) as usize;
-    for (pos, &idx) in l
+    for (pos, row) in l
         .waste
-        .order
+        .rows
         .iter()
         .enumerate()
         .skip(l.waste.list.top())
         .take(height)
     {
-        let w = &wasted[idx as usize];
-        let path = fit_left(&sanitize(&crate::layer::path::display(&w.path)), path_w);
-        let mut text = format!("{path:<path_w$}  {}", right(&size(w.bytes), 9));
+        let (path, bytes, why, added, hidden) = match *row {
+            WasteRow::Group(gi) => {
+                let g = &l.waste.groups[gi as usize];
+                let open = if l.waste.expanded[gi as usize] {
+                    '▾'
+                } else {
+                    '▸'
+                };
+                let dir = if g.path == "/" {
+                    String::from("/")
+                } else {
+                    format!("{}/", g.path)
+                };
+                let label = format!(
+                    "{open} {} ({})",
+                    sanitize(&dir),
+                    crate::ui::count(g.entries.len() as u64, "entry", "entries")
+                );
+                let added = if g.layers.0 == g.layers.1 {
+                    g.layers.0.to_string()
+                } else {
+                    format!("{}–{}", g.layers.0, g.layers.1)
+                };
+                (
+                    label,
+                    g.bytes,
+                    g.reason.map_or("(several)", |r| r.name()),
+                    added,
+                    g.hidden_by,
+                )
+            }
+            WasteRow::Entry { entry, group } => {
+                let w = &wasted[entry as usize];
+                let full = sanitize(&crate::layer::path::display(&w.path));
+                let shown = match group {
+                    // Inside a group: indented, the group's directory left out.
+                    Some(g) => {
+                        let dir = &l.waste.groups[g as usize].path;
+                        let rel = full.strip_prefix(dir.as_str()).unwrap_or(&full);
+                        format!("    {}", rel.trim_start_matches('/'))
+                    }
+                    None => full,
+                };
+                (
+                    shown,
+                    w.bytes,
+                    w.reason.name(),
+                    w.layer.to_string(),
+                    w.hidden_by,
+                )
+            }
+        };
+        let path = fit_left(&path, path_w);
+        let mut text = format!("{path:<path_w$}  {}", right(&size(bytes), 9));
         if reason {
-            text.push_str(&format!(" {:<25}", w.reason.name()));
+            text.push_str(&format!(" {why:<25}"));
         }
         if layers {
-            text.push_str(&format!(" {:>5} {:>6}", w.layer, w.hidden_by));
+            text.push_str(&format!(" {added:>5} {hidden:>6}"));
         }
         let style = if pos == l.waste.list.selected() {
             theme.selected(focused)

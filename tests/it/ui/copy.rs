@@ -27,8 +27,10 @@ fn y_copies_the_path_and_shift_y_the_layers_command() {
     let command = app.loaded().unwrap().analysis.image.layers[5].command();
     assert!(command.contains("seq 1 80000"), "{command}");
     assert_eq!(hit(&mut app, 'Y'), [Command::Copy(command)]);
-    // In the waste view, the wasted entry's path.
+    // In the waste view, the group's directory, then the entry's path.
     hit(&mut app, 'w');
+    assert_eq!(hit(&mut app, 'y'), [Command::Copy("/var/cache/apk".into())]);
+    hit(&mut app, 'j');
     assert_eq!(
         hit(&mut app, 'y'),
         [Command::Copy("/opt/peel/blob.bin".into())]

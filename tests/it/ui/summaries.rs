@@ -1,0 +1,78 @@
+//! The size summaries dive has not: the waste view grouped by directory,
+//! the largest files, a path's history.
+
+use crossterm::event::{KeyCode, KeyModifiers};
+use peel::ui::app::{App, RightView};
+use peel::ui::components::waste::WasteRow;
+
+use super::{app_with, key, load, press, screen, selected_path};
+use crate::fixture::{Image, Layer};
+
+/// 300 files in nested directories, removed by one `rm -rf`, and a file
+/// overwritten beside it.
+fn rm_rf_image() -> (App, tempfile::TempDir) {
+    let mut build = Layer::new()
+        .dir("srv")
+        .dir("srv/cache")
+        .file("etc.conf", b"a");
+    for d in 0..10 {
+        build = build.dir(&format!("srv/cache/d{d}"));
+        for f in 0..30 {
+            build = build.sized(&format!("srv/cache/d{d}/f{f}"), 100, b'x');
+        }
+    }
+    let image = Image::new()
+        .layer(build)
+        .layer(Layer::new().whiteout("srv/cache").file("etc.conf", b"bb"));
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("img.tar");
+    std::fs::write(&archive, image.docker_archive()).unwrap();
+    let (a, o) = load(&archive);
+    (app_with(a, o), dir)
+}
+
+#[test]
+fn one_rm_rf_is_one_row_that_expands() {
+    let (mut app, _dir) = rm_rf_image();
+    key(&mut app, KeyCode::Char('w'));
+    let waste = &app.loaded().unwrap().waste;
+    assert_eq!(waste.len(), 2, "{:?}", waste.rows);
+    assert!(matches!(waste.rows[0], WasteRow::Group(_)));
+    let s = screen(&app);
+    assert!(s.contains("▸ /srv/cache/ (300 entries)"), "{s}");
+    assert!(s.contains("30 kB"), "{s}");
+    // space expands it, and again collapses it; ctrl+space: all, flat.
+    key(&mut app, KeyCode::Char(' '));
+    assert_eq!(app.loaded().unwrap().waste.len(), 302);
+    let s = screen(&app);
+    assert!(
+        s.contains("▾ /srv/cache/") && s.contains("    d0/f0"),
+        "{s}"
+    );
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Char(' '));
+    assert_eq!(app.loaded().unwrap().waste.len(), 2);
+    assert_eq!(app.loaded().unwrap().waste.list.selected(), 0);
+    press(&mut app, KeyCode::Char(' '), KeyModifiers::CONTROL);
+    assert_eq!(app.loaded().unwrap().waste.len(), 302);
+    press(&mut app, KeyCode::Char(' '), KeyModifiers::CONTROL);
+    assert_eq!(app.loaded().unwrap().waste.len(), 2);
+    // Enter on the group: its directory in the tree, at the layer that
+    // added the entries.
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.view, RightView::Tree);
+    assert_eq!(app.loaded().unwrap().layer(), 0);
+    assert_eq!(selected_path(&app), "/srv/cache");
+}
+
+#[test]
+fn the_demos_waste_grouped_at_80_columns() {
+    let (a, o) = load(&super::demo_path());
+    let mut app = app_with(a, o);
+    app.update(peel::ui::event::Event::Resize(80, 24));
+    key(&mut app, KeyCode::Char('w'));
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Char(' '));
+    insta::assert_snapshot!("waste_grouped_expanded_80x24", screen(&app));
+}
