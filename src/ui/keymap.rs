@@ -19,6 +19,7 @@ pub enum Scope {
     Tree,
     Waste,
     Findings,
+    Largest,
 }
 
 macro_rules! actions {
@@ -74,6 +75,8 @@ actions! {
     CompareChanges, "compare-changes", Global, "c", "tree: only the layer's changes";
     WasteView, "waste-view", Global, "w", "show the wasted entries (again: back to the tree)";
     FindingsView, "findings-view", Global, "f", "show the findings and their advice (again: back to the tree)";
+    LargestView, "largest-view", Global, "L", "show the largest files in the image (again: back to the tree)";
+    PathHistory, "path-history", Global, "H", "every layer that touched the selected path";
     DiveFigures, "dive-figures", Global, "D", "image details: dive's figures / peel's exact ones";
     ToggleCollapseDir, "toggle-collapse-dir", Tree, "space", "collapse or expand the directory";
     ToggleCollapseAllDir, "toggle-collapse-all-dir", Tree, "ctrl+space", "collapse or expand every directory";

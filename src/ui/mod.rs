@@ -87,6 +87,7 @@ pub fn render(f: &mut Frame, app: &App) {
         RightView::Tree => panes::tree::draw(f, areas.right, app, l),
         RightView::Waste => panes::waste::draw(f, areas.right, app, l),
         RightView::Findings => panes::findings::draw(f, &areas, app, l),
+        RightView::Largest => panes::largest::draw(f, areas.right, app, l),
     }
     panes::status::draw_info(f, areas.info, app);
     panes::status::draw(f, areas.status, app);
@@ -101,6 +102,7 @@ pub fn render(f: &mut Frame, app: &App) {
             panes::help::draw(f, r, app, *scroll);
         }
         Modal::Viewer(v) => panes::viewer::draw(f, main, app, v),
+        Modal::History(h) => panes::history::draw(f, areas.right, app, h),
         _ => {}
     }
 }

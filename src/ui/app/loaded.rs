@@ -9,6 +9,7 @@ use crate::tree::NodeId;
 use crate::tree_list::TreeList;
 use crate::ui::components::Move;
 use crate::ui::components::findings::{Findings, finding_target};
+use crate::ui::components::largest::LargestFiles;
 use crate::ui::components::layers::Layers;
 use crate::ui::components::waste::{Waste, WasteRow};
 
@@ -22,6 +23,7 @@ pub struct Loaded {
     pub layers: Layers,
     pub waste: Waste,
     pub findings: Findings,
+    pub largest: LargestFiles,
 }
 
 impl Loaded {
@@ -31,6 +33,7 @@ impl Loaded {
             layers: Layers::new(&analysis),
             waste: Waste::new(&analysis),
             findings: Findings::default(),
+            largest: LargestFiles::new(&analysis.tree),
             analysis: Arc::new(analysis),
             tree,
         }
@@ -73,6 +76,18 @@ impl Loaded {
         } else {
             format!("layer {}: {path} is not in this view", self.layer())
         }
+    }
+
+    /// Show `node` at `layer` in the tree (a path's history); the message.
+    pub fn show_node(&mut self, layer: u32, node: NodeId) -> String {
+        self.show_in_tree(layer, node)
+    }
+
+    /// Enter on one of the largest files: show it in the tree at the layer
+    /// that added it.
+    pub fn open_largest(&mut self) -> Option<String> {
+        let f = self.largest.selected()?;
+        Some(self.show_in_tree(f.layer, f.node))
     }
 
     /// Enter on the selected wasted entry: show it in the tree. The message,

@@ -14,7 +14,9 @@ use crossterm::event::{KeyEvent, KeyEventKind};
 use ratatui::layout::Rect;
 
 pub use self::loaded::Loaded;
+use super::components::history::History;
 use super::components::viewer::{self, Viewer, ViewerBody};
+use super::components::waste::WasteRow;
 use super::components::{ModalKey, Move, Reply, help, tree as tree_pane};
 use super::count;
 use super::event::{Command, Event};
@@ -24,6 +26,7 @@ use super::theme::Theme;
 use crate::content::Origin;
 use crate::pipeline::Outcome;
 use crate::progress::ProgressSnapshot;
+use crate::tree::NodeId;
 use crate::tree_list::{Compare, Filter, Mark, TreeList};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +44,8 @@ pub enum RightView {
     Waste,
     /// The findings and the selected one's advice and paths (`f`).
     Findings,
+    /// The largest files of the image (`L`).
+    Largest,
 }
 
 #[derive(Debug)]
@@ -62,6 +67,8 @@ pub enum Modal {
         error: Option<String>,
     },
     Viewer(Box<Viewer>),
+    /// The selected path's history, over the right pane (`H`).
+    History(Box<History>),
     /// The extract target exists: overwrite it? (y/n)
     ConfirmOverwrite {
         target: PathBuf,
@@ -152,15 +159,31 @@ impl App {
     }
 
     /// The full path of the entry the right pane has selected: the wasted
-    /// entry in the waste view, else the tree's.
+    /// entry (or group) in the waste view, the file in the largest files,
+    /// else the tree's.
     pub fn selected_path(&self) -> Option<String> {
         let l = self.loaded()?;
         match self.view {
             RightView::Waste => l.waste.selected_path(&l.analysis),
-            _ => l
-                .tree
+            _ => self
                 .selected_node()
                 .map(|n| l.analysis.tree.display_path(n)),
+        }
+    }
+
+    /// The tree node of the right pane's selection (as `selected_path`).
+    pub fn selected_node(&self) -> Option<NodeId> {
+        let l = self.loaded()?;
+        match self.view {
+            RightView::Waste => match l.waste.selected_row()? {
+                WasteRow::Group(g) => Some(l.waste.groups[g as usize].dir),
+                WasteRow::Entry { entry, .. } => l
+                    .analysis
+                    .tree
+                    .lookup(&l.analysis.exact.wasted[entry as usize].path),
+            },
+            RightView::Largest => l.largest.selected().map(|f| f.node),
+            _ => l.tree.selected_node(),
         }
     }
 
@@ -171,6 +194,7 @@ impl App {
             (Focus::Right, RightView::Tree) => Scope::Tree,
             (Focus::Right, RightView::Waste) => Scope::Waste,
             (Focus::Right, RightView::Findings) => Scope::Findings,
+            (Focus::Right, RightView::Largest) => Scope::Largest,
         }
     }
 
@@ -290,6 +314,9 @@ impl App {
             l.tree.scroll_into_view(areas.tree_rows.height as usize);
             l.layers.list.keep_in_view(areas.layer_rows.height as usize);
             l.waste.list.keep_in_view(areas.waste_rows.height as usize);
+            l.largest
+                .list
+                .keep_in_view(areas.waste_rows.height as usize);
             l.findings
                 .list
                 .keep_in_view(areas.findings_rows.height as usize);
@@ -303,6 +330,7 @@ impl App {
             (Focus::Right, RightView::Tree) => a.tree_rows.height,
             (Focus::Right, RightView::Waste) => a.waste_rows.height,
             (Focus::Right, RightView::Findings) => a.findings_rows.height,
+            (Focus::Right, RightView::Largest) => a.waste_rows.height,
         };
         (h.max(2) - 1) as isize
     }
@@ -336,6 +364,10 @@ impl App {
         }
         let height = viewer::body_height(self.size.1);
         let help_height = help::body_height(self.size.1);
+        if let Modal::History(_) = self.modal {
+            self.history_key(action, key.ctrl);
+            return;
+        }
         let outcome = match &mut self.modal {
             Modal::Help { scroll } => {
                 help::key(scroll, action, key.ctrl, help::line_count(), help_height)
@@ -399,6 +431,14 @@ impl App {
             }
             Action::WasteView => self.toggle_view(RightView::Waste),
             Action::FindingsView => self.toggle_view(RightView::Findings),
+            Action::LargestView => self.toggle_view(RightView::Largest),
+            Action::PathHistory => match (self.loaded(), self.selected_node()) {
+                (Some(l), Some(node)) => {
+                    let history = History::new(&l.analysis.tree, node);
+                    self.modal = Modal::History(Box::new(history));
+                }
+                _ => self.say("no path selected"),
+            },
             Action::DiveFigures => self.dive_figures = !self.dive_figures,
             Action::ToggleMouse => {
                 self.mouse = !self.mouse;
@@ -477,6 +517,13 @@ impl App {
                     }
                     None => Reply::Done,
                 },
+                (Focus::Right, RightView::Largest) => match l.open_largest() {
+                    Some(msg) => {
+                        self.view = RightView::Tree;
+                        Reply::Say(msg)
+                    }
+                    None => Reply::Done,
+                },
                 (Focus::Right, RightView::Findings) => match l.open_finding() {
                     Some((msg, to_tree)) => {
                         if to_tree {
@@ -534,6 +581,43 @@ impl App {
         }
     }
 
+    /// A key in a path's history: move, enter shows the path at the
+    /// selected layer, the closing keys close it.
+    fn history_key(&mut self, action: Option<Action>, ctrl: bool) {
+        let Modal::History(h) = &mut self.modal else {
+            return;
+        };
+        let n = h.steps.len();
+        let page = self.page();
+        let Modal::History(h) = &mut self.modal else {
+            return;
+        };
+        match action {
+            Some(Action::Up) => h.list.move_by(-1, n),
+            Some(Action::Down) => h.list.move_by(1, n),
+            Some(Action::PageUp) => h.list.move_by(-page, n),
+            Some(Action::PageDown) => h.list.move_by(page, n),
+            Some(Action::Home) => h.list.home(),
+            Some(Action::End) => h.list.end(n),
+            Some(Action::Quit) if ctrl => self.quit = true,
+            Some(Action::Open) => {
+                let (node, step) = (h.node, h.selected().map(|s| s.layer));
+                self.modal = Modal::None;
+                if let (Some(layer), Phase::Ready(l)) = (step, &mut self.phase) {
+                    let msg = l.show_node(layer, node);
+                    self.view = RightView::Tree;
+                    self.focus = Focus::Right;
+                    self.say(msg);
+                    self.scroll_all();
+                }
+            }
+            Some(Action::Quit | Action::CloseFilterFiles | Action::PathHistory) => {
+                self.modal = Modal::None
+            }
+            _ => {}
+        }
+    }
+
     /// Move the focused list's selection.
     fn move_selection(&mut self, m: Move) {
         let focus = self.focus;
@@ -550,6 +634,10 @@ impl App {
             (Focus::Right, RightView::Findings) => {
                 let n = l.image_findings().len();
                 m.apply(&mut l.findings.list, n);
+            }
+            (Focus::Right, RightView::Largest) => {
+                let n = l.largest.len();
+                m.apply(&mut l.largest.list, n);
             }
             (Focus::Right, RightView::Tree) => tree_pane::move_selection(&mut l.tree, m),
         }

@@ -27,6 +27,7 @@ impl App {
             RightView::Tree => areas.tree_rows,
             RightView::Waste => areas.waste_rows,
             RightView::Findings => areas.findings_rows,
+            RightView::Largest => areas.waste_rows,
         };
         let in_layers = areas.layers.contains(pos);
         let in_right = areas.right.contains(pos);
@@ -54,6 +55,10 @@ impl App {
                             RightView::Findings => {
                                 let n = l.image_findings().len();
                                 l.findings.list.click(offset, n);
+                            }
+                            RightView::Largest => {
+                                let n = l.largest.len();
+                                l.largest.list.click(offset, n);
                             }
                             RightView::Tree => {
                                 let idx = l.tree.top() + offset;

@@ -3,6 +3,8 @@
 pub mod details;
 pub mod findings;
 pub mod help;
+pub mod history;
+pub mod largest;
 pub mod layers;
 pub mod loading;
 pub mod status;

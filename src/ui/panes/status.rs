@@ -73,7 +73,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
             Span::styled("█", theme.dim()),
             Span::styled("  enter write · esc cancel", theme.dim()),
         ]),
-        Modal::Viewer(_) | Modal::Help { .. } => {
+        Modal::Viewer(_) | Modal::Help { .. } | Modal::History(_) => {
             let mut spans = Vec::new();
             let mut keys = vec![
                 (km.first(Action::Down), "scroll"),
@@ -82,6 +82,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
             ];
             if matches!(app.modal, Modal::Viewer(_)) {
                 keys.push(("[ ]".into(), "previous/next window"));
+            }
+            if matches!(app.modal, Modal::History(_)) {
+                keys.push((km.first(Action::Open), "show at that layer"));
             }
             keys.push((km.first(Action::CloseFilterFiles), "close"));
             keys.push(("ctrl+c".into(), "quit"));
@@ -119,6 +122,14 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
                         (Action::WasteView, "back to tree"),
                         (Action::FindingsView, "findings"),
                         (Action::ToggleView, "layers"),
+                        (Action::Help, "help"),
+                        (Action::Quit, "quit"),
+                    ],
+                    (Focus::Right, RightView::Largest) => &[
+                        (Action::Open, "show in tree"),
+                        (Action::PathHistory, "history"),
+                        (Action::CopyPath, "copy path"),
+                        (Action::LargestView, "back to tree"),
                         (Action::Help, "help"),
                         (Action::Quit, "quit"),
                     ],

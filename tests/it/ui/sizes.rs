@@ -47,6 +47,12 @@ fn lists_and_dialogs_at_both_sizes() {
         key(&mut app, KeyCode::Char('f'));
         snap("findings", size, &app);
         key(&mut app, KeyCode::Char('f'));
+        key(&mut app, KeyCode::Char('L'));
+        snap("largest", size, &app);
+        key(&mut app, KeyCode::Char('H'));
+        snap("history", size, &app);
+        key(&mut app, KeyCode::Esc);
+        key(&mut app, KeyCode::Char('L'));
         key(&mut app, KeyCode::Char('?'));
         snap("help", size, &app);
         key(&mut app, KeyCode::Esc);

@@ -76,3 +76,65 @@ fn the_demos_waste_grouped_at_80_columns() {
     key(&mut app, KeyCode::Char(' '));
     insta::assert_snapshot!("waste_grouped_expanded_80x24", screen(&app));
 }
+
+#[test]
+fn the_largest_files_list_and_enter_shows_one_in_the_tree() {
+    let (a, o) = load(&super::demo_path());
+    let mut app = app_with(a, o);
+    key(&mut app, KeyCode::Char('L'));
+    assert_eq!(app.view, RightView::Largest);
+    let l = app.loaded().unwrap();
+    let sizes: Vec<u64> = l.largest.files.iter().map(|f| f.bytes).collect();
+    assert!(sizes.windows(2).all(|w| w[0] >= w[1]), "{sizes:?}");
+    // busybox (1.98 MB) is the largest file the image shows; blob.bin's
+    // 468.89 kB are shown once (its copy-up), not twice.
+    let first = l.analysis.tree.display_path(l.largest.files[0].node);
+    assert_eq!(first, "/bin/busybox");
+    let blobs = l
+        .largest
+        .files
+        .iter()
+        .filter(|f| l.analysis.tree.display_path(f.node) == "/opt/peel/blob.bin")
+        .count();
+    assert_eq!(blobs, 1);
+    insta::assert_snapshot!("largest_120x36", screen(&app));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.view, RightView::Tree);
+    assert_eq!(selected_path(&app), "/bin/busybox");
+}
+
+#[test]
+fn a_paths_history_lists_every_layer_that_touched_it() {
+    let (a, o) = load(&super::demo_path());
+    let mut app = app_with(a, o);
+    // From the tree at layer 8: blob.bin, added in layer 5, copied up by
+    // chmod in 8.
+    for _ in 0..8 {
+        key(&mut app, KeyCode::Down);
+    }
+    key(&mut app, KeyCode::Char('/'));
+    super::typ(&mut app, "blob.bin$");
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char('n'));
+    assert_eq!(selected_path(&app), "/opt/peel/blob.bin");
+    key(&mut app, KeyCode::Char('H'));
+    let steps = match &app.modal {
+        peel::ui::app::Modal::History(h) => h
+            .steps
+            .iter()
+            .map(|s| (s.layer, s.mark.symbol(), s.bytes))
+            .collect::<Vec<_>>(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(steps, [(5, '+', 468_894), (8, '~', 468_894)]);
+    let s = screen(&app);
+    assert!(s.contains("History of /opt/peel/blob.bin"), "{s}");
+    assert!(s.contains("chmod 0755"), "{s}");
+    insta::assert_snapshot!("history_120x36", s);
+    // Enter on the second step: the tree at layer 8, the path selected.
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.modal, peel::ui::app::Modal::None);
+    assert_eq!(app.loaded().unwrap().layer(), 8);
+    assert_eq!(selected_path(&app), "/opt/peel/blob.bin");
+}
