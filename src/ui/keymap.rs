@@ -534,6 +534,24 @@ mod tests {
         assert_eq!(Key::parse("ctrl+A").unwrap(), Key::parse("ctrl+a").unwrap());
     }
 
+    /// The README lists every action name the config file takes.
+    #[test]
+    fn the_readme_names_every_action() {
+        let readme = include_str!("../../README.md");
+        let list = &readme[readme.find("Action names:").expect("the list")..];
+        let list = &list[..list.find("\n\n").unwrap_or(list.len())];
+        let names: Vec<&str> = list
+            .split(|c: char| c == ',' || c == '.' || c.is_whitespace())
+            .collect();
+        for a in Action::ALL {
+            assert!(
+                names.contains(&a.name()),
+                "{} is missing from the README's action names",
+                a.name()
+            );
+        }
+    }
+
     #[test]
     fn ctrl_a_depends_on_the_pane() {
         let map = Keymap::default();
