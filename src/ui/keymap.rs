@@ -48,6 +48,17 @@ macro_rules! actions {
             pub fn help(self) -> &'static str {
                 match self { $( Action::$variant => $help, )* }
             }
+
+            /// Shows or hides a class of the tree's entries.
+            pub fn is_class_toggle(self) -> bool {
+                matches!(
+                    self,
+                    Action::ToggleAddedFiles
+                        | Action::ToggleRemovedFiles
+                        | Action::ToggleModifiedFiles
+                        | Action::ToggleUnmodifiedFiles
+                )
+            }
         }
     };
 }
@@ -301,14 +312,20 @@ impl Keymap {
     }
 
     /// The action of `key` in the focused pane's scope: a pane's own action
-    /// first, then a global one.
+    /// first, then a global one; in the layers pane, then the tree's hide
+    /// keys (the tree is beside it).
     pub fn resolve(&self, key: &Key, scope: Scope) -> Option<Action> {
         let actions = self.by_key.get(key)?;
-        actions
-            .iter()
-            .copied()
-            .find(|a| a.scope() == scope)
-            .or_else(|| actions.iter().copied().find(|a| a.scope() == Scope::Global))
+        let find = |want: &dyn Fn(Action) -> bool| actions.iter().copied().find(|&a| want(a));
+        find(&|a| a.scope() == scope)
+            .or_else(|| find(&|a| a.scope() == Scope::Global))
+            .or_else(|| {
+                if scope == Scope::Layers {
+                    find(&Action::is_class_toggle)
+                } else {
+                    None
+                }
+            })
     }
 
     /// A key may mean two things only where dive's defaults make it so

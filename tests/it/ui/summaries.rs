@@ -138,3 +138,48 @@ fn a_paths_history_lists_every_layer_that_touched_it() {
     assert_eq!(app.loaded().unwrap().layer(), 8);
     assert_eq!(selected_path(&app), "/opt/peel/blob.bin");
 }
+
+/// No row of class `m` is left but directories kept for what they hold.
+fn only_parents_of_shown(app: &App, m: peel::tree_list::Mark) -> bool {
+    let l = app.loaded().unwrap();
+    l.tree.rows().iter().all(|r| {
+        let v = l.tree.view(r.node);
+        v.mark != Some(m) || (v.is_dir && v.has_children)
+    })
+}
+
+/// The hide keys work in every tree mode, and from the layers pane too (the
+/// tree is beside it); `ctrl+a` there keeps meaning "all changes".
+#[test]
+fn hide_keys_work_in_every_mode_and_from_the_layers_pane() {
+    use peel::tree_list::{Compare, Mark};
+    let (a, o) = load(&super::demo_path());
+    let mut app = app_with(a, o);
+    for _ in 0..9 {
+        key(&mut app, KeyCode::Down);
+    }
+    for (mode, compare) in [
+        ('l', Compare::Dive),
+        ('a', Compare::Aggregated),
+        ('l', Compare::Dive),
+    ] {
+        super::ctrl(&mut app, mode);
+        assert_eq!(app.loaded().unwrap().tree.compare(), compare);
+        for (c, m) in [('u', Mark::Unmodified), ('r', Mark::Removed)] {
+            super::ctrl(&mut app, c);
+            let l = app.loaded().unwrap();
+            assert!(!l.tree.is_shown(m), "{m:?} in {compare:?}");
+            assert!(only_parents_of_shown(&app, m), "{m:?} in {compare:?}");
+            super::ctrl(&mut app, c);
+        }
+        for (c, m) in [('M', Mark::Modified), ('A', Mark::Added)] {
+            key(&mut app, KeyCode::Char(c));
+            assert!(only_parents_of_shown(&app, m), "{m:?} in {compare:?}");
+            key(&mut app, KeyCode::Char(c));
+        }
+    }
+    key(&mut app, KeyCode::Char('c'));
+    assert_eq!(app.loaded().unwrap().tree.compare(), Compare::Layer);
+    super::ctrl(&mut app, 'u');
+    assert!(!app.loaded().unwrap().tree.is_shown(Mark::Unmodified));
+}
