@@ -943,18 +943,47 @@ fn viewer_reads_from_an_oci_layout_and_compressed_layers() {
     assert_eq!(c.bytes, b"old a\n");
 }
 
-#[test]
-fn a_bad_config_names_the_key() {
+/// The binary on the demo with a config file of `text`.
+fn run_with_config(text: &str) -> std::process::Output {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("config.toml");
-    std::fs::write(&cfg, "[keybinding]\nquit = \"ctrl+nothing\"\n").unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_peel"))
+    std::fs::write(&cfg, text).unwrap();
+    std::process::Command::new(env!("CARGO_BIN_EXE_peel"))
         .env_remove("CI")
         .arg("--config")
         .arg(&cfg)
         .arg(demo_path())
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+/// Is tmux here? When it is not: false, or a failure under PEEL_REQUIRE_TMUX.
+fn tmux_available() -> bool {
+    if std::process::Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok()
+    {
+        return true;
+    }
+    assert!(
+        std::env::var("PEEL_REQUIRE_TMUX").is_err(),
+        "PEEL_REQUIRE_TMUX is set but tmux is not installed"
+    );
+    eprintln!("skipped: tmux is not installed");
+    false
+}
+
+/// `image` as a docker-save archive in `dir`, loaded.
+fn load_image(image: &Image, dir: &Path) -> (Outcome, Origin) {
+    let archive = dir.join("img.tar");
+    std::fs::write(&archive, image.docker_archive()).unwrap();
+    load(&archive)
+}
+
+#[test]
+fn a_bad_config_names_the_key() {
+    let out = run_with_config("[keybinding]\nquit = \"ctrl+nothing\"\n");
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -967,16 +996,7 @@ fn a_bad_config_names_the_key() {
 /// status, and the terminal given back.
 #[test]
 fn tmux_smoke_test() {
-    if std::process::Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_err()
-    {
-        assert!(
-            std::env::var("PEEL_REQUIRE_TMUX").is_err(),
-            "PEEL_REQUIRE_TMUX is set but tmux is not installed"
-        );
-        eprintln!("skipped: tmux is not installed");
+    if !tmux_available() {
         return;
     }
     let session = format!("peel-smoke-{}", std::process::id());

@@ -33,6 +33,16 @@ pub fn block(title: impl Into<String>, focused: bool, theme: Theme) -> Block<'st
         )))
 }
 
+/// One row of a list: highlighted when it is the selected one.
+pub fn list_row(text: String, selected: bool, focused: bool, theme: Theme) -> Line<'static> {
+    let style = if selected {
+        theme.selected(focused)
+    } else {
+        Style::new()
+    };
+    Line::from(Span::styled(text, style))
+}
+
 /// `text` right-aligned in `width` columns.
 pub fn right(text: &str, width: usize) -> String {
     format!("{text:>width$}")

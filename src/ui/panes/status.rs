@@ -45,28 +45,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
             }
             Line::from(spans)
         }
-        Modal::ConfirmOverwrite { target, .. } => Line::from(vec![
-            Span::styled(
-                format!(
-                    "{} exists. Overwrite it? ",
-                    sanitize(&target.display().to_string())
-                ),
-                theme.error(),
-            ),
-            Span::styled("y", theme.key()),
-            Span::raw(" yes, any other key: no"),
-        ]),
-        Modal::ConfirmCreate { dest, .. } => Line::from(vec![
-            Span::styled(
-                format!(
-                    "{} does not exist. Create it? ",
-                    sanitize(&dest.display().to_string())
-                ),
-                theme.error(),
-            ),
-            Span::styled("y", theme.key()),
-            Span::raw(" yes, any other key: no"),
-        ]),
+        Modal::ConfirmOverwrite { target, .. } => question(target, "exists. Overwrite it?", theme),
+        Modal::ConfirmCreate { dest, .. } => question(dest, "does not exist. Create it?", theme),
         Modal::Extract { input, .. } => Line::from(vec![
             Span::styled("Extract into directory: ", theme.key()),
             Span::raw(sanitize(input)),
@@ -226,4 +206,16 @@ fn fit_keys(
         spans.push(Span::raw(format!(" {label}  ")));
     }
     spans
+}
+
+/// A yes/no question about `path`.
+fn question(path: &std::path::Path, ask: &str, theme: crate::ui::theme::Theme) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(
+            format!("{} {ask} ", sanitize(&path.display().to_string())),
+            theme.error(),
+        ),
+        Span::styled("y", theme.key()),
+        Span::raw(" yes, any other key: no"),
+    ])
 }

@@ -3,11 +3,10 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
-use super::{block, fit_left, right};
+use super::{block, fit_left, list_row, right};
 use crate::report::size;
 use crate::ui::app::{App, Focus, Loaded};
 use crate::ui::components::waste::WasteRow;
@@ -115,12 +114,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
         if layers {
             text.push_str(&format!(" {added:>5} {hidden:>6}"));
         }
-        let style = if pos == l.waste.list.selected() {
-            theme.selected(focused)
-        } else {
-            Style::new()
-        };
-        lines.push(Line::from(Span::styled(text, style)));
+        lines.push(list_row(
+            text,
+            pos == l.waste.list.selected(),
+            focused,
+            theme,
+        ));
     }
     f.render_widget(
         Paragraph::new(lines).block(block(title, focused, theme)),

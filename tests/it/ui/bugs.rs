@@ -11,9 +11,7 @@ use crate::fixture::{Image, Layer};
 
 fn app_of(image: Image) -> (App, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let archive = dir.path().join("img.tar");
-    std::fs::write(&archive, image.docker_archive()).unwrap();
-    let (a, o) = load(&archive);
+    let (a, o) = super::load_image(&image, dir.path());
     (app_with(a, o), dir)
 }
 
@@ -162,16 +160,7 @@ fn ctrl_c_quits_whatever_the_config_binds() {
 
 #[test]
 fn a_key_for_two_actions_is_refused_naming_both() {
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = dir.path().join("config.toml");
-    std::fs::write(&cfg, "[keybinding]\nquit = \"w\"\n").unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_peel"))
-        .env_remove("CI")
-        .arg("--config")
-        .arg(&cfg)
-        .arg(demo_path())
-        .output()
-        .unwrap();
+    let out = super::run_with_config("[keybinding]\nquit = \"w\"\n");
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(

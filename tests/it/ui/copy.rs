@@ -55,16 +55,7 @@ fn m_turns_mouse_capture_off_and_on_and_the_config_can_start_it_off() {
 /// buffer, OSC 52 being what tmux reads.
 #[test]
 fn tmux_receives_the_copied_path() {
-    if std::process::Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_err()
-    {
-        assert!(
-            std::env::var("PEEL_REQUIRE_TMUX").is_err(),
-            "PEEL_REQUIRE_TMUX is set but tmux is not installed"
-        );
-        eprintln!("skipped: tmux is not installed");
+    if !super::tmux_available() {
         return;
     }
     let socket = format!("peel-ui-copy-{}", std::process::id());

@@ -2,7 +2,7 @@
 
 use std::os::unix::fs::PermissionsExt;
 
-use super::{app_with, ctrl, key, load, typ};
+use super::{app_with, ctrl, key, typ};
 use crate::fixture::{Image, Layer};
 use crossterm::event::KeyCode;
 use peel::ui::app::Modal;
@@ -26,9 +26,7 @@ fn mode(p: &std::path::Path) -> u32 {
 #[test]
 fn extract_keeps_setuid_and_setgid_as_root() {
     let dir = tempfile::tempdir().unwrap();
-    let archive = dir.path().join("img.tar");
-    std::fs::write(&archive, special_bits().docker_archive()).unwrap();
-    let (a, o) = load(&archive);
+    let (a, o) = super::load_image(&special_bits(), dir.path());
     let bin = a.tree.lookup(b"bin").unwrap();
     let dest = dir.path().join("out");
     std::fs::create_dir(&dest).unwrap();
@@ -50,9 +48,7 @@ fn extract_keeps_setuid_and_setgid_as_root() {
 #[test]
 fn extract_creates_a_missing_destination_after_asking_and_remembers_it() {
     let dir = tempfile::tempdir().unwrap();
-    let archive = dir.path().join("img.tar");
-    std::fs::write(&archive, special_bits().docker_archive()).unwrap();
-    let (a, o) = load(&archive);
+    let (a, o) = super::load_image(&special_bits(), dir.path());
     let mut app = app_with(a, o);
     key(&mut app, KeyCode::Tab);
     key(&mut app, KeyCode::Char('x'));

@@ -25,9 +25,7 @@ fn rm_rf_image() -> (App, tempfile::TempDir) {
         .layer(build)
         .layer(Layer::new().whiteout("srv/cache").file("etc.conf", b"bb"));
     let dir = tempfile::tempdir().unwrap();
-    let archive = dir.path().join("img.tar");
-    std::fs::write(&archive, image.docker_archive()).unwrap();
-    let (a, o) = load(&archive);
+    let (a, o) = super::load_image(&image, dir.path());
     (app_with(a, o), dir)
 }
 
