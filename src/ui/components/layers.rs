@@ -57,8 +57,8 @@ impl Layers {
 pub fn layer_counts(analysis: &Analysis) -> Vec<LayerCounts> {
     let nodes = &analysis.tree.nodes;
     let mut counts = vec![LayerCounts::default(); analysis.image.layers.len()];
-    // Every change, as (layer, node): the directories above are marked after.
-    let mut changes: Vec<(u32, u32)> = Vec::new();
+    // Every change, by layer: the directories above are marked after.
+    let mut changes: Vec<Vec<u32>> = vec![Vec::new(); counts.len()];
     for (id, node) in nodes.iter().enumerate().skip(1) {
         let mut before: Option<&Meta> = None;
         let mut i = 0;
@@ -91,24 +91,23 @@ pub fn layer_counts(analysis: &Analysis) -> Vec<LayerCounts> {
                     _ => false,
                 };
                 if changed {
-                    changes.push((layer, id as u32));
+                    changes[layer as usize].push(id as u32);
                 }
             }
             before = now;
             i = j + 1;
         }
     }
-    changes.sort_unstable();
     // `stamp[node]`: the last layer in which the node was counted; the walk
     // up stops at the first one counted already, so each directory is
     // visited once per layer.
     let mut stamp = vec![u32::MAX; nodes.len()];
-    for group in changes.chunk_by(|a, b| a.0 == b.0) {
-        let layer = group[0].0;
-        for &(_, id) in group {
+    for (layer, group) in changes.iter().enumerate() {
+        let layer = layer as u32;
+        for &id in group {
             stamp[id as usize] = layer;
         }
-        for &(_, id) in group {
+        for &id in group {
             let mut p = nodes[id as usize].parent as usize;
             while p != 0 && stamp[p] != layer {
                 stamp[p] = layer;
