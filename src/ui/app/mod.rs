@@ -4,6 +4,7 @@
 //! routes to them and what crosses panes. The mouse and the prompts are in
 //! their own files.
 
+mod history;
 mod loaded;
 mod mouse;
 mod prompt;
@@ -432,13 +433,7 @@ impl App {
             Action::WasteView => self.toggle_view(RightView::Waste),
             Action::FindingsView => self.toggle_view(RightView::Findings),
             Action::LargestView => self.toggle_view(RightView::Largest),
-            Action::PathHistory => match (self.loaded(), self.selected_node()) {
-                (Some(l), Some(node)) => {
-                    let history = History::new(&l.analysis.tree, node);
-                    self.modal = Modal::History(Box::new(history));
-                }
-                _ => self.say("no path selected"),
-            },
+            Action::PathHistory => self.open_history(),
             Action::DiveFigures => self.dive_figures = !self.dive_figures,
             Action::ToggleMouse => {
                 self.mouse = !self.mouse;
@@ -578,43 +573,6 @@ impl App {
         };
         if let Reply::Say(m) = reply {
             self.say(m);
-        }
-    }
-
-    /// A key in a path's history: move, enter shows the path at the
-    /// selected layer, the closing keys close it.
-    fn history_key(&mut self, action: Option<Action>, ctrl: bool) {
-        let Modal::History(h) = &mut self.modal else {
-            return;
-        };
-        let n = h.steps.len();
-        let page = self.page();
-        let Modal::History(h) = &mut self.modal else {
-            return;
-        };
-        match action {
-            Some(Action::Up) => h.list.move_by(-1, n),
-            Some(Action::Down) => h.list.move_by(1, n),
-            Some(Action::PageUp) => h.list.move_by(-page, n),
-            Some(Action::PageDown) => h.list.move_by(page, n),
-            Some(Action::Home) => h.list.home(),
-            Some(Action::End) => h.list.end(n),
-            Some(Action::Quit) if ctrl => self.quit = true,
-            Some(Action::Open) => {
-                let (node, step) = (h.node, h.selected().map(|s| s.layer));
-                self.modal = Modal::None;
-                if let (Some(layer), Phase::Ready(l)) = (step, &mut self.phase) {
-                    let msg = l.show_node(layer, node);
-                    self.view = RightView::Tree;
-                    self.focus = Focus::Right;
-                    self.say(msg);
-                    self.scroll_all();
-                }
-            }
-            Some(Action::Quit | Action::CloseFilterFiles | Action::PathHistory) => {
-                self.modal = Modal::None
-            }
-            _ => {}
         }
     }
 
