@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::{block, field, right};
+use super::{block, field, fit, right};
 use crate::report::{percent, size};
 use crate::ui::app::{App, Loaded};
 use crate::ui::layout::inner;
@@ -112,10 +112,10 @@ pub fn draw_image(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
         }
         for w in e.wasted.iter().take(inner(area).height as usize) {
             let path = sanitize(&crate::layer::path::display(&w.path));
-            let mut text = format!("{}  {path} ({})", right(&size(w.bytes), 9), w.reason.name());
-            if text.chars().count() > width {
-                text = text.chars().take(width).collect();
-            }
+            let text = fit(
+                &format!("{}  {path} ({})", right(&size(w.bytes), 9), w.reason.name()),
+                width,
+            );
             lines.push(Line::from(Span::styled(text, theme.waste())));
         }
     }

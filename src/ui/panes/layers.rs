@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{block, right};
+use super::{block, fit, right};
 use crate::report::size;
 use crate::ui::app::{App, Focus, Loaded};
 use crate::ui::layout::inner;
@@ -49,6 +49,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
         } else {
             &cmd
         }));
+        let text = fit(&text, inner(area).width as usize);
         let style = if idx == l.layer() {
             theme.selected(focused)
         } else {
