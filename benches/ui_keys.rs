@@ -138,10 +138,12 @@ fn c(ch: char) -> (KeyCode, KeyModifiers) {
 
 /// The sequence: every layer down and up in both compare modes, the tree
 /// paged and walked, collapse one and all, class toggles, sort, the waste
-/// view with jumps, and a filter typed letter by letter.
+/// view with jumps and its groups expanded, the largest files, a path's
+/// history, and a filter typed letter by letter.
 fn sequence(layers: usize) -> Vec<(&'static str, (KeyCode, KeyModifiers))> {
     let mut s = Vec::new();
-    for mode in [c('l'), c('a')] {
+    // dive's view (ctrl+l), all changes (ctrl+a), only the layer's (c).
+    for mode in [c('l'), c('a'), k(KeyCode::Char('c')), c('l')] {
         s.push(("compare mode", mode));
         for _ in 0..layers {
             s.push(("layer down", k(KeyCode::Down)));
@@ -187,7 +189,24 @@ fn sequence(layers: usize) -> Vec<(&'static str, (KeyCode, KeyModifiers))> {
         s.push(("waste view", k(KeyCode::Char('w'))));
     }
     s.push(("waste sort", c('o')));
+    for _ in 0..3 {
+        s.push(("waste group", k(KeyCode::Char(' '))));
+        s.push(("waste move", k(KeyCode::PageDown)));
+        s.push(("waste all", (KeyCode::Char(' '), KeyModifiers::CONTROL)));
+        s.push(("waste move", k(KeyCode::PageDown)));
+        s.push(("waste all", (KeyCode::Char(' '), KeyModifiers::CONTROL)));
+    }
     s.push(("waste view", k(KeyCode::Char('w'))));
+    s.push(("largest view", k(KeyCode::Char('L'))));
+    for _ in 0..5 {
+        s.push(("largest move", k(KeyCode::PageDown)));
+        s.push(("history", k(KeyCode::Char('H'))));
+        s.push(("history", k(KeyCode::Esc)));
+    }
+    s.push(("largest jump", k(KeyCode::Enter)));
+    s.push(("history", k(KeyCode::Char('H'))));
+    s.push(("history", k(KeyCode::Down)));
+    s.push(("history jump", k(KeyCode::Enter)));
     s.push(("filter open", k(KeyCode::Char('/'))));
     for ch in "file-04".chars() {
         s.push(("filter typing", k(KeyCode::Char(ch))));

@@ -24,11 +24,11 @@ trap 'tmux kill-session -t "$SESSION" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 cargo build --release --quiet
 BIN=$PWD/target/release/peel
 
-start() { # IMAGE
+start() { # IMAGE (at COLS x ROWS)
     tmux kill-session -t "$SESSION" 2>/dev/null || true
     tmux new-session -d -s "$SESSION" -x "$COLS" -y "$ROWS" \
         "env -u CI -u NO_COLOR TERM=xterm-256color $BIN $1; sleep 5"
-    wait_for "Layers" 600
+    wait_for "Layer 1 of" 600
 }
 
 wait_for() { # TEXT [TENTHS]
@@ -69,21 +69,38 @@ shot() { # NAME
 }
 
 # --- the demo image -------------------------------------------------------
+# dive's view (the default): the whole filesystem at layer 5, its changes
+# marked.
 start assets/demo/demo.tar
 keys j j j j j Tab
-wait_for "Layer 5 changes"
+wait_for "Contents at layer 5 · its changes marked"
 shot demo-layers-tree
+
+keys c
+wait_for "Layer 5 changes"
+shot demo-changes-only
+keys C-l
 
 keys Tab C-a j j j j j j Tab
 wait_for "Contents at layer 11"
 shot demo-aggregated
 
 keys w
-wait_for "Wasted entries"
+wait_for "Wasted: "
+keys Space
+wait_for "▾ /var/cache/apk/"
 shot demo-waste
+keys Space
 
-keys w / c s v Enter n
-wait_for "filter csv"
+keys L
+wait_for "Largest files"
+keys j H
+wait_for "History of /opt/peel/blob.bin"
+shot demo-history
+keys Escape L
+
+keys / c s v Enter n
+wait_for "filter re:csv"
 keys Tab k k k k k k Tab
 shot demo-search
 
@@ -92,7 +109,7 @@ wait_for "blob.bin (layer"
 shot demo-viewer
 
 keys q '?'
-wait_for "Keys (any other key closes)"
+wait_for "esc, q or ? closes"
 shot demo-help
 keys Escape q
 
@@ -105,6 +122,18 @@ wait_for "/var/cache/apk/zlib.apk"
 shot demo-findings
 keys q
 
+# 80 x 24, the size designed for first: dive's view and the grouped waste.
+COLS=80 ROWS=24
+start assets/demo/demo.tar
+keys j j j j j Tab
+wait_for "Contents at layer 5"
+shot demo-80x24
+keys w Space
+wait_for "▾ /var/cache/apk/"
+shot demo-80x24-waste
+keys q
+COLS=160 ROWS=45
+
 # --- a large image --------------------------------------------------------
 if [ -f "$BIG" ]; then
     start "$BIG"
@@ -114,10 +143,10 @@ if [ -f "$BIG" ]; then
     wait_for "Contents at layer"
     shot large-tree
     keys w
-    wait_for "Wasted entries"
+    wait_for "Wasted: "
     shot large-waste
     keys w / s 0 7 / f 0 2 Enter n
-    wait_for "filter s07/f02"
+    wait_for "filter re:s07/f02"
     shot large-search
     keys Escape q
 else

@@ -256,7 +256,7 @@ pub fn extract(
             continue;
         };
         if meta.kind.is_dir() {
-            dirs.push(at.clone());
+            dirs.push((at.clone(), meta.mode));
             for &child in &tree.node(id).children {
                 let name = &tree.node(child).name;
                 if name.is_empty()
@@ -275,7 +275,7 @@ pub fn extract(
                 .or_default()
                 .entry(tree.path_of(file.node))
                 .or_default()
-                .push((at, meta.mode & 0o777));
+                .push((at, meta.mode));
         } else if let Some(link) = meta
             .link
             .as_deref()
@@ -286,7 +286,7 @@ pub fn extract(
             out.skipped += 1;
         }
     }
-    for dir in &dirs {
+    for (dir, _) in &dirs {
         create_dir_safely(dir, &target)?;
         out.dirs += 1;
     }
@@ -303,6 +303,11 @@ pub fn extract(
         std::os::unix::fs::symlink(std::ffi::OsStr::from_bytes(&link), &at)
             .map_err(|e| format!("{}: {e}", at.display()))?;
         out.links += 1;
+    }
+    // Directories last (a read-only one would refuse its own entries), the
+    // deepest first.
+    for (dir, mode) in dirs.iter().rev() {
+        keep_mode(dir, *mode)?;
     }
     if target != final_target {
         fs::rename(&target, &final_target).map_err(|e| {
@@ -398,7 +403,7 @@ fn write_from_layer(layer: &mut dyn Read, want: &Wanted, root: &Path) -> Result<
             }
             use std::os::unix::fs::OpenOptionsExt;
             // create_new (O_EXCL) never follows a symlink in the last place.
-            options.mode(*mode | 0o200);
+            options.mode((*mode & 0o777) | 0o200);
             let file = options
                 .open(at)
                 .map_err(|e| format!("{}: {e}", at.display()))?;
@@ -438,6 +443,9 @@ fn write_from_layer(layer: &mut dyn Read, want: &Wanted, root: &Path) -> Result<
             file.set_len(header.size)
                 .map_err(|e| format!("{}: {e}", at.display()))?;
         }
+        for ((at, _), (_, mode)) in files.iter().zip(dests) {
+            keep_mode(at, *mode)?;
+        }
         if !again {
             written += files.len() as u64;
         }
@@ -461,6 +469,24 @@ fn check_parent(at: &Path, root: &Path) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Give what peel just wrote the image's permission bits. Run as root (what
+/// peel wrote is root's), setuid, setgid and sticky are kept too, as `tar -p`
+/// does; anyone else gets the `rwx` bits only, and always the owner's write
+/// bit on files (peel may rewrite them).
+fn keep_mode(at: &Path, mode: u32) -> Result<(), String> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let meta = fs::symlink_metadata(at).map_err(|e| format!("{}: {e}", at.display()))?;
+    let mode = if meta.uid() == 0 {
+        mode & 0o7777
+    } else if meta.is_dir() {
+        mode & 0o777
+    } else {
+        (mode & 0o777) | 0o200
+    };
+    fs::set_permissions(at, fs::Permissions::from_mode(mode))
+        .map_err(|e| format!("{}: {e}", at.display()))
 }
 
 fn create_dir_safely(dir: &Path, root: &Path) -> Result<(), String> {

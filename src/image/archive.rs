@@ -330,7 +330,10 @@ pub fn read_file_as(
         );
         let want = Want::unless(selection.no_verify, || Want::member(&member.name));
         let walked = walk_blob_with(span, want);
-        progress.layer_done();
+        // Only layers count (not `VERSION` or another member that is no tar).
+        if walked.is_ok() {
+            progress.layer_done();
+        }
         walked
     });
     if progress.is_cancelled() {
@@ -562,8 +565,11 @@ fn scan<S: Read + Seek + RanDry>(
                 } else {
                     let want = Want::unless(no_verify, || Want::member(&name));
                     let location = BlobLocation::member(file, compression, offset, size);
-                    let walk = walked_member(walk_blob_with(rest, want), size, location);
-                    progress.layer_done();
+                    let walk = walk_blob_with(rest, want);
+                    if walk.is_ok() {
+                        progress.layer_done();
+                    }
+                    let walk = walked_member(walk, size, location);
                     members.layers.insert(name, walk);
                 }
             }

@@ -72,9 +72,12 @@ impl Mark {
     }
 }
 
-/// Which changes the tree shows (dive's two layer-compare modes).
+/// What the tree shows and what its marks compare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Compare {
+    /// dive's default: the whole filesystem as of the selected layer, the
+    /// layer's own changes marked (and what it removed), the rest plain.
+    Dive,
     /// Only what the selected layer changed (ancestors shown for structure).
     Layer,
     /// The whole filesystem at the selected layer, marked against layer 0.
@@ -805,6 +808,16 @@ fn own_mark(
         return None;
     }
     let (before, after, changed) = match compare {
+        Compare::Dive => {
+            let after = at(vs, layer);
+            if after.is_none_or(|i| vs[i].layer != layer) {
+                // Untouched by this layer: shown as it is, when present.
+                let now = after.map(|i| vs[i]).filter(|v| v.present)?;
+                return Some((Some(Mark::Unmodified), Some(now)));
+            }
+            let first = vs.partition_point(|v| v.layer < layer);
+            (first.checked_sub(1), after, true)
+        }
         Compare::Layer => {
             let first = vs.partition_point(|v| v.layer < layer);
             if vs.get(first).is_none_or(|v| v.layer != layer) {

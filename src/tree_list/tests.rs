@@ -120,6 +120,51 @@ fn layer_mode_shows_only_that_layers_changes() {
     );
 }
 
+/// dive's view: everything present at the layer, only its changes marked;
+/// what it removed is shown (marked), what an earlier layer removed is not.
+#[test]
+fn dive_mode_shows_the_whole_tree_with_the_layers_changes() {
+    let tree = sample();
+    let mut list = TreeList::new(&tree, Compare::Dive);
+    assert_eq!(
+        lines(&tree, &list),
+        [
+            "~app 5",
+            "-  big 50",
+            "+  small 5",
+            " etc 12",
+            "   passwd 12",
+            " usr 100",
+            "   bin 100",
+            "     sh 100",
+        ]
+    );
+    list.set_layer(1);
+    assert_eq!(
+        lines(&tree, &list),
+        [
+            "+app 50",
+            "+  big 50",
+            "~etc 12",
+            "~  passwd 12",
+            " usr 100",
+            "   bin 100",
+            "     sh 100",
+        ]
+    );
+    // Every hide key works here too.
+    for m in Mark::ALL {
+        list.toggle_shown(m);
+        assert!(
+            list.rows()
+                .iter()
+                .all(|r| list.view(r.node).mark != Some(m)),
+            "{m:?} still shown"
+        );
+        list.toggle_shown(m);
+    }
+}
+
 #[test]
 fn hiding_a_class_keeps_dirs_with_shown_children() {
     let tree = sample();
@@ -250,7 +295,7 @@ enum Op2 {
     Collapse,
     CollapseAll,
     Layer(u8),
-    Compare(bool),
+    Compare(u8),
     Toggle(u8),
     Sort(bool),
     Filter(u8),
@@ -268,7 +313,7 @@ fn op() -> impl Strategy<Value = Op2> {
         Just(Op2::Collapse),
         Just(Op2::CollapseAll),
         any::<u8>().prop_map(Op2::Layer),
-        any::<bool>().prop_map(Op2::Compare),
+        (0u8..3).prop_map(Op2::Compare),
         (0u8..4).prop_map(Op2::Toggle),
         any::<bool>().prop_map(Op2::Sort),
         (0u8..4).prop_map(Op2::Filter),
@@ -309,7 +354,7 @@ proptest! {
                 Op2::Collapse => list.toggle_collapse(),
                 Op2::CollapseAll => list.toggle_collapse_all(),
                 Op2::Layer(l) => list.set_layer(l as u32),
-                Op2::Compare(agg) => list.set_compare(if agg { Compare::Aggregated } else { Compare::Layer }),
+                Op2::Compare(c) => list.set_compare([Compare::Aggregated, Compare::Layer, Compare::Dive][c as usize]),
                 Op2::Toggle(m) => list.toggle_shown(Mark::ALL[m as usize]),
                 Op2::Sort(size) => list.set_sort(if size { SortBy::Size } else { SortBy::Name }),
                 Op2::Filter(f) => list.set_filter(Filter::parse(["", "a", "b/c", "^/c"][f as usize], f == 3).unwrap()),

@@ -30,6 +30,10 @@ pub enum Event {
 pub enum Command {
     /// Hand the terminal back to the shell (ctrl+z).
     Suspend,
+    /// Put text on the clipboard (OSC 52: through SSH and tmux too).
+    Copy(String),
+    /// Turn mouse capture on or off (off: the terminal's own selection).
+    Mouse(bool),
     ReadFile {
         token: u64,
         node: u32,

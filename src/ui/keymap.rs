@@ -19,6 +19,7 @@ pub enum Scope {
     Tree,
     Waste,
     Findings,
+    Largest,
 }
 
 macro_rules! actions {
@@ -47,6 +48,17 @@ macro_rules! actions {
             pub fn help(self) -> &'static str {
                 match self { $( Action::$variant => $help, )* }
             }
+
+            /// Shows or hides a class of the tree's entries.
+            pub fn is_class_toggle(self) -> bool {
+                matches!(
+                    self,
+                    Action::ToggleAddedFiles
+                        | Action::ToggleRemovedFiles
+                        | Action::ToggleModifiedFiles
+                        | Action::ToggleUnmodifiedFiles
+                )
+            }
         }
     };
 }
@@ -57,7 +69,7 @@ actions! {
     Suspend, "suspend", Global, "ctrl+z", "suspend to the shell (fg to return)";
     ToggleView, "toggle-view", Global, "tab", "focus the next pane";
     ToggleViewBack, "toggle-view-back", Global, "backtab", "focus the previous pane";
-    FilterFiles, "filter-files", Global, "ctrl+f, /, ctrl+slash", "filter paths (substring; ctrl+r in the prompt: regex)";
+    FilterFiles, "filter-files", Global, "ctrl+f, /, ctrl+slash", "filter paths (a regex, as dive; ctrl+r in the prompt: a substring)";
     CloseFilterFiles, "close-filter-files", Global, "esc", "clear the filter, close a dialog";
     NextMatch, "next-match", Tree, "n", "next filter match";
     PrevMatch, "prev-match", Tree, "N", "previous filter match";
@@ -69,10 +81,13 @@ actions! {
     PageDown, "page-down", Global, "pgdn, d", "page down";
     Home, "home", Global, "home, g", "first row";
     End, "end", Global, "end, G", "last row";
-    CompareAll, "compare-all", Global, "ctrl+a", "tree: all changes up to the selected layer";
-    CompareLayer, "compare-layer", Global, "ctrl+l", "tree: only the selected layer's changes";
+    CompareAll, "compare-all", Global, "ctrl+a", "tree: the whole filesystem, every change up to the layer marked";
+    CompareLayer, "compare-layer", Global, "ctrl+l", "tree: the whole filesystem, the layer's changes marked (dive's default)";
+    CompareChanges, "compare-changes", Global, "c", "tree: only the layer's changes";
     WasteView, "waste-view", Global, "w", "show the wasted entries (again: back to the tree)";
     FindingsView, "findings-view", Global, "f", "show the findings and their advice (again: back to the tree)";
+    LargestView, "largest-view", Global, "L", "show the largest files in the image (again: back to the tree)";
+    PathHistory, "path-history", Global, "H", "every layer that touched the selected path";
     DiveFigures, "dive-figures", Global, "D", "image details: dive's figures / peel's exact ones";
     ToggleCollapseDir, "toggle-collapse-dir", Tree, "space", "collapse or expand the directory";
     ToggleCollapseAllDir, "toggle-collapse-all-dir", Tree, "ctrl+space", "collapse or expand every directory";
@@ -83,6 +98,11 @@ actions! {
     ToggleFiletreeAttributes, "toggle-filetree-attributes", Tree, "ctrl+b", "show or hide the attributes column";
     ToggleWrapTree, "toggle-wrap-tree", Tree, "ctrl+p", "wrap long names";
     ToggleSortOrder, "toggle-sort-order", Global, "ctrl+o", "sort by name / by size";
+    CopyPath, "copy-path", Global, "y", "copy the selected entry's full path (OSC 52: works over SSH and in tmux)";
+    CopyCommand, "copy-command", Global, "Y", "copy the selected layer's command";
+    ToggleMouse, "toggle-mouse", Global, "m", "mouse capture off (the terminal's own selection) / on";
+    ToggleWasteGroup, "toggle-waste-group", Waste, "space", "expand or collapse the group of wasted entries";
+    ToggleWasteGroups, "toggle-waste-groups", Waste, "ctrl+space", "expand or collapse every group (all entries, flat)";
     Open, "open", Global, "enter", "view the file, collapse a directory; in a list: show it in the tree";
     Extract, "extract-file", Tree, "ctrl+e, x", "write the selection, as of this layer, to a directory";
 }
@@ -283,20 +303,51 @@ impl Keymap {
             }
         }
         for &key in &keys {
-            self.by_key.entry(key).or_default().push(action);
+            let list = self.by_key.entry(key).or_default();
+            if !list.contains(&action) {
+                list.push(action);
+            }
         }
         self.by_action.insert(action, keys);
     }
 
     /// The action of `key` in the focused pane's scope: a pane's own action
-    /// first, then a global one.
+    /// first, then a global one; in the layers pane, then the tree's hide
+    /// keys (the tree is beside it).
     pub fn resolve(&self, key: &Key, scope: Scope) -> Option<Action> {
         let actions = self.by_key.get(key)?;
-        actions
-            .iter()
-            .copied()
-            .find(|a| a.scope() == scope)
-            .or_else(|| actions.iter().copied().find(|a| a.scope() == Scope::Global))
+        let find = |want: &dyn Fn(Action) -> bool| actions.iter().copied().find(|&a| want(a));
+        find(&|a| a.scope() == scope)
+            .or_else(|| find(&|a| a.scope() == Scope::Global))
+            .or_else(|| {
+                if scope == Scope::Layers {
+                    find(&Action::is_class_toggle)
+                } else {
+                    None
+                }
+            })
+    }
+
+    /// A key may mean two things only where dive's defaults make it so
+    /// (`ctrl+a`: added entries in the tree, all changes elsewhere); any
+    /// other double binding is an error naming the key and both actions.
+    fn check_conflicts(&self) -> Result<(), String> {
+        let default = Keymap::default();
+        for (key, actions) in &self.by_key {
+            for (i, &a) in actions.iter().enumerate() {
+                for &b in &actions[i + 1..] {
+                    let both_default = [a, b].iter().all(|x| default.keys(*x).contains(key));
+                    if !both_default {
+                        return Err(format!(
+                            "keybinding: '{key}' is bound to both {} and {}; give one of them another key",
+                            a.name(),
+                            b.name()
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     pub fn keys(&self, action: Action) -> &[Key] {
@@ -333,6 +384,8 @@ pub struct Config {
     pub aggregated: bool,
     /// The left column's share of the width, 0.2..0.8.
     pub pane_width: f64,
+    /// Capture the mouse (`[ui] mouse = false`: the terminal selects).
+    pub mouse: bool,
 }
 
 impl Default for Config {
@@ -343,6 +396,7 @@ impl Default for Config {
             collapse_dirs: false,
             aggregated: false,
             pane_width: 0.4,
+            mouse: true,
         }
     }
 }
@@ -382,6 +436,8 @@ pub fn load_config(explicit: Option<&Path>) -> Result<Config, String> {
 /// pane-width = 0.5
 /// [layer]
 /// show-aggregated-changes = false
+/// [ui]
+/// mouse = true
 /// ```
 pub fn parse_config(text: &str) -> Result<Config, String> {
     let table: toml::Table = text
@@ -443,9 +499,18 @@ pub fn parse_config(text: &str) -> Result<Config, String> {
                     }
                 }
             }
+            "ui" => {
+                for (name, v) in entries {
+                    match name.as_str() {
+                        "mouse" => config.mouse = boolean(section, name, v)?,
+                        _ => return Err(format!("ui.{name}: no such setting")),
+                    }
+                }
+            }
             _ => return Err(format!("[{section}]: no such section")),
         }
     }
+    config.keymap.check_conflicts()?;
     Ok(config)
 }
 
@@ -486,6 +551,24 @@ mod tests {
         assert_eq!(Key::parse("ctrl+A").unwrap(), Key::parse("ctrl+a").unwrap());
     }
 
+    /// The README lists every action name the config file takes.
+    #[test]
+    fn the_readme_names_every_action() {
+        let readme = include_str!("../../README.md");
+        let list = &readme[readme.find("Action names:").expect("the list")..];
+        let list = &list[..list.find("\n\n").unwrap_or(list.len())];
+        let names: Vec<&str> = list
+            .split(|c: char| c == ',' || c == '.' || c.is_whitespace())
+            .collect();
+        for a in Action::ALL {
+            assert!(
+                names.contains(&a.name()),
+                "{} is missing from the README's action names",
+                a.name()
+            );
+        }
+    }
+
     #[test]
     fn ctrl_a_depends_on_the_pane() {
         let map = Keymap::default();
@@ -516,8 +599,8 @@ mod tests {
 
     #[test]
     fn config_rebinds_and_names_bad_keys() {
-        let c = parse_config("[keybinding]\nquit = \"x, ctrl+q\"\n").unwrap();
-        let x = Key::parse("x").unwrap();
+        let c = parse_config("[keybinding]\nquit = \"X, ctrl+q\"\n").unwrap();
+        let x = Key::parse("X").unwrap();
         assert_eq!(c.keymap.resolve(&x, Scope::Layers), Some(Action::Quit));
         assert_eq!(
             c.keymap.resolve(&Key::parse("q").unwrap(), Scope::Layers),
@@ -536,6 +619,18 @@ mod tests {
         assert_eq!(
             c.keymap.resolve(&Key::parse("f").unwrap(), Scope::Layers),
             None
+        );
+        // A key for two actions is refused, naming both (here quit's `x`
+        // against extract's default `x`).
+        let err = parse_config("[keybinding]\nquit = \"x\"\n").unwrap_err();
+        assert!(
+            err.contains("'x'") && err.contains("quit") && err.contains("extract-file"),
+            "{err}"
+        );
+        let c = parse_config("[keybinding]\nquit = \"x\"\nextract-file = \"ctrl+e\"\n").unwrap();
+        assert_eq!(
+            c.keymap.resolve(&Key::parse("x").unwrap(), Scope::Tree),
+            Some(Action::Quit)
         );
         let err = parse_config("[keybinding]\nfly = \"q\"\n").unwrap_err();
         assert!(err.contains("keybinding.fly"), "{err}");

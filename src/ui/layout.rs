@@ -23,6 +23,8 @@ pub struct Areas {
     pub findings_rows: Rect,
     /// The selected finding's details, below the list and a rule.
     pub finding_details: Rect,
+    /// Where am I: the image and the selected entry's full path.
+    pub info: Rect,
     pub status: Rect,
 }
 
@@ -74,7 +76,12 @@ pub fn areas(full: Rect, pane_width: f64, findings: usize) -> Option<Areas> {
     if full.width < MIN_WIDTH || full.height < MIN_HEIGHT {
         return None;
     }
-    let [main, status] = Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(full);
+    let [main, info, status] = Layout::vertical([
+        Constraint::Fill(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(full);
     let left_w = ((f64::from(main.width) * pane_width).round() as u16).clamp(30, main.width - 28);
     let [left, right] =
         Layout::horizontal([Constraint::Length(left_w), Constraint::Fill(1)]).areas(main);
@@ -96,6 +103,7 @@ pub fn areas(full: Rect, pane_width: f64, findings: usize) -> Option<Areas> {
         waste_rows: rows,
         findings_rows,
         finding_details,
+        info,
         status,
     })
 }

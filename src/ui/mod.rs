@@ -42,6 +42,12 @@ use crate::source::{OpenOptions, Reference};
 /// Text from the image made safe for the screen (the reports' escaping).
 pub use crate::safe_text::sanitize;
 
+/// `1 file`, `2 files`: a count with its noun.
+pub fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// Draw the whole screen from the state.
 pub fn render(f: &mut Frame, app: &App) {
     let full = f.area();
@@ -81,7 +87,9 @@ pub fn render(f: &mut Frame, app: &App) {
         RightView::Tree => panes::tree::draw(f, areas.right, app, l),
         RightView::Waste => panes::waste::draw(f, areas.right, app, l),
         RightView::Findings => panes::findings::draw(f, &areas, app, l),
+        RightView::Largest => panes::largest::draw(f, areas.right, app, l),
     }
+    panes::status::draw_info(f, areas.info, app);
     panes::status::draw(f, areas.status, app);
     let main = Rect {
         height: full.height - 1,
@@ -94,6 +102,7 @@ pub fn render(f: &mut Frame, app: &App) {
             panes::help::draw(f, r, app, *scroll);
         }
         Modal::Viewer(v) => panes::viewer::draw(f, main, app, v),
+        Modal::History(h) => panes::history::draw(f, areas.right, app, h),
         _ => {}
     }
 }
@@ -137,6 +146,10 @@ pub fn run(
     }
 
     let mut term = terminal::Terminal::enter().map_err(|e| Error::io("terminal", e))?;
+    if !config.mouse {
+        term.set_mouse(false)
+            .map_err(|e| Error::io("terminal", e))?;
+    }
     let size = term.size().map_err(|e| Error::io("terminal", e))?;
 
     // The loader: open + analyse on its own thread.
@@ -225,6 +238,8 @@ fn event_loop(
                     let size = term.size().map_err(io)?;
                     app.update(Event::Resize(size.0, size.1));
                 }
+                Command::Copy(text) => term.copy(&text).map_err(io)?,
+                Command::Mouse(on) => term.set_mouse(on).map_err(io)?,
                 other => spawn_command(app, other, tx.clone()),
             }
         }
@@ -257,7 +272,7 @@ pub fn spawn_command(app: &App, cmd: Command, tx: Sender<Event>) {
 /// call this directly).
 pub fn run_command(origin: &Origin, analysis: &Analysis, cmd: Command) -> Option<Event> {
     match cmd {
-        Command::Suspend => None,
+        Command::Suspend | Command::Copy(_) | Command::Mouse(_) => None,
         Command::ReadFile {
             token,
             node,

@@ -23,6 +23,8 @@ use super::event::Event;
 /// Whether the terminal is in the UI's mode (so the panic hook knows).
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 static ENHANCED: AtomicBool = AtomicBool::new(false);
+/// Mouse capture wanted (the config, then the mouse key).
+static MOUSE: AtomicBool = AtomicBool::new(true);
 static HOOK: Once = Once::new();
 
 pub struct Terminal {
@@ -33,7 +35,10 @@ fn setup() -> io::Result<()> {
     enable_raw_mode()?;
     ACTIVE.store(true, Ordering::SeqCst);
     let mut out = io::stdout();
-    execute!(out, EnterAlternateScreen, EnableMouseCapture)?;
+    execute!(out, EnterAlternateScreen)?;
+    if MOUSE.load(Ordering::SeqCst) {
+        execute!(out, EnableMouseCapture)?;
+    }
     // Lets terminals that can tell ctrl+m from enter (kitty protocol) do so.
     if matches!(
         crossterm::terminal::supports_keyboard_enhancement(),
@@ -102,6 +107,26 @@ impl Terminal {
         Ok(())
     }
 
+    /// Capture the mouse (clicks and the wheel go to peel) or not (the
+    /// terminal selects text).
+    pub fn set_mouse(&mut self, on: bool) -> io::Result<()> {
+        MOUSE.store(on, Ordering::SeqCst);
+        let mut out = io::stdout();
+        if on {
+            execute!(out, EnableMouseCapture)
+        } else {
+            execute!(out, DisableMouseCapture)
+        }
+    }
+
+    /// Put `text` on the clipboard with OSC 52, which terminals (and tmux
+    /// with `set-clipboard on`) honour also over SSH.
+    pub fn copy(&mut self, text: &str) -> io::Result<()> {
+        let mut out = io::stdout();
+        write!(out, "\x1b]52;c;{}\x07", base64(text.as_bytes()))?;
+        out.flush()
+    }
+
     /// ctrl+z: give the terminal back, stop, and take it again on `fg`.
     pub fn suspend(&mut self) -> io::Result<()> {
         leave();
@@ -138,4 +163,44 @@ pub fn spawn_input(tx: Sender<Event>, stop: Arc<AtomicBool>) {
             }
         }
     });
+}
+
+/// Standard base64 with padding (OSC 52's encoding).
+pub fn base64(bytes: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ABC[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn base64_as_rfc_4648_says() {
+        for (text, want) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(super::base64(text.as_bytes()), want);
+        }
+    }
 }

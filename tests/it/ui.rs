@@ -24,6 +24,12 @@ use ratatui::style::Color;
 
 use crate::fixture::{Image, Layer};
 
+mod bugs;
+mod copy;
+mod extract;
+mod sizes;
+mod summaries;
+
 const W: u16 = 120;
 const H: u16 = 36;
 
@@ -149,6 +155,8 @@ fn aggregated_mode_and_back() {
     press(&mut app, KeyCode::Char(' '), KeyModifiers::CONTROL);
     insta::assert_snapshot!("layer11_aggregated_collapsed", screen(&app));
     ctrl(&mut app, 'l');
+    assert_eq!(app.loaded().unwrap().tree.compare(), Compare::Dive);
+    key(&mut app, KeyCode::Char('c'));
     assert_eq!(app.loaded().unwrap().tree.compare(), Compare::Layer);
 }
 
@@ -159,7 +167,7 @@ fn ctrl_a_in_the_tree_hides_added_entries() {
     assert_eq!(app.focus, Focus::Right);
     ctrl(&mut app, 'a');
     let l = app.loaded().unwrap();
-    assert_eq!(l.tree.compare(), Compare::Layer);
+    assert_eq!(l.tree.compare(), Compare::Dive);
     assert!(!l.tree.is_shown(peel::tree_list::Mark::Added));
     assert!(l.tree.rows().is_empty(), "layer 0 only adds");
 }
@@ -183,7 +191,10 @@ fn waste_view_jumps_to_the_entry() {
     let mut app = demo();
     key(&mut app, KeyCode::Char('w'));
     insta::assert_snapshot!("waste", screen(&app));
-    key(&mut app, KeyCode::Down); // /tmp/build.log, added by layer 4
+    // The /var/cache/apk group, /opt/peel/blob.bin, then /tmp/build.log,
+    // added by layer 4.
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.view, RightView::Tree);
     assert_eq!(app.loaded().unwrap().layer(), 4);
@@ -456,7 +467,7 @@ fn severity_has_a_mark_and_a_colour() {
     }
     // With colour: high is red, warnings yellow.
     let (a, o) = load(&demo_path());
-    let mut app = App::new("demo.tar", Config::default(), Theme { color: true }, o);
+    let mut app = App::new("demo.tar", Config::default(), Theme::colored(), o);
     app.update(Event::Resize(W, H));
     app.update(Event::Loaded(Box::new(Ok(a))));
     key(&mut app, KeyCode::Char('f'));
@@ -515,17 +526,23 @@ fn filter_substring_regex_and_matches() {
     assert_eq!(selected_path(&app), "/app/data/table2.csv");
     key(&mut app, KeyCode::Char('N'));
     assert_eq!(selected_path(&app), "/app/data/table1.csv");
-    // A regex, a bad regex (a message, the old filter stays), then esc.
+    // A regex (the default, as dive), a bad regex (a message, the old
+    // filter stays), the same text as a substring (ctrl+r), then esc.
     key(&mut app, KeyCode::Char('/'));
     ctrl(&mut app, 'u');
-    ctrl(&mut app, 'r');
     typ(&mut app, "^/(opt|tmp)/");
     assert_eq!(app.loaded().unwrap().tree.match_count(), 3);
     typ(&mut app, "(");
     match &app.modal {
-        Modal::Filter { error, .. } => assert!(error.is_some()),
+        Modal::Filter { error, regex, .. } => assert!(error.is_some() && *regex),
         other => panic!("{other:?}"),
     }
+    ctrl(&mut app, 'r');
+    match &app.modal {
+        Modal::Filter { error, regex, .. } => assert!(error.is_none() && !*regex),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(app.loaded().unwrap().tree.match_count(), 0);
     key(&mut app, KeyCode::Esc);
     assert!(app.loaded().unwrap().tree.filter().is_none());
 }
@@ -555,7 +572,6 @@ fn file_viewer_text_binary_and_unreadable() {
     let mut app = demo();
     key(&mut app, KeyCode::Char('/'));
     typ(&mut app, "busybox$");
-    ctrl(&mut app, 'r');
     key(&mut app, KeyCode::Enter);
     key(&mut app, KeyCode::Char('n'));
     assert_eq!(selected_path(&app), "/bin/busybox");
@@ -591,7 +607,7 @@ fn help_lists_every_action() {
     for a in peel::ui::keymap::Action::ALL {
         assert!(s.contains(a.help()), "{a:?} missing from help");
     }
-    key(&mut app, KeyCode::Char('x'));
+    key(&mut app, KeyCode::Esc);
     assert_eq!(app.modal, Modal::None);
 }
 
@@ -633,6 +649,7 @@ fn marks_have_characters_without_colour() {
     for _ in 0..9 {
         key(&mut app, KeyCode::Down);
     }
+    key(&mut app, KeyCode::Char('c'));
     let t = draw(&app);
     let buf = t.backend().buffer();
     assert!(buf.content().iter().all(|c| c.fg == Color::Reset));
@@ -641,7 +658,7 @@ fn marks_have_characters_without_colour() {
 
     // With colour, a removed entry is red.
     let (a, o) = load(&demo_path());
-    let mut app = App::new("demo.tar", Config::default(), Theme { color: true }, o);
+    let mut app = App::new("demo.tar", Config::default(), Theme::colored(), o);
     app.update(Event::Resize(W, H));
     app.update(Event::Loaded(Box::new(Ok(a))));
     for _ in 0..9 {
@@ -668,7 +685,7 @@ fn status_bar_widget_shows_the_focused_panes_keys() {
     .unwrap();
     let lines = text_lines(t.backend().buffer());
     assert!(
-        lines[H as usize - 1].starts_with("↓ layer  ctrl+a all changes"),
+        lines[H as usize - 1].starts_with("↓ layer  ctrl+l contents  c changes only"),
         "{lines:?}"
     );
     key(&mut app, KeyCode::Tab);
@@ -926,18 +943,47 @@ fn viewer_reads_from_an_oci_layout_and_compressed_layers() {
     assert_eq!(c.bytes, b"old a\n");
 }
 
-#[test]
-fn a_bad_config_names_the_key() {
+/// The binary on the demo with a config file of `text`.
+fn run_with_config(text: &str) -> std::process::Output {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("config.toml");
-    std::fs::write(&cfg, "[keybinding]\nquit = \"ctrl+nothing\"\n").unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_peel"))
+    std::fs::write(&cfg, text).unwrap();
+    std::process::Command::new(env!("CARGO_BIN_EXE_peel"))
         .env_remove("CI")
         .arg("--config")
         .arg(&cfg)
         .arg(demo_path())
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+/// Is tmux here? When it is not: false, or a failure under PEEL_REQUIRE_TMUX.
+fn tmux_available() -> bool {
+    if std::process::Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok()
+    {
+        return true;
+    }
+    assert!(
+        std::env::var("PEEL_REQUIRE_TMUX").is_err(),
+        "PEEL_REQUIRE_TMUX is set but tmux is not installed"
+    );
+    eprintln!("skipped: tmux is not installed");
+    false
+}
+
+/// `image` as a docker-save archive in `dir`, loaded.
+fn load_image(image: &Image, dir: &Path) -> (Outcome, Origin) {
+    let archive = dir.join("img.tar");
+    std::fs::write(&archive, image.docker_archive()).unwrap();
+    load(&archive)
+}
+
+#[test]
+fn a_bad_config_names_the_key() {
+    let out = run_with_config("[keybinding]\nquit = \"ctrl+nothing\"\n");
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -950,16 +996,7 @@ fn a_bad_config_names_the_key() {
 /// status, and the terminal given back.
 #[test]
 fn tmux_smoke_test() {
-    if std::process::Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_err()
-    {
-        assert!(
-            std::env::var("PEEL_REQUIRE_TMUX").is_err(),
-            "PEEL_REQUIRE_TMUX is set but tmux is not installed"
-        );
-        eprintln!("skipped: tmux is not installed");
+    if !tmux_available() {
         return;
     }
     let session = format!("peel-smoke-{}", std::process::id());
@@ -1019,18 +1056,18 @@ fn tmux_smoke_test() {
         String::from_utf8_lossy(&out.stderr)
     );
     let result = std::panic::catch_unwind(|| {
-        wait_for("Layer 0 changes");
+        wait_for("Contents at layer 0");
         tmux(&["send-keys", "-t", &session, "j", "j", "j"]);
-        wait_for("Layer 3 changes");
+        wait_for("Contents at layer 3");
         tmux(&["send-keys", "-t", &session, "w"]);
-        wait_for("Wasted entries");
+        wait_for("Wasted: ");
         tmux(&["send-keys", "-t", &session, "f"]);
         wait_for("Findings: 8");
         tmux(&["send-keys", "-t", &session, "?"]);
-        wait_for("Keys (any other key closes)");
+        wait_for("esc, q or ? closes");
         tmux(&["send-keys", "-t", &session, "Escape"]);
         // esc and q sent together read as alt+q: wait for the help to close.
-        wait_until_gone("Keys (any other key closes)");
+        wait_until_gone("esc, q or ? closes");
         tmux(&["send-keys", "-t", &session, "q"]);
         let s = wait_for("PEEL-EXIT=");
         assert!(s.contains("PEEL-EXIT=0"), "{s}");

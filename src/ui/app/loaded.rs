@@ -9,8 +9,9 @@ use crate::tree::NodeId;
 use crate::tree_list::TreeList;
 use crate::ui::components::Move;
 use crate::ui::components::findings::{Findings, finding_target};
+use crate::ui::components::largest::LargestFiles;
 use crate::ui::components::layers::Layers;
-use crate::ui::components::waste::Waste;
+use crate::ui::components::waste::{Waste, WasteRow};
 
 /// The image, once read, and everything the panes select in it.
 #[derive(Debug)]
@@ -22,6 +23,7 @@ pub struct Loaded {
     pub layers: Layers,
     pub waste: Waste,
     pub findings: Findings,
+    pub largest: LargestFiles,
 }
 
 impl Loaded {
@@ -31,6 +33,7 @@ impl Loaded {
             layers: Layers::new(&analysis),
             waste: Waste::new(&analysis),
             findings: Findings::default(),
+            largest: LargestFiles::new(&analysis.tree),
             analysis: Arc::new(analysis),
             tree,
         }
@@ -75,11 +78,28 @@ impl Loaded {
         }
     }
 
+    /// Show `node` at `layer` in the tree (a path's history); the message.
+    pub fn show_node(&mut self, layer: u32, node: NodeId) -> String {
+        self.show_in_tree(layer, node)
+    }
+
+    /// Enter on one of the largest files: show it in the tree at the layer
+    /// that added it.
+    pub fn open_largest(&mut self) -> Option<String> {
+        let f = self.largest.selected()?;
+        Some(self.show_in_tree(f.layer, f.node))
+    }
+
     /// Enter on the selected wasted entry: show it in the tree. The message,
     /// or None when the tree has no such path (nothing changes).
     pub fn open_waste(&mut self) -> Option<String> {
-        let idx = self.waste.selected_entry()?;
         let analysis = self.analysis.clone();
+        if let Some(WasteRow::Group(g)) = self.waste.selected_row() {
+            let group = &self.waste.groups[g as usize];
+            let (layer, dir) = (group.layers.0, group.dir);
+            return Some(self.show_in_tree(layer, dir));
+        }
+        let idx = self.waste.selected_entry()?;
         let w = &analysis.exact.wasted[idx as usize];
         let node = analysis.tree.lookup(&w.path)?;
         Some(self.show_in_tree(w.layer, node))

@@ -4,6 +4,7 @@
 //! routes to them and what crosses panes. The mouse and the prompts are in
 //! their own files.
 
+mod history;
 mod loaded;
 mod mouse;
 mod prompt;
@@ -14,15 +15,19 @@ use crossterm::event::{KeyEvent, KeyEventKind};
 use ratatui::layout::Rect;
 
 pub use self::loaded::Loaded;
-use super::components::viewer::{Viewer, ViewerBody};
+use super::components::history::History;
+use super::components::viewer::{self, Viewer, ViewerBody};
+use super::components::waste::WasteRow;
 use super::components::{ModalKey, Move, Reply, help, tree as tree_pane};
+use super::count;
 use super::event::{Command, Event};
-use super::keymap::{Action, Config, Key, Scope};
+use super::keymap::{Action, Config, Key, KeyCode2, Scope};
 use super::layout::{self, Areas};
 use super::theme::Theme;
 use crate::content::Origin;
 use crate::pipeline::Outcome;
 use crate::progress::ProgressSnapshot;
+use crate::tree::NodeId;
 use crate::tree_list::{Compare, Filter, Mark, TreeList};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +45,8 @@ pub enum RightView {
     Waste,
     /// The findings and the selected one's advice and paths (`f`).
     Findings,
+    /// The largest files of the image (`L`).
+    Largest,
 }
 
 #[derive(Debug)]
@@ -61,6 +68,8 @@ pub enum Modal {
         error: Option<String>,
     },
     Viewer(Box<Viewer>),
+    /// The selected path's history, over the right pane (`H`).
+    History(Box<History>),
     /// The extract target exists: overwrite it? (y/n)
     ConfirmOverwrite {
         target: PathBuf,
@@ -72,6 +81,12 @@ pub enum Modal {
         input: String,
         node: u32,
         layer: u32,
+    },
+    /// The extract destination does not exist: create it? (y/n)
+    ConfirmCreate {
+        node: u32,
+        layer: u32,
+        dest: PathBuf,
     },
 }
 
@@ -94,6 +109,10 @@ pub struct App {
     /// Work for the loop to run (threads, the terminal).
     pub commands: Vec<Command>,
     pub origin: Origin,
+    /// Mouse capture on (clicks and the wheel are peel's).
+    pub mouse: bool,
+    /// The extract prompt's last destination, offered again.
+    pub last_destination: Option<String>,
     next_token: u64,
 }
 
@@ -105,6 +124,7 @@ impl App {
             size: (80, 24),
             focus: Focus::Layers,
             show_attributes: config.show_attributes,
+            mouse: config.mouse,
             config,
             theme,
             modal: Modal::None,
@@ -115,6 +135,7 @@ impl App {
             quit: false,
             commands: Vec::new(),
             origin,
+            last_destination: None,
             next_token: 0,
         }
     }
@@ -138,6 +159,35 @@ impl App {
         layout::areas(Rect::new(0, 0, self.size.0, self.size.1), width, findings)
     }
 
+    /// The full path of the entry the right pane has selected: the wasted
+    /// entry (or group) in the waste view, the file in the largest files,
+    /// else the tree's.
+    pub fn selected_path(&self) -> Option<String> {
+        let l = self.loaded()?;
+        match self.view {
+            RightView::Waste => l.waste.selected_path(&l.analysis),
+            _ => self
+                .selected_node()
+                .map(|n| l.analysis.tree.display_path(n)),
+        }
+    }
+
+    /// The tree node of the right pane's selection (as `selected_path`).
+    pub fn selected_node(&self) -> Option<NodeId> {
+        let l = self.loaded()?;
+        match self.view {
+            RightView::Waste => match l.waste.selected_row()? {
+                WasteRow::Group(g) => Some(l.waste.groups[g as usize].dir),
+                WasteRow::Entry { entry, .. } => l
+                    .analysis
+                    .tree
+                    .lookup(&l.analysis.exact.wasted[entry as usize].path),
+            },
+            RightView::Largest => l.largest.selected().map(|f| f.node),
+            _ => l.tree.selected_node(),
+        }
+    }
+
     /// The focused pane's key scope.
     pub fn scope(&self) -> Scope {
         match (self.focus, self.view) {
@@ -145,6 +195,7 @@ impl App {
             (Focus::Right, RightView::Tree) => Scope::Tree,
             (Focus::Right, RightView::Waste) => Scope::Waste,
             (Focus::Right, RightView::Findings) => Scope::Findings,
+            (Focus::Right, RightView::Largest) => Scope::Largest,
         }
     }
 
@@ -201,22 +252,27 @@ impl App {
                         Ok(c) => ViewerBody::from_content(c),
                         Err(e) => ViewerBody::Error(e),
                     };
+                    if let Some(offset) = v.take_pending() {
+                        self.next_token += 1;
+                        self.commands.push(v.read(self.next_token, offset));
+                    }
                 }
             }
             Event::Extracted(result) => match result {
                 Ok(x) => {
-                    let text = format!(
-                        "extracted to {}: {} files, {} directories, {} links{}",
+                    let mut text = format!(
+                        "extracted to {}: {}, {}, {}",
                         x.target.display(),
-                        x.files,
-                        x.dirs,
-                        x.links,
-                        if x.skipped > 0 {
-                            format!(", {} devices/fifos skipped", x.skipped)
-                        } else {
-                            String::new()
-                        }
+                        count(x.files, "file", "files"),
+                        count(x.dirs, "directory", "directories"),
+                        count(x.links, "link", "links"),
                     );
+                    if x.skipped > 0 {
+                        text.push_str(&format!(
+                            ", {} skipped",
+                            count(x.skipped, "device/fifo", "devices/fifos")
+                        ));
+                    }
                     self.say(text)
                 }
                 Err(e) => self.warn(format!("extract failed: {e}")),
@@ -229,7 +285,7 @@ impl App {
         let compare = if self.config.aggregated {
             Compare::Aggregated
         } else {
-            Compare::Layer
+            Compare::Dive
         };
         let mut tree = TreeList::new(&analysis.tree, compare);
         tree.set_layer(0);
@@ -259,6 +315,9 @@ impl App {
             l.tree.scroll_into_view(areas.tree_rows.height as usize);
             l.layers.list.keep_in_view(areas.layer_rows.height as usize);
             l.waste.list.keep_in_view(areas.waste_rows.height as usize);
+            l.largest
+                .list
+                .keep_in_view(areas.waste_rows.height as usize);
             l.findings
                 .list
                 .keep_in_view(areas.findings_rows.height as usize);
@@ -272,6 +331,7 @@ impl App {
             (Focus::Right, RightView::Tree) => a.tree_rows.height,
             (Focus::Right, RightView::Waste) => a.waste_rows.height,
             (Focus::Right, RightView::Findings) => a.findings_rows.height,
+            (Focus::Right, RightView::Largest) => a.waste_rows.height,
         };
         (h.max(2) - 1) as isize
     }
@@ -282,13 +342,18 @@ impl App {
             self.prompt_key(ev);
             return;
         }
-        if let Modal::ConfirmOverwrite { .. } = self.modal {
+        if let Modal::ConfirmOverwrite { .. } | Modal::ConfirmCreate { .. } = self.modal {
             self.confirm_key(ev);
             return;
         }
         let Some(key) = Key::from_event(&ev) else {
             return;
         };
+        // Whatever the config binds, ctrl+c quits.
+        if key.ctrl && key.code == KeyCode2::Char('c') {
+            self.quit = true;
+            return;
+        }
         let action = self.config.keymap.resolve(&key, self.scope());
         if matches!(self.phase, Phase::Loading(_)) {
             if matches!(action, Some(Action::Quit | Action::CloseFilterFiles)) {
@@ -298,10 +363,17 @@ impl App {
             }
             return;
         }
-        let page = self.size.1.saturating_sub(6).max(1) as usize;
+        let height = viewer::body_height(self.size.1);
+        let help_height = help::body_height(self.size.1);
+        if let Modal::History(_) = self.modal {
+            self.history_key(action, key.ctrl);
+            return;
+        }
         let outcome = match &mut self.modal {
-            Modal::Help { scroll } => help::key(scroll, action, key.ctrl),
-            Modal::Viewer(v) => v.key(ev.code, action, key.ctrl, page),
+            Modal::Help { scroll } => {
+                help::key(scroll, action, key.ctrl, help::line_count(), help_height)
+            }
+            Modal::Viewer(v) => v.key(ev.code, action, key.ctrl, height),
             _ => {
                 if let Some(action) = action {
                     self.action(action);
@@ -340,7 +412,8 @@ impl App {
                 let (input, regex) = match self.loaded().and_then(|l| l.tree.filter()) {
                     Some(Filter::Substring(s)) => (s.clone(), false),
                     Some(Filter::Regex(r)) => (r.as_str().to_string(), true),
-                    None => (String::new(), false),
+                    // A regex by default, as dive; ctrl+r: a substring.
+                    None => (String::new(), true),
                 };
                 self.modal = Modal::Filter {
                     input,
@@ -359,7 +432,38 @@ impl App {
             }
             Action::WasteView => self.toggle_view(RightView::Waste),
             Action::FindingsView => self.toggle_view(RightView::Findings),
+            Action::LargestView => self.toggle_view(RightView::Largest),
+            Action::PathHistory => self.open_history(),
             Action::DiveFigures => self.dive_figures = !self.dive_figures,
+            Action::ToggleMouse => {
+                self.mouse = !self.mouse;
+                self.commands.push(Command::Mouse(self.mouse));
+                self.say(if self.mouse {
+                    "mouse on: clicks and the wheel are peel's"
+                } else {
+                    "mouse off: the terminal selects text (m: on again)"
+                });
+            }
+            Action::CopyPath => match self.selected_path() {
+                Some(path) => {
+                    self.say(format!("copied {path}"));
+                    self.commands.push(Command::Copy(path));
+                }
+                None => self.say("nothing selected to copy"),
+            },
+            Action::CopyCommand => {
+                let command = self
+                    .loaded()
+                    .and_then(|l| l.analysis.image.layers.get(l.layer()))
+                    .map(|layer| layer.command());
+                match command {
+                    Some(c) if !c.is_empty() => {
+                        self.say("copied the layer's command");
+                        self.commands.push(Command::Copy(c));
+                    }
+                    _ => self.say("this layer has no command to copy"),
+                }
+            }
             Action::ToggleFiletreeAttributes => self.show_attributes = !self.show_attributes,
             Action::ToggleWrapTree => self.wrap = !self.wrap,
             Action::Up => self.move_selection(Move::By(-1)),
@@ -389,8 +493,26 @@ impl App {
             Action::ToggleSortOrder if in_right(RightView::Waste) => {
                 Reply::Say(l.waste.next_sort(&analysis))
             }
+            Action::ToggleWasteGroup => {
+                if l.waste.toggle_group() {
+                    Reply::Done
+                } else {
+                    Reply::Say("a single entry: no group to expand".into())
+                }
+            }
+            Action::ToggleWasteGroups => {
+                l.waste.toggle_all();
+                Reply::Done
+            }
             Action::Open => match (focus, view) {
                 (Focus::Right, RightView::Waste) => match l.open_waste() {
+                    Some(msg) => {
+                        self.view = RightView::Tree;
+                        Reply::Say(msg)
+                    }
+                    None => Reply::Done,
+                },
+                (Focus::Right, RightView::Largest) => match l.open_largest() {
                     Some(msg) => {
                         self.view = RightView::Tree;
                         Reply::Say(msg)
@@ -433,9 +555,11 @@ impl App {
                     if l.tree.view(node).mark == Some(Mark::Removed) {
                         reply = Reply::Say("removed in this layer: nothing to extract".into());
                     } else {
-                        let dest = std::env::current_dir()
-                            .map(|d| d.display().to_string())
-                            .unwrap_or_else(|_| ".".into());
+                        let dest = self.last_destination.clone().unwrap_or_else(|| {
+                            std::env::current_dir()
+                                .map(|d| d.display().to_string())
+                                .unwrap_or_else(|_| ".".into())
+                        });
                         self.modal = Modal::Extract {
                             input: dest,
                             node,
@@ -468,6 +592,10 @@ impl App {
             (Focus::Right, RightView::Findings) => {
                 let n = l.image_findings().len();
                 m.apply(&mut l.findings.list, n);
+            }
+            (Focus::Right, RightView::Largest) => {
+                let n = l.largest.len();
+                m.apply(&mut l.largest.list, n);
             }
             (Focus::Right, RightView::Tree) => tree_pane::move_selection(&mut l.tree, m),
         }

@@ -11,10 +11,11 @@ impl App {
     /// A click or the wheel: focus and select what is under the pointer.
     pub(super) fn mouse(&mut self, m: MouseEvent) {
         if !matches!(self.modal, Modal::None) || self.loaded().is_none() {
+            let height = crate::ui::components::viewer::body_height(self.size.1);
             if let Modal::Viewer(v) = &mut self.modal {
                 match m.kind {
-                    MouseEventKind::ScrollDown => v.scroll(3),
-                    MouseEventKind::ScrollUp => v.scroll(-3),
+                    MouseEventKind::ScrollDown => v.scroll(3, height),
+                    MouseEventKind::ScrollUp => v.scroll(-3, height),
                     _ => {}
                 }
             }
@@ -26,6 +27,7 @@ impl App {
             RightView::Tree => areas.tree_rows,
             RightView::Waste => areas.waste_rows,
             RightView::Findings => areas.findings_rows,
+            RightView::Largest => areas.waste_rows,
         };
         let in_layers = areas.layers.contains(pos);
         let in_right = areas.right.contains(pos);
@@ -53,6 +55,10 @@ impl App {
                             RightView::Findings => {
                                 let n = l.image_findings().len();
                                 l.findings.list.click(offset, n);
+                            }
+                            RightView::Largest => {
+                                let n = l.largest.len();
+                                l.largest.list.click(offset, n);
                             }
                             RightView::Tree => {
                                 let idx = l.tree.top() + offset;

@@ -1,7 +1,7 @@
 //! The prompts over the panes: the tree's filter, the extract target and
-//! the overwrite question.
+//! the overwrite and create questions.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -52,25 +52,12 @@ impl App {
                 KeyCode::Enter => {
                     let dest = PathBuf::from(expand_tilde(input.trim()));
                     let (node, layer) = (*node, *layer);
-                    let Some(l) = self.loaded() else { return };
-                    let target = crate::content::target_path(&l.analysis.tree, node, &dest);
-                    if std::fs::symlink_metadata(&target).is_ok() {
-                        self.modal = Modal::ConfirmOverwrite {
-                            target,
-                            node,
-                            layer,
-                            dest,
-                        };
+                    self.last_destination = Some(input.trim().to_string());
+                    if std::fs::symlink_metadata(&dest).is_err() {
+                        self.modal = Modal::ConfirmCreate { node, layer, dest };
                         return;
                     }
-                    self.commands.push(Command::Extract {
-                        node,
-                        layer,
-                        dest,
-                        overwrite: false,
-                    });
-                    self.modal = Modal::None;
-                    self.say("extracting…");
+                    self.extract_into(node, layer, dest);
                 }
                 code => {
                     edit_text(input, code, ctrl);
@@ -95,26 +82,67 @@ impl App {
         }
     }
 
-    /// A key at "overwrite?": y writes, anything else does not.
+    /// Extract into `dest` (which exists), asking first when the target
+    /// does.
+    fn extract_into(&mut self, node: u32, layer: u32, dest: PathBuf) {
+        let Some(l) = self.loaded() else { return };
+        let target = crate::content::target_path(&l.analysis.tree, node, &dest);
+        if std::fs::symlink_metadata(&target).is_ok() {
+            self.modal = Modal::ConfirmOverwrite {
+                target,
+                node,
+                layer,
+                dest,
+            };
+            return;
+        }
+        self.commands.push(Command::Extract {
+            node,
+            layer,
+            dest,
+            overwrite: false,
+        });
+        self.modal = Modal::None;
+        self.say("extracting…");
+    }
+
+    /// A key at "overwrite?" or "create?": y goes on, anything else does not.
     pub(super) fn confirm_key(&mut self, ev: KeyEvent) {
-        if let Modal::ConfirmOverwrite {
-            node, layer, dest, ..
-        } = &self.modal
-        {
-            if matches!(ev.code, KeyCode::Char('y' | 'Y')) {
+        let yes = matches!(ev.code, KeyCode::Char('y' | 'Y'));
+        match std::mem::replace(&mut self.modal, Modal::None) {
+            Modal::ConfirmOverwrite {
+                node, layer, dest, ..
+            } if yes => {
                 self.commands.push(Command::Extract {
-                    node: *node,
-                    layer: *layer,
-                    dest: dest.clone(),
+                    node,
+                    layer,
+                    dest,
                     overwrite: true,
                 });
                 self.say("extracting…");
-            } else {
-                self.say("not written");
             }
-            self.modal = Modal::None;
+            Modal::ConfirmCreate { node, layer, dest } if yes => match create_dirs(&dest) {
+                Ok(()) => self.extract_into(node, layer, dest),
+                Err(e) => self.warn(format!("extract failed: {e}")),
+            },
+            _ => self.say("not written"),
         }
     }
+}
+
+/// Create `dest` and its missing parents, one at a time: a part that exists
+/// must be a real directory (never a link followed), as extract requires.
+fn create_dirs(dest: &Path) -> Result<(), String> {
+    let mut cur = PathBuf::new();
+    for part in dest.components() {
+        cur.push(part);
+        match std::fs::symlink_metadata(&cur) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => return Err(format!("{} is not a directory", cur.display())),
+            Err(_) => std::fs::create_dir(&cur).map_err(|e| format!("{}: {e}", cur.display()))?,
+        }
+    }
+    Ok(())
 }
 
 /// Edit a prompt's text: backspace, ctrl+u (clear) and typed characters;

@@ -2,6 +2,7 @@
 //! told when it changes) and each layer's change counts.
 
 use crate::analysis::Analysis;
+use crate::layer::Meta;
 use crate::tree::State;
 use crate::tree_list::ListState;
 
@@ -50,11 +51,16 @@ impl Layers {
     }
 }
 
-/// Added / modified / removed counts of each layer's own changes.
+/// Added / modified / removed counts of each layer's own changes, counted
+/// as the tree marks them: a directory is modified when its attributes
+/// changed or when something inside it changed in that layer.
 pub fn layer_counts(analysis: &Analysis) -> Vec<LayerCounts> {
+    let nodes = &analysis.tree.nodes;
     let mut counts = vec![LayerCounts::default(); analysis.image.layers.len()];
-    for node in analysis.tree.nodes.iter().skip(1) {
-        let mut prev_present = false;
+    // Every change, by layer: the directories above are marked after.
+    let mut changes: Vec<Vec<u32>> = vec![Vec::new(); counts.len()];
+    for (id, node) in nodes.iter().enumerate().skip(1) {
+        let mut before: Option<&Meta> = None;
         let mut i = 0;
         while i < node.versions.len() {
             let layer = node.versions[i].layer;
@@ -62,18 +68,52 @@ pub fn layer_counts(analysis: &Analysis) -> Vec<LayerCounts> {
             while j + 1 < node.versions.len() && node.versions[j + 1].layer == layer {
                 j += 1;
             }
-            let now = matches!(node.versions[j].state, State::Present { .. });
-            let is_dir = matches!(&node.versions[j].state, State::Present { meta, .. } if meta.kind.is_dir());
+            let now = match &node.versions[j].state {
+                State::Present { meta, .. } => Some(meta),
+                State::Absent(_) => None,
+            };
             if let Some(c) = counts.get_mut(layer as usize) {
-                match (prev_present, now) {
-                    (false, true) => c.added += 1,
-                    (true, true) if !is_dir => c.modified += 1,
-                    (true, false) => c.removed += 1,
-                    _ => {}
+                let changed = match (before, now) {
+                    (None, Some(_)) => {
+                        c.added += 1;
+                        true
+                    }
+                    (Some(b), Some(a))
+                        if !(a.kind.is_dir() && b.kind.is_dir() && a.same_attributes(b)) =>
+                    {
+                        c.modified += 1;
+                        true
+                    }
+                    (Some(_), None) => {
+                        c.removed += 1;
+                        true
+                    }
+                    _ => false,
+                };
+                if changed {
+                    changes[layer as usize].push(id as u32);
                 }
             }
-            prev_present = now;
+            before = now;
             i = j + 1;
+        }
+    }
+    // `stamp[node]`: the last layer in which the node was counted; the walk
+    // up stops at the first one counted already, so each directory is
+    // visited once per layer.
+    let mut stamp = vec![u32::MAX; nodes.len()];
+    for (layer, group) in changes.iter().enumerate() {
+        let layer = layer as u32;
+        for &id in group {
+            stamp[id as usize] = layer;
+        }
+        for &id in group {
+            let mut p = nodes[id as usize].parent as usize;
+            while p != 0 && stamp[p] != layer {
+                stamp[p] = layer;
+                counts[layer as usize].modified += 1;
+                p = nodes[p].parent as usize;
+            }
         }
     }
     counts

@@ -4,6 +4,8 @@
 
 pub mod findings;
 pub mod help;
+pub mod history;
+pub mod largest;
 pub mod layers;
 pub mod tree;
 pub mod viewer;

@@ -15,11 +15,17 @@ pub fn action(list: &mut TreeList, action: Action, focused: bool) -> Reply {
         Action::Left | Action::Right => {}
         Action::CompareAll => {
             list.set_compare(Compare::Aggregated);
-            return Reply::Say("tree: all changes up to this layer".into());
+            return Reply::Say(
+                "tree: the whole filesystem, every change up to this layer marked".into(),
+            );
         }
         Action::CompareLayer => {
+            list.set_compare(Compare::Dive);
+            return Reply::Say("tree: the whole filesystem, this layer's changes marked".into());
+        }
+        Action::CompareChanges => {
             list.set_compare(Compare::Layer);
-            return Reply::Say("tree: this layer's changes".into());
+            return Reply::Say("tree: only this layer's changes".into());
         }
         Action::ToggleCollapseDir => list.toggle_collapse(),
         Action::ToggleCollapseAllDir => list.toggle_collapse_all(),

@@ -23,6 +23,43 @@ pub struct Viewer {
     pub body: ViewerBody,
     /// The viewer has no cursor: its selected line is the first one shown.
     pub lines: ListState,
+    /// `]` or `[` pressed while a window loads: done when it arrives (one
+    /// pending request, the newest wins).
+    pub pending: Option<Window>,
+}
+
+/// Which window of a large file to read next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Window {
+    Next,
+    Previous,
+}
+
+/// How many lines the viewer shows in a terminal `rows` tall (the status
+/// line, the borders and the info line take four).
+pub fn body_height(rows: u16) -> usize {
+    usize::from(rows.saturating_sub(4)).max(1)
+}
+
+/// Expand tabs to the next multiple-of-8 column, as a terminal or `less`
+/// shows them.
+pub fn expand_tabs(text: &str) -> String {
+    if !text.contains('\t') {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut col = 0;
+    for c in text.chars() {
+        if c == '\t' {
+            let n = 8 - col % 8;
+            out.extend(std::iter::repeat_n(' ', n));
+            col += n;
+        } else {
+            out.push(c);
+            col += 1;
+        }
+    }
+    out
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,6 +122,7 @@ impl Viewer {
             title,
             body,
             lines: ListState::default(),
+            pending: None,
         };
         (viewer, read)
     }
@@ -95,34 +133,39 @@ impl Viewer {
     }
 
     /// Apply a key: `code` for the window keys, `action` as the keymap
-    /// resolved it, `ctrl` held, `page` lines a page.
+    /// resolved it, `ctrl` held, `height` lines on screen.
     pub fn key(
         &mut self,
         code: KeyCode,
         action: Option<Action>,
         ctrl: bool,
-        page: usize,
+        height: usize,
     ) -> ModalKey {
         // A large file is read a window at a time: ] next, [ previous.
-        if let (KeyCode::Char(c @ ('[' | ']')), Some(content)) = (code, self.body.content()) {
-            let offset = if c == ']' {
-                content.offset + content.bytes.len() as u64
+        if let KeyCode::Char(c @ ('[' | ']')) = code {
+            let window = if c == ']' {
+                Window::Next
             } else {
-                content.offset.saturating_sub(VIEW_LIMIT)
+                Window::Previous
             };
-            if offset != content.offset && offset < content.total {
-                return ModalKey::Read(offset);
+            if matches!(self.body, ViewerBody::Loading) {
+                self.pending = Some(window);
+                return ModalKey::Stay;
             }
-            return ModalKey::Stay;
+            return self
+                .offset_of(window)
+                .map_or(ModalKey::Stay, ModalKey::Read);
         }
-        let n = self.body.line_count();
+        // The top line goes as far as a last screenful, never past it.
+        let tops = self.body.line_count().saturating_sub(height) + 1;
+        let page = height.saturating_sub(1).max(1) as isize;
         match action {
-            Some(Action::Up) => self.lines.move_by(-1, n),
-            Some(Action::Down) => self.lines.move_by(1, n),
-            Some(Action::PageUp) => self.lines.move_by(-(page as isize), n),
-            Some(Action::PageDown) => self.lines.move_by(page as isize, n),
+            Some(Action::Up) => self.lines.move_by(-1, tops),
+            Some(Action::Down) => self.lines.move_by(1, tops),
+            Some(Action::PageUp) => self.lines.move_by(-page, tops),
+            Some(Action::PageDown) => self.lines.move_by(page, tops),
             Some(Action::Home) => self.lines.home(),
-            Some(Action::End) => self.lines.end(n),
+            Some(Action::End) => self.lines.end(tops),
             Some(Action::Quit) if ctrl => return ModalKey::Quit,
             Some(Action::Suspend) => return ModalKey::Suspend,
             Some(Action::Quit | Action::CloseFilterFiles | Action::Open) => {
@@ -133,9 +176,25 @@ impl Viewer {
         ModalKey::Stay
     }
 
-    /// Scroll by `delta` lines (the mouse wheel).
-    pub fn scroll(&mut self, delta: isize) {
-        self.lines.move_by(delta, self.body.line_count());
+    /// Where `window` starts, None when there is no such window.
+    fn offset_of(&self, window: Window) -> Option<u64> {
+        let content = self.body.content()?;
+        let offset = match window {
+            Window::Next => content.offset + content.bytes.len() as u64,
+            Window::Previous => content.offset.saturating_sub(VIEW_LIMIT),
+        };
+        (offset != content.offset && offset < content.total).then_some(offset)
+    }
+
+    /// A window arrived: the offset of the one asked for meanwhile, if any.
+    pub fn take_pending(&mut self) -> Option<u64> {
+        self.pending.take().and_then(|w| self.offset_of(w))
+    }
+
+    /// Scroll by `delta` lines (the mouse wheel), `height` lines on screen.
+    pub fn scroll(&mut self, delta: isize, height: usize) {
+        let tops = self.body.line_count().saturating_sub(height) + 1;
+        self.lines.move_by(delta, tops);
     }
 
     /// Start reading the window at `offset` under a new `token`; the command.

@@ -5,11 +5,11 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::{block, field, right};
+use super::{block, field, fit, right};
 use crate::report::{percent, size};
 use crate::ui::app::{App, Loaded};
 use crate::ui::layout::inner;
-use crate::ui::sanitize;
+use crate::ui::{count, sanitize};
 
 pub fn draw_layer(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
     let theme = app.theme;
@@ -86,17 +86,20 @@ pub fn draw_image(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
             field("Visible", size(e.visible_bytes), theme),
             field(
                 "Wasted",
-                format!("{} in {} entries", size(e.wasted_bytes), e.wasted.len()),
+                format!(
+                    "{} in {}",
+                    size(e.wasted_bytes),
+                    count(e.wasted.len() as u64, "entry", "entries")
+                ),
                 theme,
             ),
             field("Efficiency", percent(e.efficiency), theme),
             field(
                 "User wasted",
                 format!(
-                    "{} (base: {} layer{})",
+                    "{} (base: {})",
                     percent(e.user_wasted_percent),
-                    e.base_layers,
-                    if e.base_layers == 1 { "" } else { "s" }
+                    count(e.base_layers as u64, "layer", "layers")
                 ),
                 theme,
             ),
@@ -109,10 +112,10 @@ pub fn draw_image(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
         }
         for w in e.wasted.iter().take(inner(area).height as usize) {
             let path = sanitize(&crate::layer::path::display(&w.path));
-            let mut text = format!("{}  {path} ({})", right(&size(w.bytes), 9), w.reason.name());
-            if text.chars().count() > width {
-                text = text.chars().take(width).collect();
-            }
+            let text = fit(
+                &format!("{}  {path} ({})", right(&size(w.bytes), 9), w.reason.name()),
+                width,
+            );
             lines.push(Line::from(Span::styled(text, theme.waste())));
         }
     }

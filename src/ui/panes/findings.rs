@@ -9,7 +9,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{block, right};
+use super::{block, fit, fit_left, right};
 use crate::findings::{Finding, Severity};
 use crate::image::config::single_line;
 use crate::report::size;
@@ -20,6 +20,9 @@ use crate::ui::theme::Theme;
 
 /// Width of the labels in front of the details (`Command  `).
 const LABEL: usize = 9;
+
+/// Below this width the list folds its severity column into the mark.
+const NARROW: usize = 70;
 
 /// Lines the command takes at most in the details.
 const COMMAND_LINES: usize = 3;
@@ -46,27 +49,6 @@ pub fn layers_text(layers: &[u32]) -> String {
 /// A command on one line: its lines and runs of spaces joined by one space.
 pub fn one_line(command: &str) -> String {
     sanitize(&single_line(command))
-}
-
-/// `text` cut to `width` characters, an ellipsis at the end when cut.
-fn fit(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        return text.to_string();
-    }
-    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
-    cut.push('…');
-    cut
-}
-
-/// `text` cut to `width` characters keeping its end (a path's file name).
-fn fit_left(text: &str, width: usize) -> String {
-    let n = text.chars().count();
-    if n <= width {
-        return text.to_string();
-    }
-    let mut cut = String::from('…');
-    cut.extend(text.chars().skip(n + 1 - width.max(1)));
-    cut
 }
 
 /// `text` in lines of at most `width` characters, broken at spaces where
@@ -151,10 +133,20 @@ pub fn draw(f: &mut Frame, areas: &Areas, app: &App, l: &Loaded) {
         .max()
         .unwrap_or(0)
         .clamp(6, 12);
-    let header = format!(
-        "{:<10}  {:<19}  {:>9}  {:<layers_w$}  Command",
-        "Severity", "Kind", "Bytes", "Layers"
-    );
+    // Narrow: the severity as its mark only, the kind cut, so that the
+    // command keeps room.
+    let narrow = (body.width as usize) < NARROW;
+    let header = if narrow {
+        format!(
+            "{:<2} {:<14}  {:>9}  {:<layers_w$}  Command",
+            "", "Kind", "Bytes", "Layers"
+        )
+    } else {
+        format!(
+            "{:<10}  {:<19}  {:>9}  {:<layers_w$}  Command",
+            "Severity", "Kind", "Bytes", "Layers"
+        )
+    };
     f.render_widget(
         Paragraph::new(Line::styled(header, theme.label())),
         Rect { height: 1, ..body },
@@ -167,7 +159,7 @@ pub fn draw(f: &mut Frame, areas: &Areas, app: &App, l: &Loaded) {
         .take(rows.height as usize)
         .map(|(idx, x)| {
             let selected = (idx == l.findings.list.selected()).then(|| theme.selected(focused));
-            row(x, layers_w, width, selected, theme)
+            row(x, layers_w, width, narrow, selected, theme)
         })
         .collect();
     f.render_widget(Paragraph::new(lines), rows);
@@ -205,6 +197,7 @@ fn row(
     x: &Finding,
     layers_w: usize,
     width: usize,
+    narrow: bool,
     selected: Option<Style>,
     theme: Theme,
 ) -> Line<'static> {
@@ -218,10 +211,16 @@ fn row(
         None if x.layers.is_empty() => "(image configuration)".into(),
         None => String::new(),
     };
-    let head = format!("{} {:<7}", mark(x.severity), x.severity.name());
+    let (head, kind) = if narrow {
+        (format!("{} ", mark(x.severity)), fit(x.kind.name(), 14))
+    } else {
+        (
+            format!("{} {:<7}  ", mark(x.severity), x.severity.name()),
+            format!("{:<19}", x.kind.name()),
+        )
+    };
     let rest = format!(
-        "  {:<19}  {}  {:<layers_w$}  ",
-        x.kind.name(),
+        "{kind:<14}  {}  {:<layers_w$}  ",
         right(&bytes, 9),
         fit(&layers_text(&x.layers), layers_w),
     );
@@ -331,6 +330,7 @@ mod tests {
 
     #[test]
     fn fits_keep_the_start_or_the_end() {
+        use super::super::{fit, fit_left};
         assert_eq!(fit("abcdef", 4), "abc…");
         assert_eq!(fit("abc", 4), "abc");
         assert_eq!(fit_left("/a/b/name", 6), "…/name");

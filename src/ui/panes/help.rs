@@ -9,14 +9,15 @@ use super::block;
 use super::findings::mark;
 use crate::findings::Severity;
 use crate::ui::app::App;
-use crate::ui::keymap::{Action, Scope};
+use crate::ui::components::help;
+use crate::ui::keymap::Action;
 use crate::ui::layout::inner;
 
 pub fn lines(app: &App) -> Vec<Line<'static>> {
     let theme = app.theme;
     let keymap = &app.config.keymap;
     let mut lines = Vec::new();
-    for (scope, heading) in [(Scope::Global, "Everywhere"), (Scope::Tree, "File tree")] {
+    for (scope, heading) in help::SECTIONS {
         lines.push(Line::styled(heading, theme.label()));
         for &a in Action::ALL.iter().filter(|a| a.scope() == scope) {
             lines.push(Line::from(vec![
@@ -26,15 +27,8 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
         }
     }
     lines.push(Line::styled("Notes", theme.label()));
-    for note in [
-        "  ctrl+a: in the file tree it shows/hides added entries; elsewhere it",
-        "    switches the tree to all changes up to the layer (dive's clash, resolved by pane).",
-        "  Most terminals send ctrl+m as enter: M shows/hides modified entries there.",
-        "  In the filter prompt: ctrl+r switches substring/regex, enter keeps, esc clears.",
-        "  Mouse: click selects a pane and a row, the wheel scrolls.",
-        "  Marks: + added  ~ modified  - removed  (blank) unmodified.",
-    ] {
-        lines.push(Line::raw(note));
+    for note in help::NOTES {
+        lines.push(Line::raw(*note));
     }
     lines.push(Line::raw(format!(
         "  Findings: {} high  {} warning  {} info; enter shows the first path in the tree.",
@@ -48,11 +42,21 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
 pub fn draw(f: &mut Frame, area: Rect, app: &App, scroll: usize) {
     let all = lines(app);
     let height = inner(area).height as usize;
-    let scroll = scroll.min(all.len().saturating_sub(height));
+    let total = all.len();
+    let scroll = scroll.min(total.saturating_sub(height));
     let shown: Vec<Line> = all.into_iter().skip(scroll).collect();
+    let more = match (scroll > 0, scroll + height < total) {
+        (true, true) => " ↑↓ more ",
+        (false, true) => " ↓ more ",
+        (true, false) => " ↑ more ",
+        (false, false) => "",
+    };
+    let block = block(
+        "Keys · ↑↓ pgup/pgdn scroll · esc, q or ? closes",
+        true,
+        app.theme,
+    )
+    .title_bottom(Line::styled(more, app.theme.key()).right_aligned());
     f.render_widget(Clear, area);
-    f.render_widget(
-        Paragraph::new(shown).block(block("Keys (any other key closes)", true, app.theme)),
-        area,
-    );
+    f.render_widget(Paragraph::new(shown).block(block), area);
 }

@@ -5,9 +5,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{block, right};
+use super::{block, fit, right};
 use crate::report::size;
-use crate::tree_list::Compare;
 use crate::ui::app::{App, Focus, Loaded};
 use crate::ui::layout::inner;
 use crate::ui::sanitize;
@@ -15,14 +14,13 @@ use crate::ui::sanitize;
 pub fn draw(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
     let theme = app.theme;
     let focused = app.focus == Focus::Layers;
-    let mode = match l.tree.compare() {
-        Compare::Layer => "this layer",
-        Compare::Aggregated => "all up to it",
-    };
+    // Counted from 1, as people count ("layer 4 of 13"), with the index of
+    // the # column (dive's, from 0) beside it.
     let title = format!(
-        "Layers {}/{} · tree: {mode}",
-        l.layer(),
-        l.analysis.image.layers.len().saturating_sub(1)
+        "Layer {} of {} · #{}",
+        l.layer() + 1,
+        l.analysis.image.layers.len(),
+        l.layer()
     );
     let layers = &l.analysis.image.layers;
     let compressed = layers.iter().any(|x| x.compressed_size.is_some());
@@ -51,6 +49,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
         } else {
             &cmd
         }));
+        let text = fit(&text, inner(area).width as usize);
         let style = if idx == l.layer() {
             theme.selected(focused)
         } else {

@@ -36,7 +36,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, p: &ProgressSnapshot) {
     );
     let layers = match p.layers_total {
         Some(t) => format!("layer {} of {t}", p.layers_read),
-        None => format!("{} layers read", p.layers_read),
+        None => format!(
+            "{} read",
+            crate::ui::count(p.layers_read, "layer", "layers")
+        ),
     };
     let (ratio, bytes) = match p.bytes_total {
         Some(t) if t > 0 => (

@@ -3,6 +3,8 @@
 pub mod details;
 pub mod findings;
 pub mod help;
+pub mod history;
+pub mod largest;
 pub mod layers;
 pub mod loading;
 pub mod status;
@@ -19,7 +21,7 @@ use super::theme::Theme;
 /// A pane's frame, highlighted when focused.
 pub fn block(title: impl Into<String>, focused: bool, theme: Theme) -> Block<'static> {
     Block::bordered()
-        .border_type(if focused {
+        .border_type(if focused && !theme.basic {
             BorderType::Thick
         } else {
             BorderType::Plain
@@ -29,6 +31,16 @@ pub fn block(title: impl Into<String>, focused: bool, theme: Theme) -> Block<'st
             format!(" {} ", title.into()),
             theme.title(focused),
         )))
+}
+
+/// One row of a list: highlighted when it is the selected one.
+pub fn list_row(text: String, selected: bool, focused: bool, theme: Theme) -> Line<'static> {
+    let style = if selected {
+        theme.selected(focused)
+    } else {
+        Style::new()
+    };
+    Line::from(Span::styled(text, style))
 }
 
 /// `text` right-aligned in `width` columns.
@@ -42,4 +54,25 @@ pub fn field(label: &str, value: String, theme: Theme) -> Line<'static> {
         Span::styled(format!("{label:<11} "), theme.label()),
         Span::styled(value, Style::new()),
     ])
+}
+
+/// `text` cut to `width` characters, an ellipsis at the end when cut.
+pub fn fit(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+/// `text` cut to `width` characters keeping its end (a path's file name).
+pub fn fit_left(text: &str, width: usize) -> String {
+    let n = text.chars().count();
+    if n <= width {
+        return text.to_string();
+    }
+    let mut cut = String::from('…');
+    cut.extend(text.chars().skip(n + 1 - width.max(1)));
+    cut
 }

@@ -6,7 +6,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::block;
+use super::{block, fit};
 use crate::layer::{EntryKind, Meta};
 use crate::report::size;
 use crate::tree::State;
@@ -16,24 +16,45 @@ use crate::ui::layout::inner;
 use crate::ui::sanitize;
 use crate::ui::theme::Theme;
 
-/// `drwxr-xr-x` from a mode and a kind.
+/// `drwxr-xr-x` from a mode and a kind, as `ls -l` writes it: setuid and
+/// setgid show as `s` in the owner's and group's execute place (`S` when
+/// that execute bit is off), sticky as `t` in the others' (`T`).
 pub fn mode_string(kind: EntryKind, mode: u32) -> String {
     let mut s = String::with_capacity(10);
     s.push(kind.letter());
-    for shift in [6, 3, 0] {
+    for (shift, special, on, off) in [
+        (6, 0o4000, 's', 'S'),
+        (3, 0o2000, 's', 'S'),
+        (0, 0o1000, 't', 'T'),
+    ] {
         let bits = (mode >> shift) & 7;
         s.push(if bits & 4 != 0 { 'r' } else { '-' });
         s.push(if bits & 2 != 0 { 'w' } else { '-' });
-        s.push(if bits & 1 != 0 { 'x' } else { '-' });
+        s.push(match (mode & special != 0, bits & 1 != 0) {
+            (true, true) => on,
+            (true, false) => off,
+            (false, true) => 'x',
+            (false, false) => '-',
+        });
     }
     s
+}
+
+/// Below this many columns the attributes column folds away (it would
+/// leave the names a dozen characters).
+pub const ATTRIBUTES_MIN_WIDTH: usize = 70;
+
+/// Is the attributes column shown in a tree `width` columns wide?
+fn shows_attributes(app: &App, width: usize) -> bool {
+    app.show_attributes && width >= ATTRIBUTES_MIN_WIDTH
 }
 
 fn title(l: &Loaded) -> String {
     let t = &l.tree;
     let mut s = match t.compare() {
+        Compare::Dive => format!("Contents at layer {} · its changes marked", t.layer()),
         Compare::Layer => format!("Layer {} changes", t.layer()),
-        Compare::Aggregated => format!("Contents at layer {}", t.layer()),
+        Compare::Aggregated => format!("Contents at layer {} · all changes marked", t.layer()),
     };
     let hidden: Vec<&str> = Mark::ALL
         .iter()
@@ -48,14 +69,14 @@ fn title(l: &Loaded) -> String {
     }
     if let Some(f) = t.filter() {
         s.push_str(&format!(
-            " · filter {}{} ({} matches)",
+            " · filter {}{} ({})",
             if matches!(f, Filter::Regex(_)) {
                 "re:"
             } else {
                 ""
             },
             sanitize(f.text()),
-            t.match_count()
+            crate::ui::count(t.match_count() as u64, "match", "matches")
         ));
     }
     s
@@ -83,7 +104,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
     let body = inner(area);
     let width = body.width as usize;
     let mut lines: Vec<Line> = Vec::new();
-    let attrs = app.show_attributes;
+    let attrs = shows_attributes(app, width);
     let header = if attrs {
         format!("  {:<10} {:>9} {:>9}  Name", "Mode", "UID:GID", "Size")
     } else {
@@ -160,7 +181,7 @@ fn row(
     let mut prefix = String::new();
     prefix.push(mark.symbol());
     prefix.push(' ');
-    if app.show_attributes {
+    if shows_attributes(app, width) {
         let (m, owner) = match meta {
             Some(m) => (mode_string(m.kind, m.mode), format!("{}:{}", m.uid, m.gid)),
             None => ("d?????????".into(), String::new()),
@@ -191,6 +212,17 @@ fn row(
             " → "
         };
         suffix = format!("{arrow}{}", sanitize(&crate::layer::path::escape(link)));
+    }
+    if !app.wrap {
+        // One line: what does not fit is cut, with an ellipsis.
+        let room = width.saturating_sub(prefix.chars().count());
+        let n = name.chars().count();
+        if n > room {
+            name = fit(&name, room);
+            suffix.clear();
+        } else {
+            suffix = fit(&suffix, room - n);
+        }
     }
     let highlight = list.filter().filter(|_| v.matched);
     let mut spans = vec![Span::styled(prefix.clone(), base)];
@@ -252,4 +284,28 @@ fn push_name(
         at = e;
     }
     spans.push(Span::styled(name[at..].to_string(), base));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mode_string;
+    use crate::layer::EntryKind;
+
+    /// Each case as `ls -l` prints it (GNU coreutils and busybox agree).
+    #[test]
+    fn special_bits_as_ls_shows_them() {
+        for (kind, mode, want) in [
+            (EntryKind::File, 0o4755, "-rwsr-xr-x"),
+            (EntryKind::File, 0o4644, "-rwSr--r--"),
+            (EntryKind::File, 0o2755, "-rwxr-sr-x"),
+            (EntryKind::File, 0o2745, "-rwxr-Sr-x"),
+            (EntryKind::Dir, 0o1777, "drwxrwxrwt"),
+            (EntryKind::Dir, 0o1776, "drwxrwxrwT"),
+            (EntryKind::File, 0o7000, "---S--S--T"),
+            (EntryKind::File, 0o7777, "-rwsrwsrwt"),
+            (EntryKind::File, 0o644, "-rw-r--r--"),
+        ] {
+            assert_eq!(mode_string(kind, mode), want, "{mode:o}");
+        }
+    }
 }

@@ -9,7 +9,7 @@ use ratatui::widgets::{Clear, Paragraph};
 use super::block;
 use crate::report::size;
 use crate::ui::app::App;
-use crate::ui::components::viewer::{VIEW_LIMIT, Viewer, ViewerBody};
+use crate::ui::components::viewer::{VIEW_LIMIT, Viewer, ViewerBody, expand_tabs};
 use crate::ui::layout::inner;
 use crate::ui::sanitize;
 
@@ -35,11 +35,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, v: &Viewer) {
             for (n, &s) in starts.iter().enumerate().skip(v.top()).take(height) {
                 let e = starts.get(n + 1).copied().unwrap_or(content.bytes.len());
                 let raw = String::from_utf8_lossy(&content.bytes[s..e]);
-                let text = sanitize(
-                    raw.trim_end_matches(['\n', '\r'])
-                        .replace('\t', "    ")
-                        .as_str(),
-                );
+                let text = sanitize(&expand_tabs(raw.trim_end_matches(['\n', '\r'])));
                 lines.push(Line::from(vec![
                     Span::styled(format!("{:>digits$} │ ", n + 1), theme.dim()),
                     Span::raw(text),
@@ -95,13 +91,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, v: &Viewer) {
         }
         None => String::new(),
     };
-    lines.insert(
-        0,
-        Line::styled(
-            format!("{info}{total} · ↑↓ pgup/pgdn home/end scroll · q/esc close"),
-            theme.label(),
-        ),
-    );
+    lines.insert(0, Line::styled(format!("{info}{total}"), theme.label()));
     f.render_widget(Clear, area);
     f.render_widget(
         Paragraph::new(lines).block(block(v.title.clone(), true, theme)),
