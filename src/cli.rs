@@ -127,6 +127,13 @@ pub struct Cli {
     #[arg(long)]
     pub pull: bool,
 
+    /// Keep the layers of an image read from standard input for the session
+    /// (in $XDG_RUNTIME_DIR or the temporary directory, within
+    /// PEEL_KEEP_LAYERS_BYTES, removed on exit), so that the file viewer and
+    /// extract can read them again.
+    #[arg(long)]
+    pub keep_layers: bool,
+
     /// The UI's config file (keys, panes); default
     /// $XDG_CONFIG_HOME/peel/config.toml or ~/.config/peel/config.toml.
     #[arg(long, value_name = "PATH", env = "PEEL_CONFIG")]

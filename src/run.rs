@@ -60,6 +60,8 @@ pub fn run(cli: &Cli) -> Result<Ended> {
         platform: cli.platform.clone(),
         pull: cli.pull,
         no_verify: cli.no_verify,
+        keep_layers: cli.keep_layers.then(crate::content::session::stdin_folder),
+        keep_bound: crate::content::session::bound(),
         ..OpenOptions::default()
     };
     if report_paths(cli)

@@ -31,6 +31,10 @@ pub enum BlobLocation {
     /// Read from a stream (standard input, an engine's export), which is
     /// not kept: it cannot be read again.
     Stream,
+    /// Member `member` of the export of the engine image whose id is
+    /// `image`: read again by exporting that id once more
+    /// ([`crate::content`] keeps what passes by for the session).
+    EngineLayer { image: String, member: String },
 }
 
 impl BlobLocation {
@@ -68,6 +72,7 @@ impl BlobLocation {
             | BlobLocation::CompressedMember { archive, .. } => Some(archive),
             BlobLocation::LayoutFile { path } => Some(path),
             BlobLocation::Stream => None,
+            BlobLocation::EngineLayer { .. } => None,
         }
     }
 
@@ -77,6 +82,7 @@ impl BlobLocation {
         let path = self.file()?;
         let opened = match self {
             BlobLocation::Stream => return None,
+            BlobLocation::EngineLayer { .. } => return None,
             BlobLocation::LayoutFile { path } => open_layout_file(path),
             BlobLocation::ArchiveMember { offset, size, .. } => {
                 open_plain_member(path, *offset, *size)
