@@ -403,3 +403,74 @@ fn standard_input_is_viewable_with_keep_layers_and_says_so_without() {
     }
     assert!(!dir.path().join("small/stdin.tar").exists());
 }
+
+/// The benchmark of the README's viewer figures (`--ignored`): the first
+/// view of a file in the top and the bottom layer of the 600 MB image, and
+/// a second file in the same layer.
+#[test]
+#[ignore = "a benchmark: needs peel-test/viewer-large (docker load /tmp/peel-bench/large-apt.tar)"]
+fn bench_first_views_of_the_large_image() {
+    let _serial = serial();
+    let endpoint = docker_endpoint();
+    let options = OpenOptions {
+        quiet: true,
+        ..OpenOptions::default()
+    };
+    let image =
+        engine_source::open_at(&endpoint, "peel-test/viewer-large", "large", &options).unwrap();
+    let a = Outcome::of(image, None).analysis;
+    let origin = Origin::Engine(std::sync::Arc::new(EngineLayers::at(Ok(endpoint))));
+    let top = final_layer(&a);
+    // Regular files written by `layer`, the final version or not.
+    let files_of = |layer: u32, last: bool| {
+        let mut found = Vec::new();
+        a.tree.for_each_path(|id, path| {
+            let node = a.tree.node(id);
+            let at = |l| match node.at(l).map(|v| &v.state) {
+                Some(peel::tree::State::Present {
+                    content: Some(c), ..
+                }) => Some(*c),
+                _ => None,
+            };
+            if let Some(c) = at(layer)
+                && a.tree.files[c as usize].layer == layer
+                && (at(top) == Some(c)) == last
+                && a.tree.files[c as usize].size > 0
+            {
+                found.push(String::from_utf8_lossy(path).into_owned());
+            }
+        });
+        found
+    };
+    let time = |path: &str, layer: u32| {
+        let started = Instant::now();
+        read(&a, &origin, path, layer, 0).unwrap();
+        started.elapsed()
+    };
+    let top_files = files_of(top, true);
+    let bottom_final = files_of(0, true);
+    let bottom_changed = files_of(0, false);
+    eprintln!("layers: {}", a.tree.layer_count);
+    if let Some(p) = top_files.first() {
+        eprintln!(
+            "top layer, final version (archive API): {p}: {:?}",
+            time(p, top)
+        );
+    }
+    if let Some(p) = bottom_final.first() {
+        eprintln!(
+            "bottom layer, final version (archive API): {p}: {:?}",
+            time(p, 0)
+        );
+    }
+    if let Some(p) = bottom_changed.first() {
+        eprintln!(
+            "bottom layer, changed later (export): {p}: {:?}",
+            time(p, 0)
+        );
+        eprintln!("kept: {} bytes", kept(&origin));
+    }
+    if let Some(p) = bottom_changed.get(1).or(bottom_final.get(1)) {
+        eprintln!("bottom layer, second file (kept): {p}: {:?}", time(p, 0));
+    }
+}
