@@ -137,6 +137,9 @@ fn docker_final_layer_comes_from_the_archive_api_and_the_container_goes() {
     let _serial = serial();
     let (a, origin) = open(&docker_endpoint());
     let top = final_layer(&a);
+    // One left behind by a peel that was killed (its process is gone).
+    let label = format!("{LABEL}=4294967295");
+    docker(&["create", "--label", &label, IMAGE, "x"]).unwrap();
     let got = read(&a, &origin, "v/changed", top, 0).unwrap();
     assert_eq!(got.bytes, b"second\n");
     // No export was needed: nothing kept.

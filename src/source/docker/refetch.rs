@@ -6,8 +6,11 @@
 
 use std::io::Read;
 
+use bollard::Docker;
 use bollard::models::ContainerCreateBody;
-use bollard::query_parameters::{DownloadFromContainerOptions, RemoveContainerOptions};
+use bollard::query_parameters::{
+    DownloadFromContainerOptions, ListContainersOptions, RemoveContainerOptions,
+};
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
@@ -132,6 +135,7 @@ async fn archive(
             return;
         }
     };
+    remove_left_behind(&client, endpoint).await;
     let body = ContainerCreateBody {
         image: Some(id.to_string()),
         // Never started; a command lets an image without one be created.
@@ -176,11 +180,45 @@ async fn archive(
             }
         }
     }
-    let remove = RemoveContainerOptions {
+    remove(&client, &container).await;
+}
+
+/// Remove the container `id` and its anonymous volumes, within a bound.
+async fn remove(client: &Docker, id: &str) {
+    let options = RemoveContainerOptions {
         force: true,
         v: true,
         ..Default::default()
     };
-    let removal = client.remove_container(&container, Some(remove));
+    let removal = client.remove_container(id, Some(options));
     let _ = tokio::time::timeout(REMOVE_TIMEOUT, removal).await;
+}
+
+/// The temporary containers of a peel that was killed before it removed
+/// its own: on an engine of this machine (a unix socket), those whose
+/// labelled process is gone are removed now.
+async fn remove_left_behind(client: &Docker, endpoint: &Endpoint) {
+    if endpoint.socket().is_none() {
+        return;
+    }
+    let options = ListContainersOptions {
+        all: true,
+        filters: Some([("label".to_string(), vec![CONTAINER_LABEL.to_string()])].into()),
+        ..Default::default()
+    };
+    let listed = client.list_containers(Some(options));
+    let Ok(Ok(containers)) = tokio::time::timeout(REMOVE_TIMEOUT, listed).await else {
+        return;
+    };
+    for container in containers {
+        let pid = container
+            .labels
+            .as_ref()
+            .and_then(|l| l.get(CONTAINER_LABEL))
+            .and_then(|p| p.parse::<u32>().ok());
+        let gone = pid.is_some_and(|p| !std::path::Path::new(&format!("/proc/{p}")).exists());
+        if let (true, Some(id)) = (gone, container.id.as_deref()) {
+            remove(client, id).await;
+        }
+    }
 }
