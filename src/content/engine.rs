@@ -25,6 +25,8 @@ pub struct EngineLayers {
     /// The engine the image was read from (or why it cannot be reached).
     pub endpoint: Result<Endpoint, String>,
     dir: SessionDir,
+    /// How many bytes of layers may be kept.
+    bound: u64,
     /// One fetch at a time (a second asks the first's result).
     kept: Mutex<Kept>,
 }
@@ -44,11 +46,22 @@ impl EngineLayers {
 
     /// The layers of images of the engine at `endpoint`.
     pub fn at(endpoint: Result<Endpoint, String>) -> EngineLayers {
+        EngineLayers::with_bound(endpoint, session::bound())
+    }
+
+    /// [`EngineLayers::at`], keeping at most `bound` bytes.
+    pub fn with_bound(endpoint: Result<Endpoint, String>, bound: u64) -> EngineLayers {
         EngineLayers {
             endpoint,
+            bound,
             dir: SessionDir::unique(),
             kept: Mutex::new(Kept::default()),
         }
+    }
+
+    /// The session folder the layers are kept in (made on the first fetch).
+    pub fn folder(&self) -> &std::path::Path {
+        self.dir.path()
     }
 
     /// How many bytes of layers are kept now.
@@ -90,7 +103,7 @@ impl EngineLayers {
         also: &[Vec<u8>],
     ) -> Result<(), String> {
         let dir = self.dir.create()?.to_path_buf();
-        let bound = session::bound();
+        let bound = self.bound;
         let endpoint = self.endpoint.as_ref().map_err(Clone::clone)?;
         let (total, export) = docker::export_by_id(endpoint, image).map_err(|e| e.to_string())?;
         let progress = Fetching::start(total);

@@ -142,8 +142,12 @@ fn docker_final_layer_comes_from_the_archive_api_and_the_container_goes() {
     docker(&["create", "--label", &label, IMAGE, "x"]).unwrap();
     let got = read(&a, &origin, "v/changed", top, 0).unwrap();
     assert_eq!(got.bytes, b"second\n");
-    // No export was needed: nothing kept.
+    // No export was needed: nothing kept, not even a folder.
     assert_eq!(kept(&origin), 0);
+    let Origin::Engine(layers) = &origin else {
+        unreachable!()
+    };
+    assert!(!layers.folder().exists());
     assert_eq!(left_containers(docker_ps), "");
     // The large file, by windows of 8 MiB, through the same route.
     let window = read(&a, &origin, "v/big", top, 8 << 20).unwrap();
@@ -168,6 +172,11 @@ fn docker_middle_layer_shows_its_own_version_and_keeps_the_layer() {
     assert_eq!(got.bytes, b"first\n");
     let first = started.elapsed();
     assert!(kept(&origin) > 0, "the layer is kept for the next view");
+    let Origin::Engine(layers) = &origin else {
+        unreachable!()
+    };
+    let folder = layers.folder().to_path_buf();
+    assert!(folder.is_dir());
     // A file deleted later, in the same (now kept) layer: instant.
     let started = Instant::now();
     assert_eq!(
@@ -198,6 +207,28 @@ fn docker_middle_layer_shows_its_own_version_and_keeps_the_layer() {
         Path::new("changed")
     );
     assert_eq!(left_containers(docker_ps), "");
+    // The session ends: its folder goes.
+    drop(origin);
+    assert!(!folder.exists());
+}
+
+#[test]
+fn a_layer_larger_than_the_bound_is_refused_by_name() {
+    let Some(_) = built() else { return };
+    let _serial = serial();
+    let (a, _) = open(&docker_endpoint());
+    let small = Origin::Engine(std::sync::Arc::new(EngineLayers::with_bound(
+        Ok(docker_endpoint()),
+        1000,
+    )));
+    let err = read(&a, &small, "v/changed", 1, 0)
+        .err()
+        .unwrap_or_default();
+    assert!(
+        err.contains("more than the session keeps (1000 bytes"),
+        "{err}"
+    );
+    assert_eq!(kept(&small), 0);
 }
 
 #[test]
