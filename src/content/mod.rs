@@ -18,7 +18,7 @@ use crate::layer::{EntryKind, path, walk};
 use crate::source::Reference;
 use crate::tree::{NodeId, State, Tree};
 pub use engine::EngineLayers;
-use final_image::final_route;
+use final_image::final_file;
 
 mod engine;
 mod fetch;
@@ -198,8 +198,17 @@ pub fn read_file(
     };
     let file = &tree.files[content as usize];
     let source = tree.path_of(file.node);
-    if let Some(fast) = final_route(origin, layers, tree, node, content, &source) {
-        return fast(offset, limit);
+    if let Some(fast) = final_file(origin, layers, tree, node, content) {
+        let read = fast
+            .with_archive(|r| read_from_layer(r, &fast.name, offset, limit))
+            .and_then(|c| match c.total == fast.size {
+                true => Ok(c),
+                false => Err(fast.differs(c.total)),
+            });
+        match read {
+            Err(e) if e != fetch::CANCELLED => {} // the layer is the sure route
+            done => return done,
+        }
     }
     with_layer(origin, layers, file.layer, |r| {
         read_from_layer(r, &source, offset, limit)
@@ -316,6 +325,10 @@ pub fn extract(
     sources.sort_unstable();
     for l in sources {
         let want = &wanted[&l];
+        if let Some(written) = extract_final(origin, layers, tree, node, layer, want, &target)? {
+            out.files += written;
+            continue;
+        }
         let written = with_layer(origin, layers, l, |r| write_from_layer(r, want, &target))?;
         out.files += written;
     }
@@ -332,6 +345,50 @@ pub fn extract(
         })?;
     }
     Ok(out)
+}
+
+/// Extract the single file `node` through the archive API when its version
+/// at `layer` is the final image's (`None`: not that case, or that route
+/// failed short of a cancel and left nothing behind).
+fn extract_final(
+    origin: &Origin,
+    layers: &[Layer],
+    tree: &Tree,
+    node: NodeId,
+    layer: u32,
+    want: &Wanted,
+    target: &Path,
+) -> Result<Option<u64>, String> {
+    let Some(State::Present {
+        content: Some(content),
+        ..
+    }) = tree.node(node).at(layer).map(|v| &v.state)
+    else {
+        return Ok(None);
+    };
+    let Some(fast) = final_file(origin, layers, tree, node, *content) else {
+        return Ok(None);
+    };
+    let Some(dests) = want.values().next().filter(|_| want.len() == 1) else {
+        return Ok(None);
+    };
+    let by_name: Wanted = [(fast.name.clone(), dests.clone())].into();
+    match fast.with_archive(|r| write_from_layer(r, &by_name, target)) {
+        Ok(1)
+            if dests
+                .iter()
+                .all(|(at, _)| fs::metadata(at).is_ok_and(|m| m.len() == fast.size)) =>
+        {
+            Ok(Some(1))
+        }
+        Err(e) if e == fetch::CANCELLED => Err(e),
+        _ => {
+            for (at, _) in dests {
+                let _ = fs::remove_file(at);
+            }
+            Ok(None)
+        }
+    }
 }
 
 /// The destination directory as typed, resolved without following any

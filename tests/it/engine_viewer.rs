@@ -159,6 +159,25 @@ fn docker_final_layer_comes_from_the_archive_api_and_the_container_goes() {
     let last = read(&a, &origin, "v/big", top, 16 << 20).unwrap();
     assert_eq!(last.bytes.len() as u64, BIG - (16 << 20));
     assert_eq!(left_containers(docker_ps), "");
+    // Extract of a final-version file: the same route, nothing kept.
+    let dest = tempfile::tempdir().unwrap();
+    let big = a.tree.lookup(b"v/big").unwrap();
+    let out = content::extract(
+        &origin,
+        &a.image.layers,
+        &a.tree,
+        big,
+        top,
+        dest.path(),
+        false,
+    )
+    .unwrap();
+    assert_eq!(out.files, 1);
+    let written = std::fs::read(dest.path().join("big")).unwrap();
+    assert_eq!(written.len() as u64, BIG);
+    assert!(written.chunks(16).all(|c| c == PATTERN));
+    assert_eq!(kept(&origin), 0);
+    assert_eq!(left_containers(docker_ps), "");
 }
 
 #[test]
