@@ -133,6 +133,20 @@ pub struct Cli {
     /// extract can read them again.
     #[arg(long)]
     pub keep_layers: bool,
+    /// Registry images: verify the registry's TLS certificate (skopeo's
+    /// spelling: `--tls-verify=false` for a self-signed registry).
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set,
+          num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub tls_verify: bool,
+
+    /// Registry images: talk HTTP, not HTTPS (loopback and insecure registries).
+    #[arg(long)]
+    pub plain_http: bool,
+
+    /// Registry images: how many layer blobs are fetched at once.
+    #[arg(long, value_name = "N", default_value_t = crate::source::registry::DEFAULT_JOBS,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=64))]
+    pub jobs: usize,
 
     /// The UI's config file (keys, panes); default
     /// $XDG_CONFIG_HOME/peel/config.toml or ~/.config/peel/config.toml.
@@ -142,6 +156,28 @@ pub struct Cli {
     /// How many wasted entries the text report lists.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub wasted_limit: usize,
+
+    /// The Dockerfile the image was built from: layers and findings point at
+    /// its lines (the final stage's). Also `dockerfile:` in the rules file.
+    #[arg(long, value_name = "PATH")]
+    pub dockerfile: Option<PathBuf>,
+
+    /// Print the findings as CI annotations: `github` (workflow commands;
+    /// the default when GITHUB_ACTIONS=true) or `none`.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub annotations: Option<Annotations>,
+
+    /// Write a GitLab Code Quality report (JSON) to PATH.
+    #[arg(long, value_name = "PATH")]
+    pub codequality: Option<PathBuf>,
+
+    /// Write a SARIF 2.1.0 report to PATH (code scanning).
+    #[arg(long, value_name = "PATH")]
+    pub sarif: Option<PathBuf>,
+
+    /// Write a JUnit XML report to PATH: one test case per CI rule.
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
 
     /// `peel completions SHELL`, `peel man`; none for `peel IMAGE`.
     #[command(subcommand)]
@@ -176,7 +212,37 @@ pub fn man_page() -> std::io::Result<Vec<u8>> {
     Ok(out)
 }
 
+/// Where `--annotations` prints the findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Annotations {
+    /// GitHub Actions workflow commands.
+    Github,
+    /// None, even on GitHub Actions.
+    None,
+}
+
 impl Cli {
+    /// `--annotations`, else GitHub's when GITHUB_ACTIONS=true.
+    pub fn annotations(&self) -> Annotations {
+        self.annotations.unwrap_or_else(|| {
+            if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v.trim() == "true") {
+                Annotations::Github
+            } else {
+                Annotations::None
+            }
+        })
+    }
+
+    /// A report file or `--annotations github` asked for: the run is
+    /// headless (GITHUB_ACTIONS alone adds annotations to a headless run,
+    /// and leaves the UI alone).
+    pub fn ci_outputs(&self) -> bool {
+        self.codequality.is_some()
+            || self.sarif.is_some()
+            || self.junit.is_some()
+            || self.annotations == Some(Annotations::Github)
+    }
+
     /// `--ci`, or `CI=true` in the environment (as with dive).
     pub fn ci_mode(&self) -> bool {
         self.ci

@@ -325,6 +325,7 @@ pub fn engine_open(data: &[u8], platform: bool, pull: bool) -> Option<crate::Res
         pull,
         quiet: true,
         no_verify: skip_verification(data),
+        registry: Default::default(),
         ..OpenOptions::default()
     };
     let opened = docker::open_at(&endpoint, "fuzz:latest", "fuzz:latest", &options);

@@ -37,6 +37,7 @@ pub mod analysis;
 pub mod ci;
 pub mod cli;
 pub mod content;
+pub mod dockerfile;
 pub mod error;
 pub mod findings;
 #[doc(hidden)]

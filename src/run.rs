@@ -45,9 +45,11 @@ pub fn run(cli: &Cli) -> Result<Ended> {
     };
     // Validate the configuration before the (possibly long) read of the image.
     let mut ignore = cli.ignore.clone();
+    let mut file_dockerfile = None;
     let rules = if ci_mode {
-        let (rules, file_ignore) = load_rules(cli)?;
+        let (rules, file_ignore, dockerfile) = load_rules(cli)?;
         ignore.extend(file_ignore);
+        file_dockerfile = dockerfile;
         Some(rules)
     } else {
         // Not judged, but a bad value on the command line is still an error.
@@ -55,6 +57,11 @@ pub fn run(cli: &Cli) -> Result<Ended> {
         None
     };
     let ignore = Ignore::new(&ignore)?;
+    // The flag wins over the rules file's `dockerfile:`.
+    let dockerfile = match cli.dockerfile.as_deref().or(file_dockerfile.as_deref()) {
+        Some(path) => Some(std::sync::Arc::new(crate::dockerfile::load(path)?)),
+        None => None,
+    };
     let parsed = source::parse(reference, cli.source)?;
     let options = OpenOptions {
         platform: cli.platform.clone(),
@@ -62,15 +69,17 @@ pub fn run(cli: &Cli) -> Result<Ended> {
         no_verify: cli.no_verify,
         keep_layers: cli.keep_layers.then(crate::content::session::stdin_folder),
         keep_bound: crate::content::session::bound(),
+        registry: crate::source::registry::Options {
+            tls_verify: cli.tls_verify,
+            plain_http: cli.plain_http,
+            jobs: cli.jobs,
+        },
         ..OpenOptions::default()
     };
-    if report_paths(cli)
-        .filter(|p| p.as_deref() == Some(Path::new("-")))
-        .count()
-        > 1
-    {
+    if report_paths(cli).filter(|p| *p == Path::new("-")).count() > 1 {
         return Err(Error::Config(
-            "only one of --json -, --markdown - and --html - can write to standard output".into(),
+            "only one of --json, --markdown, --html, --codequality, --sarif and --junit can write to standard output ('-')"
+                .into(),
         ));
     }
     let plan = Plan {
@@ -80,8 +89,9 @@ pub fn run(cli: &Cli) -> Result<Ended> {
         options,
         rules,
         dive_compat: cli.dive_compat,
+        dockerfile,
     };
-    if !ci_mode && report_paths(cli).all(|p| p.is_none()) {
+    if !ci_mode && report_paths(cli).next().is_none() && !cli.ci_outputs() {
         return interactive(cli, &parsed, reference, plan);
     }
     headless(cli, &parsed, reference, &plan)
@@ -121,7 +131,7 @@ fn headless(cli: &Cli, parsed: &Reference, reference: &str, plan: &Plan) -> Resu
     let image = with_progress_line(reference, &plan.options, || plan.open(parsed, reference))?;
     let outcome = plan.outcome(parsed, image)?;
 
-    let stdout_taken = report_paths(cli).any(|p| p.as_deref() == Some(Path::new("-")));
+    let stdout_taken = report_paths(cli).any(|p| p == Path::new("-"));
     if let Some(path) = &cli.json {
         write_report(path, &json::render(&outcome))?;
     }
@@ -131,6 +141,7 @@ fn headless(cli: &Cli, parsed: &Reference, reference: &str, plan: &Plan) -> Resu
     if let Some(path) = &cli.html {
         write_report(path, &html::render(&outcome))?;
     }
+    ci_outputs(cli, &outcome, stdout_taken)?;
     if outcome.verdict.is_some() {
         let report = text::render(
             &outcome,
@@ -154,11 +165,6 @@ fn headless(cli: &Cli, parsed: &Reference, reference: &str, plan: &Plan) -> Resu
     Ok(ended)
 }
 
-/// The report files asked for (`--json`, `--markdown`, `--html`).
-fn report_paths(cli: &Cli) -> impl Iterator<Item = &Option<std::path::PathBuf>> {
-    [&cli.json, &cli.markdown, &cli.html].into_iter()
-}
-
 /// `peel completions SHELL` and `peel man`: generated text on stdout.
 fn print_generated(command: &Command) -> Result<Ended> {
     let bytes = match command {
@@ -167,6 +173,69 @@ fn print_generated(command: &Command) -> Result<Ended> {
     };
     write_stdout(&String::from_utf8_lossy(&bytes))?;
     Ok(Ended::Passed)
+}
+
+/// The CI formats: GitHub workflow commands (on stdout, or stderr when a
+/// report takes stdout) and the step summary, Code Quality, SARIF, JUnit.
+fn ci_outputs(cli: &Cli, outcome: &Outcome, stdout_taken: bool) -> Result<()> {
+    use crate::report::annotations::{codequality, github, junit, sarif};
+    let findings = &outcome.findings;
+    if cli.annotations() == crate::cli::Annotations::Github {
+        let commands = github::render(findings);
+        if stdout_taken {
+            eprint!("{commands}");
+        } else {
+            write_stdout(&commands)?;
+        }
+        if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
+            append_report(Path::new(&summary), &markdown::render(outcome))?;
+        }
+    }
+    if let Some(path) = &cli.codequality {
+        let fallback = cli
+            .dockerfile
+            .as_ref()
+            .map(|d| d.display().to_string())
+            .unwrap_or_else(|| outcome.image().reference.clone());
+        write_report(path, &codequality::render(findings, &fallback))?;
+    }
+    if let Some(path) = &cli.sarif {
+        write_report(path, &sarif::render(findings))?;
+    }
+    if let Some(path) = &cli.junit {
+        let report = junit::render(
+            &outcome.image().reference,
+            outcome.verdict.as_ref(),
+            findings,
+        );
+        write_report(path, &report)?;
+    }
+    Ok(())
+}
+
+/// Every report file asked for.
+fn report_paths(cli: &Cli) -> impl Iterator<Item = &Path> {
+    [
+        &cli.json,
+        &cli.markdown,
+        &cli.html,
+        &cli.codequality,
+        &cli.sarif,
+        &cli.junit,
+    ]
+    .into_iter()
+    .filter_map(|p| p.as_deref())
+}
+
+/// Append a report to a file (GitHub's step summary collects several).
+fn append_report(path: &Path, report: &str) -> Result<()> {
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .map_err(|e| Error::io(path.display(), e))?;
+    file.write_all(report.as_bytes())
+        .map_err(|e| Error::io(path.display(), e))
 }
 
 /// Run `load`, showing how far it got on one stderr line while it runs, when
@@ -224,14 +293,18 @@ fn progress_text(reference: &str, p: &ProgressSnapshot) -> String {
     line
 }
 
-/// The rules in force, and the rules file's `ignore:` globs.
-fn load_rules(cli: &Cli) -> Result<(Rules, Vec<String>)> {
+/// The rules in force, the rules file's `ignore:` globs and `dockerfile:`.
+fn load_rules(cli: &Cli) -> Result<(Rules, Vec<String>, Option<std::path::PathBuf>)> {
     let explicit = cli.ci_config != Path::new(".dive-ci");
     let file = ci::config::load(&cli.ci_config, explicit)?;
     for warning in &file.warnings {
         eprintln!("peel: warning: {}", sanitize(warning));
     }
-    Ok((Rules::resolve(&file.rules, &flag_rules(cli))?, file.ignore))
+    Ok((
+        Rules::resolve(&file.rules, &flag_rules(cli))?,
+        file.ignore,
+        file.dockerfile.map(std::path::PathBuf::from),
+    ))
 }
 
 /// The thresholds given as flags (or their environment variables).

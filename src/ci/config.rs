@@ -16,6 +16,8 @@ pub struct FileRules {
     pub ignore: Vec<String>,
     /// One line per key that was ignored.
     pub warnings: Vec<String>,
+    /// `dockerfile:`: the Dockerfile the image was built from.
+    pub dockerfile: Option<String>,
 }
 
 /// Read a rules file. `required` is false for the default `.dive-ci`, which
@@ -138,6 +140,14 @@ pub fn parse(text: &str, what: &str) -> Result<FileRules> {
                         Error::Config(format!("{what}: 'ignore' must list globs"))
                     })?],
                 };
+            continue;
+        }
+        if key == "dockerfile" {
+            rules.dockerfile = Some(
+                scalar_text(&value)
+                    .filter(|s| !s.is_empty())
+                    .ok_or_else(|| Error::Config(format!("{what}: 'dockerfile' must be a path")))?,
+            );
             continue;
         }
         if key != "rules" {

@@ -51,6 +51,8 @@ impl Origin {
     pub fn of(reference: &Reference) -> Origin {
         match reference {
             Reference::Archive { .. } | Reference::OciDir { .. } => Origin::Kept,
+            // Fetched again from the registry (BlobLocation::Remote).
+            Reference::Registry { .. } => Origin::Kept,
             Reference::Stdin { .. } => Origin::Stdin(Arc::new(session::SessionDir::stdin())),
             Reference::Engine { engine, .. } => {
                 Origin::Engine(Arc::new(EngineLayers::new(*engine)))

@@ -3,8 +3,16 @@
 //! with the layers, the commands, the paths and one or two sentences of
 //! advice. Findings never print file contents.
 
+mod cache_order;
+mod commands;
+mod context_leak;
+pub mod describe;
+mod fix;
+mod hygiene;
 mod instructions;
 mod patterns;
+pub mod savings;
+mod toolchain;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -15,6 +23,7 @@ use crate::analysis::{ExactView, Ignore};
 use crate::image::config::{SecretPlace, display_command, single_line};
 use crate::layer::{EntryKind, path};
 use crate::tree::{HideReason, NodeId, Overwrite, State};
+pub use fix::Fix;
 use patterns::{Cache, cache_of, is_apt_list, is_leftover, is_secret};
 
 /// How many paths a finding lists (the count says how many there were).
@@ -46,10 +55,18 @@ pub enum Kind {
     NoHealthcheck,
     /// `ADD` of plain files, where `COPY` would do.
     AddInsteadOfCopy,
+    /// The build context copied before a dependency install.
+    CacheBustingOrder,
+    /// Files of the build context that `.dockerignore` should keep out.
+    ContextLeak,
+    /// apt, apk, dnf and pip used in ways that cost bytes or reproducibility.
+    PackageManagerHygiene,
+    /// Compilers and headers in a single-stage image.
+    ToolchainInFinalImage,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 14] = [
         Kind::DeletedLater,
         Kind::PackageCache,
         Kind::MetadataCopyUp,
@@ -60,6 +77,10 @@ impl Kind {
         Kind::RunsAsRoot,
         Kind::NoHealthcheck,
         Kind::AddInsteadOfCopy,
+        Kind::CacheBustingOrder,
+        Kind::ContextLeak,
+        Kind::PackageManagerHygiene,
+        Kind::ToolchainInFinalImage,
     ];
 
     /// The kebab-case name used in reports and rules.
@@ -75,6 +96,10 @@ impl Kind {
             Kind::RunsAsRoot => "runs-as-root",
             Kind::NoHealthcheck => "no-healthcheck",
             Kind::AddInsteadOfCopy => "add-instead-of-copy",
+            Kind::CacheBustingOrder => "cache-busting-order",
+            Kind::ContextLeak => "context-leak",
+            Kind::PackageManagerHygiene => "package-manager-hygiene",
+            Kind::ToolchainInFinalImage => "toolchain-in-final-image",
         }
     }
 
@@ -116,6 +141,9 @@ pub struct Finding {
     /// The command of the layer the advice is about.
     pub command: Option<String>,
     pub advice: String,
+    /// What fixing it is worth, and where the Dockerfile says it.
+    #[serde(flatten)]
+    pub fix: Fix,
 }
 
 /// Every finding of an analysis, most severe and largest first, leaving out
@@ -127,6 +155,10 @@ pub fn find(analysis: &ExactView<'_>, ignore: &Ignore) -> Vec<Finding> {
     left_in_image(analysis, ignored, &mut findings);
     configuration(analysis, &mut findings);
     instructions::add_instead_of_copy(analysis, ignored, &mut findings);
+    cache_order::cache_busting_order(analysis, &mut findings);
+    context_leak::context_leak(analysis, ignored, &mut findings);
+    hygiene::package_manager_hygiene(analysis, &mut findings);
+    toolchain::toolchain_in_final_image(analysis, ignored, &mut findings);
     // A finding about one layer names its command (duplicate-content, whose
     // copies may come from several layers, is built without one).
     for finding in &mut findings {
@@ -134,13 +166,30 @@ pub fn find(analysis: &ExactView<'_>, ignore: &Ignore) -> Vec<Finding> {
             finding.command = command(analysis, *layer);
         }
     }
+    savings::price(analysis.image, &mut findings);
+    // Within a severity, the fix worth most first.
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
+            .then(b.fix.saved_bytes.cmp(&a.fix.saved_bytes))
             .then(b.bytes.cmp(&a.bytes))
             .then(a.kind.cmp(&b.kind))
     });
     findings
+}
+
+/// `what (1.50 MB), other (200 kB)`: parts of a finding with their bytes.
+fn with_sizes<'a>(parts: impl IntoIterator<Item = (String, &'a u64)>) -> String {
+    parts
+        .into_iter()
+        .map(|(what, bytes)| {
+            format!(
+                "{what} ({})",
+                humansize::format_size(*bytes, humansize::DECIMAL)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn command(analysis: &ExactView<'_>, layer: u32) -> Option<String> {
@@ -166,12 +215,24 @@ fn short_command(analysis: &ExactView<'_>, layer: u32) -> Option<String> {
 struct Group<'a> {
     bytes: u64,
     paths: Vec<Cow<'a, [u8]>>,
+    /// What a fix removes: each path's layer (`None`: the finding's first
+    /// layer) and bytes, beside `paths`.
+    saved: Vec<(Option<u32>, u64)>,
 }
 
 impl<'a> Group<'a> {
     fn add(&mut self, path: impl Into<Cow<'a, [u8]>>, bytes: u64) {
         self.bytes += bytes;
         self.paths.push(path.into());
+        self.saved.push((None, bytes));
+    }
+
+    /// A path a fix removes from `layer` (not the finding's first).
+    fn add_in(&mut self, layer: u32, path: impl Into<Cow<'a, [u8]>>, bytes: u64) {
+        self.add(path, bytes);
+        if let Some(last) = self.saved.last_mut() {
+            last.0 = Some(layer);
+        }
     }
 
     fn into_finding(
@@ -182,6 +243,14 @@ impl<'a> Group<'a> {
         command: Option<String>,
         advice: String,
     ) -> Finding {
+        let first = layers.first().copied().unwrap_or_default();
+        let claims = self
+            .paths
+            .iter()
+            .zip(&self.saved)
+            .filter(|(_, (_, bytes))| *bytes > 0)
+            .map(|(path, (layer, bytes))| savings::Claim::new(layer.unwrap_or(first), path, *bytes))
+            .collect();
         let path_count = self.paths.len();
         if path_count > MAX_PATHS {
             self.paths.select_nth_unstable(MAX_PATHS);
@@ -197,6 +266,10 @@ impl<'a> Group<'a> {
             path_count,
             command,
             advice,
+            fix: Fix {
+                claims,
+                ..Fix::default()
+            },
         }
     }
 }
@@ -596,7 +669,7 @@ fn duplicate_content(
         .map(|same| (same[0].1 * (same.len() as u64 - 1), same))
         .collect();
     groups.sort_by(|a, b| b.0.cmp(&a.0).then(a.1[0].0.cmp(&b.1[0].0)));
-    for (saving, same) in groups.into_iter().take(MAX_DUPLICATE_GROUPS) {
+    for (_, same) in groups.into_iter().take(MAX_DUPLICATE_GROUPS) {
         let mut group = Group::default();
         let mut copies: Vec<(u32, Vec<u8>)> = same
             .iter()
@@ -610,11 +683,10 @@ fn duplicate_content(
         let mut layers = Vec::new();
         for (layer, path) in copies {
             layers.push(layer);
-            group.add(path, 0);
+            group.add_in(layer, path, same[0].1);
         }
         layers.sort_unstable();
         layers.dedup();
-        group.bytes = saving;
         let advice = format!(
             "These files have the same content as {} ({} bytes each): keep one copy and link to it \
              (`ln`, or a symlink), or copy it once.",
@@ -689,6 +761,7 @@ fn configuration_secrets(analysis: &ExactView<'_>, findings: &mut Vec<Finding>) 
             path_count: 0,
             command,
             advice,
+            fix: Fix::default(),
         });
     }
 }
@@ -708,6 +781,7 @@ fn configuration(analysis: &ExactView<'_>, findings: &mut Vec<Finding>) {
         path_count: 0,
         command: None,
         advice: advice.into(),
+        fix: Fix::default(),
     };
     if matches!(user, "" | "root" | "0") {
         findings.push(about_config(

@@ -5,6 +5,7 @@
 use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::sniff::{self, Compression};
 
@@ -31,11 +32,32 @@ pub enum BlobLocation {
     /// Read from a stream (standard input, an engine's export), which is
     /// not kept: it cannot be read again.
     Stream,
+    /// A blob in a registry: fetched again, whole, when read (a cut
+    /// connection resumes with a Range request).
+    Remote(RemoteBlob),
     /// Member `member` of the export of the engine image whose id is
     /// `image`: read again by exporting that id once more
     /// ([`crate::content`] keeps what passes by for the session).
     EngineLayer { image: String, member: String },
 }
+
+/// A blob that can be fetched again (the registry source gives one).
+pub trait FetchAgain: Send + Sync + std::fmt::Debug {
+    /// The blob's bytes as stored; errors say what failed.
+    fn fetch(&self) -> Result<Box<dyn Read>, String>;
+}
+
+/// A shared [`FetchAgain`]; two are equal when they are the same one.
+#[derive(Debug, Clone)]
+pub struct RemoteBlob(pub Arc<dyn FetchAgain>);
+
+impl PartialEq for RemoteBlob {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for RemoteBlob {}
 
 impl BlobLocation {
     /// A member of the archive file `archive` (`None`: a stream), whose tar
@@ -71,7 +93,7 @@ impl BlobLocation {
             BlobLocation::ArchiveMember { archive, .. }
             | BlobLocation::CompressedMember { archive, .. } => Some(archive),
             BlobLocation::LayoutFile { path } => Some(path),
-            BlobLocation::Stream => None,
+            BlobLocation::Stream | BlobLocation::Remote(_) => None,
             BlobLocation::EngineLayer { .. } => None,
         }
     }
@@ -79,9 +101,12 @@ impl BlobLocation {
     /// The blob's bytes as stored. Errors name the file; `None` for a
     /// stream, which cannot be read again.
     pub fn open(&self) -> Option<Result<Box<dyn Read>, String>> {
+        if let BlobLocation::Remote(remote) = self {
+            return Some(remote.0.fetch());
+        }
         let path = self.file()?;
         let opened = match self {
-            BlobLocation::Stream => return None,
+            BlobLocation::Stream | BlobLocation::Remote(_) => return None,
             BlobLocation::EngineLayer { .. } => return None,
             BlobLocation::LayoutFile { path } => open_layout_file(path),
             BlobLocation::ArchiveMember { offset, size, .. } => {

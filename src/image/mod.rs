@@ -12,7 +12,7 @@ pub mod docker_archive;
 pub mod location;
 pub mod oci;
 pub mod oci_dir;
-mod parallel;
+pub(crate) mod parallel;
 pub mod platform;
 pub mod sniff;
 

@@ -8,9 +8,21 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// `work` applied to every item, on as many threads as there are cores (and
 /// items); the results in the items' order.
 pub fn map<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(items.len());
+    map_on(
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+        items,
+        work,
+    )
+}
+
+/// [`map`] on at most `threads` threads (blobs fetched over a network
+/// wait more than they compute: more of them than cores pay).
+pub fn map_on<T: Sync, R: Send>(
+    threads: usize,
+    items: &[T],
+    work: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let threads = threads.min(items.len());
     if threads <= 1 {
         return items.iter().map(work).collect();
     }

@@ -33,6 +33,8 @@ pub struct Plan {
     pub rules: Option<Rules>,
     /// Judge dive's figures rather than the exact ones.
     pub dive_compat: bool,
+    /// The Dockerfile whose lines layers and findings point at.
+    pub dockerfile: Option<std::sync::Arc<crate::dockerfile::Dockerfile>>,
 }
 
 /// Everything a run found about one image.
@@ -45,6 +47,8 @@ pub struct Outcome {
     pub findings: Vec<Finding>,
     /// The CI rules' verdict, when the run is judged.
     pub verdict: Option<Verdict>,
+    /// The Dockerfile's lines of the layers (`--dockerfile`).
+    pub dockerfile: Option<crate::dockerfile::Mapping>,
 }
 
 impl Outcome {
@@ -57,6 +61,7 @@ impl Outcome {
             analysis,
             findings,
             verdict: None,
+            dockerfile: None,
         }
     }
 
@@ -97,10 +102,14 @@ impl Plan {
         {
             eprintln!("peel: warning: {}", sanitize(&warning));
         }
-        let (analysis, findings) =
+        let (analysis, mut findings) =
             analysis::analyze_beside(image, (n, from), &self.ignore, |figures| {
                 findings::find(&figures, &self.ignore)
             });
+        let dockerfile = self
+            .dockerfile
+            .as_deref()
+            .map(|d| crate::dockerfile::map::of_image(d, &analysis, &mut findings));
         let verdict = self
             .rules
             .as_ref()
@@ -109,6 +118,7 @@ impl Plan {
             analysis,
             findings,
             verdict,
+            dockerfile,
         })
     }
 

@@ -18,6 +18,9 @@ pub struct Report<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ci: Option<CiSection>,
     pub warnings: Vec<String>,
+    /// `--dockerfile`: its path and the history entries no line made.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dockerfile: Option<&'a crate::dockerfile::Mapping>,
 }
 
 #[derive(Serialize)]
@@ -41,6 +44,8 @@ pub struct ImageSection<'a> {
     pub user_wasted_bytes: u64,
     pub user_wasted_percent: f64,
     pub file_count: u64,
+    /// The image with every finding fixed.
+    pub savings: crate::findings::savings::Savings,
 }
 
 #[derive(Serialize)]
@@ -64,6 +69,9 @@ pub struct LayerSection {
     pub command: String,
     pub created_by: Option<String>,
     pub entries: u64,
+    /// The Dockerfile line that made the layer (`--dockerfile`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dockerfile: Option<crate::dockerfile::Line>,
 }
 
 #[derive(Serialize)]
@@ -148,6 +156,7 @@ pub fn build(outcome: &Outcome) -> Report<'_> {
             user_wasted_bytes: exact.user_wasted_bytes,
             user_wasted_percent: exact.user_wasted_percent,
             file_count: exact.file_count,
+            savings: crate::findings::savings::total(image, exact.total_bytes, &outcome.findings),
         },
         layers: image
             .layers
@@ -163,6 +172,10 @@ pub fn build(outcome: &Outcome) -> Report<'_> {
                 command: layer.command(),
                 created_by: layer.history.as_ref().and_then(|h| h.created_by.clone()),
                 entries: layer.changes.entry_count(),
+                dockerfile: outcome
+                    .dockerfile
+                    .as_ref()
+                    .and_then(|m| m.layers.get(index).cloned().flatten()),
             })
             .collect(),
         wasted: exact
@@ -216,15 +229,19 @@ pub fn build(outcome: &Outcome) -> Report<'_> {
             .chain(&analysis.tree.warnings)
             .cloned()
             .collect(),
+        dockerfile: outcome.dockerfile.as_ref(),
     }
 }
 
 pub fn render(outcome: &Outcome) -> String {
+    to_text(&build(outcome))
+}
+
+/// Any report as pretty JSON, with [`Escaping`], ending in a new line.
+pub fn to_text(value: &impl Serialize) -> String {
     let mut bytes = Vec::new();
     let mut ser = serde_json::Serializer::with_formatter(&mut bytes, Escaping::default());
-    build(outcome)
-        .serialize(&mut ser)
-        .expect("the report serialises");
+    value.serialize(&mut ser).expect("the report serialises");
     bytes.push(b'\n');
     String::from_utf8(bytes).expect("serde_json writes UTF-8")
 }

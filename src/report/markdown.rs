@@ -5,6 +5,7 @@ use std::fmt::Write;
 
 use super::{percent, sanitize, size};
 use crate::ci::{Number, Status};
+use crate::findings::savings;
 use crate::image::config::single_line;
 use crate::layer::path;
 use crate::pipeline::Outcome;
@@ -87,6 +88,9 @@ pub fn render(outcome: &Outcome) -> String {
     if let Some(base) = super::base_image(analysis) {
         let _ = writeln!(out, "| base image | {} |", text(&base));
     }
+    if let Some(fixed) = fixed_row(outcome) {
+        let _ = writeln!(out, "| if all fixed | {fixed} |");
+    }
     let _ = writeln!(out);
 
     let _ = writeln!(out, "### Layers");
@@ -118,6 +122,19 @@ pub fn render(outcome: &Outcome) -> String {
             if !finding.layers.is_empty() {
                 let layers: Vec<String> = finding.layers.iter().map(u32::to_string).collect();
                 let _ = write!(head, ", layer {}", layers.join(" → "));
+            }
+            if let Some(line) = &finding.fix.dockerfile {
+                let _ = write!(
+                    head,
+                    ", {}",
+                    code(&format!("{}:{}", line.path, line.line), false)
+                );
+            }
+            if finding.fix.saved_bytes > 0 {
+                let _ = write!(head, ", saves {}", size(finding.fix.saved_bytes));
+                if let Some(c) = savings::compressed_label(finding.fix.saved_compressed_bytes) {
+                    let _ = write!(head, " ({c})");
+                }
             }
             let _ = writeln!(out, "{head}: {}", prose(&finding.advice));
             if finding.path_count > 0 {
@@ -161,6 +178,20 @@ pub fn render(outcome: &Outcome) -> String {
         }
     }
     out
+}
+
+/// The image with every finding fixed, when a fix saves anything.
+fn fixed_row(outcome: &Outcome) -> Option<String> {
+    let total = outcome.analysis.exact.total_bytes;
+    let savings = savings::total(&outcome.analysis.image, total, &outcome.findings);
+    if savings.bytes == 0 {
+        return None;
+    }
+    let mut row = savings::headline(total, &savings);
+    if let Some(c) = savings::compressed_label(savings.compressed_bytes) {
+        row.push_str(&format!(" ({c})"));
+    }
+    Some(row)
 }
 
 fn number(n: Number) -> String {

@@ -1,6 +1,7 @@
 //! Headless reports of an [`Outcome`](crate::pipeline::Outcome): text for
 //! people, JSON for machines. One size format everywhere.
 
+pub mod annotations;
 pub mod html;
 pub mod json;
 pub mod markdown;

@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use super::{percent, sanitize, size};
 use crate::ci::{Number, Status};
-use crate::findings::Finding;
+use crate::findings::{Finding, savings};
 use crate::image::config::single_line;
 use crate::layer::path;
 use crate::pipeline::Outcome;
@@ -58,12 +58,21 @@ pub fn render(outcome: &Outcome, options: TextOptions) -> String {
         } else {
             one_line(&command, 100)
         };
-        let _ = writeln!(
+        let _ = write!(
             out,
             "  {idx:>3}  {:>10}  {compressed:>10}  {command}",
             size(layer.changes.size)
         );
+        if let Some(line) = outcome
+            .dockerfile
+            .as_ref()
+            .and_then(|m| m.layers.get(idx).cloned().flatten())
+        {
+            let _ = write!(out, "  ← {}:{}", sanitize(&line.path), line.line);
+        }
+        let _ = writeln!(out);
     }
+    unmatched_lines(&mut out, outcome);
     let _ = writeln!(out);
 
     let _ = writeln!(out, "Total size:          {}", size(exact.total_bytes));
@@ -73,6 +82,7 @@ pub fn render(outcome: &Outcome, options: TextOptions) -> String {
         let _ = writeln!(out, "Accepted (ignored):  {}", size(exact.accepted_bytes));
     }
     let _ = writeln!(out, "Efficiency:          {}", percent(exact.efficiency));
+    fixed_line(&mut out, outcome);
     // The user's layers: none when every layer is the base's.
     let last = image.layers.len().saturating_sub(1);
     let user_part = if exact.base_layers > last {
@@ -229,8 +239,66 @@ fn findings_section(out: &mut String, findings: &[Finding]) {
             };
             let _ = writeln!(out, "      paths: {}{tail}", sanitize(&shown.join(", ")));
         }
+        if let Some(line) = &finding.fix.dockerfile {
+            let _ = writeln!(
+                out,
+                "      dockerfile: {}:{}  {}",
+                sanitize(&line.path),
+                line.line,
+                one_line(&line.instruction, 100)
+            );
+        }
+        saves_line(out, finding);
         let _ = writeln!(out, "      advice: {}", sanitize(&finding.advice));
     }
+}
+
+/// The image with every finding fixed, when a fix saves anything.
+fn fixed_line(out: &mut String, outcome: &Outcome) {
+    let total = outcome.analysis.exact.total_bytes;
+    let savings = savings::total(&outcome.analysis.image, total, &outcome.findings);
+    if savings.bytes == 0 {
+        return;
+    }
+    let mut line = savings::headline(total, &savings);
+    if let Some(compressed) = savings::compressed_label(savings.compressed_bytes) {
+        line.push_str(&format!(" ({compressed})"));
+    }
+    let _ = writeln!(out, "If all fixed:        {line}");
+}
+
+/// With `--dockerfile`: the history entries no instruction made.
+fn unmatched_lines(out: &mut String, outcome: &Outcome) {
+    let Some(mapping) = &outcome.dockerfile else {
+        return;
+    };
+    for entry in &mapping.unmatched {
+        let layer = entry
+            .layer
+            .map_or("no layer".to_string(), |l| format!("layer {l}"));
+        let _ = writeln!(
+            out,
+            "  unmatched in {}: history entry {} ({layer}): {}",
+            sanitize(&mapping.path),
+            entry.history,
+            one_line(
+                &crate::image::config::display_command(&entry.created_by),
+                80
+            )
+        );
+    }
+}
+
+/// What fixing one finding saves, when it saves anything.
+fn saves_line(out: &mut String, finding: &Finding) {
+    if finding.fix.saved_bytes == 0 {
+        return;
+    }
+    let mut line = size(finding.fix.saved_bytes);
+    if let Some(compressed) = savings::compressed_label(finding.fix.saved_compressed_bytes) {
+        line.push_str(&format!(" ({compressed})"));
+    }
+    let _ = writeln!(out, "      saves: {line}");
 }
 
 fn number(n: Number) -> String {

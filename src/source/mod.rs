@@ -15,6 +15,7 @@ use crate::progress::Progress;
 pub mod docker;
 pub mod engine;
 mod kept_stdin;
+pub mod registry;
 
 /// `--source` values (dive's names plus peel's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -24,6 +25,8 @@ pub enum SourceKind {
     DockerArchive,
     Oci,
     OciArchive,
+    /// A registry, read without a daemon (`registry://REF`).
+    Registry,
 }
 
 /// A parsed image reference.
@@ -45,6 +48,8 @@ pub enum Reference {
     OciDir { path: PathBuf, tag: Option<String> },
     /// An image in a Docker (or Docker-compatible) engine.
     Engine { engine: SourceKind, name: String },
+    /// An image in a registry, read without a daemon.
+    Registry { name: String },
 }
 
 /// Parse what the user typed. Transports: skopeo-style `docker-archive:PATH[:TAG]`,
@@ -64,6 +69,9 @@ pub fn parse(input: &str, source: Option<SourceKind>) -> Result<Reference> {
                 let (path, tag) = split_tag(input);
                 Reference::OciDir { path, tag }
             }
+            SourceKind::Registry => Reference::Registry {
+                name: input.to_string(),
+            },
         });
     }
     if input == "-" {
@@ -80,6 +88,7 @@ pub fn parse(input: &str, source: Option<SourceKind>) -> Result<Reference> {
         ("docker-daemon:", SourceKind::Docker),
         ("docker://", SourceKind::Docker),
         ("podman://", SourceKind::Podman),
+        ("registry://", SourceKind::Registry),
     ] {
         if let Some(rest) = input.strip_prefix(prefix) {
             if rest.is_empty() {
@@ -168,6 +177,8 @@ pub struct OpenOptions {
     /// `keep_bound` bytes), so that its layers can be read again.
     pub keep_layers: Option<PathBuf>,
     pub keep_bound: u64,
+    /// Registry images: TLS, plain HTTP, parallel fetches.
+    pub registry: registry::Options,
 }
 
 /// Read the image a reference names.
@@ -221,6 +232,7 @@ pub fn open(reference: &Reference, display: &str, options: &OpenOptions) -> Resu
             image::oci_dir::read(path, display, &selection(tag), &options.progress)
         }
         Reference::Engine { engine, name } => docker::open(*engine, name, display, options),
+        Reference::Registry { name } => registry::open(name, display, options),
     }
 }
 

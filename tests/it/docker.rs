@@ -187,6 +187,8 @@ pub(crate) fn peel(vars: &[(&str, &str)]) -> Command {
     let mut cmd = Command::cargo_bin("peel").expect("the peel binary is built");
     for var in [
         "CI",
+        "GITHUB_ACTIONS",
+        "GITHUB_STEP_SUMMARY",
         "DOCKER_HOST",
         "DOCKER_CONTEXT",
         "DOCKER_TLS_VERIFY",

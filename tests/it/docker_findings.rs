@@ -548,7 +548,8 @@ fn names_layer(report: &Value, finding: &Value, layer: u64) {
 fn severity(kind: &str) -> &'static str {
     match kind {
         "secret" => "high",
-        "deleted-later" | "package-cache" | "metadata-copy-up" | "runs-as-root" => "warning",
+        "deleted-later" | "package-cache" | "metadata-copy-up" | "runs-as-root"
+        | "context-leak" => "warning",
         _ => "info",
     }
 }
@@ -682,6 +683,8 @@ fn every_kind_on_the_waste_image_most_severe_first() {
     kinds.sort_unstable();
     kinds.dedup();
     let mut expected = KINDS.to_vec();
+    // Its `COPY` of the context brings `.git` along: a context leak too.
+    expected.push("context-leak");
     expected.sort_unstable();
     assert_eq!(kinds, expected);
     let rank = |f: &Value| match f["severity"].as_str().unwrap() {

@@ -3,6 +3,7 @@
 mod fixture;
 mod random_image;
 
+mod advice;
 mod bad_input;
 mod cli;
 mod dive_oracle;
@@ -22,5 +23,6 @@ mod layer_rules;
 mod packaging;
 mod properties;
 mod realistic_images;
+mod registry;
 mod ui;
 mod verify;

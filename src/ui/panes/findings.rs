@@ -347,6 +347,7 @@ mod tests {
             path_count: paths,
             command: None,
             advice: "x".into(),
+            fix: Default::default(),
         }
     }
 

@@ -33,6 +33,7 @@ fn json_report_has_the_documented_keys_and_exact_figures() {
             "userWastedBytes": 1500,
             "userWastedPercent": 0.6,
             "fileCount": 2,
+            "savings": { "bytes": 1500, "compressedBytes": null, "visibleBytesIfFixed": 3500 },
         })
     );
 

@@ -28,6 +28,9 @@ const THRESHOLD_VARS: [&str; 4] = [
 pub(crate) fn peel(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("peel").expect("the peel binary is built");
     cmd.current_dir(dir).env_remove("CI");
+    // On GitHub Actions peel would add workflow commands and a step summary.
+    cmd.env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_STEP_SUMMARY");
     for var in THRESHOLD_VARS {
         cmd.env_remove(var);
     }
