@@ -316,6 +316,13 @@ pub struct ReadFlags {
     #[arg(long)]
     pub pull: bool,
 
+    /// Keep the layers of an image read from standard input for the session
+    /// (in $XDG_RUNTIME_DIR or the temporary directory, within
+    /// PEEL_KEEP_LAYERS_BYTES, removed on exit), so that the file viewer and
+    /// extract can read them again.
+    #[arg(long)]
+    pub keep_layers: bool,
+
     /// Registry images: verify the registry's TLS certificate (skopeo's
     /// spelling: `--tls-verify=false` for a self-signed registry).
     #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set,
@@ -339,6 +346,8 @@ impl ReadFlags {
             platform: self.platform.clone(),
             pull: self.pull,
             no_verify: self.no_verify,
+            keep_layers: self.keep_layers.then(crate::content::session::stdin_folder),
+            keep_bound: crate::content::session::bound(),
             registry: crate::source::registry::Options {
                 tls_verify: self.tls_verify,
                 plain_http: self.plain_http,

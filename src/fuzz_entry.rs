@@ -326,6 +326,7 @@ pub fn engine_open(data: &[u8], platform: bool, pull: bool) -> Option<crate::Res
         quiet: true,
         no_verify: skip_verification(data),
         registry: Default::default(),
+        ..OpenOptions::default()
     };
     let opened = docker::open_at(&endpoint, "fuzz:latest", "fuzz:latest", &options);
     // Wake the server if it still waits for a request peel did not make.

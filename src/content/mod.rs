@@ -10,21 +10,42 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
+use std::sync::Arc;
+
 use crate::image::{BlobLocation, Layer, sniff};
 use crate::layer::tar_reader::{self, Header, Piece, TarReader};
 use crate::layer::{EntryKind, path, walk};
 use crate::source::Reference;
 use crate::tree::{NodeId, State, Tree};
+pub use engine::EngineLayers;
+use final_image::final_file;
+
+mod engine;
+mod fetch;
+mod final_image;
+pub mod session;
+
+pub use fetch::{FetchProgress, cancel as cancel_fetch, progress as fetch_progress};
 
 /// Whether the layers can be read again at all; where each one's bytes are
 /// is on the layer ([`BlobLocation`], recorded by the reader that walked it).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Origin {
     /// A file or a directory, still there to be read again.
     Kept,
-    /// Cannot be read twice (standard input, an engine stream): why.
+    /// Cannot be read twice: why.
     Unavailable(String),
+    /// Standard input: readable again where `--keep-layers` kept it (in
+    /// the folder this removes when the last clone is dropped).
+    Stdin(Arc<session::SessionDir>),
+    /// An engine's image: its layers are exported again when asked for, and
+    /// kept for the session.
+    Engine(Arc<EngineLayers>),
 }
+
+/// Why an image read from standard input has no viewer.
+pub const STDIN_NOT_KEPT: &str = "the image was read from standard input and its layers were not \
+     kept; start peel with --keep-layers, or save the image to a file, to view or extract content";
 
 impl Origin {
     pub fn of(reference: &Reference) -> Origin {
@@ -32,35 +53,36 @@ impl Origin {
             Reference::Archive { .. } | Reference::OciDir { .. } => Origin::Kept,
             // Fetched again from the registry (BlobLocation::Remote).
             Reference::Registry { .. } => Origin::Kept,
-            Reference::Stdin { .. } => Origin::Unavailable(
-                "the image was read from standard input, which cannot be read again; \
-                 save it to a file to view or extract content"
-                    .into(),
-            ),
-            Reference::Engine { .. } => Origin::Unavailable(
-                "content of an engine image is not kept; `docker save` it to a file to view \
-                 or extract content"
-                    .into(),
-            ),
+            Reference::Stdin { .. } => Origin::Stdin(Arc::new(session::SessionDir::stdin())),
+            Reference::Engine { engine, .. } => {
+                Origin::Engine(Arc::new(EngineLayers::new(*engine)))
+            }
         }
     }
 }
 
-/// Run `f` on the uncompressed tar stream of the blob at `location`: the
-/// bytes the walker read.
-pub fn with_layer<T>(
+/// Run `f` on the uncompressed tar stream of layer `idx`: the bytes the
+/// walker read.
+fn with_layer<T>(
     origin: &Origin,
-    location: &BlobLocation,
+    layers: &[Layer],
+    idx: u32,
     f: impl FnOnce(&mut dyn Read) -> Result<T, String>,
 ) -> Result<T, String> {
-    if let Origin::Unavailable(why) = origin {
-        return Err(why.clone());
-    }
-    let stored = location.open().ok_or_else(|| {
-        "the image was read from a stream, which cannot be read again; \
-         save it to a file to view or extract content"
-            .to_string()
-    })??;
+    let location = location_of(layers, idx)?;
+    let stored = match (location, origin) {
+        (BlobLocation::EngineLayer { image, member }, Origin::Engine(engine)) => {
+            let also: Vec<&str> = layers.iter().map(|l| l.blob.as_str()).collect();
+            engine.open(image, member, &also)?
+        }
+        (_, Origin::Unavailable(why)) => return Err(why.clone()),
+        (_, Origin::Stdin(_)) if location.file().is_none() => return Err(STDIN_NOT_KEPT.into()),
+        _ => location.open().ok_or_else(|| {
+            "the image was read from a stream, which cannot be read again; \
+             save it to a file to view or extract content"
+                .to_string()
+        })??,
+    };
     let (_, mut decoded) = sniff::decompress(stored).map_err(|e| match location.file() {
         Some(file) => format!("{}: {e}", file.display()),
         None => e.to_string(),
@@ -178,8 +200,19 @@ pub fn read_file(
     };
     let file = &tree.files[content as usize];
     let source = tree.path_of(file.node);
-    let location = location_of(layers, file.layer)?;
-    with_layer(origin, location, |r| {
+    if let Some(fast) = final_file(origin, layers, tree, node, content) {
+        let read = fast
+            .with_archive(|r| read_from_layer(r, &fast.name, offset, limit))
+            .and_then(|c| match c.total == fast.size {
+                true => Ok(c),
+                false => Err(fast.differs(c.total)),
+            });
+        match read {
+            Err(e) if e != fetch::CANCELLED => {} // the layer is the sure route
+            done => return done,
+        }
+    }
+    with_layer(origin, layers, file.layer, |r| {
         read_from_layer(r, &source, offset, limit)
     })
 }
@@ -294,8 +327,11 @@ pub fn extract(
     sources.sort_unstable();
     for l in sources {
         let want = &wanted[&l];
-        let location = location_of(layers, l)?;
-        let written = with_layer(origin, location, |r| write_from_layer(r, want, &target))?;
+        if let Some(written) = extract_final(origin, layers, tree, node, layer, want, &target)? {
+            out.files += written;
+            continue;
+        }
+        let written = with_layer(origin, layers, l, |r| write_from_layer(r, want, &target))?;
         out.files += written;
     }
     for (at, link) in links {
@@ -316,6 +352,50 @@ pub fn extract(
         })?;
     }
     Ok(out)
+}
+
+/// Extract the single file `node` through the archive API when its version
+/// at `layer` is the final image's (`None`: not that case, or that route
+/// failed short of a cancel and left nothing behind).
+fn extract_final(
+    origin: &Origin,
+    layers: &[Layer],
+    tree: &Tree,
+    node: NodeId,
+    layer: u32,
+    want: &Wanted,
+    target: &Path,
+) -> Result<Option<u64>, String> {
+    let Some(State::Present {
+        content: Some(content),
+        ..
+    }) = tree.node(node).at(layer).map(|v| &v.state)
+    else {
+        return Ok(None);
+    };
+    let Some(fast) = final_file(origin, layers, tree, node, *content) else {
+        return Ok(None);
+    };
+    let Some(dests) = want.values().next().filter(|_| want.len() == 1) else {
+        return Ok(None);
+    };
+    let by_name: Wanted = [(fast.name.clone(), dests.clone())].into();
+    match fast.with_archive(|r| write_from_layer(r, &by_name, target)) {
+        Ok(1)
+            if dests
+                .iter()
+                .all(|(at, _)| fs::metadata(at).is_ok_and(|m| m.len() == fast.size)) =>
+        {
+            Ok(Some(1))
+        }
+        Err(e) if e == fetch::CANCELLED => Err(e),
+        _ => {
+            for (at, _) in dests {
+                let _ = fs::remove_file(at);
+            }
+            Ok(None)
+        }
+    }
 }
 
 /// The destination directory as typed, resolved without following any
@@ -535,7 +615,16 @@ mod tests {
     #[test]
     fn origin_of_stdin_is_unavailable() {
         let o = Origin::of(&Reference::Stdin { tag: None });
-        assert!(matches!(o, Origin::Unavailable(_)));
-        assert!(with_layer(&o, &BlobLocation::Stream, |_| Ok(())).is_err());
+        let layers = [crate::image::Layer {
+            diff_id: None,
+            blob: "x".into(),
+            location: BlobLocation::Stream,
+            compression: sniff::Compression::None,
+            compressed_size: None,
+            history: None,
+            changes: Default::default(),
+        }];
+        let err = with_layer(&o, &layers, 0, |_| Ok(())).unwrap_err();
+        assert!(err.contains("--keep-layers"), "{err}");
     }
 }

@@ -35,6 +35,10 @@ pub enum BlobLocation {
     /// A blob in a registry: fetched again, whole, when read (a cut
     /// connection resumes with a Range request).
     Remote(RemoteBlob),
+    /// Member `member` of the export of the engine image whose id is
+    /// `image`: read again by exporting that id once more
+    /// ([`crate::content`] keeps what passes by for the session).
+    EngineLayer { image: String, member: String },
 }
 
 /// A blob that can be fetched again (the registry source gives one).
@@ -90,6 +94,7 @@ impl BlobLocation {
             | BlobLocation::CompressedMember { archive, .. } => Some(archive),
             BlobLocation::LayoutFile { path } => Some(path),
             BlobLocation::Stream | BlobLocation::Remote(_) => None,
+            BlobLocation::EngineLayer { .. } => None,
         }
     }
 
@@ -102,6 +107,7 @@ impl BlobLocation {
         let path = self.file()?;
         let opened = match self {
             BlobLocation::Stream | BlobLocation::Remote(_) => return None,
+            BlobLocation::EngineLayer { .. } => return None,
             BlobLocation::LayoutFile { path } => open_layout_file(path),
             BlobLocation::ArchiveMember { offset, size, .. } => {
                 open_plain_member(path, *offset, *size)

@@ -14,6 +14,7 @@ use crate::progress::Progress;
 
 pub mod docker;
 pub mod engine;
+mod kept_stdin;
 pub mod registry;
 
 /// `--source` values (dive's names plus peel's).
@@ -172,6 +173,10 @@ pub struct OpenOptions {
     pub quiet: bool,
     /// `--no-verify`: check no digest (and hash nothing).
     pub no_verify: bool,
+    /// `--keep-layers`: the folder to keep standard input in (within
+    /// `keep_bound` bytes), so that its layers can be read again.
+    pub keep_layers: Option<PathBuf>,
+    pub keep_bound: u64,
     /// Registry images: TLS, plain HTTP, parallel fetches.
     pub registry: registry::Options,
 }
@@ -206,16 +211,7 @@ pub fn open(reference: &Reference, display: &str, options: &OpenOptions) -> Resu
                 *prefer,
             )
         }
-        Reference::Stdin { tag } => {
-            let stdin = io::stdin().lock();
-            image::archive::read(
-                BufReader::with_capacity(1 << 20, stdin),
-                "standard input",
-                display,
-                &selection(tag),
-                &options.progress,
-            )
-        }
+        Reference::Stdin { tag } => open_stream(io::stdin().lock(), tag, display, options),
         Reference::OciDir { path, tag } => {
             let what = path.display().to_string();
             if !path.exists() {
@@ -238,6 +234,51 @@ pub fn open(reference: &Reference, display: &str, options: &OpenOptions) -> Resu
         Reference::Engine { engine, name } => docker::open(*engine, name, display, options),
         Reference::Registry { name } => registry::open(name, display, options),
     }
+}
+
+/// Read an image archive from the stream `input` (standard input). With
+/// `--keep-layers` the stream is copied into the session folder as it is
+/// read, so that its layers can be read again.
+pub fn open_stream(
+    input: impl io::Read,
+    tag: &Option<String>,
+    display: &str,
+    options: &OpenOptions,
+) -> Result<Image> {
+    let selection = Selection {
+        tag: tag.clone(),
+        platform: options.platform.clone(),
+        no_verify: options.no_verify,
+    };
+    let input = BufReader::with_capacity(1 << 20, input);
+    let Some(folder) = options.keep_layers.as_deref() else {
+        return image::archive::read(
+            input,
+            "standard input",
+            display,
+            &selection,
+            &options.progress,
+        );
+    };
+    let mut tee = kept_stdin::Tee::new(input, folder, options.keep_bound)
+        .map_err(|e| Error::io(folder.display().to_string(), e))?;
+    let file = tee.file().to_path_buf();
+    let read = image::archive::read_as(
+        &mut tee,
+        "standard input",
+        display,
+        &selection,
+        &options.progress,
+        Prefer::Manifest,
+        Some(&file),
+    );
+    let kept = tee.finish();
+    read.map(|mut image| {
+        if !kept {
+            kept_stdin::forget(&mut image.layers, &file);
+        }
+        image
+    })
 }
 
 #[cfg(test)]

@@ -225,7 +225,7 @@ fn event_loop(
             }
             Err(RecvTimeoutError::Disconnected) => return Ok(()),
         };
-        let redraw = !matches!(first, Event::Tick);
+        let redraw = !matches!(first, Event::Tick) || content::fetch_progress().is_some();
         app.update(first);
         // Drain what is already queued, then draw once.
         while let Ok(ev) = rx.try_recv() {

@@ -11,6 +11,7 @@ mod dive_oracle;
 mod docker;
 mod docker_add;
 mod docker_findings;
+mod engine_viewer;
 mod findings;
 mod formats;
 mod fuzz_regressions;

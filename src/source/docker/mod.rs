@@ -36,7 +36,10 @@ mod export;
 mod inspect;
 mod plain_http;
 mod pull;
+mod refetch;
 mod session;
+
+pub use refetch::{export_by_id, read_from_container};
 
 /// How long reaching the engine (connect + `/version`) may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -76,33 +79,13 @@ pub fn open_at(
         platform: options.platform.clone(),
         quiet: options.quiet,
     };
-    let (setup_tx, setup_rx) = std_mpsc::channel::<Result<Found, EngineError>>();
-    let (chunk_tx, chunk_rx) = mpsc::channel::<Chunk>(CHANNEL_DEPTH);
-    let thread_endpoint = endpoint.clone();
-    std::thread::Builder::new()
-        .name("peel-engine".into())
-        .spawn(move || match session::runtime() {
-            Ok(runtime) => {
-                runtime.block_on(session::run(thread_endpoint, request, setup_tx, chunk_tx));
-            }
-            Err(e) => {
-                let _ = setup_tx.send(Err(e));
-            }
-        })
-        .map_err(|e| EngineError::from(Failure::ClientThread(e)))?;
-
-    let found = setup_rx.recv().map_err(|_| {
-        EngineError::from(Failure::ClientStopped {
-            at: endpoint.clone(),
-        })
-    })??;
+    let (found, reader, failure) = start_export(endpoint, request)?;
     if let Some(size) = found.size {
         options.progress.set_bytes_total(size);
     }
     if let Some(layers) = found.layers {
         options.progress.set_layers_total(layers);
     }
-    let (reader, failure) = EngineReader::new(chunk_rx);
     let what = format!("{name} (from the {} engine)", endpoint.engine_name());
     let selection = Selection {
         tag: None,
@@ -122,9 +105,41 @@ pub fn open_at(
                 SourceKind::Podman => "podman-engine",
                 _ => "docker-engine",
             };
+            if let Some(id) = &found.id {
+                refetch::locate_layers(&mut image, id);
+            }
             Ok(image)
         }
     }
+}
+
+/// Start the engine thread on `request`: what the inspect found, then the
+/// export as a blocking reader (and the slot its failure lands in).
+fn start_export(
+    endpoint: &Endpoint,
+    request: Request,
+) -> Result<(Found, EngineReader, export::FailureSlot)> {
+    let (setup_tx, setup_rx) = std_mpsc::channel::<Result<Found, EngineError>>();
+    let (chunk_tx, chunk_rx) = mpsc::channel::<Chunk>(CHANNEL_DEPTH);
+    let thread_endpoint = endpoint.clone();
+    std::thread::Builder::new()
+        .name("peel-engine".into())
+        .spawn(move || match session::runtime() {
+            Ok(runtime) => {
+                runtime.block_on(session::run(thread_endpoint, request, setup_tx, chunk_tx));
+            }
+            Err(e) => {
+                let _ = setup_tx.send(Err(e));
+            }
+        })
+        .map_err(|e| EngineError::from(Failure::ClientThread(e)))?;
+    let found = setup_rx.recv().map_err(|_| {
+        EngineError::from(Failure::ClientStopped {
+            at: endpoint.clone(),
+        })
+    })??;
+    let (reader, failure) = EngineReader::new(chunk_rx);
+    Ok((found, reader, failure))
 }
 
 /// Image references go into a URL path: refuse what cannot be one.

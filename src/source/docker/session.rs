@@ -38,6 +38,9 @@ pub struct Found {
     pub layers: Option<u64>,
     /// `RootFS.Layers`: the image's diff ids.
     pub diff_ids: Vec<String>,
+    /// The image's id: what the viewer exports again (a retag in between
+    /// cannot swap the image).
+    pub id: Option<String>,
 }
 
 impl Found {
@@ -62,6 +65,7 @@ impl Found {
                 })
                 .filter(|n| *n > 0),
             diff_ids: layers.cloned().unwrap_or_default(),
+            id: info.id.clone().filter(|id| !id.is_empty()),
         }
     }
 }

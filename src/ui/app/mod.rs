@@ -383,7 +383,14 @@ impl App {
         };
         match outcome {
             ModalKey::Stay => {}
-            ModalKey::Close => self.modal = Modal::None,
+            ModalKey::Close => {
+                if let Modal::Viewer(v) = &self.modal
+                    && v.body == ViewerBody::Loading
+                {
+                    crate::content::cancel_fetch();
+                }
+                self.modal = Modal::None;
+            }
             ModalKey::Quit => self.quit = true,
             ModalKey::Suspend => self.commands.push(Command::Suspend),
             ModalKey::Read(offset) => {

@@ -20,7 +20,21 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, v: &Viewer) {
     let mut lines: Vec<Line> = Vec::new();
     let info = match &v.body {
         ViewerBody::Loading => {
-            lines.push(Line::styled("reading the layer…", theme.dim()));
+            let fetched = match crate::content::fetch_progress() {
+                Some(p) => match p.total {
+                    Some(t) => format!(
+                        " {} of {} from the engine · esc cancels",
+                        size(p.bytes),
+                        size(t)
+                    ),
+                    None => format!(" {} from the engine · esc cancels", size(p.bytes)),
+                },
+                None => String::new(),
+            };
+            lines.push(Line::styled(
+                format!("reading the layer…{fetched}"),
+                theme.dim(),
+            ));
             String::new()
         }
         ViewerBody::Error(e) => {
