@@ -98,11 +98,7 @@ fn setup() -> Result<Engine, String> {
         ));
     };
     docker(&["version", "--format", "{{.Server.APIVersion}}"])?;
-    let dir = tempfile::Builder::new()
-        .prefix("peel-it-docker")
-        .tempdir()
-        .map_err(|e| e.to_string())?
-        .keep();
+    let dir = crate::fixture::run_dir("docker");
     if docker(&["image", "inspect", BASE]).is_err() {
         import_busybox(&dir)?;
     }

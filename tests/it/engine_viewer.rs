@@ -48,11 +48,7 @@ fn built() -> Option<&'static Built> {
     engine()?;
     static BUILT: OnceLock<Built> = OnceLock::new();
     Some(BUILT.get_or_init(|| {
-        let dir = tempfile::Builder::new()
-            .prefix("peel-it-viewer")
-            .tempdir()
-            .unwrap()
-            .keep();
+        let dir = crate::fixture::run_dir("engine-viewer");
         std::fs::write(
             dir.join("Dockerfile"),
             DOCKERFILE.replace("peel-it/busybox:base", BASE),
@@ -302,6 +298,9 @@ fn a_cancelled_fetch_keeps_nothing_and_says_so() {
 struct Podman {
     child: Child,
     endpoint: Endpoint,
+    /// Its storage, removed after the service is stopped (a short path:
+    /// Podman refuses a runroot over 50 characters).
+    _storage: tempfile::TempDir,
 }
 
 impl Drop for Podman {
@@ -324,7 +323,11 @@ fn podman_flags(dir: &Path) -> Vec<String> {
 
 fn podman() -> Option<(Podman, PathBuf)> {
     let b = built()?;
-    let dir = b.dir.join(format!("podman-{}", std::process::id()));
+    let storage = tempfile::Builder::new()
+        .prefix("peel-it-podman")
+        .tempdir()
+        .expect("a temporary folder for Podman");
+    let dir = storage.path().to_path_buf();
     let flags = podman_flags(&dir);
     let load = Std::new("podman")
         .args(&flags)
@@ -367,7 +370,14 @@ fn podman() -> Option<(Podman, PathBuf)> {
         origin: "CONTAINER_HOST".into(),
         kind: SourceKind::Podman,
     };
-    Some((Podman { child, endpoint }, dir))
+    Some((
+        Podman {
+            child,
+            endpoint,
+            _storage: storage,
+        },
+        dir,
+    ))
 }
 
 #[test]

@@ -608,3 +608,13 @@ pub fn docker_archive_of_tars(tars: &[Vec<u8>]) -> Vec<u8> {
     ));
     tar_of(&members)
 }
+
+/// A folder for files a test process keeps for its whole run (behind a
+/// `static`, which is never dropped, so a temporary folder would be left
+/// behind by every run): `target/tmp/NAME`, emptied when first asked for.
+pub fn run_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    dir
+}

@@ -63,11 +63,7 @@ fn built() -> Option<&'static Built> {
     static BUILT: OnceLock<Built> = OnceLock::new();
     engine()?;
     Some(BUILT.get_or_init(|| {
-        let dir = tempfile::Builder::new()
-            .prefix("peel-it-diff")
-            .tempdir()
-            .unwrap()
-            .keep();
+        let dir = crate::fixture::run_dir("diff-engine");
         let mut saved = BTreeMap::new();
         for (tag, dockerfile) in dockerfiles() {
             let ctx = dir.join(tag.replace(['/', ':'], "-"));
