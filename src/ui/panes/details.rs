@@ -81,6 +81,10 @@ pub fn draw_image(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
     } else {
         title = "Image details";
         let e = &a.exact;
+        // The values cut with an ellipsis where the pane is narrow (80 columns).
+        let field = |label: &str, value: String, theme| {
+            field(label, fit(&value, width.saturating_sub(12)), theme)
+        };
         lines = vec![
             field("Total", size(e.total_bytes), theme),
             field("Visible", size(e.visible_bytes), theme),
