@@ -189,7 +189,12 @@ mod tests {
         let entry = rx
             .recv_timeout(std::time::Duration::from_secs(20))
             .expect("read() returns");
-        assert_eq!(entry, Entry::Run { text: String::new() });
+        assert_eq!(
+            entry,
+            Entry::Run {
+                text: String::new()
+            }
+        );
     }
 
     #[test]
