@@ -26,7 +26,7 @@ secs=$1
 shift
 cd "$(dirname "$0")/.."
 
-all=(archive layer oci sniff ci_config engine)
+all=(archive layer oci sniff ci_config engine registry dockerfile)
 if [ $# -gt 0 ]; then targets=("$@"); else targets=("${all[@]}"); fi
 
 timeout_s=${FUZZ_TIMEOUT:-10}
@@ -40,7 +40,8 @@ max_len() {
         archive | engine) echo 262144 ;;
         layer) echo 131072 ;;
         oci | sniff) echo 65536 ;;
-        ci_config) echo 16384 ;;
+        registry) echo 32768 ;;
+        ci_config | dockerfile) echo 16384 ;;
         *) echo 65536 ;;
     esac
 }

@@ -96,20 +96,8 @@ pub fn oci_layout(data: &[u8]) {
     let docs = sections(data, 16);
     let index = docs[0];
     let blobs = &docs[1..];
-    let platforms = [
-        None,
-        Some(PlatformSpec {
-            os: "linux".into(),
-            arch: "arm64".into(),
-            variant: Some("v8".into()),
-        }),
-    ];
-    for (tag, platform) in [(None, &platforms[0]), (Some("latest"), &platforms[1])] {
-        let selection = Selection {
-            tag: tag.map(str::to_string),
-            platform: platform.clone(),
-            ..Selection::default()
-        };
+    for selection in fuzz_selections() {
+        let tag = selection.tag.clone();
         let mut next = 0;
         let mut fetch = |_d: &oci_spec::image::Descriptor| -> crate::Result<Vec<u8>> {
             let blob = blobs.get(next).ok_or_else(|| {
@@ -122,7 +110,7 @@ pub fn oci_layout(data: &[u8]) {
             image_config_checks(&resolved.config);
             let _ = crate::image::assemble_resolved("fuzz", "oci", "fuzz", resolved, Vec::new());
         }
-        let _ = docker_archive::select(index, "fuzz.tar", tag);
+        let _ = docker_archive::select(index, "fuzz.tar", tag.as_deref());
     }
     for blob in blobs {
         image_config_checks(blob);
@@ -386,6 +374,175 @@ fn serve(listener: UnixListener, version: &Canned, inspect: &Canned, export: &Ca
     }
 }
 
+/// The registry's parsers; the first byte picks one (modulo 5), the rest
+/// is its input:
+/// - 0: an image reference (`RegistryRef::parse`), which must print back
+///   as one that parses to the same;
+/// - 1: a `WWW-Authenticate` value (`challenge::parse`);
+/// - 2: the registry name, a newline, then a docker `config.json` or a
+///   containers `auth.json` (`AuthFile::parse` and what it stores for that
+///   registry and for Docker Hub; no helper is run);
+/// - 3: an error body (`{"errors":[…]}`);
+/// - 4: a manifest as a registry serves it: a head line (`Content-Type`,
+///   optionally a space and the `Docker-Content-Digest`), then the
+///   manifest, then NUL-separated the manifests and config its
+///   descriptors name, served in the order asked; resolved as peel does
+///   (`manifest::top_of`, `oci::resolve`, each fetch checked by
+///   `check_described` unless the input's length is odd).
+pub fn registry(data: &[u8]) {
+    use crate::source::registry::{challenge, credentials, manifest, transport};
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
+    let text = String::from_utf8_lossy(rest);
+    match mode % 5 {
+        0 => registry_reference(&text),
+        1 => {
+            let _ = challenge::parse(&text);
+        }
+        2 => {
+            let (registry, file) = match rest.iter().position(|&b| b == b'\n') {
+                Some(at) => (String::from_utf8_lossy(&rest[..at]), &rest[at + 1..]),
+                None => ("docker.io".into(), rest),
+            };
+            if let Ok(auth) = credentials::AuthFile::parse(file, "auth.json") {
+                for name in [registry.as_ref(), "docker.io", "localhost:5000"] {
+                    let _ = auth.stored(name, "auth.json");
+                }
+            }
+        }
+        3 => {
+            let _ = transport::error_codes_of(rest);
+        }
+        _ => registry_manifest(rest, skip_verification(data)),
+    }
+    let _ = manifest::sha256_digest(rest);
+}
+
+fn registry_reference(text: &str) {
+    use crate::source::registry::RegistryRef;
+    let Ok(reference) = RegistryRef::parse(text) else {
+        return;
+    };
+    let _ = reference.api_host();
+    let _ = reference.manifest_ref();
+    let printed = reference.to_string();
+    match RegistryRef::parse(&printed) {
+        Ok(again) => assert_eq!(again, reference, "{printed:?} reads back otherwise"),
+        Err(e) => panic!("{printed:?}, printed from {text:?}, does not parse: {e}"),
+    }
+}
+
+fn registry_manifest(data: &[u8], unchecked: bool) {
+    for selection in fuzz_selections() {
+        if let Ok(resolved) = registry_resolve(data, &selection, unchecked) {
+            image_config_checks(&resolved.config);
+        }
+    }
+}
+
+/// [`registry`]'s mode 4 (`data` after the mode byte): the manifest read
+/// and resolved as peel does, each fetch checked unless `unchecked`.
+pub fn registry_resolve(
+    data: &[u8],
+    selection: &Selection,
+    unchecked: bool,
+) -> crate::Result<oci::Resolved> {
+    use crate::source::registry::manifest;
+    let (head, rest) = match data.iter().position(|&b| b == b'\n') {
+        Some(at) => (String::from_utf8_lossy(&data[..at]), &data[at + 1..]),
+        None => (Default::default(), data),
+    };
+    let (media_type, said) = match head.split_once(' ') {
+        Some((media_type, said)) => (media_type, Some(said)),
+        None => (head.as_ref(), None),
+    };
+    let docs = sections(rest, 16);
+    let top = manifest::top_of("fuzz", media_type, said, None, docs[0].to_vec())?;
+    let mut next = 1;
+    let mut fetch = |d: &oci_spec::image::Descriptor| -> crate::Result<Vec<u8>> {
+        if d.digest().to_string() == top.digest {
+            return Ok(top.bytes.clone());
+        }
+        let blob = docs.get(next).ok_or_else(|| {
+            crate::Error::missing("fuzz", "the registry has no such blob".to_string())
+        })?;
+        next += 1;
+        if unchecked {
+            Ok(blob.to_vec())
+        } else {
+            manifest::check_described("fuzz", d, blob.to_vec())
+        }
+    };
+    oci::resolve(&top.index_json, "fuzz", selection, &mut fetch)
+}
+
+/// The selections the index resolvers are fuzzed with: none (this
+/// machine's platform, leniently) and a tag with `linux/arm64/v8`.
+fn fuzz_selections() -> [Selection; 2] {
+    [
+        Selection::default(),
+        Selection {
+            tag: Some("latest".into()),
+            platform: Some(PlatformSpec {
+                os: "linux".into(),
+                arch: "arm64".into(),
+                variant: Some("v8".into()),
+            }),
+            ..Selection::default()
+        },
+    ]
+}
+
+/// The Dockerfile reader and its history mapping: the Dockerfile's text,
+/// NUL, a byte (modulo 8: how many layers are the base image's), then the
+/// history's `created_by` lines (newline-separated; a line starting with
+/// `!` is an empty layer). `dockerfile::parse`, `history::read` on each
+/// line, and `dockerfile::map` of the two.
+pub fn dockerfile(data: &[u8]) {
+    let _ = dockerfile_mapping(data);
+}
+
+/// [`dockerfile`], with the mapping when the Dockerfile parses.
+pub fn dockerfile_mapping(data: &[u8]) -> Option<crate::dockerfile::Mapping> {
+    use crate::dockerfile::{self as df, history};
+    let docs = sections(data, 2);
+    let text = String::from_utf8_lossy(docs[0]);
+    let (base_layers, lines) = match docs.get(1).and_then(|d| d.split_first()) {
+        Some((&count, lines)) => (usize::from(count % 8), lines),
+        None => (0, &[][..]),
+    };
+    let entries: Vec<image_config::History> = String::from_utf8_lossy(lines)
+        .lines()
+        .take(df::map::MAX_ENTRIES + 16)
+        .map(|line| {
+            let (empty_layer, created_by) = match line.strip_prefix('!') {
+                Some(rest) => (true, rest),
+                None => (false, line),
+            };
+            let _ = history::read(created_by);
+            image_config::History {
+                created: None,
+                created_by: Some(created_by.to_string()),
+                comment: None,
+                empty_layer,
+            }
+        })
+        .collect();
+    let Ok(file) = df::parse(&text, "Dockerfile") else {
+        return None;
+    };
+    let layer_count = entries.iter().filter(|h| !h.empty_layer).count();
+    let mapping = df::map(&file, &entries, layer_count, base_layers);
+    assert_eq!(mapping.layers.len(), layer_count);
+    assert_eq!(mapping.entries.len(), entries.len());
+    for step in &file.steps {
+        assert!(!step.line.instruction.contains('\n'), "{:?}", step.line);
+        let _ = history::matches(step, &history::read(&step.line.instruction));
+    }
+    Some(mapping)
+}
+
 /// Every entry by its target name (the fuzz targets' and the reproducer
 /// folders' names).
 pub fn by_name(target: &str) -> Option<fn(&[u8])> {
@@ -399,12 +556,23 @@ pub fn by_name(target: &str) -> Option<fn(&[u8])> {
         "sniff" => sniff_decode,
         "ci_config" => ci_config,
         "engine" => engine,
+        "registry" => registry,
+        "dockerfile" => dockerfile,
         _ => return None,
     })
 }
 
 /// The targets, in the order `fuzz/run.sh` runs them.
-pub const TARGETS: [&str; 6] = ["archive", "layer", "oci", "sniff", "ci_config", "engine"];
+pub const TARGETS: [&str; 8] = [
+    "archive",
+    "layer",
+    "oci",
+    "sniff",
+    "ci_config",
+    "engine",
+    "registry",
+    "dockerfile",
+];
 
 /// Half the inputs are read with digest verification (the default) and half
 /// without it: verification stops a mutated image at its assembly, and the

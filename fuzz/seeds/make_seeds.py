@@ -3,7 +3,7 @@
 from small archives built here (docker-save, oci-archive, layers with
 whiteouts, opaque markers, links, PAX and GNU long names). Run from the
 repository root: python3 fuzz/seeds/make_seeds.py. Deterministic output."""
-import gzip, hashlib, io, json, os, sys, tarfile
+import base64, gzip, hashlib, io, json, os, sys, tarfile
 
 FIXTURES = "/work/shared/fixtures/dive"
 OUT = "fuzz/seeds"
@@ -225,6 +225,146 @@ def main():
     put("engine", "responses-pull", b"\5" + b"200\n" + version + b"\0" + b'404\n{"message":"No such image"}\0' +
         b'200\n{"status":"Pulling from library/fuzz","id":"latest"}\n{"errorDetail":{"message":"denied"},"error":"denied"}\n')
     put("engine", "responses-old", b"\1" + b'200\n{"Version":"1.11","ApiVersion":"1.23"}\0')
+
+    registry_seeds()
+    dockerfile_seeds()
+
+
+def registry_seeds():
+    """The registry target's hand-written modes (0-3, and a schema 1
+    manifest); manifests as a registry serves them are
+    fuzz/seeds/capture_registry.py's."""
+    for name, ref in [("ref-hub", "debian"), ("ref-port-tag", "localhost:5000/team/app:pr-42"),
+                      ("ref-digest", "ghcr.io/org/app:1.4@sha256:" + "ab" * 32),
+                      ("ref-ipv6", "[::1]:5000/app"), ("ref-hub-user", "docker.io/user/app:v1.0.0-rc.1")]:
+        put("registry", name, b"\0" + ref.encode())
+    for name, header in [
+        ("challenge-hub", 'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/debian:pull"'),
+        ("challenge-ghcr", 'Bearer realm="https://ghcr.io/token",service="ghcr.io",scope="repository:org/app:pull"'),
+        ("challenge-escaped", 'bearer realm="https://h/t?a=\\"b\\"", error="invalid_token", scope=x'),
+        ("challenge-basic", 'Basic realm="Registry Realm"'),
+    ]:
+        put("registry", name, b"\1" + header.encode())
+    auth = base64.b64encode(b"user:pa:ss").decode()
+    docker_config = {"auths": {"https://index.docker.io/v1/": {"auth": auth},
+                               "localhost:5000": {"identitytoken": "eyJhbGciOi"}},
+                     "credHelpers": {"123456789012.dkr.ecr.us-east-1.amazonaws.com": "ecr-login"},
+                     "credsStore": "desktop", "currentContext": "default"}
+    put("registry", "auth-docker-config", b"\2" + b"docker.io\n" + json.dumps(docker_config, indent="\t").encode())
+    containers_auth = {"auths": {"quay.io": {"auth": base64.b64encode(b"robot+ci:tok").decode()},
+                                 "localhost:5000/team": {"auth": "bm90LWJhc2U2NA"}}}
+    put("registry", "auth-containers", b"\2" + b"localhost:5000\n" + json.dumps(containers_auth).encode())
+    put("registry", "auth-helper-only", b"\2" + b"gcr.io\n" + b'{"credHelpers":{"gcr.io":"gcloud"}}')
+    put("registry", "errors-unknown", b"\3" + b'{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown","detail":{"Tag":"latest"}}]}\n')
+    put("registry", "errors-denied", b"\3" + b'{"errors":[{"code":"DENIED","message":"requested access to the resource is denied"},{"code":"UNAUTHORIZED"}]}')
+    put("registry", "manifest-schema1", b"\4" + b"application/vnd.docker.distribution.manifest.v1+prettyjws\n" +
+        b'{"schemaVersion":1,"name":"library/app","tag":"1","architecture":"amd64","fsLayers":[{"blobSum":"sha256:' + b"a" * 64 + b'"}],"history":[]}')
+
+
+def dockerfile_seeds():
+    """Dockerfiles (heredocs, escape directives, multi-stage), NUL, history
+    lines as the builders write them (`!`: an empty layer; the first byte
+    is the base layers' count)."""
+    legacy = b"""FROM peel-test/libbase:1
+ARG DIR=/srv/app
+ARG MODE
+ENV APP_HOME=${DIR}
+LABEL org.example.app=demo
+WORKDIR $DIR
+COPY conf ./conf/
+COPY --from=build /out ${APP_HOME}/bin/
+RUN echo "mode=$MODE" > mode.txt && \\
+    head -c 5000 /dev/zero > /tmp/scratch.bin
+RUN rm /tmp/scratch.bin
+EXPOSE 8080
+USER 1000
+CMD ["/bin/sh"]
+"""
+    # peel-test/advice-lines:1's history (legacy builder), as docker history shows it.
+    legacy_history = b"""\x02/bin/sh -c mkdir -p /usr/share/doc/libbase /usr/share/man/man1
+!/bin/sh -c #(nop)  ENV BASE_VERSION=1
+/bin/sh -c mkdir -p /opt/base && yes '/opt/base/libbase.so' | head -c 40000 > /opt/base/libbase.so
+!/bin/sh -c #(nop)  CMD ["/bin/sh"]
+!/bin/sh -c #(nop)  ARG DIR=/srv/app
+!/bin/sh -c #(nop)  ARG MODE
+!/bin/sh -c #(nop)  ENV APP_HOME=/srv/app
+!/bin/sh -c #(nop)  LABEL org.example.app=demo
+!/bin/sh -c #(nop) WORKDIR /srv/app
+/bin/sh -c #(nop) COPY dir:53d611be9ac08f8d90f0ba23839a2bbb322c4527f0b9a702d4e311f560a48229 in ./conf/ 
+/bin/sh -c #(nop) COPY dir:706f9c360cd6a25d606c32f278605899f8011341f7de6624e09aa8ba1f39ddcd in /srv/app/bin/ 
+|2 DIR=/srv/app MODE=prod /bin/sh -c echo "mode=$MODE" > mode.txt &&     head -c 5000 /dev/zero > /tmp/scratch.bin
+|2 DIR=/srv/app MODE=prod /bin/sh -c rm /tmp/scratch.bin
+!/bin/sh -c #(nop)  EXPOSE 8080
+!/bin/sh -c #(nop)  USER 1000
+!/bin/sh -c #(nop)  CMD ["/bin/sh"]
+"""
+    put("dockerfile", "legacy-build-args", legacy + b"\0" + legacy_history)
+    multi = b"""# syntax=docker/dockerfile:1
+FROM golang:1.22 AS build
+WORKDIR /src
+COPY . .
+RUN --mount=type=cache,target=/root/.cache/go-build go build -o /out/app ./cmd/app
+
+FROM debian:12-slim AS runtime
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+RUN <<INSTALL
+apt-get update
+apt-get install -y --no-install-recommends ca-certificates
+INSTALL
+COPY --from=build --chown=app:app /out/app /usr/local/bin/app
+COPY <<-CONF /etc/app.conf
+\tmode=prod
+CONF
+ENV PATH=/usr/local/bin:$PATH LANG="C.UTF-8"
+HEALTHCHECK --interval=30s CMD ["/usr/local/bin/app", "health"]
+USER app
+ENTRYPOINT ["/usr/local/bin/app"]
+"""
+    buildkit_history = b"""\x01# debian.sh --arch 'amd64' out/ 'bookworm' '@1718841600'
+!SHELL [/bin/bash -o pipefail -c]
+RUN /bin/bash -o pipefail -c apt-get update # buildkit
+COPY /out/app /usr/local/bin/app # buildkit
+COPY /etc/app.conf /etc/app.conf # buildkit
+!ENV PATH=/usr/local/bin:/usr/local/sbin:/usr/bin:/bin LANG=C.UTF-8
+!HEALTHCHECK &{["CMD" "/usr/local/bin/app" "health"] "30s" "0s" "0s" "0s" '\\x00'}
+!USER app
+!ENTRYPOINT ["/usr/local/bin/app"]
+"""
+    put("dockerfile", "buildkit-heredoc-multistage", multi + b"\0" + buildkit_history)
+    windows = b"""# escape=`
+FROM mcr.microsoft.com/windows/servercore:ltsc2022
+SHELL ["powershell", "-Command"]
+RUN New-Item -ItemType Directory C:\\app ; `
+    Set-Content C:\\app\\ok.txt 'ok'
+COPY app.ps1 C:\\app\\
+WORKDIR C:\\app
+CMD ["powershell", "C:\\\\app\\\\app.ps1"]
+"""
+    windows_history = b"""\x00Apply image 10.0.20348.2527
+!cmd /S /C #(nop)  SHELL [powershell -Command]
+powershell -Command New-Item -ItemType Directory C:\\app ;     Set-Content C:\\app\\ok.txt 'ok'
+cmd /S /C #(nop) COPY file:1a2b3c in C:\\app\\ 
+!cmd /S /C #(nop) WORKDIR C:\\app
+"""
+    put("dockerfile", "escape-backtick", windows + b"\0" + windows_history)
+    onbuild = b"""FROM scratch
+ONBUILD RUN echo child
+ARG A=1 B="two words"
+ENV OLD form value
+ADD --chmod=644 https://example.com/a.tar.gz ${B}/
+RUN ["sh", "-c", "echo $A"]
+STOPSIGNAL SIGTERM
+VOLUME /data
+"""
+    onbuild_history = b"""\x00!/bin/sh -c #(nop)  ONBUILD RUN echo child
+!ARG A=1 B=two words
+!ENV OLD=form value
+ADD https://example.com/a.tar.gz two words/ # buildkit
+RUN |2 A=1 B=two words sh -c echo $A # buildkit
+!STOPSIGNAL SIGTERM
+!VOLUME [/data]
+"""
+    put("dockerfile", "exec-form-onbuild", onbuild + b"\0" + onbuild_history)
 
 
 if __name__ == "__main__":

@@ -54,6 +54,11 @@ fn without_build_args(text: &str) -> &str {
         return text;
     };
     for _ in 0..count {
+        // A count larger than the pairs there are (the text is untrusted):
+        // nothing more to skip.
+        if rest.is_empty() {
+            break;
+        }
         // The next pair ends where the next `NAME=` or the command starts:
         // take one word (values with spaces are rare and only shift what
         // is compared, never make a match).
@@ -171,6 +176,26 @@ fn argument_matches(keyword: &str, argument: Option<&str>, rest: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_build_arg_count_past_the_pairs_ends_at_once() {
+        // fuzz/regressions/dockerfile/build-arg-count-huge: it looped
+        // usize::MAX times. Timed on a thread, so that the failure is a
+        // failed test, not a hung one.
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(read("|18446744073709551615 A=1 /bin/sh -c make"));
+        });
+        let entry = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("read() returns");
+        assert_eq!(
+            entry,
+            Entry::Run {
+                text: String::new()
+            }
+        );
+    }
 
     #[test]
     fn the_builders_spellings() {

@@ -10,7 +10,7 @@
 //! stage's `ARG` defaults and `ENV` values substituted where the builders
 //! substitute them.
 
-mod history;
+pub(crate) mod history;
 pub mod map;
 
 use std::collections::HashMap;

@@ -174,3 +174,46 @@ fn engine_seeds_reach_the_export_and_the_engine_errors() {
         .to_string();
     assert!(err.contains("unable to export"), "{err}");
 }
+
+#[test]
+fn registry_manifest_seeds_resolve_to_layers() {
+    // Mode 4 seeds are a real registry's answers: each resolves, with every
+    // fetch checked against its descriptor, to a manifest with layers.
+    let selection = peel::image::Selection::default();
+    for name in [
+        "manifest-index-multi",
+        "manifest-list-list",
+        "manifest-apt-gzip",
+        "manifest-v2s2-v2s2",
+        "manifest-zstd-v1",
+    ] {
+        let data = seed("registry", name);
+        assert_eq!(data[0] % 5, 4, "{name}");
+        let resolved = fuzz_entry::registry_resolve(&data[1..], &selection, false)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(!resolved.layers.is_empty(), "{name}");
+    }
+    let schema1 = seed("registry", "manifest-schema1");
+    let err = fuzz_entry::registry_resolve(&schema1[1..], &selection, false)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("schema 1"), "{err}");
+}
+
+#[test]
+fn dockerfile_seeds_map_their_history() {
+    // Each seed's Dockerfile parses and its own steps match history lines
+    // (the Windows seed only by its RUN: `cmd /S /C #(nop)` is not a
+    // spelling history::read knows).
+    for (name, least) in [
+        ("legacy-build-args", 3),
+        ("buildkit-heredoc-multistage", 3),
+        ("escape-backtick", 1),
+        ("exec-form-onbuild", 3),
+    ] {
+        let mapping = fuzz_entry::dockerfile_mapping(&seed("dockerfile", name))
+            .unwrap_or_else(|| panic!("{name}: the Dockerfile does not parse"));
+        let matched = mapping.entries.iter().flatten().count();
+        assert!(matched >= least, "{name}: {matched} entries matched");
+    }
+}

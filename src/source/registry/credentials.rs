@@ -78,8 +78,7 @@ pub fn find(registry: &str, files: &[PathBuf]) -> Result<Option<(Credentials, St
             continue;
         };
         let what = file.display().to_string();
-        let config: AuthFile = serde_json::from_slice(&bytes)
-            .map_err(|e| Error::invalid(&what, format!("not a registry auth file: {e}")))?;
+        let config = AuthFile::parse(&bytes, &what)?;
         if let Some(found) = config.lookup(registry, &what)? {
             return Ok(Some(found));
         }
@@ -89,7 +88,7 @@ pub fn find(registry: &str, files: &[PathBuf]) -> Result<Option<(Credentials, St
 
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct AuthFile {
+pub(crate) struct AuthFile {
     #[serde(default)]
     auths: HashMap<String, AuthEntry>,
     #[serde(default)]
@@ -109,8 +108,34 @@ impl fmt::Debug for AuthEntry {
     }
 }
 
+/// What an auth file holds for a registry, before any helper runs.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Stored<'a> {
+    /// Credentials in the file, and where they were found.
+    Found(Credentials, String),
+    /// The helper (`credHelpers` or `credsStore`) to ask.
+    Helper(&'a str),
+    Nothing,
+}
+
 impl AuthFile {
+    /// An auth file's bytes (`what` names it in the error).
+    pub(crate) fn parse(bytes: &[u8], what: &str) -> Result<AuthFile> {
+        serde_json::from_slice(bytes)
+            .map_err(|e| Error::invalid(what, format!("not a registry auth file: {e}")))
+    }
+
     fn lookup(&self, registry: &str, what: &str) -> Result<Option<(Credentials, String)>> {
+        match self.stored(registry, what)? {
+            Stored::Found(credentials, found) => Ok(Some((credentials, found))),
+            Stored::Helper(helper) => run_helper(helper, registry),
+            Stored::Nothing => Ok(None),
+        }
+    }
+
+    /// What the file says for `registry`: `credHelpers[host]`, else
+    /// `auths[host]`, else `credsStore`.
+    pub(crate) fn stored(&self, registry: &str, what: &str) -> Result<Stored<'_>> {
         let keys = host_keys(registry);
         if let Some(helper) = keys.iter().find_map(|k| {
             self.cred_helpers
@@ -118,9 +143,9 @@ impl AuthFile {
                 .find(|(key, _)| normalize(key) == *k)
                 .map(|(_, helper)| helper)
         }) {
-            return run_helper(helper, registry);
+            return Ok(Stored::Helper(helper));
         }
-        let found = |c: Credentials| Some((c, what.to_string()));
+        let found = |c: Credentials| Stored::Found(c, what.to_string());
         for (key, entry) in &self.auths {
             if !keys.contains(&normalize(key)) {
                 continue;
@@ -140,10 +165,10 @@ impl AuthFile {
                 });
             }
         }
-        match &self.creds_store {
-            Some(store) if !store.is_empty() => run_helper(store, registry),
-            _ => Ok(None),
-        }
+        Ok(match &self.creds_store {
+            Some(store) if !store.is_empty() => Stored::Helper(store),
+            _ => Stored::Nothing,
+        })
     }
 }
 

@@ -60,27 +60,46 @@ pub fn fetch_top(client: &Client, reference: &RegistryRef) -> Result<Top> {
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     let bytes = read_small(client, &mut response, "the manifest")?;
+    top_of(
+        &client.what,
+        &media_type,
+        said.as_deref(),
+        reference.digest.as_deref(),
+        bytes,
+    )
+}
+
+/// The manifest a registry answered (`bytes`, with its `Content-Type`
+/// `media_type` and `Docker-Content-Digest` `said`), checked against those
+/// and the digest the reference pins: no network, so it is fuzzed as is.
+pub(crate) fn top_of(
+    what: &str,
+    media_type: &str,
+    said: Option<&str>,
+    pinned: Option<&str>,
+    bytes: Vec<u8>,
+) -> Result<Top> {
     let digest = sha256_digest(&bytes);
     if let Some(said) = said.filter(|d| d.starts_with("sha256:"))
         && said != digest
     {
         return Err(Error::invalid(
-            &client.what,
+            what,
             format!(
                 "the manifest does not match the Docker-Content-Digest the registry gives: expected {}, actual {digest}",
-                sanitize(&said)
+                sanitize(said)
             ),
         ));
     }
-    if let Some(pinned) = &reference.digest
-        && *pinned != digest
+    if let Some(pinned) = pinned
+        && pinned != digest
     {
         return Err(Error::invalid(
-            &client.what,
+            what,
             format!("the manifest does not match its digest: expected {pinned}, actual {digest}"),
         ));
     }
-    let media_type = kind_of(&client.what, &media_type, &bytes)?;
+    let media_type = kind_of(what, media_type, &bytes)?;
     let descriptor = serde_json::json!({
         "mediaType": media_type,
         "digest": digest,
@@ -154,10 +173,16 @@ pub fn fetch_described(client: &Client, d: &Descriptor, top: &Top) -> Result<Vec
         .get(&path, accept, None)
         .map_err(|f| failed(client, f, &what))?;
     let bytes = read_small(client, &mut response, &what)?;
-    let named = || format!("{}: {what}", client.what);
+    check_described(&format!("{}: {what}", client.what), d, bytes)
+}
+
+/// `bytes` checked against the size and digest of the descriptor `d` that
+/// named them.
+pub(crate) fn check_described(what: &str, d: &Descriptor, bytes: Vec<u8>) -> Result<Vec<u8>> {
+    let digest = d.digest().to_string();
     if bytes.len() as u64 != d.size() {
         return Err(Error::invalid(
-            named(),
+            what,
             format!(
                 "it is {} bytes but its descriptor says {}",
                 bytes.len(),
@@ -168,7 +193,7 @@ pub fn fetch_described(client: &Client, d: &Descriptor, top: &Top) -> Result<Vec
     let actual = sha256_digest(&bytes);
     if d.digest().algorithm().as_ref() == "sha256" && actual != digest {
         return Err(Error::invalid(
-            named(),
+            what,
             format!("it does not match its digest: expected {digest}, actual {actual}"),
         ));
     }

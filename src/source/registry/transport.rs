@@ -320,6 +320,17 @@ impl Client {
 
 /// Read a failed answer's error codes (`{"errors":[{"code","message"}]}`).
 pub fn error_codes(response: &mut Response<Body>) -> Vec<(String, String)> {
+    let body = response
+        .body_mut()
+        .with_config()
+        .limit(SMALL_BODY)
+        .read_to_vec()
+        .unwrap_or_default();
+    error_codes_of(&body)
+}
+
+/// The error codes and messages of an error body; none when it is not one.
+pub(crate) fn error_codes_of(body: &[u8]) -> Vec<(String, String)> {
     #[derive(serde::Deserialize)]
     struct Errors {
         #[serde(default)]
@@ -332,13 +343,7 @@ pub fn error_codes(response: &mut Response<Body>) -> Vec<(String, String)> {
         #[serde(default)]
         message: String,
     }
-    let body = response
-        .body_mut()
-        .with_config()
-        .limit(SMALL_BODY)
-        .read_to_vec()
-        .unwrap_or_default();
-    serde_json::from_slice::<Errors>(&body)
+    serde_json::from_slice::<Errors>(body)
         .map(|e| e.errors.into_iter().map(|e| (e.code, e.message)).collect())
         .unwrap_or_default()
 }
