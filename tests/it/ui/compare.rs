@@ -199,17 +199,24 @@ fn compare_mode_at_80x24() {
     insta::assert_snapshot!("compare_80x24", screen(&app));
 }
 
+/// `old.tar` and `new.tar` in a new directory.
+fn write_pair() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, image) in [("old.tar", old_image()), ("new.tar", new_image())] {
+        std::fs::write(dir.path().join(name), image.docker_archive()).unwrap();
+    }
+    dir
+}
+
 /// The real binary: `peel diff OLD NEW` in a terminal (tmux, CI cleared)
 /// opens the UI in compare mode; `C` turns it off and on; `q` quits with 0.
+/// With `CI=true` in the same terminal: the text report.
 #[test]
 fn tmux_peel_diff_opens_compare_mode() {
     if !tmux_available() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let (old, new) = (dir.path().join("old.tar"), dir.path().join("new.tar"));
-    std::fs::write(&old, old_image().docker_archive()).unwrap();
-    std::fs::write(&new, new_image().docker_archive()).unwrap();
+    let dir = write_pair();
     let session = format!("peel-compare-{}", std::process::id());
     let tmux = |args: &[&str]| {
         std::process::Command::new("tmux")
@@ -230,7 +237,8 @@ fn tmux_peel_diff_opens_compare_mode() {
         panic!("'{what}' never appeared; screen:\n{last}");
     };
     let cmd = format!(
-        "cd {dir} && env -u CI {bin} diff old.tar new.tar; echo PEEL-EXIT=$?; sleep 60",
+        "cd {dir} && env -u CI {bin} diff old.tar new.tar; ui=$?; \
+         clear; CI=true {bin} diff old.tar new.tar; echo PEEL-EXIT=$ui; sleep 60",
         dir = dir.path().display(),
         bin = env!("CARGO_BIN_EXE_peel"),
     );
@@ -242,7 +250,7 @@ fn tmux_peel_diff_opens_compare_mode() {
         "-x",
         "100",
         "-y",
-        "30",
+        "50",
         &cmd,
     ]);
     assert!(
@@ -269,8 +277,11 @@ fn tmux_peel_diff_opens_compare_mode() {
         tmux(&["send-keys", "-t", &session, "C"]);
         wait_for("Compared with old.tar");
         tmux(&["send-keys", "-t", &session, "q"]);
+        // The UI's exit status, under the report CI=true printed.
         let s = wait_for("PEEL-EXIT=");
         assert!(s.contains("PEEL-EXIT=0"), "{s}");
+        assert!(s.contains("Old: old.tar (2 layers)"), "{s}");
+        assert!(s.contains("Files: ") && !s.contains("vs OLD"), "{s}");
     });
     tmux(&["kill-session", "-t", &session]);
     if let Err(e) = result {
@@ -281,10 +292,8 @@ fn tmux_peel_diff_opens_compare_mode() {
 /// Not on a terminal (or with CI set): the text report, as before.
 #[test]
 fn not_on_a_terminal_the_report_is_printed() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = write_pair();
     let (old, new) = (dir.path().join("old.tar"), dir.path().join("new.tar"));
-    std::fs::write(&old, old_image().docker_archive()).unwrap();
-    std::fs::write(&new, new_image().docker_archive()).unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_peel"))
         .env_remove("CI")
         .arg("diff")
