@@ -153,6 +153,11 @@ pub fn diff(args: &DiffArgs) -> Result<Ended> {
     };
     let old_input = input(&args.old, args.read.source)?;
     let new_input = input(&args.new, args.read.source)?;
+    if wants_ui(args, &rules)
+        && let Input::Image(new_parsed) = new_input
+    {
+        return interactive(plan, old_input, args.old.clone(), new_parsed, &args.new);
+    }
     let (old, new) = open_both(&plan, (&old_input, &args.old), (&new_input, &args.new))?;
     let comparison = diff::compare(&old.side, &new.side);
     let verdict = rules.any_enabled().then(|| Verdict {
@@ -189,6 +194,76 @@ pub fn diff(args: &DiffArgs) -> Result<Ended> {
     // As for one image: the exit frees the models faster than their drop.
     std::mem::forget((old, new));
     Ok(ended)
+}
+
+/// `peel diff OLD NEW` in a terminal, with no report asked for, no rule
+/// to judge and not in CI: the UI on NEW, in compare mode. (NEW a JSON
+/// report: there is no tree to show, the text report is printed.)
+fn wants_ui(args: &DiffArgs, rules: &GrowthRules) -> bool {
+    use std::io::IsTerminal;
+    let ci = std::env::var("CI")
+        .is_ok_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1"));
+    args.json.is_none()
+        && args.markdown.is_none()
+        && !rules.any_enabled()
+        && !ci
+        && std::io::stdout().is_terminal()
+}
+
+/// The UI on NEW, marked against OLD: both read (at once when both are
+/// local) and compared on the UI's loader thread, while it shows NEW's
+/// progress.
+fn interactive(
+    plan: Plan,
+    old_input: Input,
+    old_reference: String,
+    new_parsed: Reference,
+    new_reference: &str,
+) -> Result<Ended> {
+    let config = crate::ui::keymap::load_config(None).map_err(Error::Config)?;
+    let plan = Plan {
+        options: OpenOptions {
+            quiet: true,
+            ..plan.options
+        },
+        ..plan
+    };
+    let origin = crate::content::Origin::of(&new_parsed);
+    let name = new_reference.to_string();
+    let ended = crate::ui::run_loader(new_reference, origin, plan, config, move |plan| {
+        let old_plan = Plan {
+            options: OpenOptions {
+                progress: Default::default(),
+                ..plan.options.clone()
+            },
+            ..plan.clone()
+        };
+        let open_old = || open(&old_plan, &old_input, &old_reference);
+        let open_new = || plan.run(&new_parsed, &name);
+        let local = is_local(&old_input) && is_local(&Input::Image(new_parsed.clone()));
+        let (old, new) = if local {
+            std::thread::scope(|scope| {
+                let other = scope.spawn(open_old);
+                let new = open_new();
+                let old = other
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (old, new)
+            })
+        } else {
+            (open_old(), open_new())
+        };
+        let (old, new) = (old?, new?);
+        let comparison = diff::compare(&old.side, &Side::of(&new));
+        let marks = crate::ui::compare::CompareMarks::new(&new.tree, &comparison, &old_reference);
+        // As at exit: OLD's model is not needed again, and freeing it is slow.
+        std::mem::forget(old);
+        Ok((new, Some(marks)))
+    })?;
+    Ok(match ended {
+        crate::ui::Ended::Quit => Ended::Passed,
+        crate::ui::Ended::Interrupted => Ended::Interrupted,
+    })
 }
 
 /// `--baseline`: the baseline opened (on another thread, when it and the

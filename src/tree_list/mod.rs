@@ -21,11 +21,13 @@
 use regex::Regex;
 
 pub use self::list_state::ListState;
+pub use self::overlay::Overlay;
 
 use crate::layer::path;
 use crate::tree::{NodeId, State, Tree};
 
 mod list_state;
+mod overlay;
 
 /// The root node of every [`Tree`].
 const ROOT: NodeId = 0;
@@ -89,6 +91,9 @@ pub enum SortBy {
     Name,
     /// Largest first, then by name.
     Size,
+    /// Largest change against an [`Overlay`] first (by absolute bytes),
+    /// then by name; by name without an overlay.
+    Delta,
 }
 
 /// A path filter: matching nodes and their ancestors stay visible.
@@ -201,6 +206,8 @@ pub struct TreeList {
     shown: [bool; 4],
     filter: Option<Filter>,
     collapsed: Vec<bool>,
+    /// Marks against another image, replacing the layer comparison.
+    overlay: Option<std::sync::Arc<Overlay>>,
 
     // Derived.
     view: Vec<NodeView>,
@@ -260,6 +267,7 @@ impl TreeList {
             shown: [true; 4],
             filter: None,
             collapsed: vec![false; n],
+            overlay: None,
             view: vec![NodeView::default(); n],
             matches: 0,
             acc: Vec::new(),
@@ -334,6 +342,22 @@ impl TreeList {
             self.layer = layer;
             self.recompute();
         }
+    }
+
+    /// The marks against another image, if shown.
+    pub fn overlay(&self) -> Option<&Overlay> {
+        self.overlay.as_deref()
+    }
+
+    /// Mark the tree against another image (`peel diff`), or with `None`
+    /// go back to the layer comparison. One pass over the nodes, as a
+    /// layer change.
+    pub fn set_overlay(&mut self, overlay: Option<std::sync::Arc<Overlay>>) {
+        if overlay.is_none() && self.sort == SortBy::Delta {
+            self.sort = SortBy::Name;
+        }
+        self.overlay = overlay;
+        self.recompute();
     }
 
     pub fn set_compare(&mut self, compare: Compare) {
@@ -589,7 +613,10 @@ impl TreeList {
         for id in (1..n).rev() {
             let vs = &self.versions[self.ver_start[id] as usize..self.ver_start[id + 1] as usize];
             let a = acc[id];
-            let own = own_mark(vs, layer, self.compare);
+            let own = match &self.overlay {
+                Some(o) => o.own_mark(id, vs),
+                None => own_mark(vs, layer, self.compare),
+            };
             let Some((own, state)) = own.or(a.in_view.then_some((None, None))) else {
                 self.view[id] = NodeView::default();
                 continue;
@@ -702,10 +729,15 @@ impl TreeList {
                 .copied()
                 .filter(|&c| self.view[c as usize].visible),
         );
-        if self.sort == SortBy::Size {
+        match (self.sort, &self.overlay) {
             // Stable: equal sizes keep name order.
-            pending[start..]
-                .sort_by(|&x, &y| self.view[y as usize].size.cmp(&self.view[x as usize].size));
+            (SortBy::Size, _) => pending[start..]
+                .sort_by(|&x, &y| self.view[y as usize].size.cmp(&self.view[x as usize].size)),
+            (SortBy::Delta, Some(o)) => pending[start..].sort_by(|&x, &y| {
+                let d = |n: NodeId| o.delta(n).unsigned_abs();
+                d(y).cmp(&d(x))
+            }),
+            _ => {}
         }
         Frame {
             start,

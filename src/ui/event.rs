@@ -3,6 +3,7 @@
 
 use crossterm::event::{KeyEvent, MouseEvent};
 
+use super::compare::CompareMarks;
 use crate::content::{Content, Extracted};
 use crate::pipeline::Outcome;
 use crate::progress::ProgressSnapshot;
@@ -17,6 +18,9 @@ pub enum Event {
     Progress(ProgressSnapshot),
     /// The loader finished (or failed: the message).
     Loaded(Box<Result<Outcome, String>>),
+    /// `peel diff` in a terminal: NEW (loaded just before) compared with
+    /// OLD; compare mode turns on.
+    Compared(Box<CompareMarks>),
     /// A file's content for the viewer; `token` matches the request.
     Content {
         token: u64,

@@ -84,6 +84,7 @@ actions! {
     CompareAll, "compare-all", Global, "ctrl+a", "tree: the whole filesystem, every change up to the layer marked";
     CompareLayer, "compare-layer", Global, "ctrl+l", "tree: the whole filesystem, the layer's changes marked (dive's default)";
     CompareChanges, "compare-changes", Global, "c", "tree: only the layer's changes";
+    CompareOld, "compare-old", Global, "C", "peel diff: compare mode on / off (the tree and layers against OLD)";
     WasteView, "waste-view", Global, "w", "show the wasted entries (again: back to the tree)";
     FindingsView, "findings-view", Global, "f", "show the findings and their advice (again: back to the tree)";
     LargestView, "largest-view", Global, "L", "show the largest files in the image (again: back to the tree)";
@@ -97,7 +98,7 @@ actions! {
     ToggleUnmodifiedFiles, "toggle-unmodified-files", Tree, "ctrl+u, U", "show or hide unmodified entries";
     ToggleFiletreeAttributes, "toggle-filetree-attributes", Tree, "ctrl+b", "show or hide the attributes column";
     ToggleWrapTree, "toggle-wrap-tree", Tree, "ctrl+p", "wrap long names";
-    ToggleSortOrder, "toggle-sort-order", Global, "ctrl+o", "sort by name / by size";
+    ToggleSortOrder, "toggle-sort-order", Global, "ctrl+o", "sort by name / by size (/ by change, in compare mode)";
     CopyPath, "copy-path", Global, "y", "copy the selected entry's full path (OSC 52: works over SSH and in tmux)";
     CopyCommand, "copy-command", Global, "Y", "copy the selected layer's command";
     ToggleMouse, "toggle-mouse", Global, "m", "mouse capture off (the terminal's own selection) / on";

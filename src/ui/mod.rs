@@ -2,6 +2,7 @@
 //!
 //! - [`app`]: the state and `update(&mut App, Event)`: routes each event
 //!   to the pane's component and does what crosses panes;
+//! - [`compare`]: compare mode's marks (`peel diff OLD NEW`);
 //! - [`components`]: one per pane, its state and its keys (each list's
 //!   selection and scroll a `tree_list::ListState`);
 //! - [`event`]: the one event enum and the commands the loop runs;
@@ -12,6 +13,7 @@
 //! - [`run`]: the loop: a loader thread and an input thread feed one channel.
 
 pub mod app;
+pub mod compare;
 pub mod components;
 pub mod event;
 pub mod keymap;
@@ -124,6 +126,26 @@ pub fn run(
     plan: Plan,
     config: keymap::Config,
 ) -> Result<Ended> {
+    let (loading, name) = (parsed.clone(), reference.to_string());
+    run_loader(reference, Origin::of(parsed), plan, config, move |plan| {
+        Ok((plan.run(&loading, &name)?, None))
+    })
+}
+
+/// What a loader gives the UI: the image shown, and for `peel diff` its
+/// comparison with OLD.
+pub type Load = Result<(Outcome, Option<compare::CompareMarks>)>;
+
+/// The UI over what `load` reads on a loader thread (given `plan`, with the
+/// UI's progress in its options); `origin` is where the viewer re-reads
+/// files from.
+pub fn run_loader(
+    reference: &str,
+    origin: Origin,
+    plan: Plan,
+    config: keymap::Config,
+    load: impl FnOnce(Plan) -> Load + Send + 'static,
+) -> Result<Ended> {
     let progress = Progress::new();
     let plan = Plan {
         options: OpenOptions {
@@ -155,12 +177,8 @@ pub fn run(
     // The loader: open + analyse on its own thread.
     {
         let tx = tx.clone();
-        let parsed = parsed.clone();
-        let reference = reference.to_string();
         std::thread::spawn(move || {
-            let load = std::panic::AssertUnwindSafe(|| {
-                plan.run(&parsed, &reference).map_err(|e| e.to_string())
-            });
+            let load = std::panic::AssertUnwindSafe(|| load(plan).map_err(|e| e.to_string()));
             // A bug in the reader ends the UI with a message, not a hang.
             let result = std::panic::catch_unwind(load).unwrap_or_else(|panic| {
                 let what = panic
@@ -170,17 +188,22 @@ pub fn run(
                     .unwrap_or_default();
                 Err(format!("internal error while reading the image: {what}"))
             });
-            let _ = tx.send(Event::Loaded(Box::new(result)));
+            match result {
+                Ok((outcome, marks)) => {
+                    let _ = tx.send(Event::Loaded(Box::new(Ok(outcome))));
+                    if let Some(marks) = marks {
+                        let _ = tx.send(Event::Compared(Box::new(marks)));
+                    }
+                }
+                Err(e) => {
+                    let _ = tx.send(Event::Loaded(Box::new(Err(e))));
+                }
+            }
         });
     }
     terminal::spawn_input(tx.clone(), stop.clone());
 
-    let mut app = App::new(
-        reference,
-        config,
-        theme::Theme::from_env(),
-        Origin::of(parsed),
-    );
+    let mut app = App::new(reference, config, theme::Theme::from_env(), origin);
     app.size = size;
     let outcome = event_loop(&mut term, &mut app, &rx, &tx, &progress, &signalled);
     stop.store(true, Ordering::Relaxed);

@@ -25,6 +25,7 @@ use ratatui::style::Color;
 use crate::fixture::{Image, Layer};
 
 mod bugs;
+mod compare;
 mod copy;
 mod extract;
 mod sizes;

@@ -7,6 +7,7 @@ use crate::findings::Finding;
 use crate::pipeline::Outcome;
 use crate::tree::NodeId;
 use crate::tree_list::TreeList;
+use crate::ui::compare::CompareMarks;
 use crate::ui::components::Move;
 use crate::ui::components::findings::{Findings, finding_target};
 use crate::ui::components::largest::LargestFiles;
@@ -24,6 +25,9 @@ pub struct Loaded {
     pub waste: Waste,
     pub findings: Findings,
     pub largest: LargestFiles,
+    /// `peel diff`: the marks against OLD (shown while the tree's overlay
+    /// is on).
+    pub compare: Option<CompareMarks>,
 }
 
 impl Loaded {
@@ -36,6 +40,31 @@ impl Loaded {
             largest: LargestFiles::new(&analysis.tree),
             analysis: Arc::new(analysis),
             tree,
+            compare: None,
+        }
+    }
+
+    /// Compare mode is on: the tree and the layers marked against OLD.
+    pub fn comparing(&self) -> bool {
+        self.tree.overlay().is_some()
+    }
+
+    /// Turn compare mode on or off; the message, or None without an OLD.
+    pub fn toggle_compare(&mut self) -> Option<String> {
+        let marks = self.compare.as_ref()?;
+        if self.comparing() {
+            self.tree.set_overlay(None);
+            Some("compare mode off: the tree marks the selected layer's changes".into())
+        } else {
+            let summary = marks.summary();
+            self.tree.set_overlay(Some(marks.overlay.clone()));
+            // NEW's final filesystem is its last layer's: the viewer and
+            // extract read there.
+            let last = self.layers.len().saturating_sub(1);
+            let n = self.layers.len();
+            self.layers.list.select(last, n);
+            self.tree.set_layer(last as u32);
+            Some(summary)
         }
     }
 

@@ -244,6 +244,17 @@ impl App {
                     self.quit = true;
                 }
             },
+            Event::Compared(marks) => {
+                if let Phase::Ready(l) = &mut self.phase {
+                    l.compare = Some(*marks);
+                    if !l.comparing()
+                        && let Some(msg) = l.toggle_compare()
+                    {
+                        self.say(msg);
+                    }
+                }
+                self.scroll_all();
+            }
             Event::Content { token, result } => {
                 if let Modal::Viewer(v) = &mut self.modal
                     && v.token == token
@@ -494,6 +505,10 @@ impl App {
         let tree = &analysis.tree;
         let in_right = |v: RightView| focus == Focus::Right && view == v;
         let reply = match action {
+            Action::CompareOld => match l.toggle_compare() {
+                Some(msg) => Reply::Say(msg),
+                None => Reply::Say("compare mode is for `peel diff OLD NEW`".into()),
+            },
             Action::ToggleSortOrder if in_right(RightView::Findings) => {
                 Reply::Say("findings are ordered by severity, then by bytes".into())
             }

@@ -14,16 +14,19 @@ pub fn action(list: &mut TreeList, action: Action, focused: bool) -> Reply {
         Action::Right if focused => list.right(),
         Action::Left | Action::Right => {}
         Action::CompareAll => {
+            leave_overlay(list);
             list.set_compare(Compare::Aggregated);
             return Reply::Say(
                 "tree: the whole filesystem, every change up to this layer marked".into(),
             );
         }
         Action::CompareLayer => {
+            leave_overlay(list);
             list.set_compare(Compare::Dive);
             return Reply::Say("tree: the whole filesystem, this layer's changes marked".into());
         }
         Action::CompareChanges => {
+            leave_overlay(list);
             list.set_compare(Compare::Layer);
             return Reply::Say("tree: only this layer's changes".into());
         }
@@ -36,12 +39,17 @@ pub fn action(list: &mut TreeList, action: Action, focused: bool) -> Reply {
         Action::ToggleSortOrder => {
             let next = match list.sort() {
                 SortBy::Name => SortBy::Size,
-                SortBy::Size => SortBy::Name,
+                SortBy::Size if list.overlay().is_some() => SortBy::Delta,
+                SortBy::Size | SortBy::Delta => SortBy::Name,
             };
             list.set_sort(next);
             return Reply::Say(format!(
                 "tree sorted by {}",
-                if next == SortBy::Size { "size" } else { "name" }
+                match next {
+                    SortBy::Name => "name",
+                    SortBy::Size => "size",
+                    SortBy::Delta => "change against OLD",
+                }
             ));
         }
         Action::NextMatch | Action::PrevMatch => {
@@ -52,6 +60,13 @@ pub fn action(list: &mut TreeList, action: Action, focused: bool) -> Reply {
         _ => return Reply::Ignored,
     }
     Reply::Done
+}
+
+/// A layer comparison asked for: compare mode (against OLD) ends.
+fn leave_overlay(list: &mut TreeList) {
+    if list.overlay().is_some() {
+        list.set_overlay(None);
+    }
 }
 
 /// Move the tree's selection.

@@ -16,12 +16,17 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
     let focused = app.focus == Focus::Layers;
     // Counted from 1, as people count ("layer 4 of 13"), with the index of
     // the # column (dive's, from 0) beside it.
-    let title = format!(
+    let mut title = format!(
         "Layer {} of {} · #{}",
         l.layer() + 1,
         l.analysis.image.layers.len(),
         l.layer()
     );
+    // Compare mode: `=` before a layer OLD has too, `+` before a new one.
+    let shared = l.compare.as_ref().filter(|_| l.comparing());
+    if shared.is_some() {
+        title.push_str(" · =old +new");
+    }
     let layers = &l.analysis.image.layers;
     let compressed = layers.iter().any(|x| x.compressed_size.is_some());
     let mut lines = Vec::new();
@@ -38,7 +43,16 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
         .skip(l.layers.list.top())
         .take(rows)
     {
-        let mut text = format!("{idx:>3} {} ", right(&size(layer.changes.size), 9));
+        let mark = match shared {
+            Some(c) if c.is_shared(idx) => "=",
+            Some(_) => "+",
+            None => "",
+        };
+        let mut text = format!(
+            "{mark}{idx:>w$} {} ",
+            right(&size(layer.changes.size), 9),
+            w = 3 - mark.len()
+        );
         if compressed {
             let c = layer.compressed_size.map(size).unwrap_or_default();
             text.push_str(&format!("{} ", right(&c, 9)));

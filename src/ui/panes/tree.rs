@@ -51,11 +51,27 @@ fn shows_attributes(app: &App, width: usize) -> bool {
 
 fn title(l: &Loaded) -> String {
     let t = &l.tree;
-    let mut s = match t.compare() {
+    let mut s = match (t.compare(), &l.compare) {
+        (_, Some(c)) if t.overlay().is_some() => format!(
+            "Compared with {} · {}",
+            sanitize(&c.old_reference),
+            crate::report::diff::signed_size(c.delta_bytes)
+        ),
+        (compare, _) => layer_title(t, compare),
+    };
+    hidden_and_sort(t, &mut s);
+    s
+}
+
+fn layer_title(t: &TreeList, compare: Compare) -> String {
+    match compare {
         Compare::Dive => format!("Contents at layer {} · its changes marked", t.layer()),
         Compare::Layer => format!("Layer {} changes", t.layer()),
         Compare::Aggregated => format!("Contents at layer {} · all changes marked", t.layer()),
-    };
+    }
+}
+
+fn hidden_and_sort(t: &TreeList, s: &mut String) {
     let hidden: Vec<&str> = Mark::ALL
         .iter()
         .filter(|m| !t.is_shown(**m))
@@ -64,8 +80,10 @@ fn title(l: &Loaded) -> String {
     if !hidden.is_empty() {
         s.push_str(&format!(" · hiding {}", hidden.join(", ")));
     }
-    if t.sort() == SortBy::Size {
-        s.push_str(" · by size");
+    match t.sort() {
+        SortBy::Size => s.push_str(" · by size"),
+        SortBy::Delta => s.push_str(" · by change"),
+        SortBy::Name => {}
     }
     if let Some(f) = t.filter() {
         s.push_str(&format!(
@@ -79,14 +97,18 @@ fn title(l: &Loaded) -> String {
             crate::ui::count(t.match_count() as u64, "match", "matches")
         ));
     }
-    s
 }
 
 /// The state to describe in the attributes: the present one, or for a
 /// removed path the one it had.
 fn meta_of<'a>(tree: &'a crate::tree::Tree, row: &Row, list: &TreeList) -> Option<&'a Meta> {
     let node = tree.node(row.node);
-    let layer = list.layer();
+    // Compare mode shows NEW's final filesystem.
+    let layer = if list.overlay().is_some() {
+        u32::MAX
+    } else {
+        list.layer()
+    };
     match node.at(layer).map(|v| &v.state) {
         Some(State::Present { meta, .. }) => Some(meta),
         _ => node.versions.iter().rev().find_map(|v| match &v.state {
@@ -105,11 +127,15 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
     let width = body.width as usize;
     let mut lines: Vec<Line> = Vec::new();
     let attrs = shows_attributes(app, width);
-    let header = if attrs {
-        format!("  {:<10} {:>9} {:>9}  Name", "Mode", "UID:GID", "Size")
+    let mut header = if attrs {
+        format!("  {:<10} {:>9} {:>9}", "Mode", "UID:GID", "Size")
     } else {
-        format!("  {:>9}  Name", "Size")
+        format!("  {:>9}", "Size")
     };
+    if list.overlay().is_some() {
+        header.push_str(&format!(" {:>10}", "vs OLD"));
+    }
+    header.push_str("  Name");
     lines.push(Line::styled(header, theme.label()));
     let height = body.height.saturating_sub(1) as usize;
     if list.rows().is_empty() {
@@ -188,7 +214,17 @@ fn row(
         };
         prefix.push_str(&format!("{m:<10} {owner:>9} "));
     }
-    prefix.push_str(&format!("{:>9}  ", size(v.size)));
+    prefix.push_str(&format!("{:>9}", size(v.size)));
+    if let Some(o) = list.overlay() {
+        let d = o.delta(r.node);
+        let text = if d == 0 {
+            String::new()
+        } else {
+            crate::report::diff::signed_size(d)
+        };
+        prefix.push_str(&format!(" {text:>10}"));
+    }
+    prefix.push_str("  ");
     for d in 0..r.depth {
         let more = d < 64 && r.guides & (1 << d) != 0;
         prefix.push_str(if more { "│   " } else { "    " });
