@@ -126,12 +126,13 @@ pub fn growth_rules(ci_config: &Path, flags: &GrowthText) -> Result<(GrowthRules
 
 /// `peel diff OLD NEW`.
 pub fn diff(args: &DiffArgs) -> Result<Ended> {
-    if [&args.json, &args.markdown]
+    let to_stdout = [&args.json, &args.markdown, &args.html]
         .iter()
-        .all(|p| p.as_deref() == Some(Path::new("-")))
-    {
+        .filter(|p| p.as_deref() == Some(Path::new("-")))
+        .count();
+    if to_stdout > 1 {
         return Err(Error::Config(
-            "--json - and --markdown - cannot both write to standard output".into(),
+            "only one of --json -, --markdown - and --html - can write to standard output".into(),
         ));
     }
     if args.old == "-" && args.new == "-" {
@@ -167,14 +168,16 @@ pub fn diff(args: &DiffArgs) -> Result<Ended> {
         comparison: &comparison,
         verdict: verdict.as_ref(),
     };
-    let stdout_taken = [&args.json, &args.markdown]
-        .iter()
-        .any(|p| p.as_deref() == Some(Path::new("-")));
+    let stdout_taken = to_stdout > 0;
     if let Some(path) = &args.json {
         write_report(path, &json::render(&view))?;
     }
     if let Some(path) = &args.markdown {
         write_report(path, &markdown::render(&view))?;
+    }
+    if let Some(path) = &args.html {
+        let page = crate::report::html::diff::render(&view, new.outcome.as_ref())?;
+        write_report(path, &page)?;
     }
     let report = text::render(&view);
     if !stdout_taken {

@@ -4,6 +4,7 @@
 //! screenshot (into `$PEEL_SCREENSHOTS_DIR` when set: screenshots/html.sh).
 
 mod cdp;
+mod diff;
 
 use std::path::{Path, PathBuf};
 
