@@ -124,7 +124,9 @@
       var show = function (v) { return v === null ? '-' : ratio ? pct(v) : bytes ? size(v) : String(v); };
       var delta = f.delta === null ? '-' : ratio ? (f.delta * 100).toFixed(2) + ' pt' :
         bytes ? signed(f.delta) : (f.delta > 0 ? '+' : '') + f.delta;
-      var tr = add(t, el('tr', f.delta > 0 ? 'up' : f.delta < 0 ? 'down' : null));
+      // Red for worse, green for better: a higher efficiency is better.
+      var worse = ratio ? -f.delta : f.delta;
+      var tr = add(t, el('tr', worse > 0 ? 'up' : worse < 0 ? 'down' : null));
       tr.dataset.key = key;
       add(tr, el('td', null, key));
       add(tr, el('td', 'num', show(f.old)));

@@ -353,3 +353,41 @@ fn hostile_names_in_chromium_are_text_not_markup() {
         browser.eval("[...document.querySelectorAll('.layer .cmd')].map(c => c.textContent)");
     assert!(commands.to_string().contains("<img src=x"), "{commands}");
 }
+
+/// The 100k-file benchmark images (benches/images/many-files.sh), when
+/// they are there: the page's size and how long Chromium takes to make it
+/// interactive (printed; bounded loosely, the machine is shared).
+#[test]
+fn a_hundred_thousand_file_pair_makes_a_bounded_page_that_opens_fast() {
+    let (old, new) = (
+        "/tmp/peel-bench/many-files.tar",
+        "/tmp/peel-bench/many-files-plus.tar",
+    );
+    if !Path::new(old).exists() || !Path::new(new).exists() {
+        eprintln!("skipped: {old} or {new} is not built");
+        return;
+    }
+    let Some(chromium) = cdp::chromium() else {
+        return;
+    };
+    let dir = tmp();
+    let (_, page, report) = reports(dir.path(), &[old, new]);
+    let html = page_file(dir.path(), &page);
+    let mut browser = cdp::Browser::start(chromium, 1280, 1000);
+    browser.open(&file_url(&html));
+    let ready_at = ready(&mut browser);
+    eprintln!(
+        "many-files pair: {} file changes, page {} bytes, interactive {ready_at:.0} ms after navigation",
+        report["files"].as_array().unwrap().len(),
+        page.len()
+    );
+    assert_eq!(browser.problems(), Vec::<String>::new());
+    assert_eq!(
+        browser
+            .eval("+document.getElementById('treemap').dataset.total")
+            .as_u64(),
+        report["new"]["visibleBytes"].as_u64()
+    );
+    assert!(page.len() < 8_000_000, "{} bytes", page.len());
+    assert!(ready_at < 5_000.0, "{ready_at} ms");
+}
