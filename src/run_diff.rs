@@ -126,14 +126,20 @@ pub fn growth_rules(ci_config: &Path, flags: &GrowthText) -> Result<(GrowthRules
 
 /// `peel diff OLD NEW`.
 pub fn diff(args: &DiffArgs) -> Result<Ended> {
-    let to_stdout = [&args.json, &args.markdown, &args.html]
-        .iter()
-        .filter(|p| p.as_deref() == Some(Path::new("-")))
-        .count();
-    if to_stdout > 1 {
-        return Err(Error::Config(
-            "only one of --json -, --markdown - and --html - can write to standard output".into(),
-        ));
+    let to_stdout: Vec<&str> = [
+        ("--json -", &args.json),
+        ("--markdown -", &args.markdown),
+        ("--html -", &args.html),
+    ]
+    .into_iter()
+    .filter(|(_, p)| p.as_deref() == Some(Path::new("-")))
+    .map(|(flag, _)| flag)
+    .collect();
+    if to_stdout.len() > 1 {
+        return Err(Error::Config(format!(
+            "{} cannot both write to standard output",
+            to_stdout.join(" and ")
+        )));
     }
     if args.old == "-" && args.new == "-" {
         return Err(Error::Config(
@@ -168,7 +174,7 @@ pub fn diff(args: &DiffArgs) -> Result<Ended> {
         comparison: &comparison,
         verdict: verdict.as_ref(),
     };
-    let stdout_taken = to_stdout > 0;
+    let stdout_taken = !to_stdout.is_empty();
     if let Some(path) = &args.json {
         write_report(path, &json::render(&view))?;
     }

@@ -199,7 +199,8 @@ fn one_report_on_standard_output_and_new_must_be_an_image() {
             .unwrap();
         assert_eq!(out.status.code(), Some(2));
         let err = String::from_utf8(out.stderr).unwrap();
-        assert!(err.contains("can write to standard output"), "{err}");
+        let both = format!("{other} - and --html - cannot both write to standard output");
+        assert!(err.contains(&both), "{err}");
         assert_eq!(err.lines().count(), 1, "{err}");
     }
     // NEW as a JSON report has no filesystem to draw.
