@@ -215,6 +215,11 @@ pub struct DiffArgs {
     #[arg(long, value_name = "PATH")]
     pub markdown: Option<PathBuf>,
 
+    /// Write a self-contained HTML comparison to PATH ('-' for standard
+    /// output): NEW's treemap coloured by growth, the figures side by side.
+    #[arg(long, value_name = "PATH")]
+    pub html: Option<PathBuf>,
+
     /// The rules file (its growth rules and `ignore:` globs are read).
     #[arg(long, value_name = "PATH", default_value = ".dive-ci")]
     pub ci_config: PathBuf,

@@ -126,13 +126,20 @@ pub fn growth_rules(ci_config: &Path, flags: &GrowthText) -> Result<(GrowthRules
 
 /// `peel diff OLD NEW`.
 pub fn diff(args: &DiffArgs) -> Result<Ended> {
-    if [&args.json, &args.markdown]
-        .iter()
-        .all(|p| p.as_deref() == Some(Path::new("-")))
-    {
-        return Err(Error::Config(
-            "--json - and --markdown - cannot both write to standard output".into(),
-        ));
+    let to_stdout: Vec<&str> = [
+        ("--json -", &args.json),
+        ("--markdown -", &args.markdown),
+        ("--html -", &args.html),
+    ]
+    .into_iter()
+    .filter(|(_, p)| p.as_deref() == Some(Path::new("-")))
+    .map(|(flag, _)| flag)
+    .collect();
+    if to_stdout.len() > 1 {
+        return Err(Error::Config(format!(
+            "{} cannot both write to standard output",
+            to_stdout.join(" and ")
+        )));
     }
     if args.old == "-" && args.new == "-" {
         return Err(Error::Config(
@@ -172,14 +179,16 @@ pub fn diff(args: &DiffArgs) -> Result<Ended> {
         comparison: &comparison,
         verdict: verdict.as_ref(),
     };
-    let stdout_taken = [&args.json, &args.markdown]
-        .iter()
-        .any(|p| p.as_deref() == Some(Path::new("-")));
+    let stdout_taken = !to_stdout.is_empty();
     if let Some(path) = &args.json {
         write_report(path, &json::render(&view))?;
     }
     if let Some(path) = &args.markdown {
         write_report(path, &markdown::render(&view))?;
+    }
+    if let Some(path) = &args.html {
+        let page = crate::report::html::diff::render(&view, new.outcome.as_ref())?;
+        write_report(path, &page)?;
     }
     let report = text::render(&view);
     if !stdout_taken {

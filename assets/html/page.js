@@ -1,15 +1,30 @@
 // peel's HTML report: draws the page from the JSON block #peel-data.
+// Two modes: one image (`peel --html`), or a comparison (`peel diff
+// --html`, data.compare): NEW's treemap coloured by growth against OLD,
+// the figures side by side, the layers, file and finding changes.
 // Every string from the image goes into the page as text (textContent),
 // never as markup. No request is made: the page's policy forbids them.
 (function () {
   'use strict';
   var data = JSON.parse(document.getElementById('peel-data').textContent);
   var T = data.tree;
+  var CMP = data.compare === true;
+  var D = data.diff;
+  var G = data.growth;
+  if (CMP) {
+    // What the shared parts read: NEW's image and layers.
+    data.image = D.new;
+    data.layers = D.layers.list;
+    data.ci = D.ci;
+  }
+  var GROWTH = ['unchanged', 'added', 'grown', 'shrunk', 'changed'];
+  var GROWTH_COLOUR = ['#e3e7ec', '#3f9e63', '#e08a3c', '#4a86cf', '#9b78c4'];
   var N = T.kind.length;
   var FILE = 0, DIR = 1, MERGED = 2;
   var DEPTH = 3;       // directory levels drawn inside the zoomed one
   var MIN_SIDE = 3;    // rectangles thinner than this (pixels) are not drawn
   var ROWS = 500;      // wasted entries drawn at once
+  var LISTED = 50;     // file, directory and removed changes listed
 
   // Children by node, largest first (the data lists parents first).
   var kids = [];
@@ -32,6 +47,11 @@
     var u = 0, v = n;
     while (v >= 1000 && u < units.length - 1) { v /= 1000; u++; }
     return u === 0 ? n + ' B' : v.toFixed(2) + ' ' + units[u];
+  }
+  // A signed byte count: +1.20 MB, -300 B, 0 B.
+  function signed(n) {
+    if (n === null || n === undefined) return '-';
+    return n > 0 ? '+' + size(n) : n < 0 ? '-' + size(-n) : '0 B';
   }
   function pct(r) { return r === null || r === undefined ? '+Inf %' : (r * 100).toFixed(2) + ' %'; }
   // A rule's value or threshold: ratios with four decimals, as the text report.
@@ -56,9 +76,18 @@
 
   // --- header, verdict, figures -------------------------------------------
   var head = add(root, el('header'));
-  add(head, el('h1', null, 'peel: ' + data.image.reference));
-  var facts = [data.image.source, data.image.platform, data.image.tags.join(', '), data.peel];
-  add(head, el('p', 'sub', facts.filter(function (f) { return f; }).join(' \u00b7 ')));
+  function facts(image, extra) {
+    return [image.source, image.platform, (image.tags || []).join(', '), extra]
+      .filter(function (f) { return f; }).join(' \u00b7 ');
+  }
+  if (CMP) {
+    add(head, el('h1', null, 'peel diff: ' + D.old.reference + ' \u2192 ' + D.new.reference));
+    add(head, el('p', 'sub', 'OLD: ' + facts(D.old)));
+    add(head, el('p', 'sub', 'NEW: ' + facts(D.new, data.peel)));
+  } else {
+    add(head, el('h1', null, 'peel: ' + data.image.reference));
+    add(head, el('p', 'sub', facts(data.image, data.peel)));
+  }
 
   var top = add(root, el('div', 'top'));
   var verdict = add(top, el('section', 'verdict'));
@@ -75,13 +104,39 @@
         .forEach(function (c) { add(tr, el('td', null, c)); });
     });
   } else {
-    add(verdict, el('p', 'badge none', 'not judged (run with --ci)'));
+    add(verdict, el('p', 'badge none', CMP ? 'not judged (no growth rule set)' : 'not judged (run with --ci)'));
   }
 
   var figs = add(top, el('section', 'figures'));
   add(figs, el('h2', null, 'Figures'));
-  var grid = add(figs, el('div', 'grid'));
   var im = data.image;
+  if (CMP) compareFigures(figs);
+  else singleFigures(figs);
+  function compareFigures(into) {
+    var t = add(into, el('table', 'compare'));
+    t.id = 'figures-table';
+    var hr = add(t, el('tr'));
+    ['figure', 'OLD', 'NEW', 'delta', '%'].forEach(function (h, n) { add(hr, el('th', n ? 'num' : null, h)); });
+    Object.keys(D.figures).forEach(function (key) {
+      var f = D.figures[key];
+      var ratio = key === 'efficiency';
+      var bytes = /Bytes$/.test(key);
+      var show = function (v) { return v === null ? '-' : ratio ? pct(v) : bytes ? size(v) : String(v); };
+      var delta = f.delta === null ? '-' : ratio ? (f.delta * 100).toFixed(2) + ' pt' :
+        bytes ? signed(f.delta) : (f.delta > 0 ? '+' : '') + f.delta;
+      // Red for worse, green for better: a higher efficiency is better.
+      var worse = ratio ? -f.delta : f.delta;
+      var tr = add(t, el('tr', worse > 0 ? 'up' : worse < 0 ? 'down' : null));
+      tr.dataset.key = key;
+      add(tr, el('td', null, key));
+      add(tr, el('td', 'num', show(f.old)));
+      add(tr, el('td', 'num', show(f['new'])));
+      add(tr, el('td', 'num', delta));
+      add(tr, el('td', 'num', f.percent === null || ratio ? '' : (f.percent > 0 ? '+' : '') + f.percent.toFixed(2) + ' %'));
+    });
+  }
+  function singleFigures(into) {
+  var grid = add(into, el('div', 'grid'));
   [
     ['total', size(im.totalBytes)], ['visible', size(im.visibleBytes)],
     ['wasted', size(im.wastedBytes)], ['accepted', size(im.acceptedBytes)],
@@ -94,20 +149,22 @@
     add(card, el('span', 'name', f[0]));
     add(card, el('span', 'value', f[1]));
   });
+  }
 
   // --- treemap --------------------------------------------------------------
   var tm = add(root, el('section', 'treemap-section'));
   add(tm, el('h2', null, 'Final filesystem'));
   var bar = add(tm, el('div', 'controls'));
   var crumbs = add(bar, el('nav', 'crumbs'));
-  var toggle = add(bar, el('button', 'toggle', 'colour by waste'));
+  var MODES = CMP ? ['growth', 'layer', 'waste'] : ['layer', 'waste'];
+  var mode = 0;
+  var toggle = add(bar, el('button', 'toggle', 'colour by ' + MODES[1]));
   toggle.type = 'button';
   var box = add(tm, el('div', 'treemap'));
   box.id = 'treemap';
   var info = add(tm, el('p', 'info', 'Hover for details; click a directory to zoom in, a crumb to zoom out.'));
   var legend = add(tm, el('div', 'legend'));
   var zoom = 0;
-  var byWaste = false;
 
   function layerColour(l) {
     return 'hsl(' + ((l * 137.508) % 360).toFixed(1) + ',55%,' + (l % 2 ? 58 : 68) + '%)';
@@ -119,7 +176,10 @@
     var heat = w / (w + b);
     return 'hsl(8,' + (40 + 50 * heat).toFixed(0) + '%,' + (80 - 35 * heat).toFixed(0) + '%)';
   }
-  function colour(i) { return byWaste ? wasteColour(i) : layerColour(T.layer[i]); }
+  function colour(i) {
+    var m = MODES[mode];
+    return m === 'growth' ? GROWTH_COLOUR[G.change[i]] : m === 'waste' ? wasteColour(i) : layerColour(T.layer[i]);
+  }
 
   // Squarified layout of `items` (node ids, largest first) in a rectangle.
   function squarify(items, x, y, w, h) {
@@ -179,6 +239,7 @@
       d.style.width = rw.toFixed(1) + 'px';
       d.style.height = rh.toFixed(1) + 'px';
       d.style.background = colour(i);
+      if (CMP) d.dataset.change = GROWTH[G.change[i]];
       if (T.kind[i] === DIR && T.wasted[i] > 0) d.classList.add('has-waste');
       var room = rw > 40 && rh > 18;
       if (room) add(d, el('span', 'label', label(i) + ' ' + size(T.bytes[i])));
@@ -211,7 +272,14 @@
     });
     add(crumbs, el('span', 'here', ' ' + size(T.bytes[zoom]) + ' visible, ' + size(T.wasted[zoom]) + ' wasted'));
     legend.textContent = '';
-    if (byWaste) {
+    if (MODES[mode] === 'growth') {
+      GROWTH.forEach(function (g, n) {
+        var item = add(legend, el('span', 'key'));
+        add(item, el('span', 'swatch')).style.background = GROWTH_COLOUR[n];
+        add(item, el('span', null, g));
+      });
+      add(legend, el('span', null, 'against OLD; a directory: the sum of the changes under it. Removed paths have no area: listed below.'));
+    } else if (MODES[mode] === 'waste') {
       add(legend, el('span', null, 'Colour: the share of wasted bytes (hidden versions) in each directory; grey has none.'));
     } else {
       data.layers.forEach(function (l) {
@@ -243,12 +311,13 @@
     var text = (T.kind[i] === MERGED ? pathOf(T.parent[i]) + ': ' + label(i) : pathOf(i)) +
       ' \u2014 ' + size(T.bytes[i]) + ' visible';
     if (T.kind[i] !== FILE) text += ', ' + size(T.wasted[i]) + ' wasted, ' + T.entries[i] + ' files';
+    if (CMP) text += '; ' + GROWTH[G.change[i]] + ' ' + signed(G.delta[i]);
     text += '; layer ' + T.layer[i] + (T.kind[i] === FILE ? '' : ' (most bytes)') + ': ' + command(T.layer[i]);
     info.textContent = text;
   });
   toggle.addEventListener('click', function () {
-    byWaste = !byWaste;
-    toggle.textContent = byWaste ? 'colour by layer' : 'colour by waste';
+    mode = (mode + 1) % MODES.length;
+    toggle.textContent = 'colour by ' + MODES[(mode + 1) % MODES.length];
     render();
   });
   var resizing = 0;
@@ -257,6 +326,8 @@
     resizing = setTimeout(render, 100);
   });
 
+  // --- one image: layers, findings, wasted bytes -----------------------------
+  function singleTail() {
   // --- layers ---------------------------------------------------------------
   var ls = add(root, el('section', 'layers'));
   add(ls, el('h2', null, 'Layers'));
@@ -282,19 +353,7 @@
   var fs = add(root, el('section', 'findings'));
   add(fs, el('h2', null, 'Findings (' + data.findings.length + ')'));
   if (data.findings.length === 0) add(fs, el('p', null, 'None.'));
-  data.findings.forEach(function (f) {
-    var card = add(fs, el('div', 'finding ' + f.severity));
-    var title = add(card, el('p', 'title'));
-    add(title, el('span', 'sev', f.severity));
-    add(title, el('span', 'kind', f.kind));
-    add(title, el('span', 'bytes', size(f.bytes)));
-    add(title, el('span', 'where', 'layer ' + f.layers.join(', ')));
-    add(card, el('p', 'advice', f.advice));
-    if (f.command) add(card, el('p', 'cmd', f.command));
-    var paths = add(card, el('ul', 'paths'));
-    f.paths.slice(0, 5).forEach(function (p) { add(paths, el('li', null, p)); });
-    if (f.pathCount > 5) add(paths, el('li', 'more', (f.pathCount - 5) + ' more paths'));
-  });
+  data.findings.forEach(function (f) { findingCard(fs, f); });
 
   // --- wasted bytes by directory, wasted entries ------------------------------
   var wd = add(root, el('section', 'wasted-dirs'));
@@ -356,15 +415,99 @@
     rows();
   });
 
-  if (data.warnings.length) {
+  if (data.warnings && data.warnings.length) {
     var ws = add(root, el('section', 'warnings'));
     add(ws, el('h2', null, 'Warnings'));
     var ul = add(ws, el('ul'));
     data.warnings.forEach(function (w) { add(ul, el('li', null, w)); });
   }
 
-  render();
   rows();
+  }
+
+  // --- a comparison: layers, file, directory and finding changes -------------
+  function table(into, id, heads, numeric, list, cells) {
+    var t = add(into, el('table'));
+    t.id = id;
+    var hr = add(t, el('tr'));
+    heads.forEach(function (h, n) { add(hr, el('th', numeric[n] ? 'num' : null, h)); });
+    list.forEach(function (row) {
+      var tr = add(t, el('tr'));
+      cells(row).forEach(function (c, n) { add(tr, el('td', numeric[n] ? 'num' : null, c)); });
+    });
+    return t;
+  }
+  function shownOf(count, list, what) {
+    return count === 0 ? 'None.' : 'The ' + Math.min(LISTED, list.length) + ' largest of ' + count + ' ' + what +
+      (list.length < count ? ' (the page holds the ' + list.length + ' largest; all in peel diff --json)' : '') + '.';
+  }
+  function compareTail() {
+    var L = D.layers;
+    var ls = add(root, el('section', 'layers'));
+    add(ls, el('h2', null, 'Layers'));
+    add(ls, el('p', 'note', L.shared + ' shared, ' + L.added + ' added, ' + L.removed + ' removed; pull cost ' +
+      size(L.pullCostBytes) + (L.pullCostExact ? ' (compressed)' : ' (uncompressed: compressed sizes not known)') +
+      (L.baseChanged ? '; the base image changed' : '')));
+    var biggest = 1;
+    L.list.forEach(function (l) { biggest = Math.max(biggest, l.sizeBytes); });
+    L.list.forEach(function (l) {
+      var row = add(ls, el('div', 'layer ' + (l.shared ? 'shared' : 'added')));
+      add(row, el('span', 'idx', l.index));
+      var track = add(row, el('span', 'track'));
+      var fill = add(track, el('span', 'fill'));
+      fill.style.width = (100 * l.sizeBytes / biggest).toFixed(2) + '%';
+      fill.style.background = l.shared ? GROWTH_COLOUR[0] : GROWTH_COLOUR[1];
+      add(row, el('span', 'num', size(l.sizeBytes)));
+      add(row, el('span', 'num state', l.shared ? 'shared' : 'added'));
+      var cmd = add(row, el('span', 'cmd', l.command));
+      cmd.title = l.command;
+    });
+
+    var fc = add(root, el('section', 'file-changes'));
+    add(fc, el('h2', null, 'Biggest file changes (' + data.fileCount + ')'));
+    add(fc, el('p', 'note', shownOf(data.fileCount, D.files, 'changed paths')));
+    table(fc, 'files-table', ['delta', 'change', 'path', 'OLD', 'NEW', 'layer'], [true, false, false, true, true, true],
+      D.files.slice(0, LISTED), function (f) {
+        return [signed(f.deltaBytes), f.change, f.path, size(f.oldBytes), size(f.newBytes), f.layer === null ? '' : f.layer];
+      });
+
+    var dc = add(root, el('section', 'dir-changes'));
+    add(dc, el('h2', null, 'Biggest directory changes (' + data.directoryCount + ')'));
+    add(dc, el('p', 'note', shownOf(data.directoryCount, D.directories, 'changed directories')));
+    table(dc, 'dirs-table', ['delta', 'path', 'changed files'], [true, false, true],
+      D.directories.slice(0, LISTED), function (d) { return [signed(d.deltaBytes), d.path, d.files]; });
+
+    var rm = add(root, el('section', 'removed'));
+    add(rm, el('h2', null, 'Removed paths (' + data.removedCount + ')'));
+    add(rm, el('p', 'note', shownOf(data.removedCount, data.removed, 'paths of OLD that NEW does not have')));
+    table(rm, 'removed-table', ['OLD bytes', 'path'], [true, false],
+      data.removed.slice(0, LISTED), function (r) { return [size(r[1]), r[0]]; });
+
+    [['new', 'New findings'], ['resolved', 'Resolved findings']].forEach(function (k) {
+      var list = D.findings[k[0]];
+      var sec = add(root, el('section', 'findings ' + k[0]));
+      sec.id = 'findings-' + k[0];
+      add(sec, el('h2', null, k[1] + ' (' + list.length + ')'));
+      if (list.length === 0) add(sec, el('p', null, 'None.'));
+      list.forEach(function (f) { findingCard(sec, f); });
+    });
+  }
+  function findingCard(into, f) {
+    var card = add(into, el('div', 'finding ' + f.severity));
+    var title = add(card, el('p', 'title'));
+    add(title, el('span', 'sev', f.severity));
+    add(title, el('span', 'kind', f.kind));
+    add(title, el('span', 'bytes', size(f.bytes)));
+    add(title, el('span', 'where', 'layer ' + f.layers.join(', ')));
+    add(card, el('p', 'advice', f.advice));
+    if (f.command) add(card, el('p', 'cmd', f.command));
+    var paths = add(card, el('ul', 'paths'));
+    f.paths.slice(0, 5).forEach(function (p) { add(paths, el('li', null, p)); });
+    if (f.pathCount > 5) add(paths, el('li', 'more', (f.pathCount - 5) + ' more paths'));
+  }
+
+  if (CMP) compareTail(); else singleTail();
+  render();
 
   // For tests and scripts: the sum of every leaf, the zoom, the zoom action.
   window.peelReport = {

@@ -5,9 +5,12 @@
 //! [`model`] turns the outcome into the page's data, [`treemap`] the final
 //! filesystem into the treemap's nodes, [`escape`] writes the data as JSON
 //! a script block can hold, [`page`] puts it in the page with its style and
-//! script (assets/html/).
+//! script (assets/html/). [`diff`] is the page of `peel diff`, the same
+//! page in its compare mode, its treemap coloured by [`growth`].
 
+pub mod diff;
 pub mod escape;
+pub mod growth;
 pub mod model;
 pub mod page;
 pub mod treemap;

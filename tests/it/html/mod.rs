@@ -4,6 +4,7 @@
 //! screenshot (into `$PEEL_SCREENSHOTS_DIR` when set: screenshots/html.sh).
 
 mod cdp;
+mod diff;
 
 use std::path::{Path, PathBuf};
 
@@ -126,15 +127,7 @@ fn hostile_names_and_commands_stay_inside_the_data_block() {
     let image = put(dir.path(), "hostile.tar", &hostile().docker_archive());
     let (html, report) = reports(dir.path(), Path::new(&image));
     let page = std::fs::read_to_string(html).unwrap();
-    let lower = page.to_ascii_lowercase();
-    assert_eq!(
-        lower.matches("</script").count(),
-        2,
-        "only the two blocks end"
-    );
-    assert_eq!(lower.matches("<script").count(), 2);
-    assert!(!page.contains("<!--") && !page.contains("<img") && !page.contains("<b>"));
-    assert!(!page.contains('\u{2028}') && !page.contains('\u{2029}') && !page.contains('\u{1b}'));
+    no_markup_from_names(&page);
     // The same strings, once parsed.
     let data = page_data(&page);
     assert_eq!(data["layers"], report["layers"]);
@@ -184,6 +177,20 @@ fn html_to_standard_output_and_beside_the_other_reports() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("/nonexistent-dir/r.html"), "{err}");
+}
+
+/// Only the page's own two script blocks, and nothing of the hostile
+/// names and commands as markup or raw characters.
+fn no_markup_from_names(page: &str) {
+    let lower = page.to_ascii_lowercase();
+    assert_eq!(
+        lower.matches("</script").count(),
+        2,
+        "only the two blocks end"
+    );
+    assert_eq!(lower.matches("<script").count(), 2);
+    assert!(!page.contains("<!--") && !page.contains("<img") && !page.contains("<b>"));
+    assert!(!page.contains('\u{2028}') && !page.contains('\u{2029}') && !page.contains('\u{1b}'));
 }
 
 /// Wait for the page's script to have drawn everything.
@@ -274,10 +281,16 @@ fn the_page_in_chromium_draws_the_visible_bytes_and_zooms_on_a_click() {
     browser.eval("document.querySelector('.toggle').click()");
     assert_eq!(browser.problems(), Vec::<String>::new());
     browser.eval("document.querySelector('.toggle').click(); window.scrollTo(0, 0)");
+    screenshot(&mut browser, "html-report.png");
+}
+
+/// A screenshot of the page, a real PNG, saved as `name` into
+/// `$PEEL_SCREENSHOTS_DIR` when set (screenshots/html.sh).
+fn screenshot(browser: &mut cdp::Browser, name: &str) {
     let shot = browser.screenshot();
     assert!(shot.starts_with(b"\x89PNG\r\n\x1a\n") && shot.len() > 10_000);
     if let Ok(out) = std::env::var("PEEL_SCREENSHOTS_DIR") {
-        std::fs::write(Path::new(&out).join("html-report.png"), &shot).unwrap();
+        std::fs::write(Path::new(&out).join(name), &shot).unwrap();
     }
 }
 
@@ -289,8 +302,15 @@ fn hostile_names_in_chromium_are_text_not_markup() {
     let dir = tmp();
     let image = put(dir.path(), "hostile.tar", &hostile().docker_archive());
     let (html, _) = reports(dir.path(), Path::new(&image));
+    text_not_markup(chromium, &html, "#wasted-table td:first-child", "alert(2)");
+}
+
+/// `html` in Chromium: no error, only the page's two scripts, no element
+/// from a name, each hostile name the text of one of `cells` (a selector),
+/// and `command` in a layer's command.
+fn text_not_markup(chromium: &str, html: &Path, cells: &str, command: &str) {
     let mut browser = cdp::Browser::start(chromium, 1200, 900);
-    browser.open(&file_url(&html));
+    browser.open(&file_url(html));
     ready(&mut browser);
     assert_eq!(browser.problems(), Vec::<String>::new());
     assert_eq!(browser.eval("document.scripts.length"), 2);
@@ -298,9 +318,9 @@ fn hostile_names_in_chromium_are_text_not_markup() {
         browser.eval("document.querySelectorAll('img, b').length"),
         0
     );
-    let cells = browser.eval(
-        "[...document.querySelectorAll('#wasted-table td:first-child')].map(td => td.textContent)",
-    );
+    let cells = browser.eval(&format!(
+        "[...document.querySelectorAll('{cells}')].map(td => td.textContent)"
+    ));
     for name in hostile_names() {
         assert!(
             cells
@@ -312,7 +332,7 @@ fn hostile_names_in_chromium_are_text_not_markup() {
     }
     let commands =
         browser.eval("[...document.querySelectorAll('.layer .cmd')].map(c => c.textContent)");
-    assert!(commands.to_string().contains("alert(2)"), "{commands}");
+    assert!(commands.to_string().contains(command), "{commands}");
 }
 
 /// The 100k-file image of the benchmarks (benches/images/many-files.sh),
