@@ -19,6 +19,8 @@
   }
   var GROWTH = ['unchanged', 'added', 'grown', 'shrunk', 'changed'];
   var GROWTH_COLOUR = ['#e3e7ec', '#3f9e63', '#e08a3c', '#4a86cf', '#9b78c4'];
+  // peel diff's layers.baseRelation when one image is built on the other.
+  var BASE_RELATION = { 'new-built-on-old': '; NEW is built on OLD', 'old-built-on-new': '; OLD is built on NEW' };
   var N = T.kind.length;
   var FILE = 0, DIR = 1, MERGED = 2;
   var DEPTH = 3;       // directory levels drawn inside the zoomed one
@@ -447,7 +449,7 @@
     add(ls, el('h2', null, 'Layers'));
     add(ls, el('p', 'note', L.shared + ' shared, ' + L.added + ' added, ' + L.removed + ' removed; pull cost ' +
       size(L.pullCostBytes) + (L.pullCostExact ? ' (compressed)' : ' (uncompressed: compressed sizes not known)') +
-      (L.baseChanged ? '; the base image changed' : '')));
+      (L.baseChanged ? '; the base image changed' : '') + (BASE_RELATION[L.baseRelation] || '')));
     var biggest = 1;
     L.list.forEach(function (l) { biggest = Math.max(biggest, l.sizeBytes); });
     L.list.forEach(function (l) {

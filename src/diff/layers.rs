@@ -1,6 +1,12 @@
 //! Layers matched by diff id: the ones a host holding OLD already has, the
 //! ones it must download for NEW (the pull cost), and whether the base
 //! image's layers changed.
+//!
+//! The base is judged on the two layer lists first, then on the base
+//! detection: when one image's layers are the other's bottom layers (NEW
+//! built `FROM` OLD), the history-based detection counts different bases
+//! for the two (OLD's whole stack is NEW's base), yet nothing below OLD
+//! changed.
 
 use std::collections::HashSet;
 
@@ -22,8 +28,86 @@ pub struct LayerDelta {
     pub pull_cost_bytes: u64,
     /// Every added layer's compressed size was known.
     pub pull_cost_exact: bool,
-    /// The base layers (by diff id) differ.
-    pub base_changed: bool,
+    /// How the two images' bottoms relate; [`BaseRelation::Changed`] is the
+    /// only one where the base changed.
+    pub base: BaseRelation,
+    /// The bottom layers equal in both images, position by position, by
+    /// diff id.
+    pub common_bottom: usize,
+}
+
+/// What the two layer lists say of the base image, first match wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BaseRelation {
+    /// The same layers in the same order (an image against itself, or a
+    /// rebuild that reproduced every layer).
+    SameLayers,
+    /// OLD's layers are NEW's bottom layers and NEW has more: NEW is built
+    /// on OLD (`FROM old`), so the base is OLD's.
+    NewOnOld,
+    /// NEW's layers are OLD's bottom layers and OLD has more: NEW is OLD
+    /// without its top layers.
+    OldOnNew,
+    /// The base layers, as the base detection decides them for each image,
+    /// are equal by diff id.
+    SameBase,
+    /// None of the above: the base layers differ.
+    Changed,
+}
+
+impl BaseRelation {
+    /// The name in the JSON report (`layers.baseRelation`).
+    pub fn name(self) -> &'static str {
+        match self {
+            BaseRelation::SameLayers => "same-layers",
+            BaseRelation::NewOnOld => "new-built-on-old",
+            BaseRelation::OldOnNew => "old-built-on-new",
+            BaseRelation::SameBase => "same-base",
+            BaseRelation::Changed => "changed",
+        }
+    }
+
+    pub fn changed(self) -> bool {
+        self == BaseRelation::Changed
+    }
+}
+
+impl LayerDelta {
+    /// The base changed (JSON `baseChanged`).
+    pub fn base_changed(&self) -> bool {
+        self.base.changed()
+    }
+}
+
+/// How many bottom layers `old` and `new` have in common, and what that
+/// says of the base (see [`BaseRelation`]). A layer without a diff id
+/// matches nothing.
+fn base_relation(old: &Side, new: &Side) -> (BaseRelation, usize) {
+    let id = |l: &super::side::LayerRow| l.diff_id.clone();
+    let common = old
+        .layers
+        .iter()
+        .zip(&new.layers)
+        .take_while(|(a, b)| a.diff_id.is_some() && a.diff_id == b.diff_id)
+        .count();
+    let (o, n) = (old.layers.len(), new.layers.len());
+    let relation = if common == o && common == n {
+        BaseRelation::SameLayers
+    } else if common == o && o > 0 {
+        BaseRelation::NewOnOld
+    } else if common == n && n > 0 {
+        BaseRelation::OldOnNew
+    } else {
+        let base = |side: &Side| -> Vec<Option<String>> {
+            side.layers.iter().take(side.base_layers).map(id).collect()
+        };
+        if base(old) == base(new) {
+            BaseRelation::SameBase
+        } else {
+            BaseRelation::Changed
+        }
+    };
+    (relation, common)
 }
 
 pub fn compare(old: &Side, new: &Side) -> LayerDelta {
@@ -64,13 +148,7 @@ pub fn compare(old: &Side, new: &Side) -> LayerDelta {
             }
         }
     }
-    let base_ids = |side: &Side| -> Vec<Option<String>> {
-        side.layers
-            .iter()
-            .take(side.base_layers)
-            .map(|l| l.diff_id.clone())
-            .collect()
-    };
+    let (base, common_bottom) = base_relation(old, new);
     let shared = shared_by_layer.iter().filter(|s| **s).count();
     LayerDelta {
         shared,
@@ -83,7 +161,8 @@ pub fn compare(old: &Side, new: &Side) -> LayerDelta {
         shared_by_layer,
         pull_cost_bytes,
         pull_cost_exact,
-        base_changed: base_ids(old) != base_ids(new),
+        base,
+        common_bottom,
     }
 }
 
@@ -122,12 +201,60 @@ mod tests {
         let d = compare(&old, &new);
         assert_eq!((d.shared, d.added, d.removed), (1, 2, 1));
         assert_eq!((d.pull_cost_bytes, d.pull_cost_exact), (12, true));
-        assert!(!d.base_changed);
+        assert_eq!((d.base, d.common_bottom), (BaseRelation::SameBase, 1));
         let bumped = side(&[("z", 100, None), ("b", 10, Some(5))], 1);
         let d = compare(&old, &bumped);
         assert_eq!((d.pull_cost_bytes, d.pull_cost_exact), (100, false));
-        assert!(d.base_changed);
+        assert_eq!((d.base, d.common_bottom), (BaseRelation::Changed, 0));
+        assert!(d.base_changed());
         let same = compare(&old, &old);
         assert_eq!((same.added, same.removed, same.pull_cost_bytes), (0, 0, 0));
+        assert_eq!(
+            (same.base, same.common_bottom),
+            (BaseRelation::SameLayers, 2)
+        );
+    }
+
+    #[test]
+    fn built_from_old_is_no_base_change() {
+        // OLD's history closes its base at 1 layer; NEW, `FROM old` ending
+        // in OLD's CMD, has all of OLD as its base.
+        let old = side(&[("a", 1, None), ("b", 1, None), ("c", 1, None)], 1);
+        let new = side(
+            &[
+                ("a", 1, None),
+                ("b", 1, None),
+                ("c", 1, None),
+                ("d", 1, None),
+            ],
+            3,
+        );
+        let d = compare(&old, &new);
+        assert_eq!((d.base, d.common_bottom), (BaseRelation::NewOnOld, 3));
+        assert!(!d.base_changed());
+        // The other way round: NEW is OLD without its top layer.
+        let d = compare(&new, &old);
+        assert_eq!((d.base, d.common_bottom), (BaseRelation::OldOnNew, 3));
+        assert!(!d.base_changed());
+        // One layer of OLD's stack rebuilt: the detection decides again.
+        let rebuilt = side(
+            &[
+                ("a", 1, None),
+                ("x", 1, None),
+                ("c", 1, None),
+                ("d", 1, None),
+            ],
+            3,
+        );
+        let d = compare(&old, &rebuilt);
+        assert_eq!((d.base, d.common_bottom), (BaseRelation::Changed, 1));
+        let same_base = side(&[("a", 1, None), ("x", 1, None)], 1);
+        assert_eq!(compare(&old, &same_base).base, BaseRelation::SameBase);
+        // A layer without a diff id matches nothing.
+        let mut anonymous = old.clone();
+        anonymous.layers[0].diff_id = None;
+        let d = compare(&anonymous, &new);
+        assert_eq!((d.base, d.common_bottom), (BaseRelation::Changed, 0));
+        assert_eq!(compare(&anonymous, &anonymous).common_bottom, 0);
     }
 }

@@ -38,6 +38,10 @@ struct LayersSection<'a> {
     pull_cost_bytes: u64,
     pull_cost_exact: bool,
     base_changed: bool,
+    /// How the two images' bottoms relate ([`crate::diff::layers::BaseRelation`]).
+    base_relation: &'static str,
+    /// The bottom layers equal in both, position by position.
+    common_bottom_layers: usize,
     /// NEW's layers, each with whether OLD has it.
     list: Vec<LayerSection<'a>>,
 }
@@ -139,7 +143,9 @@ pub fn render(view: &DiffView<'_>) -> String {
             removed: c.layers.removed,
             pull_cost_bytes: c.layers.pull_cost_bytes,
             pull_cost_exact: c.layers.pull_cost_exact,
-            base_changed: c.layers.base_changed,
+            base_changed: c.layers.base_changed(),
+            base_relation: c.layers.base.name(),
+            common_bottom_layers: c.layers.common_bottom,
             list: view
                 .new
                 .layers

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::{DiffView, LISTED, delta, pull_cost, shown, signed_size, value};
+use super::{DiffView, LISTED, base_verdict, delta, pull_cost, shown, signed_size, value};
 use crate::diff::side::FindingRow;
 use crate::image::config::single_line;
 use crate::report::markdown::{code, prose, rules_section, text};
@@ -27,11 +27,7 @@ pub fn render(view: &DiffView<'_>) -> String {
         rules_section(&mut out, verdict);
     }
     let figure = |key: &str| c.figure(key).map(delta).unwrap_or_default();
-    let base = if c.layers.base_changed {
-        "changed"
-    } else {
-        "unchanged"
-    };
+    let base = base_verdict(c.layers.base);
     let _ = writeln!(out, "| | |");
     let _ = writeln!(out, "|---|---|");
     let _ = writeln!(out, "| visible size | {} |", figure("visibleBytes"));

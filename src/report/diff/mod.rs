@@ -10,6 +10,7 @@ use super::size;
 use crate::ci::Verdict;
 use crate::diff::baseline::Object;
 use crate::diff::figures::{FigureDelta, Unit};
+use crate::diff::layers::BaseRelation;
 use crate::diff::{Comparison, Side};
 
 /// What the three reports show.
@@ -73,6 +74,18 @@ fn pull_cost(c: &Comparison) -> String {
         "uncompressed: compressed sizes not known"
     };
     format!("{} ({how})", size(c.layers.pull_cost_bytes))
+}
+
+/// Whether the base changed, for people: `unchanged`, `changed`, or how
+/// one image is built on the other.
+fn base_verdict(base: BaseRelation) -> &'static str {
+    match base {
+        BaseRelation::SameLayers => "unchanged: the same layers",
+        BaseRelation::NewOnOld => "unchanged: NEW is built on OLD",
+        BaseRelation::OldOnNew => "unchanged: OLD is built on NEW",
+        BaseRelation::SameBase => "unchanged",
+        BaseRelation::Changed => "changed",
+    }
 }
 
 /// A path as the reports show it.

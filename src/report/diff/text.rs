@@ -4,8 +4,9 @@
 
 use std::fmt::Write;
 
-use super::{DiffView, LISTED, delta, pull_cost, shown, signed_size, value};
+use super::{DiffView, LISTED, base_verdict, delta, pull_cost, shown, signed_size, value};
 use crate::diff::files::Change;
+use crate::diff::layers::BaseRelation;
 use crate::diff::side::FindingRow;
 use crate::report::text::{one_line, rules_section};
 use crate::report::{sanitize, size};
@@ -48,10 +49,22 @@ pub fn render(view: &DiffView<'_>) -> String {
         l.removed,
         pull_cost(c)
     );
-    let base = if l.base_changed {
-        "changed"
-    } else {
-        "unchanged"
+    let how = match l.base {
+        BaseRelation::SameLayers => format!("{} layers", l.common_bottom),
+        BaseRelation::NewOnOld | BaseRelation::OldOnNew => {
+            let (under, over) = match l.base {
+                BaseRelation::NewOnOld => ("OLD", "NEW"),
+                _ => ("NEW", "OLD"),
+            };
+            format!(
+                "{under}'s {} layers are {over}'s bottom ones",
+                l.common_bottom
+            )
+        }
+        BaseRelation::SameBase | BaseRelation::Changed => format!(
+            "{} → {} base layers",
+            view.old.base_layers, view.new.base_layers
+        ),
     };
     let mut named = String::new();
     if let (Some(o), Some(n)) = (&view.old.declared_base, &view.new.declared_base)
@@ -59,11 +72,7 @@ pub fn render(view: &DiffView<'_>) -> String {
     {
         named = format!(": {} → {}", sanitize(o), sanitize(n));
     }
-    let _ = writeln!(
-        out,
-        "Base:   {base} ({} → {} base layers){named}",
-        view.old.base_layers, view.new.base_layers
-    );
+    let _ = writeln!(out, "Base:   {} ({how}){named}", base_verdict(l.base));
     let _ = writeln!(
         out,
         "  {:>3}  {:>10}  {:>10}  {:<6}  command",

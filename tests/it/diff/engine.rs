@@ -280,6 +280,11 @@ fn real_pairs_layers_and_changes() {
         (json!(1), json!(0))
     );
     assert_eq!(dep["layers"]["baseChanged"], json!(false));
+    assert_eq!(dep["layers"]["baseRelation"], json!("new-built-on-old"));
+    assert_eq!(
+        dep["layers"]["commonBottomLayers"],
+        dep["old"]["layerCount"]
+    );
     assert_eq!(
         peels(&dep),
         vec![("/app/lib/dep.so".to_string(), "added".to_string())]
@@ -315,6 +320,7 @@ fn real_pairs_layers_and_changes() {
     assert_eq!(re["layers"]["shared"], json!(1));
     assert_eq!(re["layers"]["added"], json!(2));
     assert_eq!(re["delta"]["visibleBytes"], json!(0));
+    assert_eq!(re["layers"]["baseRelation"], json!("same-base"));
     assert!(
         peels(&re).iter().all(|(_, c)| c == "metadata"),
         "{:#}",
@@ -324,6 +330,7 @@ fn real_pairs_layers_and_changes() {
     // A base bumped: the history's CMD marks a two-layer base.
     let bumped = diff(&v1, &saved(b, "peel-test/diff-bumped:1"));
     assert_eq!(bumped["layers"]["baseChanged"], json!(true));
+    assert_eq!(bumped["layers"]["baseRelation"], json!("changed"));
     assert_eq!(bumped["new"]["baseLayers"], json!(2));
     assert_eq!(change_of(&bumped, "/etc/base-version")["change"], "added");
 
@@ -332,7 +339,43 @@ fn real_pairs_layers_and_changes() {
     assert_eq!(other["layers"]["shared"], json!(0));
     assert_eq!(other["layers"]["removed"], other["old"]["layerCount"]);
     assert_eq!(other["layers"]["baseChanged"], json!(true));
+    assert_eq!(other["layers"]["commonBottomLayers"], json!(0));
     assert_eq!(change_of(&other, "/bin/busybox")["change"], "removed");
+}
+
+/// `FROM old` where OLD ends in its own `CMD`: the history closes NEW's
+/// base at OLD's top, OLD's at busybox's, yet the base did not change.
+#[test]
+fn an_image_built_from_old_keeps_the_base() {
+    let Some(b) = built() else { return };
+    let (old, new) = ("peel-test/diff-base:2", "peel-test/diff-bumped:1");
+    let r = diff(&saved(b, old), &saved(b, new));
+    assert_eq!(
+        (
+            r["old"]["baseLayers"].clone(),
+            r["new"]["baseLayers"].clone()
+        ),
+        (json!(1), json!(2))
+    );
+    assert_eq!(r["layers"]["baseChanged"], json!(false));
+    assert_eq!(r["layers"]["baseRelation"], json!("new-built-on-old"));
+    assert_eq!(r["layers"]["commonBottomLayers"], json!(2));
+    // From the engine and the other way round.
+    let back = diff(&format!("docker://{new}"), &format!("docker://{old}"));
+    assert_eq!(back["layers"]["baseChanged"], json!(false));
+    assert_eq!(back["layers"]["baseRelation"], json!("old-built-on-new"));
+    let engine = engine().unwrap();
+    let out = crate::docker::peel(&host_vars(engine))
+        .args(["diff", &saved(b, old), &format!("docker://{new}")])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(
+            "Base:   unchanged: NEW is built on OLD (OLD's 2 layers are NEW's bottom ones)"
+        ),
+        "{text}"
+    );
 }
 
 #[test]
@@ -343,6 +386,7 @@ fn an_image_against_itself_from_two_sources() {
     assert_eq!(r["layers"]["added"], json!(0));
     assert_eq!(r["layers"]["pullCostBytes"], json!(0));
     assert_eq!(r["delta"]["visibleBytes"], json!(0));
+    assert_eq!(r["layers"]["baseRelation"], json!("same-layers"));
 }
 
 #[test]

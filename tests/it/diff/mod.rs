@@ -1,8 +1,10 @@
 //! `peel diff OLD NEW` and `peel --ci --baseline`: byte-built pairs for
 //! each change kind, each rule and each error ([`pairs`], [`rules`],
-//! [`errors`]); real pairs built with `docker build`, checked against an
-//! independent comparison of the two images unpacked by umoci ([`engine`]).
+//! [`errors`]), and the base kept when NEW is built on OLD ([`base`]);
+//! real pairs built with `docker build`, checked against an independent
+//! comparison of the two images unpacked by umoci ([`engine`]).
 
+mod base;
 mod engine;
 mod errors;
 mod pairs;
