@@ -111,10 +111,8 @@ pub struct Cli {
     #[command(flatten)]
     pub read: ReadFlags,
 
-    /// The UI's config file (keys, panes); default
-    /// $XDG_CONFIG_HOME/peel/config.toml or ~/.config/peel/config.toml.
-    #[arg(long, value_name = "PATH", env = "PEEL_CONFIG")]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub ui: UiFlags,
 
     /// How many wasted entries the text report lists.
     #[arg(long, value_name = "N", default_value_t = 10)]
@@ -233,6 +231,18 @@ pub struct DiffArgs {
 
     #[command(flatten)]
     pub read: ReadFlags,
+
+    #[command(flatten)]
+    pub ui: UiFlags,
+}
+
+/// The interactive UI's flags, shared by `peel IMAGE` and `peel diff`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct UiFlags {
+    /// The UI's config file (keys, panes); default
+    /// $XDG_CONFIG_HOME/peel/config.toml or ~/.config/peel/config.toml.
+    #[arg(long, value_name = "PATH", env = "PEEL_CONFIG")]
+    pub config: Option<PathBuf>,
 }
 
 /// The growth rules (off by default), judged against a baseline.

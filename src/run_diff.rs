@@ -2,7 +2,7 @@
 //! input opened (an image through the pipeline, or a JSON report read
 //! back), two local images in parallel, then compared and reported.
 
-use std::io::Read;
+use std::io::{IsTerminal, Read};
 use std::path::Path;
 
 use crate::analysis::Ignore;
@@ -160,10 +160,20 @@ pub fn diff(args: &DiffArgs) -> Result<Ended> {
     };
     let old_input = input(&args.old, args.read.source)?;
     let new_input = input(&args.new, args.read.source)?;
-    if wants_ui(args, &rules)
+    // As for `peel IMAGE`: the UI's config is read, and a bad one refused,
+    // whenever the UI is what was asked for, on a terminal or not.
+    let ui_config = match wants_ui(args, &rules) {
+        true => {
+            Some(crate::ui::keymap::load_config(args.ui.config.as_deref()).map_err(Error::Config)?)
+        }
+        false => None,
+    };
+    if let Some(config) = ui_config
+        && std::io::stdout().is_terminal()
         && let Input::Image(new_parsed) = new_input
     {
-        return interactive(plan, old_input, args.old.clone(), new_parsed, &args.new);
+        let old = (old_input, args.old.clone());
+        return interactive(plan, config, old, new_parsed, &args.new);
     }
     let (old, new) = open_both(&plan, (&old_input, &args.old), (&new_input, &args.new))?;
     let comparison = diff::compare(&old.side, &new.side);
@@ -205,18 +215,18 @@ pub fn diff(args: &DiffArgs) -> Result<Ended> {
     Ok(ended)
 }
 
-/// `peel diff OLD NEW` in a terminal, with no report asked for, no rule
-/// to judge and not in CI: the UI on NEW, in compare mode. (NEW a JSON
-/// report: there is no tree to show, the text report is printed.)
+/// `peel diff OLD NEW` with no report asked for, no rule to judge and not
+/// in CI: the UI on NEW, in compare mode, when standard output is a
+/// terminal. (NEW a JSON report: there is no tree to show, the text report
+/// is printed.)
 fn wants_ui(args: &DiffArgs, rules: &GrowthRules) -> bool {
-    use std::io::IsTerminal;
     let ci = std::env::var("CI")
         .is_ok_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1"));
     args.json.is_none()
         && args.markdown.is_none()
+        && args.html.is_none()
         && !rules.any_enabled()
         && !ci
-        && std::io::stdout().is_terminal()
 }
 
 /// The UI on NEW, marked against OLD: both read (at once when both are
@@ -224,12 +234,11 @@ fn wants_ui(args: &DiffArgs, rules: &GrowthRules) -> bool {
 /// progress.
 fn interactive(
     plan: Plan,
-    old_input: Input,
-    old_reference: String,
+    config: crate::ui::keymap::Config,
+    (old_input, old_reference): (Input, String),
     new_parsed: Reference,
     new_reference: &str,
 ) -> Result<Ended> {
-    let config = crate::ui::keymap::load_config(None).map_err(Error::Config)?;
     let plan = Plan {
         options: OpenOptions {
             quiet: true,

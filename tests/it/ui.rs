@@ -959,7 +959,7 @@ fn run_with_config(text: &str) -> std::process::Output {
 }
 
 /// Is tmux here? When it is not: false, or a failure under PEEL_REQUIRE_TMUX.
-fn tmux_available() -> bool {
+pub(crate) fn tmux_available() -> bool {
     if std::process::Command::new("tmux")
         .arg("-V")
         .output()

@@ -183,7 +183,9 @@ fn every_output_says_new_is_built_on_old() {
 /// ran) says it in the layers' note.
 #[test]
 fn the_html_page_in_chromium_says_new_is_built_on_old() {
-    let Some(chromium) = chromium() else { return };
+    let Some(chromium) = crate::html::cdp::chromium() else {
+        return;
+    };
     let dir = tmp();
     let (old, new) = built_on_old(dir.path());
     every_output(dir.path(), &old, &new);
@@ -211,22 +213,4 @@ fn the_html_page_in_chromium_says_new_is_built_on_old() {
         dom.chars().take(4000).collect::<String>()
     );
     assert!(!dom.contains("; the base image changed</p>"));
-}
-
-/// The Chromium binary, if installed (`PEEL_REQUIRE_CHROMIUM=1`: it must be).
-fn chromium() -> Option<&'static str> {
-    let found = ["chromium", "chromium-browser"].into_iter().find(|name| {
-        std::process::Command::new(name)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    });
-    if found.is_none() {
-        assert!(
-            std::env::var("PEEL_REQUIRE_CHROMIUM").is_err(),
-            "PEEL_REQUIRE_CHROMIUM is set but chromium is not installed"
-        );
-        eprintln!("skipped: chromium is not installed");
-    }
-    found
 }

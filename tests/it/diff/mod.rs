@@ -5,6 +5,7 @@
 //! comparison of the two images unpacked by umoci ([`engine`]).
 
 mod base;
+mod config;
 mod engine;
 mod errors;
 mod pairs;

@@ -3,7 +3,7 @@
 //! errors, the treemap's total is `visibleBytes`, a click zooms, a
 //! screenshot (into `$PEEL_SCREENSHOTS_DIR` when set: screenshots/html.sh).
 
-mod cdp;
+pub(crate) mod cdp;
 mod diff;
 
 use std::path::{Path, PathBuf};
