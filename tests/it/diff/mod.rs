@@ -9,6 +9,7 @@ mod config;
 mod engine;
 mod errors;
 mod pairs;
+mod registry;
 mod rules;
 
 use std::path::Path;
