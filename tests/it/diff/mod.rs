@@ -9,6 +9,7 @@ mod config;
 mod engine;
 mod errors;
 mod pairs;
+mod recipes;
 mod registry;
 mod rules;
 
