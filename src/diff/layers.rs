@@ -215,20 +215,22 @@ mod tests {
         );
     }
 
+    /// One layer per letter of `ids`, `base` of them the base's.
+    fn stack(ids: &str, base: usize) -> Side {
+        let layers: Vec<(String, u64, Option<u64>)> =
+            ids.chars().map(|c| (c.to_string(), 1, None)).collect();
+        let borrowed: Vec<(&str, u64, Option<u64>)> = layers
+            .iter()
+            .map(|(id, s, c)| (id.as_str(), *s, *c))
+            .collect();
+        side(&borrowed, base)
+    }
+
     #[test]
     fn built_from_old_is_no_base_change() {
         // OLD's history closes its base at 1 layer; NEW, `FROM old` ending
         // in OLD's CMD, has all of OLD as its base.
-        let old = side(&[("a", 1, None), ("b", 1, None), ("c", 1, None)], 1);
-        let new = side(
-            &[
-                ("a", 1, None),
-                ("b", 1, None),
-                ("c", 1, None),
-                ("d", 1, None),
-            ],
-            3,
-        );
+        let (old, new) = (stack("abc", 1), stack("abcd", 3));
         let d = compare(&old, &new);
         assert_eq!((d.base, d.common_bottom), (BaseRelation::NewOnOld, 3));
         assert!(!d.base_changed());
@@ -237,19 +239,10 @@ mod tests {
         assert_eq!((d.base, d.common_bottom), (BaseRelation::OldOnNew, 3));
         assert!(!d.base_changed());
         // One layer of OLD's stack rebuilt: the detection decides again.
-        let rebuilt = side(
-            &[
-                ("a", 1, None),
-                ("x", 1, None),
-                ("c", 1, None),
-                ("d", 1, None),
-            ],
-            3,
-        );
+        let rebuilt = stack("axcd", 3);
         let d = compare(&old, &rebuilt);
         assert_eq!((d.base, d.common_bottom), (BaseRelation::Changed, 1));
-        let same_base = side(&[("a", 1, None), ("x", 1, None)], 1);
-        assert_eq!(compare(&old, &same_base).base, BaseRelation::SameBase);
+        assert_eq!(compare(&old, &stack("ax", 1)).base, BaseRelation::SameBase);
         // A layer without a diff id matches nothing.
         let mut anonymous = old.clone();
         anonymous.layers[0].diff_id = None;

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use super::{base, diff_json, peel};
+use super::{base, base_answer, diff_json, peel, succeeded};
 use crate::fixture::{Image, Layer, config_member, put, replace, tmp};
 
 const CMD: &str = "/bin/sh -c #(nop)  CMD [\"/bin/sh\"]";
@@ -55,27 +55,17 @@ fn new_built_from_old_keeps_the_base() {
     let dir = tmp();
     let (old, new) = built_on_old(dir.path());
     let (_, r) = diff_json(dir.path(), &[&old, &new]);
-    // The detection differs, the layer lists decide.
-    assert_eq!(
-        (
-            r["old"]["baseLayers"].clone(),
-            r["new"]["baseLayers"].clone()
-        ),
-        (json!(1), json!(2))
-    );
-    let layers = &r["layers"];
-    assert_eq!(layers["baseChanged"], json!(false));
-    assert_eq!(layers["baseRelation"], json!("new-built-on-old"));
-    assert_eq!(layers["commonBottomLayers"], json!(2));
+    // The detection differs (1 and 2 base layers), the layer lists decide.
+    assert_eq!(base_answer(&r), json!([1, 2, false, "new-built-on-old", 2]));
     // The other way round: NEW is OLD without its top layer.
     let (_, back) = diff_json(dir.path(), &[&new, &old]);
-    assert_eq!(back["layers"]["baseChanged"], json!(false));
-    assert_eq!(back["layers"]["baseRelation"], json!("old-built-on-new"));
-    assert_eq!(back["layers"]["commonBottomLayers"], json!(2));
+    assert_eq!(
+        base_answer(&back),
+        json!([2, 1, false, "old-built-on-new", 2])
+    );
     // An image against itself: the same layers.
     let (_, same) = diff_json(dir.path(), &[&old, &old]);
-    assert_eq!(same["layers"]["baseRelation"], json!("same-layers"));
-    assert_eq!(same["layers"]["commonBottomLayers"], json!(2));
+    assert_eq!(base_answer(&same), json!([1, 1, false, "same-layers", 2]));
 }
 
 #[test]
@@ -93,9 +83,7 @@ fn a_rebuilt_app_layer_leaves_the_detection_to_decide() {
         &with_cmds(&Image::new().layer(base()).layer(app("2")), &[0, 1]),
     );
     let (_, r) = diff_json(dir.path(), &[&old, &new]);
-    assert_eq!(r["layers"]["baseRelation"], json!("same-base"));
-    assert_eq!(r["layers"]["baseChanged"], json!(false));
-    assert_eq!(r["layers"]["commonBottomLayers"], json!(1));
+    assert_eq!(base_answer(&r), json!([1, 1, false, "same-base", 1]));
     // The app on a base of two layers whose first is OLD's: changed.
     let bumped = Image::new()
         .layer(base())
@@ -107,27 +95,20 @@ fn a_rebuilt_app_layer_leaves_the_detection_to_decide() {
         .layer(app("1"));
     let bumped = put(dir.path(), "bumped.tar", &with_cmds(&bumped, &[1, 2]));
     let (_, r) = diff_json(dir.path(), &[&old, &bumped]);
-    assert_eq!(r["layers"]["baseRelation"], json!("changed"));
-    assert_eq!(r["layers"]["baseChanged"], json!(true));
-    assert_eq!(r["layers"]["commonBottomLayers"], json!(1));
+    assert_eq!(base_answer(&r), json!([1, 2, true, "changed", 1]));
 }
 
-/// `peel diff ARGS` with the reports to files in `dir`: (text, Markdown, page).
+/// `peel diff OLD NEW` with the reports to files in `dir`: (text,
+/// Markdown, page).
 fn every_output(dir: &Path, old: &str, new: &str) -> (String, String, String) {
     let (md, html) = (dir.join("diff.md"), dir.join("diff.html"));
-    let out = peel(dir)
-        .args(["diff", "--markdown"])
-        .arg(&md)
-        .arg("--html")
-        .arg(&html)
-        .args([old, new])
-        .output()
-        .expect("peel runs");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = succeeded(
+        peel(dir)
+            .args(["diff", "--markdown"])
+            .arg(&md)
+            .arg("--html")
+            .arg(&html)
+            .args([old, new]),
     );
     (
         String::from_utf8(out.stdout).unwrap(),
@@ -140,43 +121,35 @@ fn every_output(dir: &Path, old: &str, new: &str) -> (String, String, String) {
 fn every_output_says_new_is_built_on_old() {
     let dir = tmp();
     let (old, new) = built_on_old(dir.path());
-    let (text, markdown, page) = every_output(dir.path(), &old, &new);
-    assert!(
-        text.contains(
-            "\nBase:   unchanged: NEW is built on OLD (OLD's 2 layers are NEW's bottom ones)\n"
-        ),
-        "{text}"
-    );
-    assert!(
-        markdown.contains(
-            "| layers | 2 shared, 1 added, 0 removed; base unchanged: NEW is built on OLD |"
-        ),
-        "{markdown}"
-    );
+    let page = every_output(dir.path(), &old, &new).2;
     assert!(
         page.contains(r#""baseRelation":"new-built-on-old","commonBottomLayers":2"#),
         "the page's data has no baseRelation"
     );
-    let (text, markdown, _) = every_output(dir.path(), &new, &old);
-    assert!(
-        text.contains(
-            "\nBase:   unchanged: OLD is built on NEW (NEW's 2 layers are OLD's bottom ones)\n"
+    for (a, b, text_line, markdown_cell) in [
+        (
+            &old,
+            &new,
+            "Base:   unchanged: NEW is built on OLD (OLD's 2 layers are NEW's bottom ones)",
+            "| 2 shared, 1 added, 0 removed; base unchanged: NEW is built on OLD |",
         ),
-        "{text}"
-    );
-    assert!(
-        markdown.contains("; base unchanged: OLD is built on NEW |"),
-        "{markdown}"
-    );
-    let (text, markdown, _) = every_output(dir.path(), &old, &old);
-    assert!(
-        text.contains("\nBase:   unchanged: the same layers (2 layers)\n"),
-        "{text}"
-    );
-    assert!(
-        markdown.contains("; base unchanged: the same layers |"),
-        "{markdown}"
-    );
+        (
+            &new,
+            &old,
+            "Base:   unchanged: OLD is built on NEW (NEW's 2 layers are OLD's bottom ones)",
+            "| 2 shared, 0 added, 1 removed; base unchanged: OLD is built on NEW |",
+        ),
+        (
+            &old,
+            &old,
+            "Base:   unchanged: the same layers (2 layers)",
+            "| 2 shared, 0 added, 0 removed; base unchanged: the same layers |",
+        ),
+    ] {
+        let (text, markdown, _) = every_output(dir.path(), a, b);
+        assert!(text.contains(&format!("\n{text_line}\n")), "{text}");
+        assert!(markdown.contains(markdown_cell), "{markdown}");
+    }
 }
 
 /// The page drawn by a real headless Chromium (its DOM after the script

@@ -6,7 +6,8 @@
 
 use std::path::Path;
 
-use super::{fails, new_image, old_image, peel};
+use super::tmux::Session;
+use super::{fails, new_image, old_image, peel, succeeded};
 use crate::fixture::{put, tmp};
 
 /// `old.tar`, `new.tar` and a config in `dir` binding `compare-old` to `X`
@@ -42,22 +43,15 @@ fn a_bad_or_missing_config_is_one_line() {
     let out = peel(dir.path())
         .env("PEEL_CONFIG", &bad)
         .args(["diff", &old, &new])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+        .output();
+    assert_eq!(out.unwrap().status.code(), Some(2));
     // A report asked for: no UI, no UI config read.
     for report in [["--json", "r.json"], ["--html", "r.html"]] {
-        let out = peel(dir.path())
-            .args(["diff", "--config", &bad])
-            .args(report)
-            .args([&old, &new])
-            .output()
-            .unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{report:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
+        succeeded(
+            peel(dir.path())
+                .args(["diff", "--config", &bad])
+                .args(report)
+                .args([&old, &new]),
         );
         assert!(dir.path().join(report[1]).is_file(), "{report:?}");
     }
@@ -68,32 +62,8 @@ fn a_bad_or_missing_config_is_one_line() {
 /// same terminal writes the page and opens no UI.
 #[test]
 fn tmux_the_configs_key_drives_compare_mode() {
-    if !crate::ui::tmux_available() {
-        return;
-    }
     let dir = tmp();
     let (old, new, keys) = pair_and_config(dir.path());
-    let session = format!("peel-diff-config-{}", std::process::id());
-    let tmux = |args: &[&str]| {
-        std::process::Command::new("tmux")
-            .args(args)
-            .output()
-            .expect("tmux runs")
-    };
-    let screen = || {
-        String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", &session]).stdout).into_owned()
-    };
-    let wait_for = |what: &str| -> String {
-        let mut last = String::new();
-        for _ in 0..150 {
-            last = screen();
-            if last.contains(what) {
-                return last;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        panic!("'{what}' never appeared; screen:\n{last}");
-    };
     let cmd = format!(
         "cd {dir} && env -u CI {bin} diff --config {keys} {old} {new}; ui=$?; clear; \
          env -u CI {bin} diff --html page.html {old} {new} >/dev/null; \
@@ -101,39 +71,20 @@ fn tmux_the_configs_key_drives_compare_mode() {
         dir = dir.path().display(),
         bin = env!("CARGO_BIN_EXE_peel"),
     );
-    let out = tmux(&[
-        "new-session",
-        "-d",
-        "-s",
-        &session,
-        "-x",
-        "100",
-        "-y",
-        "40",
-        &cmd,
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let result = std::panic::catch_unwind(|| {
-        wait_for("Compared with");
-        // `C` is no longer the key: `C` then `X` leaves compare mode off.
-        tmux(&["send-keys", "-t", &session, "C", "X"]);
-        wait_for("Contents at layer");
-        std::thread::sleep(std::time::Duration::from_millis(300));
-        let s = screen();
-        assert!(!s.contains("Compared with"), "{s}");
-        tmux(&["send-keys", "-t", &session, "X"]);
-        wait_for("Compared with");
-        tmux(&["send-keys", "-t", &session, "q"]);
-        let s = wait_for("PEEL-EXIT=");
-        assert!(s.contains("PEEL-EXIT=0,0"), "{s}");
-        assert!(dir.path().join("page.html").is_file());
-    });
-    tmux(&["kill-session", "-t", &session]);
-    if let Err(e) = result {
-        std::panic::resume_unwind(e);
-    }
+    let Some(term) = Session::start("peel-diff-config", (100, 40), &cmd) else {
+        return;
+    };
+    term.wait_for("Compared with");
+    // `C` is no longer the key: `C` then `X` leaves compare mode off.
+    term.send(&["C", "X"]);
+    term.wait_for("Contents at layer");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let s = term.screen();
+    assert!(!s.contains("Compared with"), "{s}");
+    term.send(&["X"]);
+    term.wait_for("Compared with");
+    term.send(&["q"]);
+    let s = term.wait_for("PEEL-EXIT=");
+    assert!(s.contains("PEEL-EXIT=0,0"), "{s}");
+    assert!(dir.path().join("page.html").is_file());
 }

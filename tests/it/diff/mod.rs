@@ -12,6 +12,7 @@ mod pairs;
 mod recipes;
 mod registry;
 mod rules;
+pub(crate) mod tmux;
 
 use std::path::Path;
 
@@ -41,6 +42,31 @@ fn diff_json(dir: &Path, args: &[&str]) -> (i32, Value) {
     let report = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)));
     (code, report)
+}
+
+/// What a report says of the base: OLD's and NEW's base layers as each
+/// image's detection decided them, `baseChanged`, `baseRelation` and
+/// `commonBottomLayers`.
+fn base_answer(r: &Value) -> Value {
+    serde_json::json!([
+        r["old"]["baseLayers"],
+        r["new"]["baseLayers"],
+        r["layers"]["baseChanged"],
+        r["layers"]["baseRelation"],
+        r["layers"]["commonBottomLayers"],
+    ])
+}
+
+/// Run `cmd`: it must exit 0 (else the panic shows its stderr).
+fn succeeded(cmd: &mut Command) -> std::process::Output {
+    let out = cmd.output().expect("peel runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
 }
 
 /// Exit 2, nothing on stdout, one line on stderr holding every phrase.

@@ -8,23 +8,13 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::{new_image, old_image};
+use super::{new_image, old_image, succeeded};
 use crate::fixture::{Compress, tmp};
 use crate::registry::{peel, registries, repo, skopeo_copy};
 
 /// `peel diff --json - ARGS` (registry flags included) from `home`.
 fn diff_report(home: &Path, args: &[&str]) -> Value {
-    let out = peel(home)
-        .args(["diff", "--json", "-"])
-        .args(args)
-        .output()
-        .expect("peel runs");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = succeeded(peel(home).args(["diff", "--json", "-"]).args(args));
     serde_json::from_slice(&out.stdout).expect("a JSON report")
 }
 
@@ -78,13 +68,12 @@ fn a_side_in_a_registry_answers_as_its_layout() {
     // The step: main's image from the registry, the Markdown
     // summary written to a file, as to $GITHUB_STEP_SUMMARY.
     let summary = home.path().join("summary.md");
-    let out = peel(home.path())
-        .args(["diff", "--plain-http", "--markdown"])
-        .arg(&summary)
-        .args([&main, &new_ref])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    succeeded(
+        peel(home.path())
+            .args(["diff", "--plain-http", "--markdown"])
+            .arg(&summary)
+            .args([&main, &new_ref]),
+    );
     let md = std::fs::read_to_string(&summary).unwrap();
     assert!(
         md.starts_with(&format!("## peel diff: `{main}` → `{new_ref}`\n")),
