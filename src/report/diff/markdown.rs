@@ -4,7 +4,10 @@
 
 use std::fmt::Write;
 
-use super::{DiffView, LISTED, base_verdict, delta, pull_cost, shown, signed_size, value};
+use super::{
+    DiffView, LISTED, base_verdict, delta, figure_cells, layer_mark, pull_cost, shown, signed_size,
+    waste_summary,
+};
 use crate::diff::side::FindingRow;
 use crate::image::config::single_line;
 use crate::report::markdown::{code, prose, rules_section, text};
@@ -86,14 +89,7 @@ pub fn render(view: &DiffView<'_>) -> String {
     let _ = writeln!(out, "| figure | old | new | delta |");
     let _ = writeln!(out, "|---|---:|---:|---:|");
     for f in &c.figures {
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} |",
-            f.label,
-            value(f.unit, f.old),
-            value(f.unit, f.new),
-            delta(f)
-        );
+        let _ = writeln!(out, "| {} |", figure_cells(f).join(" | "));
     }
     let _ = writeln!(out);
     let _ = writeln!(out, "| # | size | compressed | old | command |");
@@ -104,11 +100,7 @@ pub fn render(view: &DiffView<'_>) -> String {
             "| {i} | {} | {} | {} | {} |",
             size(layer.size),
             layer.compressed.map(size).unwrap_or_else(|| "-".into()),
-            if c.layers.shared_by_layer[i] {
-                "shared"
-            } else {
-                "new"
-            },
+            layer_mark(c, i),
             code(&single_line(&layer.command), true)
         );
     }
@@ -127,14 +119,7 @@ pub fn render(view: &DiffView<'_>) -> String {
         }
         let _ = writeln!(out);
     }
-    let _ = writeln!(
-        out,
-        "Waste: {} new at {} paths, {} gone at {} paths.",
-        size(c.waste.new_bytes),
-        c.waste.new.len(),
-        size(c.waste.gone_bytes),
-        c.waste.gone.len()
-    );
+    let _ = writeln!(out, "Waste: {}.", waste_summary(c));
     let _ = writeln!(out);
     if !c.findings.resolved.is_empty() {
         let _ = writeln!(out, "Resolved findings:");

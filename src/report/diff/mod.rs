@@ -66,6 +66,36 @@ fn delta(f: &FigureDelta) -> String {
     }
 }
 
+/// A figure's row for people: label, old, new, delta.
+fn figure_cells(f: &FigureDelta) -> [String; 4] {
+    [
+        f.label.to_string(),
+        value(f.unit, f.old),
+        value(f.unit, f.new),
+        delta(f),
+    ]
+}
+
+/// Whether OLD has NEW's layer `index`: `shared` or `new`.
+fn layer_mark(c: &Comparison, index: usize) -> &'static str {
+    if c.layers.shared_by_layer[index] {
+        "shared"
+    } else {
+        "new"
+    }
+}
+
+/// `1.2 MB new at 3 paths, 0 B gone at 0 paths`.
+fn waste_summary(c: &Comparison) -> String {
+    format!(
+        "{} new at {} paths, {} gone at {} paths",
+        size(c.waste.new_bytes),
+        c.waste.new.len(),
+        size(c.waste.gone_bytes),
+        c.waste.gone.len()
+    )
+}
+
 /// The pull cost for people, with how it is known.
 fn pull_cost(c: &Comparison) -> String {
     let how = if c.layers.pull_cost_exact {

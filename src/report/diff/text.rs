@@ -4,7 +4,10 @@
 
 use std::fmt::Write;
 
-use super::{DiffView, LISTED, base_verdict, delta, pull_cost, shown, signed_size, value};
+use super::{
+    DiffView, LISTED, base_verdict, figure_cells, layer_mark, pull_cost, shown, signed_size,
+    waste_summary,
+};
 use crate::diff::files::Change;
 use crate::diff::layers::BaseRelation;
 use crate::diff::side::FindingRow;
@@ -29,14 +32,8 @@ pub fn render(view: &DiffView<'_>) -> String {
         "figure", "old", "new"
     );
     for f in &c.figures {
-        let _ = writeln!(
-            out,
-            "  {:<12}  {:>12}  {:>12}  {}",
-            f.label,
-            value(f.unit, f.old),
-            value(f.unit, f.new),
-            delta(f)
-        );
+        let [label, old, new, delta] = figure_cells(f);
+        let _ = writeln!(out, "  {label:<12}  {old:>12}  {new:>12}  {delta}");
     }
     let _ = writeln!(out);
 
@@ -79,11 +76,7 @@ pub fn render(view: &DiffView<'_>) -> String {
         "#", "size", "compressed", "old"
     );
     for (i, layer) in view.new.layers.iter().enumerate() {
-        let shared = if l.shared_by_layer[i] {
-            "shared"
-        } else {
-            "new"
-        };
+        let shared = layer_mark(c, i);
         let command = if layer.command.is_empty() {
             "-".to_string()
         } else {
@@ -100,16 +93,8 @@ pub fn render(view: &DiffView<'_>) -> String {
 
     files_section(&mut out, view);
 
-    let w = &c.waste;
-    let _ = writeln!(
-        out,
-        "Waste: {} new at {} paths, {} gone at {} paths",
-        size(w.new_bytes),
-        w.new.len(),
-        size(w.gone_bytes),
-        w.gone.len()
-    );
-    for row in w.new.iter().take(LISTED) {
+    let _ = writeln!(out, "Waste: {}", waste_summary(c));
+    for row in c.waste.new.iter().take(LISTED) {
         let _ = writeln!(
             out,
             "  new   {:>10}  {}",
