@@ -66,6 +66,10 @@ fn new_built_from_old_keeps_the_base() {
     // An image against itself: the same layers.
     let (_, same) = diff_json(dir.path(), &[&old, &old]);
     assert_eq!(base_answer(&same), json!([1, 1, false, "same-layers", 2]));
+    // OLD as a baseline report answers the same.
+    succeeded(peel(dir.path()).args(["--json", "old.json", &old]));
+    let (_, from_report) = diff_json(dir.path(), &["old.json", &new]);
+    assert_eq!(base_answer(&from_report), base_answer(&r));
 }
 
 #[test]
