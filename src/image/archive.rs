@@ -37,8 +37,9 @@ struct WalkedMember {
     digests: LayerDigests,
 }
 
-/// A walked member, or why it could not be walked as a layer.
-type Walked = std::result::Result<WalkedMember, String>;
+/// A walked member, or why it could not be walked as a layer (an error only
+/// if a manifest names the member).
+type Walked = std::result::Result<WalkedMember, WalkError>;
 
 /// The walk of the member `size` bytes long at `location`.
 fn walked_member(
@@ -46,16 +47,13 @@ fn walked_member(
     size: u64,
     location: BlobLocation,
 ) -> Walked {
-    match walk {
-        Ok(w) => Ok(WalkedMember {
-            changes: Arc::new(w.changes),
-            compression: w.compression,
-            size,
-            location,
-            digests: w.digests,
-        }),
-        Err(e) => Err(e.to_string()),
-    }
+    walk.map(|w| WalkedMember {
+        changes: Arc::new(w.changes),
+        compression: w.compression,
+        size,
+        location,
+        digests: w.digests,
+    })
 }
 
 /// How much of the JSON members of a streamed archive (compressed, or from
