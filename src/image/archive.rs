@@ -258,31 +258,11 @@ pub fn read_as<R: Read>(
     resolve(&members, what, reference, selection, prefer)
 }
 
-/// Read an image archive from a file. A plain tar's layers are found by
-/// their headers alone (seeking over their bytes), then walked in parallel
-/// by positional reads; a compressed archive can only be streamed.
-/// `path` is where `file` was opened, for reading its layers again.
-pub fn read_file(
-    file: File,
-    path: &Path,
-    what: &str,
-    reference: &str,
-    selection: &Selection,
-    progress: &Arc<Progress>,
-) -> Result<Image> {
-    read_file_as(
-        file,
-        path,
-        what,
-        reference,
-        selection,
-        progress,
-        Prefer::Manifest,
-    )
-}
-
-/// [`read_file`], going through `prefer` when the archive holds both
-/// documents.
+/// Read an image archive from a file, going through `prefer` when it holds
+/// both documents. A plain tar's layers are found by their headers alone
+/// (seeking over their bytes), then walked in parallel by positional reads;
+/// a compressed archive can only be streamed. `path` is where `file` was
+/// opened, for reading its layers again.
 pub fn read_file_as(
     file: File,
     path: &Path,
