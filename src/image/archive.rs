@@ -138,6 +138,12 @@ impl Members<'_> {
         }
     }
 
+    /// The JSON blob `descriptor` names, under `blobs/`.
+    fn blob(&self, descriptor: &oci_spec::image::Descriptor, what: &str) -> Result<Vec<u8>> {
+        self.json(&oci::blob_path(descriptor), what, "blob")
+            .map(Cow::into_owned)
+    }
+
     fn has_json(&self, name: &str) -> bool {
         self.json.contains_key(name)
     }
@@ -401,11 +407,7 @@ fn resolve_manifest(
     // The config's labels may declare the base; a Docker 25+ archive
     // keeps manifests among its blobs, where the base may be too.
     let labels = image.config.config.as_ref().and_then(|c| c.labels.as_ref());
-    let mut fetch = |d: &oci_spec::image::Descriptor| -> Result<Vec<u8>> {
-        members
-            .json(&oci::blob_path(d), what, "blob")
-            .map(Cow::into_owned)
-    };
+    let mut fetch = |d: &oci_spec::image::Descriptor| members.blob(d, what);
     image.declared_base = oci::declared_base(&Default::default(), labels, &mut fetch);
     // A docker-save archive holds one platform: it must be the one asked for.
     if let (Some(want), Some(os), Some(arch)) = (
@@ -433,10 +435,7 @@ fn resolve_index(
     selection: &Selection,
 ) -> Result<Image> {
     let index = members.json("index.json", what, "index")?;
-    let mut fetch = |d: &oci_spec::image::Descriptor| -> Result<Vec<u8>> {
-        let name = oci::blob_path(d);
-        members.json(&name, what, "blob").map(Cow::into_owned)
-    };
+    let mut fetch = |d: &oci_spec::image::Descriptor| members.blob(d, what);
     let resolved = oci::resolve(&index, what, selection, &mut fetch)?;
     let blobs = resolved
         .layers
