@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::analysis::{ExactView, Ignore};
-use crate::image::config::{SecretPlace, display_command, single_line};
+use crate::image::config::{SecretPlace, display_command, shortened, single_line};
 use crate::layer::{EntryKind, path};
 use crate::tree::{HideReason, NodeId, Overwrite, State};
 pub use fix::Fix;
@@ -201,11 +201,7 @@ fn command(analysis: &ExactView<'_>, layer: u32) -> Option<String> {
 fn short_command(analysis: &ExactView<'_>, layer: u32) -> Option<String> {
     const MAX_CHARS: usize = 60;
     let words = command(analysis, layer)?;
-    let line = single_line(&words);
-    Some(match line.char_indices().nth(MAX_CHARS) {
-        Some((cut, _)) => format!("{}…", &line[..cut]),
-        None => line,
-    })
+    Some(shortened(&single_line(&words), MAX_CHARS))
 }
 
 /// Paths grouped under one key, with their bytes. Paths stay raw (borrowed

@@ -200,6 +200,15 @@ pub fn single_line(command: &str) -> String {
     command.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// `text` cut to its first `max_chars` characters, with an ellipsis after
+/// them when it was longer: the one way a report or a finding shortens text.
+pub fn shortened(text: &str, max_chars: usize) -> String {
+    match text.char_indices().nth(max_chars) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,6 +216,20 @@ mod tests {
     #[test]
     fn one_line_commands() {
         assert_eq!(single_line("RUN a &&  \\\n    b\tc "), "RUN a && \\ b c");
+    }
+
+    #[test]
+    fn shortened_keeps_whole_characters() {
+        for (text, max, cut) in [
+            ("abc", 3, "abc"),
+            ("abcd", 3, "abc…"),
+            ("", 0, ""),
+            ("a", 0, "…"),
+            ("ééé", 2, "éé…"),
+            ("ab…", 3, "ab…"),
+        ] {
+            assert_eq!(shortened(text, max), cut, "{text:?} to {max}");
+        }
     }
 
     #[test]
