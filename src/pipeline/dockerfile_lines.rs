@@ -1,5 +1,5 @@
 //! The findings given their Dockerfile lines: the final stage's steps
-//! matched to the analysed image's history ([`dockerfile::map`]), then each
+//! matched to the analysed image's history ([`dockerfile::map()`]), then each
 //! finding given the line of its layer (or of its history entry).
 
 use crate::analysis::Analysis;
