@@ -329,18 +329,14 @@ pub(crate) fn one_line(text: &str, max: usize) -> String {
 mod tests {
     use super::one_line;
 
+    /// Cutting is [`shortened`](crate::image::config::shortened)'s; here:
+    /// the first line only, blank runs joined, controls escaped.
     #[test]
-    fn one_line_cuts_long_lines_and_marks_more_lines() {
-        for (text, max, shown) in [
-            ("RUN a", 10, "RUN a"),
-            ("RUN abcdef", 5, "RUN a…"),
-            ("RUN a\nRUN b", 10, "RUN a…"),
-            ("RUN abcdef\nRUN b", 5, "RUN a…"),
-            ("RUN  a \t b", 10, "RUN a b"),
-            ("ééééé", 4, "éééé…"),
-            ("a\u{1b}[31m", 10, "a\\x1b[31m"),
-        ] {
-            assert_eq!(one_line(text, max), shown, "{text:?} to {max}");
-        }
+    fn one_line_keeps_the_first_line_and_marks_the_rest() {
+        assert_eq!(one_line("RUN abcdef", 5), "RUN a…");
+        assert_eq!(one_line("RUN a\nRUN b", 10), "RUN a…");
+        assert_eq!(one_line("RUN abcdef\nRUN b", 5), "RUN a…");
+        assert_eq!(one_line("RUN  a \t b", 10), "RUN a b");
+        assert_eq!(one_line("a\u{1b}[31m", 10), "a\\x1b[31m");
     }
 }
