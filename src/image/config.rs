@@ -234,21 +234,19 @@ mod tests {
 
     #[test]
     fn commands_for_display() {
-        assert_eq!(
-            display_command("/bin/sh -c #(nop)  CMD [\"/bin/sh\"]"),
-            "CMD [\"/bin/sh\"]"
-        );
-        assert_eq!(
-            display_command("/bin/sh -c #(nop) COPY file:abc in /app "),
-            "COPY file:abc in /app"
-        );
-        assert_eq!(display_command("/bin/sh -c rm -rf /x"), "RUN rm -rf /x");
-        assert_eq!(
-            display_command("RUN /bin/sh -c apk add x # buildkit"),
-            "RUN apk add x"
-        );
-        assert_eq!(display_command("COPY . /app # buildkit"), "COPY . /app");
-        assert_eq!(display_command(""), "");
+        for (created_by, shown) in [
+            ("/bin/sh -c #(nop)  CMD [\"/bin/sh\"]", "CMD [\"/bin/sh\"]"),
+            (
+                "/bin/sh -c #(nop) COPY file:abc in /app ",
+                "COPY file:abc in /app",
+            ),
+            ("/bin/sh -c rm -rf /x", "RUN rm -rf /x"),
+            ("RUN /bin/sh -c apk add x # buildkit", "RUN apk add x"),
+            ("COPY . /app # buildkit", "COPY . /app"),
+            ("", ""),
+        ] {
+            assert_eq!(display_command(created_by), shown, "{created_by:?}");
+        }
     }
 
     #[test]
