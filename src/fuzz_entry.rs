@@ -51,7 +51,7 @@ pub fn archive_stream(data: &[u8]) {
     );
 }
 
-/// The outer archive reader on a file (`archive::read_file`: header scan
+/// The outer archive reader on a file (`archive::read_file_as`: header scan
 /// with seeks, then the layers walked by positional reads in parallel).
 pub fn archive_file(data: &[u8]) {
     let path = scratch_path("archive");
@@ -64,13 +64,14 @@ pub fn archive_file(data: &[u8]) {
             platform: None,
             no_verify: skip_verification(data),
         };
-        let _ = archive::read_file(
+        let _ = archive::read_file_as(
             file,
             &path,
             "fuzz.tar",
             "fuzz.tar",
             &selection,
             &Progress::new(),
+            archive::Prefer::Manifest,
         );
     }
     let _ = std::fs::remove_file(&path);

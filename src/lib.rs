@@ -4,10 +4,13 @@
 //!
 //! ```text
 //!   main → run (flags → pipeline::Plan) ─┬─ ui (draws the Outcome) ─→ ui::Ended
-//!                                        └─ report (text, JSON, Markdown)
-//!                                               ↓
-//!   pipeline: reference → source → image → base layers
-//!             → analysis (ignore globs in) → findings → ci verdict = Outcome
+//!          │                             └─ report: text, JSON, Markdown, HTML,
+//!          │                                annotations (GitHub, SARIF, Code Quality, JUnit)
+//!          └─ run_diff (`peel diff`, `--baseline`): two Outcomes (or one and a
+//!             baseline report) → diff → report::diff | ui::compare
+//!   pipeline: reference → source → image → base layers (pipeline::base)
+//!             → analysis (ignore globs in) → findings → their Dockerfile lines
+//!             (pipeline::dockerfile_lines) → ci verdict = Outcome
 //! ```
 //!
 //! - [`source`]: the reference the user typed → where the bytes come from;
@@ -33,8 +36,11 @@
 //!   alone turns how a run ended into an exit status.
 //!
 //! Everything from bytes in to [`pipeline::Outcome`] out is synchronous and
-//! knows nothing of terminals.  No module imports one that imports it:
-//! `run` → `ui` → `pipeline` → `ci` → `findings` → `analysis`.
+//! knows nothing of terminals.  Imports go one way: `run`, `run_diff` → `ui`
+//! → `report` → `diff` → `pipeline` → `ci` → `findings` → `analysis` →
+//! `tree` → `layer`, and `pipeline` → `source` → `image`.  Still both ways:
+//! `run` ↔ `run_diff`, `image` ↔ `layer` (`layer::walk` reads
+//! `image::sniff`), and `layer::digest` takes `sanitize` through `ui`.
 
 pub mod analysis;
 pub mod ci;

@@ -8,7 +8,7 @@ pub mod threshold;
 use crate::analysis::Analysis;
 use crate::error::{Error, Result};
 use crate::findings::{Finding, Kind};
-use threshold::{Threshold, parse_bytes, parse_fraction};
+use threshold::{Threshold, byte_threshold, parse_fraction};
 
 pub const LOWEST_EFFICIENCY: &str = "lowestEfficiency";
 pub const HIGHEST_WASTED_BYTES: &str = "highestWastedBytes";
@@ -54,16 +54,14 @@ impl Rules {
         // Where a value came from, for its error: the file's key or the flag.
         for (layer, kinds_from) in [(file, FAIL_ON_FINDINGS), (flags, "--fail-on")] {
             if let Some(text) = &layer.lowest_efficiency {
-                rules.lowest_efficiency =
-                    parse_fraction(LOWEST_EFFICIENCY, text).map_err(Error::Config)?;
+                rules.lowest_efficiency = parse_fraction(LOWEST_EFFICIENCY, text)?;
             }
             if let Some(text) = &layer.highest_wasted_bytes {
-                rules.highest_wasted_bytes =
-                    parse_bytes(HIGHEST_WASTED_BYTES, text).map_err(Error::Config)?;
+                rules.highest_wasted_bytes = byte_threshold(HIGHEST_WASTED_BYTES, text)?;
             }
             if let Some(text) = &layer.highest_user_wasted_percent {
                 rules.highest_user_wasted_percent =
-                    parse_fraction(HIGHEST_USER_WASTED_PERCENT, text).map_err(Error::Config)?;
+                    parse_fraction(HIGHEST_USER_WASTED_PERCENT, text)?;
             }
             if let Some(text) = &layer.fail_on_findings {
                 rules.fail_on_findings = parse_kinds(kinds_from, text)?;

@@ -17,6 +17,62 @@ impl<T> Threshold<T> {
     }
 }
 
+/// Why a threshold's text is not one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThresholdProblem {
+    /// Not a number (a fraction rule).
+    NotAFraction,
+    /// A number, outside 0 to 1.
+    OutOfRange,
+    /// Not a byte count with a known unit.
+    NotAByteSize,
+}
+
+/// A threshold's text that is not one: the rule, the text as given, and
+/// what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThresholdError {
+    pub problem: ThresholdProblem,
+    pub rule: String,
+    pub text: String,
+}
+
+impl ThresholdError {
+    fn new(problem: ThresholdProblem, rule: &str, text: &str) -> Self {
+        ThresholdError {
+            problem,
+            rule: rule.to_string(),
+            text: text.to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for ThresholdError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ThresholdError { rule, text, .. } = self;
+        match self.problem {
+            ThresholdProblem::NotAFraction => write!(
+                f,
+                "{rule}: '{text}' is not a number between 0 and 1 (or 'disabled')"
+            ),
+            ThresholdProblem::OutOfRange => write!(f, "{rule}: {text} is outside the range 0 to 1"),
+            ThresholdProblem::NotAByteSize => write!(
+                f,
+                "{rule}: '{text}' is not a byte size such as 20MB, 20MiB or 1000 (or 'disabled')"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ThresholdError {}
+
+/// A bad threshold is a bad CI configuration.
+impl From<ThresholdError> for crate::error::Error {
+    fn from(e: ThresholdError) -> Self {
+        crate::error::Error::Config(e.to_string())
+    }
+}
+
 fn is_disabled(text: &str) -> bool {
     matches!(
         text.trim().to_ascii_lowercase().as_str(),
@@ -25,30 +81,38 @@ fn is_disabled(text: &str) -> bool {
 }
 
 /// A fraction between 0 and 1 (`0.9`), or a disabling word.
-pub fn parse_fraction(rule: &str, text: &str) -> Result<Threshold<f64>, String> {
+pub fn parse_fraction(rule: &str, text: &str) -> Result<Threshold<f64>, ThresholdError> {
     if is_disabled(text) {
         return Ok(Threshold::Disabled);
     }
     let value: f64 = text
         .trim()
         .parse()
-        .map_err(|_| format!("{rule}: '{text}' is not a number between 0 and 1 (or 'disabled')"))?;
+        .map_err(|_| ThresholdError::new(ThresholdProblem::NotAFraction, rule, text))?;
     if !(0.0..=1.0).contains(&value) {
-        return Err(format!("{rule}: {text} is outside the range 0 to 1"));
+        return Err(ThresholdError::new(
+            ThresholdProblem::OutOfRange,
+            rule,
+            text,
+        ));
     }
     Ok(Threshold::Value(value))
+}
+
+/// [`byte_threshold`] with its error as text, for `ci::growth`, whose
+/// parser still builds text errors.
+pub fn parse_bytes(rule: &str, text: &str) -> Result<Threshold<u64>, String> {
+    byte_threshold(rule, text).map_err(|e| e.to_string())
 }
 
 /// A byte count with an optional unit (`20MB` = 20,000,000, `20MiB` =
 /// 20,971,520; units are case-insensitive, so `20Mb` is `20MB`, as in dive),
 /// or a disabling word.
-pub fn parse_bytes(rule: &str, text: &str) -> Result<Threshold<u64>, String> {
+pub fn byte_threshold(rule: &str, text: &str) -> Result<Threshold<u64>, ThresholdError> {
     if is_disabled(text) {
         return Ok(Threshold::Disabled);
     }
-    let bad = || {
-        format!("{rule}: '{text}' is not a byte size such as 20MB, 20MiB or 1000 (or 'disabled')")
-    };
+    let bad = || ThresholdError::new(ThresholdProblem::NotAByteSize, rule, text);
     let trimmed = text.trim();
     let split = trimmed
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -97,14 +161,51 @@ mod tests {
 
     #[test]
     fn byte_units() {
-        assert_eq!(parse_bytes("r", "20MB"), Ok(Threshold::Value(20_000_000)));
-        assert_eq!(parse_bytes("r", "20MiB"), Ok(Threshold::Value(20_971_520)));
-        assert_eq!(parse_bytes("r", "20Mb"), Ok(Threshold::Value(20_000_000)));
-        assert_eq!(parse_bytes("r", "1000"), Ok(Threshold::Value(1000)));
-        assert_eq!(parse_bytes("r", "1.5 kB"), Ok(Threshold::Value(1500)));
-        assert_eq!(parse_bytes("r", "2GiB"), Ok(Threshold::Value(2 << 30)));
-        assert_eq!(parse_bytes("r", "off"), Ok(Threshold::Disabled));
-        assert!(parse_bytes("r", "20XB").is_err());
-        assert!(parse_bytes("r", "MB").is_err());
+        assert_eq!(
+            byte_threshold("r", "20MB"),
+            Ok(Threshold::Value(20_000_000))
+        );
+        assert_eq!(
+            byte_threshold("r", "20MiB"),
+            Ok(Threshold::Value(20_971_520))
+        );
+        assert_eq!(
+            byte_threshold("r", "20Mb"),
+            Ok(Threshold::Value(20_000_000))
+        );
+        assert_eq!(byte_threshold("r", "1000"), Ok(Threshold::Value(1000)));
+        assert_eq!(byte_threshold("r", "1.5 kB"), Ok(Threshold::Value(1500)));
+        assert_eq!(byte_threshold("r", "2GiB"), Ok(Threshold::Value(2 << 30)));
+        assert_eq!(byte_threshold("r", "off"), Ok(Threshold::Disabled));
+        assert!(byte_threshold("r", "20XB").is_err());
+        assert!(byte_threshold("r", "MB").is_err());
+    }
+
+    #[test]
+    fn errors_say_their_kind_and_the_rule() {
+        for (got, problem, message) in [
+            (
+                parse_fraction("lowestEfficiency", "abc").unwrap_err(),
+                ThresholdProblem::NotAFraction,
+                "lowestEfficiency: 'abc' is not a number between 0 and 1 (or 'disabled')",
+            ),
+            (
+                parse_fraction("lowestEfficiency", " 1.5").unwrap_err(),
+                ThresholdProblem::OutOfRange,
+                "lowestEfficiency:  1.5 is outside the range 0 to 1",
+            ),
+            (
+                byte_threshold("highestWastedBytes", "20XB").unwrap_err(),
+                ThresholdProblem::NotAByteSize,
+                "highestWastedBytes: '20XB' is not a byte size such as 20MB, 20MiB or 1000 (or 'disabled')",
+            ),
+        ] {
+            assert_eq!(got.problem, problem);
+            assert_eq!(got.to_string(), message);
+        }
+        assert_eq!(
+            parse_bytes("r", "-5"),
+            Err("r: '-5' is not a byte size such as 20MB, 20MiB or 1000 (or 'disabled')".into())
+        );
     }
 }

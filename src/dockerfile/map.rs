@@ -8,7 +8,6 @@ use serde::Serialize;
 
 use super::history::{self, Entry};
 use super::{Dockerfile, Line};
-use crate::findings::Finding;
 use crate::image::config::History;
 
 /// History entries considered (the latest; images rarely have 200).
@@ -146,44 +145,6 @@ fn align(
     }
     pairs.reverse();
     pairs
-}
-
-/// The mapping of an analysed image, its findings given their lines.
-pub fn of_image(
-    dockerfile: &Dockerfile,
-    analysis: &crate::analysis::Analysis,
-    findings: &mut [Finding],
-) -> Mapping {
-    let image = &analysis.image;
-    let history = image.config.history.as_deref().unwrap_or_default();
-    let mapping = map(
-        dockerfile,
-        history,
-        image.layers.len(),
-        analysis.exact.base_layers,
-    );
-    let commands: Vec<String> = image.layers.iter().map(|l| l.command()).collect();
-    apply(&mapping, findings, &commands);
-    mapping
-}
-
-/// Give each finding the line of its layer: the layer whose command the
-/// finding names, else its first.
-pub fn apply(mapping: &Mapping, findings: &mut [Finding], commands: &[String]) {
-    for finding in findings {
-        let named = finding.layers.iter().copied().find(|&l| {
-            finding
-                .command
-                .as_deref()
-                .is_some_and(|c| commands.get(l as usize).is_some_and(|own| own == c))
-        });
-        let layer = named.or(finding.layers.first().copied());
-        let line = match finding.fix.history {
-            Some(entry) => mapping.entries.get(entry),
-            None => layer.and_then(|l| mapping.layers.get(l as usize)),
-        };
-        finding.fix.dockerfile = line.cloned().flatten();
-    }
 }
 
 #[cfg(test)]

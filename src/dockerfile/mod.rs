@@ -20,7 +20,7 @@ use parse_dockerfile::{Command, Instruction};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::image::config::single_line;
+use crate::image::config::{shortened, single_line};
 
 pub use map::{Mapping, map};
 
@@ -253,11 +253,7 @@ fn shown(raw: &str, escape: char) -> String {
     {
         lines.pop();
     }
-    let text = joined(&lines.join("\n"), escape);
-    match text.char_indices().nth(200) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text,
-    }
+    shortened(&joined(&lines.join("\n"), escape), 200)
 }
 
 /// `$NAME` and `${NAME}` replaced by the values known (others left as

@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::analysis::{ExactView, Ignore};
-use crate::image::config::{SecretPlace, display_command, single_line};
+use crate::image::config::{SecretPlace, display_command, shortened, single_line};
 use crate::layer::{EntryKind, path};
 use crate::tree::{HideReason, NodeId, Overwrite, State};
 pub use fix::Fix;
@@ -201,11 +201,7 @@ fn command(analysis: &ExactView<'_>, layer: u32) -> Option<String> {
 fn short_command(analysis: &ExactView<'_>, layer: u32) -> Option<String> {
     const MAX_CHARS: usize = 60;
     let words = command(analysis, layer)?;
-    let line = single_line(&words);
-    Some(match line.char_indices().nth(MAX_CHARS) {
-        Some((cut, _)) => format!("{}…", &line[..cut]),
-        None => line,
-    })
+    Some(shortened(&single_line(&words), MAX_CHARS))
 }
 
 /// Paths grouped under one key, with their bytes. Paths stay raw (borrowed
@@ -274,6 +270,45 @@ impl<'a> Group<'a> {
     }
 }
 
+/// `path` and its bytes added to the group at `key`.
+fn add_to<'a, K: Ord>(
+    groups: &mut BTreeMap<K, Group<'a>>,
+    key: K,
+    path: impl Into<Cow<'a, [u8]>>,
+    bytes: u64,
+) {
+    groups.entry(key).or_default().add(path, bytes);
+}
+
+/// What makes the finding of one (adding layer, hiding layer) pair.
+struct PairFinding<'f> {
+    kind: Kind,
+    severity: Severity,
+    /// Whether the finding's command is the hiding layer's (else the adding one's).
+    command_of_hider: bool,
+    /// The advice, from the adding and the hiding layer.
+    advice: &'f dyn Fn(u32, u32) -> String,
+}
+
+/// One finding per (adding layer, hiding layer) group, in the groups' order.
+fn pair_findings(
+    analysis: &ExactView<'_>,
+    findings: &mut Vec<Finding>,
+    groups: BTreeMap<(u32, u32), Group>,
+    make: PairFinding<'_>,
+) {
+    for ((added, hidden), group) in groups {
+        let command = command(analysis, if make.command_of_hider { hidden } else { added });
+        findings.push(group.into_finding(
+            make.kind,
+            make.severity,
+            vec![added, hidden],
+            command,
+            (make.advice)(added, hidden),
+        ));
+    }
+}
+
 /// Findings about bytes that a later layer hid: deleted files, caches
 /// removed too late, copy-ups, identical rewrites, secrets deleted later.
 fn hidden_files(
@@ -289,10 +324,7 @@ fn hidden_files(
     for waste in analysis.exact.wasted.iter().filter(|w| !ignored(&w.path)) {
         let key = (waste.layer, waste.hidden_by);
         if waste.secret.is_some() || is_secret(&waste.path) {
-            secrets
-                .entry(waste.layer)
-                .or_default()
-                .add(&*waste.path, waste.bytes);
+            add_to(&mut secrets, waste.layer, &*waste.path, waste.bytes);
             continue;
         }
         // A cache a later layer rewrites (apt-get update touching the base's
@@ -303,85 +335,90 @@ fn hidden_files(
         ) = (waste.reason, cache_of(&waste.path))
             && waste.hidden_by != waste.layer
         {
-            caches
-                .entry((waste.layer, waste.hidden_by, cache))
-                .or_default()
-                .add(&*waste.path, waste.bytes);
+            add_to(
+                &mut caches,
+                (waste.layer, waste.hidden_by, cache),
+                &*waste.path,
+                waste.bytes,
+            );
             continue;
         }
         match waste.reason {
             HideReason::Deleted | HideReason::Opaque | HideReason::Replaced => {
                 if let Some(cache) = cache_of(&waste.path) {
-                    caches
-                        .entry((waste.layer, waste.hidden_by, cache))
-                        .or_default()
-                        .add(&*waste.path, waste.bytes);
+                    add_to(
+                        &mut caches,
+                        (waste.layer, waste.hidden_by, cache),
+                        &*waste.path,
+                        waste.bytes,
+                    );
                 } else if waste.hidden_by != waste.layer {
-                    deleted
-                        .entry(key)
-                        .or_default()
-                        .add(&*waste.path, waste.bytes);
+                    add_to(&mut deleted, key, &*waste.path, waste.bytes);
                 }
             }
-            HideReason::Overwritten(Overwrite::MetadataOnly) => copy_ups
-                .entry(key)
-                .or_default()
-                .add(&*waste.path, waste.bytes),
-            HideReason::Overwritten(Overwrite::Identical) => rewrites
-                .entry(key)
-                .or_default()
-                .add(&*waste.path, waste.bytes),
+            HideReason::Overwritten(Overwrite::MetadataOnly) => {
+                add_to(&mut copy_ups, key, &*waste.path, waste.bytes)
+            }
+            HideReason::Overwritten(Overwrite::Identical) => {
+                add_to(&mut rewrites, key, &*waste.path, waste.bytes)
+            }
             HideReason::Overwritten(Overwrite::Changed) => {}
         }
     }
-    for ((added, hidden), group) in deleted {
-        // The finding's command is the one that adds; the advice names the
-        // one that deletes.
-        let deleting = match short_command(analysis, hidden) {
-            Some(cmd) => format!(" (`{cmd}`)"),
-            None => String::new(),
-        };
-        let advice = format!(
-            "Layer {added} adds these files and layer {hidden}{deleting} deletes them, but the bytes stay in layer {added}: \
-             delete them in the same RUN that creates them, or build them in a separate stage and COPY only the result."
-        );
-        let command = command(analysis, added);
-        findings.push(group.into_finding(
-            Kind::DeletedLater,
-            Severity::Warning,
-            vec![added, hidden],
-            command,
-            advice,
-        ));
-    }
-    for ((added, hidden), group) in copy_ups {
-        let advice = format!(
-            "Layer {hidden} only changes the mode, owner or times of files from layer {added}, which stores them whole again: \
-             set them as you copy (`COPY --chown=… --chmod=…`) or in the RUN that creates the files."
-        );
-        let command = command(analysis, hidden);
-        findings.push(group.into_finding(
-            Kind::MetadataCopyUp,
-            Severity::Warning,
-            vec![added, hidden],
-            command,
-            advice,
-        ));
-    }
-    for ((added, hidden), group) in rewrites {
-        let advice = format!(
-            "Layer {hidden} writes the same content that layer {added} already has at the same paths: \
-             drop the second copy, or order the Dockerfile so it is written once."
-        );
-        let command = command(analysis, hidden);
-        findings.push(group.into_finding(
-            Kind::RewrittenIdentical,
-            Severity::Info,
-            vec![added, hidden],
-            command,
-            advice,
-        ));
-    }
+    pair_findings(
+        analysis,
+        findings,
+        deleted,
+        PairFinding {
+            kind: Kind::DeletedLater,
+            severity: Severity::Warning,
+            // The finding's command is the one that adds; the advice names the
+            // one that deletes.
+            command_of_hider: false,
+            advice: &|added, hidden| {
+                let deleting = match short_command(analysis, hidden) {
+                    Some(cmd) => format!(" (`{cmd}`)"),
+                    None => String::new(),
+                };
+                format!(
+                    "Layer {added} adds these files and layer {hidden}{deleting} deletes them, but the bytes stay in layer {added}: \
+                 delete them in the same RUN that creates them, or build them in a separate stage and COPY only the result."
+                )
+            },
+        },
+    );
+    pair_findings(
+        analysis,
+        findings,
+        copy_ups,
+        PairFinding {
+            kind: Kind::MetadataCopyUp,
+            severity: Severity::Warning,
+            command_of_hider: true,
+            advice: &|added, hidden| {
+                format!(
+                    "Layer {hidden} only changes the mode, owner or times of files from layer {added}, which stores them whole again: \
+                 set them as you copy (`COPY --chown=… --chmod=…`) or in the RUN that creates the files."
+                )
+            },
+        },
+    );
+    pair_findings(
+        analysis,
+        findings,
+        rewrites,
+        PairFinding {
+            kind: Kind::RewrittenIdentical,
+            severity: Severity::Info,
+            command_of_hider: true,
+            advice: &|added, hidden| {
+                format!(
+                    "Layer {hidden} writes the same content that layer {added} already has at the same paths: \
+                 drop the second copy, or order the Dockerfile so it is written once."
+                )
+            },
+        },
+    );
     for ((added, hidden, cache), group) in caches {
         let command = command(analysis, added);
         let fix = cache_advice(cache, &group, command.as_deref());
@@ -458,10 +495,7 @@ fn left_in_image(
         let bytes = content.map_or(0, |f| tree.files[f as usize].size);
         // Secrets count wherever they came from: the base image's too.
         if is_secret_entry(tree, id, meta.kind, *content, path) {
-            secrets
-                .entry(version.layer)
-                .or_default()
-                .add(path.to_vec(), bytes);
+            add_to(&mut secrets, version.layer, path.to_vec(), bytes);
         }
         // Duplicated documentation is already a build leftover.
         if let Some(file) = content
@@ -478,15 +512,9 @@ fn left_in_image(
             if bytes == 0 {
                 return;
             }
-            caches
-                .entry((version.layer, cache))
-                .or_default()
-                .add(path.to_vec(), bytes);
+            add_to(&mut caches, (version.layer, cache), path.to_vec(), bytes);
         } else if is_leftover(path) {
-            leftovers
-                .entry(version.layer)
-                .or_default()
-                .add(path.to_vec(), bytes);
+            add_to(&mut leftovers, version.layer, path.to_vec(), bytes);
         }
     });
     for ((layer, cache), group) in caches {

@@ -37,8 +37,9 @@ struct WalkedMember {
     digests: LayerDigests,
 }
 
-/// A walked member, or why it could not be walked as a layer.
-type Walked = std::result::Result<WalkedMember, String>;
+/// A walked member, or why it could not be walked as a layer (an error only
+/// if a manifest names the member).
+type Walked = std::result::Result<WalkedMember, WalkError>;
 
 /// The walk of the member `size` bytes long at `location`.
 fn walked_member(
@@ -46,16 +47,13 @@ fn walked_member(
     size: u64,
     location: BlobLocation,
 ) -> Walked {
-    match walk {
-        Ok(w) => Ok(WalkedMember {
-            changes: Arc::new(w.changes),
-            compression: w.compression,
-            size,
-            location,
-            digests: w.digests,
-        }),
-        Err(e) => Err(e.to_string()),
-    }
+    walk.map(|w| WalkedMember {
+        changes: Arc::new(w.changes),
+        compression: w.compression,
+        size,
+        location,
+        digests: w.digests,
+    })
 }
 
 /// How much of the JSON members of a streamed archive (compressed, or from
@@ -138,6 +136,12 @@ impl Members<'_> {
                 format!("the {role} {name} is not in the archive"),
             )),
         }
+    }
+
+    /// The JSON blob `descriptor` names, under `blobs/`.
+    fn blob(&self, descriptor: &oci_spec::image::Descriptor, what: &str) -> Result<Vec<u8>> {
+        self.json(&oci::blob_path(descriptor), what, "blob")
+            .map(Cow::into_owned)
     }
 
     fn has_json(&self, name: &str) -> bool {
@@ -260,31 +264,11 @@ pub fn read_as<R: Read>(
     resolve(&members, what, reference, selection, prefer)
 }
 
-/// Read an image archive from a file. A plain tar's layers are found by
-/// their headers alone (seeking over their bytes), then walked in parallel
-/// by positional reads; a compressed archive can only be streamed.
-/// `path` is where `file` was opened, for reading its layers again.
-pub fn read_file(
-    file: File,
-    path: &Path,
-    what: &str,
-    reference: &str,
-    selection: &Selection,
-    progress: &Arc<Progress>,
-) -> Result<Image> {
-    read_file_as(
-        file,
-        path,
-        what,
-        reference,
-        selection,
-        progress,
-        Prefer::Manifest,
-    )
-}
-
-/// [`read_file`], going through `prefer` when the archive holds both
-/// documents.
+/// Read an image archive from a file, going through `prefer` when it holds
+/// both documents. A plain tar's layers are found by their headers alone
+/// (seeking over their bytes), then walked in parallel by positional reads;
+/// a compressed archive can only be streamed. `path` is where `file` was
+/// opened, for reading its layers again.
 pub fn read_file_as(
     file: File,
     path: &Path,
@@ -423,11 +407,7 @@ fn resolve_manifest(
     // The config's labels may declare the base; a Docker 25+ archive
     // keeps manifests among its blobs, where the base may be too.
     let labels = image.config.config.as_ref().and_then(|c| c.labels.as_ref());
-    let mut fetch = |d: &oci_spec::image::Descriptor| -> Result<Vec<u8>> {
-        members
-            .json(&oci::blob_path(d), what, "blob")
-            .map(Cow::into_owned)
-    };
+    let mut fetch = |d: &oci_spec::image::Descriptor| members.blob(d, what);
     image.declared_base = oci::declared_base(&Default::default(), labels, &mut fetch);
     // A docker-save archive holds one platform: it must be the one asked for.
     if let (Some(want), Some(os), Some(arch)) = (
@@ -455,10 +435,7 @@ fn resolve_index(
     selection: &Selection,
 ) -> Result<Image> {
     let index = members.json("index.json", what, "index")?;
-    let mut fetch = |d: &oci_spec::image::Descriptor| -> Result<Vec<u8>> {
-        let name = oci::blob_path(d);
-        members.json(&name, what, "blob").map(Cow::into_owned)
-    };
+    let mut fetch = |d: &oci_spec::image::Descriptor| members.blob(d, what);
     let resolved = oci::resolve(&index, what, selection, &mut fetch)?;
     let blobs = resolved
         .layers

@@ -200,6 +200,15 @@ pub fn single_line(command: &str) -> String {
     command.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// `text` cut to its first `max_chars` characters, with an ellipsis after
+/// them when it was longer: the one way a report or a finding shortens text.
+pub fn shortened(text: &str, max_chars: usize) -> String {
+    match text.char_indices().nth(max_chars) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,22 +219,34 @@ mod tests {
     }
 
     #[test]
+    fn shortened_keeps_whole_characters() {
+        for (text, max, cut) in [
+            ("abc", 3, "abc"),
+            ("abcd", 3, "abc…"),
+            ("", 0, ""),
+            ("a", 0, "…"),
+            ("ééé", 2, "éé…"),
+            ("ab…", 3, "ab…"),
+        ] {
+            assert_eq!(shortened(text, max), cut, "{text:?} to {max}");
+        }
+    }
+
+    #[test]
     fn commands_for_display() {
-        assert_eq!(
-            display_command("/bin/sh -c #(nop)  CMD [\"/bin/sh\"]"),
-            "CMD [\"/bin/sh\"]"
-        );
-        assert_eq!(
-            display_command("/bin/sh -c #(nop) COPY file:abc in /app "),
-            "COPY file:abc in /app"
-        );
-        assert_eq!(display_command("/bin/sh -c rm -rf /x"), "RUN rm -rf /x");
-        assert_eq!(
-            display_command("RUN /bin/sh -c apk add x # buildkit"),
-            "RUN apk add x"
-        );
-        assert_eq!(display_command("COPY . /app # buildkit"), "COPY . /app");
-        assert_eq!(display_command(""), "");
+        for (created_by, shown) in [
+            ("/bin/sh -c #(nop)  CMD [\"/bin/sh\"]", "CMD [\"/bin/sh\"]"),
+            (
+                "/bin/sh -c #(nop) COPY file:abc in /app ",
+                "COPY file:abc in /app",
+            ),
+            ("/bin/sh -c rm -rf /x", "RUN rm -rf /x"),
+            ("RUN /bin/sh -c apk add x # buildkit", "RUN apk add x"),
+            ("COPY . /app # buildkit", "COPY . /app"),
+            ("", ""),
+        ] {
+            assert_eq!(display_command(created_by), shown, "{created_by:?}");
+        }
     }
 
     #[test]

@@ -187,7 +187,7 @@ pub fn select(
             let n = index[1..].parse::<usize>().map_err(|_| {
                 Error::Config(format!(
                     "'{}': an image index is @N, a number counted from 0",
-                    crate::ui::sanitize(index)
+                    crate::safe_text::sanitize(index)
                 ))
             })?;
             items.get(n).cloned().ok_or_else(|| {
@@ -224,11 +224,11 @@ pub fn select(
                     what,
                     format!(
                         "no image tagged '{}' in manifest.json (it has {})",
-                        crate::ui::sanitize(tag),
+                        crate::safe_text::sanitize(tag),
                         if known.is_empty() {
                             "no tags".to_string()
                         } else {
-                            crate::ui::sanitize(&known.join(", "))
+                            crate::safe_text::sanitize(&known.join(", "))
                         }
                     ),
                 )

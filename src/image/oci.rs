@@ -190,7 +190,7 @@ fn pick(
                 what,
                 format!(
                     "no image for platform {want} (the image is {})",
-                    crate::ui::sanitize(&platform_text(&os, &arch, variant.as_deref()))
+                    crate::safe_text::sanitize(&platform_text(&os, &arch, variant.as_deref()))
                 ),
             ));
         }
@@ -314,7 +314,7 @@ fn counted(labels: impl Iterator<Item = String>) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ");
-    crate::ui::sanitize(&text)
+    crate::safe_text::sanitize(&text)
 }
 
 fn artifact_label(d: &Descriptor) -> String {
@@ -359,7 +359,7 @@ fn open(
             blob,
             format!(
                 "an OCI artifact ({}), not a container image: peel reads only images",
-                crate::ui::sanitize(&artifact)
+                crate::safe_text::sanitize(&artifact)
             ),
         ));
     }
@@ -395,7 +395,7 @@ pub fn name_artifact_layer(error: Error, layer: &Descriptor) -> Error {
             what,
             format!(
                 "not a tar stream: its mediaType {} is an OCI artifact's content, not an image layer; peel reads only images",
-                crate::ui::sanitize(layer.media_type().as_ref())
+                crate::safe_text::sanitize(layer.media_type().as_ref())
             ),
         ),
         other => other,

@@ -63,15 +63,16 @@ mod tests {
     /// The engine is asked for `REPO@DIGEST`: the name without its tag.
     #[test]
     fn repository_without_tag_or_digest() {
-        assert_eq!(
-            repository("docker.io/library/debian:bookworm"),
-            "docker.io/library/debian"
-        );
-        assert_eq!(repository("localhost:5000/app"), "localhost:5000/app");
-        assert_eq!(
-            repository("localhost:5000/app:1@sha256:abc"),
-            "localhost:5000/app"
-        );
-        assert_eq!(repository("busybox"), "busybox");
+        for (reference, name) in [
+            (
+                "docker.io/library/debian:bookworm",
+                "docker.io/library/debian",
+            ),
+            ("localhost:5000/app", "localhost:5000/app"),
+            ("localhost:5000/app:1@sha256:abc", "localhost:5000/app"),
+            ("busybox", "busybox"),
+        ] {
+            assert_eq!(repository(reference), name, "{reference}");
+        }
     }
 }

@@ -8,6 +8,7 @@
 //! read the same `Outcome`; nothing changes it once it is built.
 
 pub mod base;
+pub mod dockerfile_lines;
 
 use std::ops::Deref;
 
@@ -124,7 +125,7 @@ impl Plan {
         let dockerfile = self
             .dockerfile
             .as_deref()
-            .map(|d| crate::dockerfile::map::of_image(d, &analysis, &mut findings));
+            .map(|d| dockerfile_lines::of_image(d, &analysis, &mut findings));
         let verdict = self
             .rules
             .as_ref()

@@ -5,7 +5,7 @@ use std::fmt::Write;
 use super::{percent, sanitize, size};
 use crate::ci::{Number, Status};
 use crate::findings::{Finding, savings};
-use crate::image::config::single_line;
+use crate::image::config::{shortened, single_line};
 use crate::layer::path;
 use crate::pipeline::Outcome;
 
@@ -316,11 +316,27 @@ fn number(n: Number) -> String {
 
 /// The first line of `text`, cut to `max` characters, escaped.
 pub(crate) fn one_line(text: &str, max: usize) -> String {
-    let line = text.lines().next().unwrap_or_default();
-    let line = single_line(line);
-    let mut cut: String = line.chars().take(max).collect();
-    if line.chars().count() > max || text.lines().nth(1).is_some() {
+    let line = single_line(text.lines().next().unwrap_or_default());
+    let mut cut = shortened(&line, max);
+    // A text of more lines is cut too, after its first.
+    if text.lines().nth(1).is_some() && line.chars().count() <= max {
         cut.push('…');
     }
     sanitize(&cut)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_line;
+
+    /// Cutting is [`shortened`](crate::image::config::shortened)'s; here:
+    /// the first line only, blank runs joined, controls escaped.
+    #[test]
+    fn one_line_keeps_the_first_line_and_marks_the_rest() {
+        assert_eq!(one_line("RUN abcdef", 5), "RUN a…");
+        assert_eq!(one_line("RUN a\nRUN b", 10), "RUN a…");
+        assert_eq!(one_line("RUN abcdef\nRUN b", 5), "RUN a…");
+        assert_eq!(one_line("RUN  a \t b", 10), "RUN a b");
+        assert_eq!(one_line("a\u{1b}[31m", 10), "a\\x1b[31m");
+    }
 }

@@ -74,7 +74,7 @@ pub fn build(view: &DiffView<'_>, new: Option<&Outcome>) -> Result<DiffPage> {
         })
         .collect();
     Ok(DiffPage {
-        peel: crate::cli::VERSION,
+        peel: super::PEEL_VERSION,
         compare: true,
         diff,
         file_count,

@@ -17,6 +17,10 @@ pub mod treemap;
 
 use crate::pipeline::Outcome;
 
+/// peel's version as `peel --version` says it (with the commit it is built
+/// from, by build.rs), for the page's header line.
+pub const PEEL_VERSION: &str = env!("PEEL_VERSION");
+
 pub fn render(outcome: &Outcome) -> String {
     page::render(&escape::script_json(&model::build(outcome)))
 }

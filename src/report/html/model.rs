@@ -57,7 +57,7 @@ pub fn build(outcome: &Outcome) -> Page<'_> {
         }
     }
     Page {
-        peel: crate::cli::VERSION,
+        peel: super::PEEL_VERSION,
         image: report.image,
         layers: report.layers,
         layer_wasted,

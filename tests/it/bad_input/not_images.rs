@@ -54,42 +54,28 @@ fn a_directory_that_is_not_an_oci_layout() {
     let dir = tmp();
     std::fs::create_dir(dir.path().join("stuff")).expect("mkdir");
     std::fs::write(dir.path().join("stuff/file.txt"), b"x").expect("write");
-    fails(
-        dir.path(),
-        &["stuff"],
-        &["stuff", "not an OCI image layout"],
-    );
-    fails(
-        dir.path(),
-        &["oci:stuff"],
-        &["stuff", "not an OCI image layout"],
-    );
+    for reference in ["stuff", "oci:stuff"] {
+        fails(
+            dir.path(),
+            &[reference],
+            &["stuff", "not an OCI image layout"],
+        );
+    }
 }
 
 #[test]
 fn a_missing_path() {
     let dir = tmp();
-    fails(
-        dir.path(),
-        &["missing.tar"],
-        &["missing.tar", "no such file"],
-    );
-    fails(dir.path(), &["./missing"], &["missing", "no such file"]);
-    fails(
-        dir.path(),
-        &["oci:missing-layout"],
-        &["missing-layout", "no such file"],
-    );
-    fails(
-        dir.path(),
-        &["docker-archive:missing.tar"],
-        &["missing.tar", "no such file"],
-    );
-    fails(
-        dir.path(),
-        &["oci-archive:missing.tar"],
-        &["missing.tar", "no such file"],
-    );
+    // Every way to name a path: the error names what is missing.
+    for (reference, named) in [
+        ("missing.tar", "missing.tar"),
+        ("./missing", "missing"),
+        ("oci:missing-layout", "missing-layout"),
+        ("docker-archive:missing.tar", "missing.tar"),
+        ("oci-archive:missing.tar", "missing.tar"),
+    ] {
+        fails(dir.path(), &[reference], &[named, "no such file"]);
+    }
     assert!(listing(dir.path()).is_empty());
 }
 

@@ -7,54 +7,63 @@ use serde_json::{Value, json};
 use super::{ci_json, clean, one_line_error, parse_json, peel, rule, rules, wasteful};
 use crate::fixture::{put, tmp};
 
+/// `.dive-ci` in the current directory (or none: the defaults), and the
+/// three rules it gives the wasteful image: threshold and status each.
 #[test]
-fn dive_ci_in_the_current_dir_is_read_camel_case() {
-    let dir = tmp();
-    let img = put(dir.path(), "img.tar", &wasteful().docker_archive());
-    put(
-        dir.path(),
-        ".dive-ci",
-        b"rules:\n  lowestEfficiency: 0.6\n  highestWastedBytes: 1KB\n  highestUserWastedPercent: disabled\n",
-    );
-    let (code, r) = ci_json(dir.path(), &[&img]);
-    assert_eq!(code, 1);
-    assert_eq!(
-        rules(&r),
-        vec![
-            ("lowestEfficiency".into(), json!(0.6), "PASS".into()),
-            ("highestWastedBytes".into(), json!(1000), "FAIL".into()),
-            (
-                "highestUserWastedPercent".into(),
-                Value::Null,
-                "SKIP".into()
-            ),
-        ]
-    );
-}
-
-#[test]
-fn dive_ci_kebab_case_keys() {
-    let dir = tmp();
-    let img = put(dir.path(), "img.tar", &wasteful().docker_archive());
-    put(
-        dir.path(),
-        ".dive-ci",
-        b"rules:\n  lowest-efficiency: 0.65\n  highest-wasted-bytes: 2KiB\n  highest-user-wasted-percent: 0.61\n",
-    );
-    let (code, r) = ci_json(dir.path(), &[&img]);
-    assert_eq!(code, 0);
-    assert_eq!(
-        rules(&r),
-        vec![
-            ("lowestEfficiency".into(), json!(0.65), "PASS".into()),
-            ("highestWastedBytes".into(), json!(2048), "PASS".into()),
-            (
-                "highestUserWastedPercent".into(),
-                json!(0.61),
-                "PASS".into()
-            ),
-        ]
-    );
+fn dive_ci_in_the_current_dir_sets_the_rules() {
+    let camel: &[u8] = b"rules:\n  lowestEfficiency: 0.6\n  highestWastedBytes: 1KB\n  highestUserWastedPercent: disabled\n";
+    let kebab: &[u8] = b"rules:\n  lowest-efficiency: 0.65\n  highest-wasted-bytes: 2KiB\n  highest-user-wasted-percent: 0.61\n";
+    for (case, file, code, expected) in [
+        (
+            "camelCase keys",
+            Some(camel),
+            1,
+            [
+                (json!(0.6), "PASS"),
+                (json!(1000), "FAIL"),
+                (Value::Null, "SKIP"),
+            ],
+        ),
+        (
+            "kebab-case keys",
+            Some(kebab),
+            0,
+            [
+                (json!(0.65), "PASS"),
+                (json!(2048), "PASS"),
+                (json!(0.61), "PASS"),
+            ],
+        ),
+        (
+            "no file: the defaults",
+            None,
+            1,
+            [
+                (json!(0.9), "FAIL"),
+                (Value::Null, "SKIP"),
+                (json!(0.1), "FAIL"),
+            ],
+        ),
+    ] {
+        let dir = tmp();
+        let img = put(dir.path(), "img.tar", &wasteful().docker_archive());
+        if let Some(file) = file {
+            put(dir.path(), ".dive-ci", file);
+        }
+        let (got, r) = ci_json(dir.path(), &[&img]);
+        assert_eq!(got, code, "{case}");
+        let names = [
+            "lowestEfficiency",
+            "highestWastedBytes",
+            "highestUserWastedPercent",
+        ];
+        let expected: Vec<(String, Value, String)> = names
+            .iter()
+            .zip(expected)
+            .map(|(name, (threshold, status))| (name.to_string(), threshold, status.to_string()))
+            .collect();
+        assert_eq!(rules(&r), expected, "{case}");
+    }
 }
 
 #[test]
@@ -80,23 +89,6 @@ fn dive_ci_unknown_keys_warn_but_the_rules_apply() {
     assert_eq!(
         rule(&r, "lowestEfficiency"),
         (json!(0.6), json!(0.7), "PASS".into())
-    );
-}
-
-#[test]
-fn dive_ci_is_not_needed() {
-    // No .dive-ci in the directory: the defaults apply.
-    let dir = tmp();
-    let img = put(dir.path(), "img.tar", &wasteful().docker_archive());
-    let (code, r) = ci_json(dir.path(), &[&img]);
-    assert_eq!(code, 1);
-    assert_eq!(
-        rules(&r),
-        vec![
-            ("lowestEfficiency".into(), json!(0.9), "FAIL".into()),
-            ("highestWastedBytes".into(), Value::Null, "SKIP".into()),
-            ("highestUserWastedPercent".into(), json!(0.1), "FAIL".into()),
-        ]
     );
 }
 

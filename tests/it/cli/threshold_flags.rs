@@ -8,64 +8,40 @@ use super::{ci_json, half, one_line_error, peel, rule, rules, wasteful};
 use crate::fixture::{put, tmp};
 
 #[test]
-fn lowest_efficiency_flag_moves_the_verdict() {
+fn fraction_flags_move_the_verdict() {
     let dir = tmp();
     let img = put(dir.path(), "img.tar", &wasteful().docker_archive());
-    let off = ["--highest-user-wasted-percent", "off"];
-    let (code, r) = ci_json(
-        dir.path(),
-        &[&["--lowest-efficiency", "0.6", &img][..], &off].concat(),
+    // Each rule with the other fraction rule off: its flag, its name, the
+    // image's value, and thresholds with the exit code and status they give.
+    let efficiency = ("--lowest-efficiency", "lowestEfficiency", 0.7);
+    let user_wasted = (
+        "--highest-user-wasted-percent",
+        "highestUserWastedPercent",
+        0.6,
     );
-    assert_eq!(code, 0);
-    assert_eq!(
-        rule(&r, "lowestEfficiency"),
-        (json!(0.6), json!(0.7), "PASS".into())
-    );
-    let (code, r) = ci_json(
-        dir.path(),
-        &[&["--lowest-efficiency", "0.8", &img][..], &off].concat(),
-    );
-    assert_eq!(code, 1);
-    assert_eq!(
-        rule(&r, "lowestEfficiency"),
-        (json!(0.8), json!(0.7), "FAIL".into())
-    );
-}
-
-#[test]
-fn highest_user_wasted_percent_flag_moves_the_verdict() {
-    let dir = tmp();
-    let img = put(dir.path(), "img.tar", &wasteful().docker_archive());
-    let (code, r) = ci_json(
-        dir.path(),
-        &[
-            "--lowest-efficiency",
-            "off",
-            "--highest-user-wasted-percent",
-            "0.7",
-            &img,
-        ],
-    );
-    assert_eq!(code, 0);
-    assert_eq!(
-        rule(&r, "highestUserWastedPercent"),
-        (json!(0.7), json!(0.6), "PASS".into())
-    );
-    let (code, r) = ci_json(
-        dir.path(),
-        &[
-            "--lowest-efficiency",
-            "off",
-            "--highest-user-wasted-percent",
-            "0.5",
-            &img,
-        ],
-    );
-    assert_eq!(code, 1);
-    assert_eq!(
-        rule(&r, "highestUserWastedPercent"),
-        (json!(0.5), json!(0.6), "FAIL".into())
-    );
+    for ((flag, name, value), other, verdicts) in [
+        (
+            efficiency,
+            user_wasted.0,
+            [("0.6", 0, "PASS"), ("0.8", 1, "FAIL")],
+        ),
+        (
+            user_wasted,
+            efficiency.0,
+            [("0.7", 0, "PASS"), ("0.5", 1, "FAIL")],
+        ),
+    ] {
+        for (threshold, code, status) in verdicts {
+            let (got, r) = ci_json(dir.path(), &[flag, threshold, other, "off", &img]);
+            assert_eq!(got, code, "{flag} {threshold}");
+            let threshold_value: f64 = threshold.parse().unwrap();
+            assert_eq!(
+                rule(&r, name),
+                (json!(threshold_value), json!(value), status.into()),
+                "{flag} {threshold}"
+            );
+        }
+    }
 }
 
 #[test]
