@@ -3,7 +3,7 @@
 //! the wasted bytes grew, and findings of given kinds that OLD did not
 //! have. All of them are off unless a flag or the rules file sets them.
 
-use super::threshold::{Threshold, parse_bytes};
+use super::threshold::{Threshold, byte_threshold};
 use super::{Number, RuleResult, Status, parse_kinds, status};
 use crate::error::{Error, Result};
 use crate::findings::Kind;
@@ -57,15 +57,13 @@ impl GrowthRules {
         let mut rules = GrowthRules::default();
         for (layer, kinds_from) in [(file, FAIL_ON_NEW), (flags, "--fail-on-new")] {
             if let Some(text) = &layer.highest_growth {
-                rules.highest_growth = parse_growth(text).map_err(Error::Config)?;
+                rules.highest_growth = parse_growth(text)?;
             }
             if let Some(text) = &layer.highest_pull_cost {
-                rules.highest_pull_cost =
-                    parse_bytes(HIGHEST_PULL_COST, text).map_err(Error::Config)?;
+                rules.highest_pull_cost = byte_threshold(HIGHEST_PULL_COST, text)?;
             }
             if let Some(text) = &layer.highest_wasted_growth {
-                rules.highest_wasted_growth =
-                    parse_bytes(HIGHEST_WASTED_GROWTH, text).map_err(Error::Config)?;
+                rules.highest_wasted_growth = byte_threshold(HIGHEST_WASTED_GROWTH, text)?;
             }
             if let Some(text) = &layer.fail_on_new {
                 rules.fail_on_new = parse_kinds(kinds_from, text)?;
@@ -84,18 +82,18 @@ impl GrowthRules {
 }
 
 /// `10%` (a fraction of OLD's visible size), a byte size, or a disabling word.
-fn parse_growth(text: &str) -> Result<Threshold<Growth>, String> {
+fn parse_growth(text: &str) -> Result<Threshold<Growth>> {
     let Some(number) = text.trim().strip_suffix('%') else {
-        return Ok(match parse_bytes(HIGHEST_GROWTH, text)? {
+        return Ok(match byte_threshold(HIGHEST_GROWTH, text)? {
             Threshold::Disabled => Threshold::Disabled,
             Threshold::Value(b) => Threshold::Value(Growth::Bytes(b)),
         });
     };
     match number.trim().parse::<f64>() {
         Ok(p) if p.is_finite() && p >= 0.0 => Ok(Threshold::Value(Growth::Fraction(p / 100.0))),
-        _ => Err(format!(
+        _ => Err(Error::Config(format!(
             "{HIGHEST_GROWTH}: '{text}' is not a percentage such as 10% (or a byte size, or 'disabled')"
-        )),
+        ))),
     }
 }
 

@@ -99,12 +99,6 @@ pub fn parse_fraction(rule: &str, text: &str) -> Result<Threshold<f64>, Threshol
     Ok(Threshold::Value(value))
 }
 
-/// [`byte_threshold`] with its error as text, for `ci::growth`, whose
-/// parser still builds text errors.
-pub fn parse_bytes(rule: &str, text: &str) -> Result<Threshold<u64>, String> {
-    byte_threshold(rule, text).map_err(|e| e.to_string())
-}
-
 /// A byte count with an optional unit (`20MB` = 20,000,000, `20MiB` =
 /// 20,971,520; units are case-insensitive, so `20Mb` is `20MB`, as in dive),
 /// or a disabling word.
@@ -204,7 +198,7 @@ mod tests {
             assert_eq!(got.to_string(), message);
         }
         assert_eq!(
-            parse_bytes("r", "-5"),
+            byte_threshold("r", "-5").map_err(|e| e.to_string()),
             Err("r: '-5' is not a byte size such as 20MB, 20MiB or 1000 (or 'disabled')".into())
         );
     }
