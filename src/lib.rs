@@ -6,7 +6,7 @@
 //!   main → run (flags → pipeline::Plan) ─┬─ ui (draws the Outcome) ─→ ui::Ended
 //!          │                             └─ report: text, JSON, Markdown, HTML,
 //!          │                                annotations (GitHub, SARIF, Code Quality, JUnit)
-//!          └─ run_diff (`peel diff`, `--baseline`): two Outcomes (or one and a
+//!          └─ run::diff (`peel diff`, `--baseline`): two Outcomes (or one and a
 //!             baseline report) → diff → report::diff | ui::compare
 //!   pipeline: reference → source → image → base layers (pipeline::base)
 //!             → analysis (ignore globs in) → findings → their Dockerfile lines
@@ -31,15 +31,15 @@
 //! - [`safe_text`]: untrusted text escaped for every output;
 //! - [`tree_list`]: the file tree as visible rows + a selection (the UI's model);
 //! - [`ui`]: the interactive terminal UI; [`content`]: file bytes re-read from a layer;
-//! - [`run_diff`]: `peel diff` and `--baseline`, from the inputs to the reports;
-//! - [`cli`] and [`run`]: the command line and which front end runs; `main`
-//!   alone turns how a run ended into an exit status.
+//! - [`cli`] and [`run`]: the command line and which front end runs
+//!   ([`run::diff`]: `peel diff` and `--baseline`, from the inputs to the
+//!   reports); `main` alone turns how a run ended into an exit status.
 //!
 //! Everything from bytes in to [`pipeline::Outcome`] out is synchronous and
-//! knows nothing of terminals.  Imports go one way: `run`, `run_diff` → `ui`
+//! knows nothing of terminals.  Imports go one way: `run` → `ui`
 //! → `report` → `diff` → `pipeline` → `ci` → `findings` → `analysis` →
 //! `tree` → `layer`, and `pipeline` → `source` → `image`.  Still both ways:
-//! `run` ↔ `run_diff`, `image` ↔ `layer` (`layer::walk` reads
+//! `image` ↔ `layer` (`layer::walk` reads
 //! `image::sniff`), and `layer::digest` takes `sanitize` through `ui`.
 
 pub mod analysis;
@@ -58,7 +58,6 @@ pub mod pipeline;
 pub mod progress;
 pub mod report;
 pub mod run;
-pub mod run_diff;
 pub mod safe_text;
 pub mod source;
 pub mod tree;

@@ -17,20 +17,15 @@ use crate::report::{html, json, markdown, sanitize, text};
 use crate::source::{self, OpenOptions, Reference};
 use crate::ui;
 
-/// How a run that did not fail ended (`main` maps it to the exit status).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ended {
-    /// Shown, reported, or judged and every rule passed.
-    Passed,
-    /// Judged, and a rule failed.
-    RuleFailed,
-    /// Stopped by a signal, or cancelled while loading.
-    Interrupted,
-}
+pub mod diff;
+mod output;
+
+pub use output::Ended;
+use output::{write_report, write_stdout};
 
 pub fn run(cli: &Cli) -> Result<Ended> {
     if let Some(Command::Diff(args)) = &cli.command {
-        return crate::run_diff::diff(args);
+        return diff::diff(args);
     }
     if let Some(command) = &cli.command {
         return print_generated(command);
@@ -59,7 +54,7 @@ pub fn run(cli: &Cli) -> Result<Ended> {
         Rules::resolve(&RuleText::default(), &flag_rules(cli))?;
         None
     };
-    crate::run_diff::check_baseline_flags(cli.baseline.as_deref(), &cli.growth.text(), ci_mode)?;
+    diff::check_baseline_flags(cli.baseline.as_deref(), &cli.growth.text(), ci_mode)?;
     let ignore = Ignore::new(&ignore)?;
     // The flag wins over the rules file's `dockerfile:`.
     let dockerfile = match cli.dockerfile.as_deref().or(file_dockerfile.as_deref()) {
@@ -121,13 +116,13 @@ fn interactive(cli: &Cli, parsed: &Reference, reference: &str, plan: Plan) -> Re
 /// `--ci` and `--json`: reports, rules, exit status.
 fn headless(cli: &Cli, parsed: &Reference, reference: &str, plan: &Plan) -> Result<Ended> {
     let local = matches!(parsed, Reference::Archive { .. } | Reference::OciDir { .. });
-    let (baseline, image) = crate::run_diff::beside(cli.baseline.as_deref(), plan, local, || {
+    let (baseline, image) = diff::beside(cli.baseline.as_deref(), plan, local, || {
         with_progress_line(reference, &plan.options, || plan.open(parsed, reference))
     })?;
     let mut outcome = plan.outcome(parsed, image?)?;
     if let Some(baseline) = &baseline {
-        let (rules, _) = crate::run_diff::growth_rules(&cli.ci_config, &cli.growth.text())?;
-        outcome = crate::run_diff::with_growth(outcome, baseline, &rules);
+        let (rules, _) = diff::growth_rules(&cli.ci_config, &cli.growth.text())?;
+        outcome = diff::with_growth(outcome, baseline, &rules);
     }
 
     let stdout_taken = report_paths(cli).any(|p| p == Path::new("-"));
@@ -170,7 +165,7 @@ fn print_generated(command: &Command) -> Result<Ended> {
     let bytes = match command {
         Command::Completions { shell } => cli::completions(*shell),
         Command::Man => cli::man_page().map_err(|e| Error::io("the man page", e))?,
-        Command::Diff(_) => unreachable!("`peel diff` runs in run_diff"),
+        Command::Diff(_) => unreachable!("`peel diff` runs in run::diff"),
     };
     write_stdout(&String::from_utf8_lossy(&bytes))?;
     Ok(Ended::Passed)
@@ -315,23 +310,5 @@ fn flag_rules(cli: &Cli) -> RuleText {
         highest_wasted_bytes: cli.highest_wasted_bytes.clone(),
         highest_user_wasted_percent: cli.highest_user_wasted_percent.clone(),
         fail_on_findings: cli.fail_on.clone(),
-    }
-}
-
-/// Write a report to its file, or to standard output for `-`.
-pub(crate) fn write_report(path: &Path, report: &str) -> Result<()> {
-    if path == Path::new("-") {
-        return write_stdout(report);
-    }
-    std::fs::write(path, report).map_err(|e| Error::io(path.display(), e))
-}
-
-/// Write to stdout; a closed pipe (`peel ... | head`) is not an error.
-pub(crate) fn write_stdout(text: &str) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Error::io("standard output", e)),
     }
 }

@@ -5,6 +5,7 @@
 use std::io::{IsTerminal, Read};
 use std::path::Path;
 
+use super::output::{Ended, write_report, write_stdout};
 use crate::analysis::Ignore;
 use crate::ci::growth::{self, GrowthRules, GrowthText};
 use crate::ci::{self, Verdict};
@@ -14,7 +15,6 @@ use crate::diff::{self, Side};
 use crate::error::{Error, Result};
 use crate::pipeline::{Outcome, Plan};
 use crate::report::diff::{DiffView, json, markdown, text};
-use crate::run::{Ended, write_report, write_stdout};
 use crate::source::{self, OpenOptions, Reference, SourceKind};
 
 /// One input of a comparison.
