@@ -17,6 +17,12 @@ pub fn size(bytes: u64) -> String {
     format_size(bytes, DECIMAL)
 }
 
+/// `1 file`, `2 files`: a count with its noun.
+pub fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// A ratio as a percentage with two decimals; dive's infinite user wasted
 /// percent as dive prints it, `+Inf %`.
 pub fn percent(ratio: f64) -> String {

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{percent, sanitize, size};
+use super::{count, percent, sanitize, size};
 use crate::ci::{Number, Status};
 use crate::findings::{Finding, savings};
 use crate::image::config::{shortened, single_line};
@@ -29,7 +29,7 @@ pub fn render(outcome: &Outcome, options: TextOptions) -> String {
     if let Some(p) = &image.platform {
         facts.push(sanitize(p));
     }
-    facts.push(format!("{} layers", image.layers.len()));
+    facts.push(count(image.layers.len() as u64, "layer", "layers"));
     let _ = writeln!(
         out,
         "Image: {} ({})",

@@ -44,11 +44,8 @@ use crate::source::{OpenOptions, Reference};
 /// Text from the image made safe for the screen (the reports' escaping).
 pub use crate::safe_text::sanitize;
 
-/// `1 file`, `2 files`: a count with its noun.
-pub fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
-    let n = n.into();
-    format!("{n} {}", if n == 1 { one } else { many })
-}
+/// `1 file`, `2 files`: the reports' counting, on screen too.
+pub use crate::report::count;
 
 /// Draw the whole screen from the state.
 pub fn render(f: &mut Frame, app: &App) {

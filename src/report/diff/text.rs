@@ -12,7 +12,7 @@ use crate::diff::files::Change;
 use crate::diff::layers::BaseRelation;
 use crate::diff::side::FindingRow;
 use crate::report::text::{one_line, rules_section};
-use crate::report::{sanitize, size};
+use crate::report::{count, sanitize, size};
 
 pub fn render(view: &DiffView<'_>) -> String {
     let mut out = String::new();
@@ -20,9 +20,9 @@ pub fn render(view: &DiffView<'_>) -> String {
     for (label, side) in [("Old", view.old), ("New", view.new)] {
         let _ = writeln!(
             out,
-            "{label}: {} ({} layers)",
+            "{label}: {} ({})",
             sanitize(&side.reference),
-            side.layers.len()
+            count(side.layers.len() as u64, "layer", "layers")
         );
     }
     let _ = writeln!(out);
@@ -47,16 +47,20 @@ pub fn render(view: &DiffView<'_>) -> String {
         pull_cost(c)
     );
     let how = match l.base {
-        BaseRelation::SameLayers => format!("{} layers", l.common_bottom),
+        BaseRelation::SameLayers => count(l.common_bottom as u64, "layer", "layers"),
         BaseRelation::NewOnOld | BaseRelation::OldOnNew => {
             let (under, over) = match l.base {
                 BaseRelation::NewOnOld => ("OLD", "NEW"),
                 _ => ("NEW", "OLD"),
             };
-            format!(
-                "{under}'s {} layers are {over}'s bottom ones",
-                l.common_bottom
-            )
+            if l.common_bottom == 1 {
+                format!("{under}'s 1 layer is {over}'s bottom one")
+            } else {
+                format!(
+                    "{under}'s {} layers are {over}'s bottom ones",
+                    l.common_bottom
+                )
+            }
         }
         BaseRelation::SameBase | BaseRelation::Changed => format!(
             "{} → {} base layers",
@@ -125,7 +129,7 @@ pub fn render(view: &DiffView<'_>) -> String {
 
 fn files_section(out: &mut String, view: &DiffView<'_>) {
     let files = &view.comparison.files;
-    let count = |change: Change| files.iter().filter(|f| f.change == change).count();
+    let of_kind = |change: Change| files.iter().filter(|f| f.change == change).count();
     let kinds = [
         Change::Added,
         Change::Removed,
@@ -136,7 +140,7 @@ fn files_section(out: &mut String, view: &DiffView<'_>) {
     ];
     let counts: Vec<String> = kinds
         .iter()
-        .map(|&k| format!("{} {}", count(k), k.name()))
+        .map(|&k| format!("{} {}", of_kind(k), k.name()))
         .collect();
     let _ = writeln!(
         out,
@@ -169,10 +173,10 @@ fn files_section(out: &mut String, view: &DiffView<'_>) {
         for dir in dirs.iter().take(LISTED) {
             let _ = writeln!(
                 out,
-                "  {:>10}  {} ({} files)",
+                "  {:>10}  {} ({})",
                 signed_size(dir.delta),
                 sanitize(&shown(&dir.path)),
-                dir.files
+                count(dir.files, "file", "files")
             );
         }
     }
