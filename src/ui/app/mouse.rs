@@ -69,7 +69,7 @@ impl App {
                             }
                             RightView::Tree => {
                                 let idx = l.tree.top() + offset;
-                                if idx < l.tree.rows().len() {
+                                if idx < l.tree.row_count() {
                                     l.tree.select_index(idx);
                                 }
                             }
