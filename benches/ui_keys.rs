@@ -3,7 +3,14 @@
 //! `TestBackend`), each key timed from `update` to the end of the frame's
 //! draw. Prints p50 / p99 / max per key kind and overall.
 //!
-//! `cargo bench --bench ui_keys` (options: `-- --files N --layers N`).
+//! Then compare mode (`peel diff OLD NEW`): NEW is the same image with one
+//! layer added (a new 1 MB file and a chmod of an old one, as
+//! `benches/diff/run.sh` builds it), and the keys of compare mode are timed
+//! the same way: `C` off and on, layer changes, the sorts (`ctrl+o`, by
+//! change against OLD included), moves in the tree.
+//!
+//! `cargo bench --bench ui_keys` (options: `-- --files N --layers N
+//! --rounds N --compare 0|1`).
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -11,10 +18,12 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use peel::content::Origin;
+use peel::diff::{self, Side};
 use peel::image::{BlobLocation, Compression, Image, ImageConfig, Layer};
 use peel::layer::{EntryKind, LayerChanges, Meta, Op, Record};
 use peel::pipeline::Outcome;
 use peel::ui::app::App;
+use peel::ui::compare::CompareMarks;
 use peel::ui::event::Event;
 use peel::ui::keymap::Config;
 use peel::ui::theme::Theme;
@@ -45,8 +54,9 @@ fn add(records: &mut Vec<Record>, path: String, m: Meta) -> u64 {
 }
 
 /// Layer 0: `files` files in 3-level directories; every later layer
-/// overwrites, deletes and adds a slice of them.
-fn generate(files: usize, layers: usize) -> Image {
+/// overwrites, deletes and adds a slice of them. `plus`: one more layer, a
+/// new 1 MB file and a chmod of an old file.
+fn generate(files: usize, layers: usize, plus: bool) -> Image {
     let mut out = Vec::new();
     let per_dir = 100;
     let dirs = files.div_ceil(per_dir);
@@ -101,6 +111,27 @@ fn generate(files: usize, layers: usize) -> Image {
             tar_entries: records.len() as u64,
             records,
             size,
+            ..LayerChanges::default()
+        });
+    }
+    if plus {
+        let mut records = Vec::new();
+        let size = add(
+            &mut records,
+            "extra.bin".into(),
+            meta(EntryKind::File, 1 << 20, 99_999_999),
+        );
+        let mut chmod = meta(EntryKind::File, 100, 1);
+        chmod.mode = 0o600;
+        add(
+            &mut records,
+            "usr/share/d000/s00/file-000.dat".into(),
+            chmod,
+        );
+        out.push(LayerChanges {
+            tar_entries: records.len() as u64,
+            records,
+            size: size + 100,
             ..LayerChanges::default()
         });
     }
@@ -222,6 +253,99 @@ fn sequence(layers: usize) -> Vec<(&'static str, (KeyCode, KeyModifiers))> {
     s
 }
 
+/// Compare mode's keys: `C` off and on, every layer down and up, the
+/// sorts (name, size, change against OLD), moves in the tree. Ends in
+/// compare mode, as it starts.
+fn compare_sequence(layers: usize) -> Vec<(&'static str, (KeyCode, KeyModifiers))> {
+    let mut s = Vec::new();
+    for _ in 0..3 {
+        s.push(("C toggle", k(KeyCode::Char('C'))));
+        s.push(("C toggle", k(KeyCode::Char('C'))));
+    }
+    for _ in 0..layers {
+        s.push(("layer up", k(KeyCode::Up)));
+    }
+    for _ in 0..layers {
+        s.push(("layer down", k(KeyCode::Down)));
+    }
+    s.push(("focus", k(KeyCode::Tab)));
+    for _ in 0..3 {
+        for _ in 0..3 {
+            s.push(("sort", c('o')));
+            for _ in 0..10 {
+                s.push(("tree move", k(KeyCode::Down)));
+            }
+            s.push(("tree page", k(KeyCode::PageDown)));
+            s.push(("tree end/home", k(KeyCode::End)));
+            s.push(("tree end/home", k(KeyCode::Home)));
+        }
+        s.push(("collapse all", (KeyCode::Char(' '), KeyModifiers::CONTROL)));
+        s.push(("collapse all", (KeyCode::Char(' '), KeyModifiers::CONTROL)));
+        s.push(("class toggle", c('u')));
+        s.push(("class toggle", c('u')));
+    }
+    s.push(("focus", k(KeyCode::Tab)));
+    for _ in 0..3 {
+        s.push(("layer up", k(KeyCode::Up)));
+        s.push(("C toggle", k(KeyCode::Char('C'))));
+        s.push(("C toggle", k(KeyCode::Char('C'))));
+    }
+    s
+}
+
+/// Key times, overall and by kind.
+#[derive(Default)]
+struct Times {
+    all: Vec<Duration>,
+    by_kind: std::collections::BTreeMap<&'static str, Vec<Duration>>,
+}
+
+impl Times {
+    /// Each key of `seq` into the app, timed to the end of its frame.
+    fn replay(
+        &mut self,
+        app: &mut App,
+        term: &mut Terminal<TestBackend>,
+        seq: &[(&'static str, (KeyCode, KeyModifiers))],
+    ) {
+        for (kind, (code, mods)) in seq {
+            let t = Instant::now();
+            app.update(Event::Key(KeyEvent::new(*code, *mods)));
+            term.draw(|f| peel::ui::render(f, app)).expect("draw");
+            let d = t.elapsed();
+            black_box(&*term);
+            self.all.push(d);
+            self.by_kind.entry(kind).or_default().push(d);
+        }
+    }
+
+    fn print(mut self) {
+        println!(
+            "{:<16} {:>6} {:>10} {:>10} {:>10}",
+            "key", "n", "p50", "p99", "max"
+        );
+        for (kind, mut v) in std::mem::take(&mut self.by_kind) {
+            v.sort();
+            println!(
+                "{kind:<16} {:>6} {:>10} {:>10} {:>10}",
+                v.len(),
+                ms(pct(&v, 0.5)),
+                ms(pct(&v, 0.99)),
+                ms(*v.last().unwrap_or(&Duration::ZERO))
+            );
+        }
+        self.all.sort();
+        println!(
+            "{:<16} {:>6} {:>10} {:>10} {:>10}",
+            "ALL",
+            self.all.len(),
+            ms(pct(&self.all, 0.5)),
+            ms(pct(&self.all, 0.99)),
+            ms(*self.all.last().unwrap_or(&Duration::ZERO))
+        );
+    }
+}
+
 fn pct(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
@@ -248,7 +372,7 @@ fn main() {
     let rounds = arg("--rounds", 3);
 
     let t = Instant::now();
-    let image = generate(files, layers);
+    let image = generate(files, layers, false);
     let analysis = Outcome::of(image, None);
     let nodes = analysis.tree.nodes.len();
     println!(
@@ -271,41 +395,51 @@ fn main() {
     println!("load into the UI + first frame: {}", ms(t.elapsed()));
 
     let seq = sequence(layers);
-    let mut all = Vec::new();
-    let mut by_kind: std::collections::BTreeMap<&str, Vec<Duration>> = Default::default();
+    let mut times = Times::default();
     for _ in 0..rounds {
-        for (kind, (code, mods)) in &seq {
-            let t = Instant::now();
-            app.update(Event::Key(KeyEvent::new(*code, *mods)));
-            term.draw(|f| peel::ui::render(f, &app)).expect("draw");
-            let d = t.elapsed();
-            black_box(&term);
-            all.push(d);
-            by_kind.entry(kind).or_default().push(d);
-        }
+        times.replay(&mut app, &mut term, &seq);
     }
     assert!(!app.quit);
-    println!(
-        "{:<16} {:>6} {:>10} {:>10} {:>10}",
-        "key", "n", "p50", "p99", "max"
-    );
-    for (kind, mut v) in by_kind {
-        v.sort();
-        println!(
-            "{kind:<16} {:>6} {:>10} {:>10} {:>10}",
-            v.len(),
-            ms(pct(&v, 0.5)),
-            ms(pct(&v, 0.99)),
-            ms(*v.last().unwrap_or(&Duration::ZERO))
-        );
+    times.print();
+
+    if arg("--compare", 1) == 0 {
+        return;
     }
-    all.sort();
+    // Compare mode: NEW = the image plus one layer, marked against OLD.
+    let t = Instant::now();
+    let old = Outcome::of(generate(files, layers, false), None);
+    let new = Outcome::of(generate(files, layers, true), None);
     println!(
-        "{:<16} {:>6} {:>10} {:>10} {:>10}",
-        "ALL",
-        all.len(),
-        ms(pct(&all, 0.5)),
-        ms(pct(&all, 0.99)),
-        ms(*all.last().unwrap_or(&Duration::ZERO))
+        "\ncompare mode: OLD {} paths, NEW {} paths, {} layers (both read in {})",
+        old.tree.nodes.len(),
+        new.tree.nodes.len(),
+        layers + 1,
+        ms(t.elapsed())
     );
+    let mut app = App::new(
+        "generated",
+        Config::default(),
+        Theme::from_env(),
+        Origin::Unavailable("generated".into()),
+    );
+    app.update(Event::Resize(w, h));
+    app.update(Event::Loaded(Box::new(Ok(new))));
+    let t = Instant::now();
+    let new = &app.loaded().expect("loaded").analysis;
+    let comparison = diff::compare(&Side::of(&old), &Side::of(new));
+    let marks = CompareMarks::new(&new.tree, &comparison, "old");
+    println!("comparison and marks: {}", ms(t.elapsed()));
+    let t = Instant::now();
+    app.update(Event::Compared(Box::new(marks)));
+    term.draw(|f| peel::ui::render(f, &app)).expect("draw");
+    println!("compare mode on + first frame: {}", ms(t.elapsed()));
+    assert!(app.loaded().expect("loaded").comparing());
+    let seq = compare_sequence(layers + 1);
+    let mut times = Times::default();
+    for _ in 0..rounds {
+        times.replay(&mut app, &mut term, &seq);
+    }
+    assert!(!app.quit);
+    assert!(app.loaded().expect("loaded").comparing());
+    times.print();
 }
