@@ -171,32 +171,22 @@ fn c(ch: char) -> (KeyCode, KeyModifiers) {
 /// paged and walked, collapse one and all, class toggles, sort, the waste
 /// view with jumps and its groups expanded, the largest files, a path's
 /// history, and a filter typed letter by letter.
-fn sequence(layers: usize) -> Vec<(&'static str, (KeyCode, KeyModifiers))> {
+fn sequence(layers: usize) -> Keys {
     let mut s = Vec::new();
     // dive's view (ctrl+l), all changes (ctrl+a), only the layer's (c).
     for mode in [c('l'), c('a'), k(KeyCode::Char('c')), c('l')] {
         s.push(("compare mode", mode));
-        for _ in 0..layers {
-            s.push(("layer down", k(KeyCode::Down)));
-        }
-        for _ in 0..layers {
-            s.push(("layer up", k(KeyCode::Up)));
-        }
+        times(&mut s, layers, "layer down", k(KeyCode::Down));
+        times(&mut s, layers, "layer up", k(KeyCode::Up));
     }
     s.push(("focus", k(KeyCode::Tab)));
     for _ in 0..3 {
-        for _ in 0..40 {
-            s.push(("tree move", k(KeyCode::Down)));
-        }
-        for _ in 0..20 {
-            s.push(("tree page", k(KeyCode::PageDown)));
-        }
+        times(&mut s, 40, "tree move", k(KeyCode::Down));
+        times(&mut s, 20, "tree page", k(KeyCode::PageDown));
         s.push(("collapse dir", k(KeyCode::Char(' '))));
         s.push(("collapse dir", k(KeyCode::Char(' '))));
         s.push(("collapse all", (KeyCode::Char(' '), KeyModifiers::CONTROL)));
-        for _ in 0..10 {
-            s.push(("tree move", k(KeyCode::Down)));
-        }
+        times(&mut s, 10, "tree move", k(KeyCode::Down));
         s.push(("collapse all", (KeyCode::Char(' '), KeyModifiers::CONTROL)));
         s.push(("class toggle", c('u')));
         s.push(("class toggle", c('r')));
@@ -208,9 +198,7 @@ fn sequence(layers: usize) -> Vec<(&'static str, (KeyCode, KeyModifiers))> {
         s.push(("tree end/home", k(KeyCode::Home)));
         s.push(("attributes", c('b')));
         s.push(("focus", k(KeyCode::Tab)));
-        for _ in 0..4 {
-            s.push(("layer down", k(KeyCode::Down)));
-        }
+        times(&mut s, 4, "layer down", k(KeyCode::Down));
         s.push(("focus", k(KeyCode::Tab)));
     }
     s.push(("waste view", k(KeyCode::Char('w'))));
@@ -247,34 +235,26 @@ fn sequence(layers: usize) -> Vec<(&'static str, (KeyCode, KeyModifiers))> {
         s.push(("next match", k(KeyCode::Char('n'))));
     }
     s.push(("focus", k(KeyCode::Tab)));
-    for _ in 0..layers {
-        s.push(("layer down", k(KeyCode::Down)));
-    }
+    times(&mut s, layers, "layer down", k(KeyCode::Down));
     s
 }
 
 /// Compare mode's keys: `C` off and on, every layer down and up, the
 /// sorts (name, size, change against OLD), moves in the tree. Ends in
 /// compare mode, as it starts.
-fn compare_sequence(layers: usize) -> Vec<(&'static str, (KeyCode, KeyModifiers))> {
+fn compare_sequence(layers: usize) -> Keys {
     let mut s = Vec::new();
     for _ in 0..3 {
         s.push(("C toggle", k(KeyCode::Char('C'))));
         s.push(("C toggle", k(KeyCode::Char('C'))));
     }
-    for _ in 0..layers {
-        s.push(("layer up", k(KeyCode::Up)));
-    }
-    for _ in 0..layers {
-        s.push(("layer down", k(KeyCode::Down)));
-    }
+    times(&mut s, layers, "layer up", k(KeyCode::Up));
+    times(&mut s, layers, "layer down", k(KeyCode::Down));
     s.push(("focus", k(KeyCode::Tab)));
     for _ in 0..3 {
         for _ in 0..3 {
             s.push(("sort", c('o')));
-            for _ in 0..10 {
-                s.push(("tree move", k(KeyCode::Down)));
-            }
+            times(&mut s, 10, "tree move", k(KeyCode::Down));
             s.push(("tree page", k(KeyCode::PageDown)));
             s.push(("tree end/home", k(KeyCode::End)));
             s.push(("tree end/home", k(KeyCode::Home)));
@@ -293,11 +273,22 @@ fn compare_sequence(layers: usize) -> Vec<(&'static str, (KeyCode, KeyModifiers)
     s
 }
 
-/// Key times, overall and by kind.
+/// Key times, overall and by kind: wall time, and the time the thread was
+/// on a CPU (what a key costs, whatever else the machine runs: on a shared
+/// machine a long key is preempted and its wall time grows many-fold).
 #[derive(Default)]
 struct Times {
     all: Vec<Duration>,
     by_kind: std::collections::BTreeMap<&'static str, Vec<Duration>>,
+    cpu_all: Vec<Duration>,
+    cpu_by_kind: std::collections::BTreeMap<&'static str, Vec<Duration>>,
+}
+
+/// This thread's time on a CPU so far (Linux's schedstat, in ns), if known.
+fn on_cpu() -> Option<Duration> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: u64 = text.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(ns))
 }
 
 impl Times {
@@ -309,6 +300,7 @@ impl Times {
         seq: &[(&'static str, (KeyCode, KeyModifiers))],
     ) {
         for (kind, (code, mods)) in seq {
+            let cpu = on_cpu();
             let t = Instant::now();
             app.update(Event::Key(KeyEvent::new(*code, *mods)));
             term.draw(|f| peel::ui::render(f, app)).expect("draw");
@@ -316,34 +308,77 @@ impl Times {
             black_box(&*term);
             self.all.push(d);
             self.by_kind.entry(kind).or_default().push(d);
+            if let (Some(a), Some(b)) = (cpu, on_cpu()) {
+                self.cpu_all.push(b.saturating_sub(a));
+                self.cpu_by_kind
+                    .entry(kind)
+                    .or_default()
+                    .push(b.saturating_sub(a));
+            }
         }
     }
 
-    fn print(mut self) {
-        println!(
-            "{:<16} {:>6} {:>10} {:>10} {:>10}",
-            "key", "n", "p50", "p99", "max"
-        );
-        for (kind, mut v) in std::mem::take(&mut self.by_kind) {
-            v.sort();
+    fn print(self) {
+        println!("wall time, load average {}", load_average());
+        print_table(self.by_kind, self.all);
+        if !self.cpu_all.is_empty() {
             println!(
-                "{kind:<16} {:>6} {:>10} {:>10} {:>10}",
-                v.len(),
-                ms(pct(&v, 0.5)),
-                ms(pct(&v, 0.99)),
-                ms(*v.last().unwrap_or(&Duration::ZERO))
+                "time on a CPU (counted in scheduler ticks: a mean over many keys is exact, one key is not)"
             );
+            print_table(self.cpu_by_kind, self.cpu_all);
         }
-        self.all.sort();
-        println!(
-            "{:<16} {:>6} {:>10} {:>10} {:>10}",
-            "ALL",
-            self.all.len(),
-            ms(pct(&self.all, 0.5)),
-            ms(pct(&self.all, 0.99)),
-            ms(*self.all.last().unwrap_or(&Duration::ZERO))
-        );
     }
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+fn print_table(
+    by_kind: std::collections::BTreeMap<&'static str, Vec<Duration>>,
+    mut all: Vec<Duration>,
+) {
+    println!(
+        "{:<16} {:>6} {:>10} {:>10} {:>10} {:>10}",
+        "key", "n", "mean", "p50", "p99", "max"
+    );
+    let line = |kind: &str, v: &mut Vec<Duration>| {
+        v.sort();
+        let mean = v.iter().sum::<Duration>() / (v.len().max(1) as u32);
+        println!(
+            "{kind:<16} {:>6} {:>10} {:>10} {:>10} {:>10}",
+            v.len(),
+            ms(mean),
+            ms(pct(v, 0.5)),
+            ms(pct(v, 0.99)),
+            ms(*v.last().unwrap_or(&Duration::ZERO))
+        );
+    };
+    for (kind, mut v) in by_kind {
+        line(kind, &mut v);
+    }
+    line("ALL", &mut all);
+}
+
+/// An app in a terminal of `w` x `h`, no image yet.
+fn new_app(w: u16, h: u16) -> App {
+    let mut app = App::new(
+        "generated",
+        Config::default(),
+        Theme::from_env(),
+        Origin::Unavailable("generated".into()),
+    );
+    app.update(Event::Resize(w, h));
+    app
+}
+
+type Keys = Vec<(&'static str, (KeyCode, KeyModifiers))>;
+
+/// `n` presses of `key`, timed as `kind`.
+fn times(s: &mut Keys, n: usize, kind: &'static str, key: (KeyCode, KeyModifiers)) {
+    s.extend(std::iter::repeat_n((kind, key), n));
 }
 
 fn pct(sorted: &[Duration], p: f64) -> Duration {
@@ -381,18 +416,17 @@ fn main() {
         ms(t.elapsed())
     );
     let (w, h) = (200u16, 60u16);
-    let mut app = App::new(
-        "generated",
-        Config::default(),
-        Theme::from_env(),
-        Origin::Unavailable("generated".into()),
-    );
-    app.update(Event::Resize(w, h));
+    let mut app = new_app(w, h);
     let mut term = Terminal::new(TestBackend::new(w, h)).expect("test backend");
-    let t = Instant::now();
+    let (t, cpu) = (Instant::now(), on_cpu());
     app.update(Event::Loaded(Box::new(Ok(analysis))));
     term.draw(|f| peel::ui::render(f, &app)).expect("draw");
-    println!("load into the UI + first frame: {}", ms(t.elapsed()));
+    println!(
+        "load into the UI + first frame: {} (on a CPU: {})",
+        ms(t.elapsed()),
+        cpu.zip(on_cpu())
+            .map_or("unknown".into(), |(a, b)| ms(b.saturating_sub(a)))
+    );
 
     let seq = sequence(layers);
     let mut times = Times::default();
@@ -405,6 +439,7 @@ fn main() {
     if arg("--compare", 1) == 0 {
         return;
     }
+    drop(app);
     // Compare mode: NEW = the image plus one layer, marked against OLD.
     let t = Instant::now();
     let old = Outcome::of(generate(files, layers, false), None);
@@ -416,13 +451,7 @@ fn main() {
         layers + 1,
         ms(t.elapsed())
     );
-    let mut app = App::new(
-        "generated",
-        Config::default(),
-        Theme::from_env(),
-        Origin::Unavailable("generated".into()),
-    );
-    app.update(Event::Resize(w, h));
+    let mut app = new_app(w, h);
     app.update(Event::Loaded(Box::new(Ok(new))));
     let t = Instant::now();
     let new = &app.loaded().expect("loaded").analysis;
