@@ -69,39 +69,27 @@ fn a_click_on_a_group_row_expands_and_collapses_it() {
     key(&mut app, KeyCode::Char('w'));
     let rows = app.areas().unwrap().waste_rows;
     let len = |app: &App| app.loaded().unwrap().waste.len();
+    let left_click = |app: &mut App, row: u16| {
+        click(
+            app,
+            rows.x + 3,
+            rows.y + row,
+            MouseEventKind::Down(MouseButton::Left),
+        )
+    };
     // The second row is the overwritten file, the first the group.
-    click(
-        &mut app,
-        rows.x + 3,
-        rows.y + 1,
-        MouseEventKind::Down(MouseButton::Left),
-    );
+    left_click(&mut app, 1);
     assert_eq!(len(&app), 2, "a click on an entry only selects it");
     assert_eq!(app.loaded().unwrap().waste.list.selected(), 1);
-    click(
-        &mut app,
-        rows.x + 3,
-        rows.y,
-        MouseEventKind::Down(MouseButton::Left),
-    );
+    left_click(&mut app, 0);
     assert_eq!(len(&app), 302);
     assert_eq!(app.loaded().unwrap().waste.list.selected(), 0);
     assert!(screen(&app).contains("▾ /srv/cache/"));
     // A click on an entry inside the group selects it and keeps it open.
-    click(
-        &mut app,
-        rows.x + 3,
-        rows.y + 2,
-        MouseEventKind::Down(MouseButton::Left),
-    );
+    left_click(&mut app, 2);
     assert_eq!(len(&app), 302);
     assert_eq!(app.loaded().unwrap().waste.list.selected(), 2);
-    click(
-        &mut app,
-        rows.x + 3,
-        rows.y,
-        MouseEventKind::Down(MouseButton::Left),
-    );
+    left_click(&mut app, 0);
     assert_eq!(len(&app), 2);
     assert!(screen(&app).contains("▸ /srv/cache/ (300 entries)"));
 }
