@@ -263,7 +263,7 @@ fn guides_mark_ancestors_with_later_siblings() {
     let list = TreeList::new(&tree, Compare::Aggregated);
     let small = list
         .rows()
-        .iter()
+        .into_iter()
         .find(|r| Some(r.node) == tree.lookup(b"app/small"))
         .unwrap();
     assert!(small.last);
@@ -312,11 +312,11 @@ fn op() -> impl Strategy<Value = Op2> {
         Just(Op2::Right),
         Just(Op2::Collapse),
         Just(Op2::CollapseAll),
-        any::<u8>().prop_map(Op2::Layer),
+        (0u8..6).prop_map(Op2::Layer),
         (0u8..3).prop_map(Op2::Compare),
         (0u8..4).prop_map(Op2::Toggle),
         any::<bool>().prop_map(Op2::Sort),
-        (0u8..4).prop_map(Op2::Filter),
+        (0u8..9).prop_map(Op2::Filter),
         any::<bool>().prop_map(Op2::Next),
         any::<i8>().prop_map(Op2::Scroll),
     ]
@@ -339,11 +339,12 @@ proptest! {
     fn selection_stays_valid_after_any_key_sequence(
         layers in random_layers(),
         ops in prop::collection::vec(op(), 0..60),
+        dive in any::<bool>(),
     ) {
         let specs: Vec<Vec<&str>> = layers.iter().map(|l| l.iter().map(String::as_str).collect()).collect();
         let slices: Vec<&[&str]> = specs.iter().map(Vec::as_slice).collect();
         let tree = build(&slices);
-        let mut list = TreeList::new(&tree, Compare::Aggregated);
+        let mut list = TreeList::new(&tree, if dive { Compare::Dive } else { Compare::Aggregated });
         for op in ops {
             match op {
                 Op2::Move(d) => list.move_by(d as isize),
@@ -357,7 +358,11 @@ proptest! {
                 Op2::Compare(c) => list.set_compare([Compare::Aggregated, Compare::Layer, Compare::Dive][c as usize]),
                 Op2::Toggle(m) => list.toggle_shown(Mark::ALL[m as usize]),
                 Op2::Sort(size) => list.set_sort(if size { SortBy::Size } else { SortBy::Name }),
-                Op2::Filter(f) => list.set_filter(Filter::parse(["", "a", "b/c", "^/c"][f as usize], f == 3).unwrap()),
+                // Plain ones searched by name, one typed onto the other
+                // (narrowed), and general ones tried on every path.
+                Op2::Filter(f) => list.set_filter(
+                    Filter::parse(["", "a", "b/c", "^/c", "c", "c.", "c.a", "a/", "b"][f as usize], f >= 3).unwrap(),
+                ),
                 Op2::Next(fwd) => { list.next_match(fwd); }
                 Op2::Scroll(d) => list.scroll_by(d as isize, 5),
             }

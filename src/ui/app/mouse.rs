@@ -1,11 +1,13 @@
-//! The mouse: a click focuses a pane and selects the row under it; the
-//! wheel moves the list under the pointer.
+//! The mouse: a click focuses a pane and selects the row under it (a
+//! waste group's row also expands or collapses); the wheel moves the list
+//! under the pointer.
 
 use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::Position;
 
 use super::{App, Focus, Modal, Phase, RightView};
 use crate::ui::components::Move;
+use crate::ui::components::waste::WasteRow;
 
 impl App {
     /// A click or the wheel: focus and select what is under the pointer.
@@ -50,7 +52,12 @@ impl App {
                         match self.view {
                             RightView::Waste => {
                                 let n = l.waste.len();
-                                l.waste.list.click(offset, n);
+                                // A group's row expands or collapses, as space does.
+                                if l.waste.list.click(offset, n)
+                                    && matches!(l.waste.selected_row(), Some(WasteRow::Group(_)))
+                                {
+                                    l.waste.toggle_group();
+                                }
                             }
                             RightView::Findings => {
                                 let n = l.image_findings().len();
@@ -62,7 +69,7 @@ impl App {
                             }
                             RightView::Tree => {
                                 let idx = l.tree.top() + offset;
-                                if idx < l.tree.rows().len() {
+                                if idx < l.tree.row_count() {
                                     l.tree.select_index(idx);
                                 }
                             }

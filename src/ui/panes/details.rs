@@ -9,6 +9,7 @@ use super::{block, field, fit, right};
 use crate::report::{percent, size};
 use crate::ui::app::{App, Loaded};
 use crate::ui::layout::inner;
+use crate::ui::theme::Theme;
 use crate::ui::{count, sanitize};
 
 pub fn draw_layer(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
@@ -24,9 +25,10 @@ pub fn draw_layer(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
         sz.push_str(&format!(" ({} {})", size(c), layer.compression.name()));
     }
     let cmd = layer.command();
+    let fitted = fitted_field(inner(area).width as usize);
     let lines = vec![
         field("Digest", sanitize(&digest), theme),
-        field(
+        fitted(
             "Size",
             format!(
                 "{sz} · +{} added ~{} modified -{} removed",
@@ -50,6 +52,12 @@ pub fn draw_layer(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
             .block(block(format!("Layer {} details", l.layer()), false, theme)),
         area,
     );
+}
+
+/// A field whose value is cut with an ellipsis where the pane is narrow
+/// (80 columns) instead of wrapping out of the pane.
+fn fitted_field(width: usize) -> impl Fn(&str, String, Theme) -> Line<'static> {
+    move |label, value, theme| field(label, fit(&value, width.saturating_sub(12)), theme)
 }
 
 pub fn draw_image(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
@@ -81,10 +89,7 @@ pub fn draw_image(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
     } else {
         title = "Image details";
         let e = &a.exact;
-        // The values cut with an ellipsis where the pane is narrow (80 columns).
-        let field = |label: &str, value: String, theme| {
-            field(label, fit(&value, width.saturating_sub(12)), theme)
-        };
+        let field = fitted_field(width);
         lines = vec![
             field("Total", size(e.total_bytes), theme),
             field("Visible", size(e.visible_bytes), theme),

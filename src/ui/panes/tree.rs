@@ -138,7 +138,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
     header.push_str("  Name");
     lines.push(Line::styled(header, theme.label()));
     let height = body.height.saturating_sub(1) as usize;
-    if list.rows().is_empty() {
+    let count = list.row_count();
+    if count == 0 {
         lines.push(Line::styled(
             if list.filter().is_some() {
                 "  (nothing matches the filter)"
@@ -148,30 +149,36 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
             theme.dim(),
         ));
     }
-    // Rendered rows, each possibly on several lines when wrapping.
+    // Only the rows on screen are read (from the top one on); each may
+    // take several lines when wrapping.
     let mut row_lines: Vec<(usize, Vec<Line>)> = Vec::new();
     let mut used = 0;
     let mut start = list.top();
-    if app.wrap && !list.rows().is_empty() {
+    if app.wrap && count > 0 {
         // Make sure the selection fits when rows take several lines.
-        loop {
-            let mut h = 0;
-            for idx in start..=list.selection().min(list.rows().len().saturating_sub(1)) {
-                h += row(app, l, &list.rows()[idx], idx, focused, width, theme).len();
-            }
+        let last = list.selection().min(count - 1);
+        let heights: Vec<usize> = list
+            .rows_from(start)
+            .take(last + 1 - start.min(last + 1))
+            .enumerate()
+            .map(|(i, r)| row(app, l, &r, start + i, focused, width, theme).len())
+            .collect();
+        let mut h: usize = heights.iter().sum();
+        for first in &heights {
             if h <= height || start >= list.selection() {
                 break;
             }
+            h -= first;
             start += 1;
         }
     }
-    for idx in start..list.rows().len() {
+    for (i, r) in list.rows_from(start).enumerate() {
         if used >= height {
             break;
         }
-        let r = row(app, l, &list.rows()[idx], idx, focused, width, theme);
+        let r = row(app, l, &r, start + i, focused, width, theme);
         used += r.len();
-        row_lines.push((idx, r));
+        row_lines.push((start + i, r));
     }
     let _ = tree;
     for (_, r) in row_lines {

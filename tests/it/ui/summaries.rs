@@ -1,11 +1,11 @@
 //! The size summaries dive has not: the waste view grouped by directory,
 //! the largest files, a path's history.
 
-use crossterm::event::{KeyCode, KeyModifiers};
+use crossterm::event::{KeyCode, KeyModifiers, MouseButton, MouseEventKind};
 use peel::ui::app::{App, RightView};
 use peel::ui::components::waste::WasteRow;
 
-use super::{app_with, key, load, press, screen, selected_path};
+use super::{app_with, click, key, load, press, screen, selected_path};
 use crate::fixture::{Image, Layer};
 
 /// 300 files in nested directories, removed by one `rm -rf`, and a file
@@ -61,6 +61,37 @@ fn one_rm_rf_is_one_row_that_expands() {
     assert_eq!(app.view, RightView::Tree);
     assert_eq!(app.loaded().unwrap().layer(), 0);
     assert_eq!(selected_path(&app), "/srv/cache");
+}
+
+#[test]
+fn a_click_on_a_group_row_expands_and_collapses_it() {
+    let (mut app, _dir) = rm_rf_image();
+    key(&mut app, KeyCode::Char('w'));
+    let rows = app.areas().unwrap().waste_rows;
+    let len = |app: &App| app.loaded().unwrap().waste.len();
+    let left_click = |app: &mut App, row: u16| {
+        click(
+            app,
+            rows.x + 3,
+            rows.y + row,
+            MouseEventKind::Down(MouseButton::Left),
+        )
+    };
+    // The second row is the overwritten file, the first the group.
+    left_click(&mut app, 1);
+    assert_eq!(len(&app), 2, "a click on an entry only selects it");
+    assert_eq!(app.loaded().unwrap().waste.list.selected(), 1);
+    left_click(&mut app, 0);
+    assert_eq!(len(&app), 302);
+    assert_eq!(app.loaded().unwrap().waste.list.selected(), 0);
+    assert!(screen(&app).contains("▾ /srv/cache/"));
+    // A click on an entry inside the group selects it and keeps it open.
+    left_click(&mut app, 2);
+    assert_eq!(len(&app), 302);
+    assert_eq!(app.loaded().unwrap().waste.list.selected(), 2);
+    left_click(&mut app, 0);
+    assert_eq!(len(&app), 2);
+    assert!(screen(&app).contains("▸ /srv/cache/ (300 entries)"));
 }
 
 #[test]

@@ -1,0 +1,312 @@
+//! The view: every node's mark, rolled-up size, visibility and row count
+//! at the selected layer.
+//!
+//! A node's view depends only on its own versions and settings and on what
+//! its children add up to ([`Agg`], kept per node). So a whole pass runs
+//! from the last node to the first (a child always has a larger id than its
+//! parent), and a change to a few nodes (a layer change touches only the
+//! paths of the layers in between; a collapse one directory) recomputes
+//! those and walks up while what a node adds to its parent changes, largest
+//! id first so that a parent comes after all of its changed children.
+
+use std::collections::BinaryHeap;
+
+use super::{Compare, Mark, NodeView, ROOT, TreeList};
+use crate::tree::NodeId;
+
+/// One version of a node, as much as the view needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct FlatVersion {
+    pub(super) layer: u32,
+    pub(super) present: bool,
+    pub(super) is_dir: bool,
+    pub(super) size: u64,
+    /// Mode, owner and times folded together (equal attributes, equal key).
+    pub(super) attrs: u64,
+}
+
+/// What a node's children add up to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Agg {
+    /// Children in the view.
+    in_view: u32,
+    /// Children shown.
+    visible: u32,
+    /// Children marked other than unmodified.
+    changed: u32,
+    /// Bytes of the children not removed.
+    pub(super) size: u64,
+    /// Rows of the shown children and everything shown below them.
+    pub(super) span: u32,
+}
+
+impl Agg {
+    /// What a child of view `v` and row count `span` adds to its parent.
+    fn of(v: &NodeView, span: u32) -> Agg {
+        let Some(mark) = v.mark else {
+            return Agg::default();
+        };
+        Agg {
+            in_view: 1,
+            visible: u32::from(v.visible),
+            changed: u32::from(mark != Mark::Unmodified),
+            size: if mark == Mark::Removed { 0 } else { v.size },
+            span,
+        }
+    }
+
+    fn add(&mut self, o: Agg) {
+        self.in_view += o.in_view;
+        self.visible += o.visible;
+        self.changed += o.changed;
+        self.size += o.size;
+        self.span += o.span;
+    }
+
+    fn sub(&mut self, o: Agg) {
+        self.in_view -= o.in_view;
+        self.visible -= o.visible;
+        self.changed -= o.changed;
+        self.size -= o.size;
+        self.span -= o.span;
+    }
+}
+
+impl TreeList {
+    /// Node `id`'s view from its versions, the settings and its children.
+    fn node_view(&self, id: usize) -> NodeView {
+        let vs = &self.versions[self.ver_start[id] as usize..self.ver_start[id + 1] as usize];
+        let a = &self.agg[id];
+        let own = match &self.overlay {
+            Some(o) => o.own_mark(id, vs),
+            None => own_mark(vs, self.layer, self.compare),
+        };
+        let Some((own, state)) = own.or((a.in_view > 0).then_some((None, None))) else {
+            return NodeView::default();
+        };
+        // An ancestor kept only for structure is a directory.
+        let (is_dir, own_size) = state.map_or((true, 0), |v| (v.is_dir, v.size));
+        let mut mark = own.unwrap_or(Mark::Unmodified);
+        if is_dir && mark == Mark::Unmodified && a.changed > 0 {
+            mark = Mark::Modified;
+        }
+        let matched = self.matches.hit[id];
+        let filter_ok = self.filter.is_none() || matched;
+        let self_visible = self.shown[mark.index()] && filter_ok;
+        NodeView {
+            mark: Some(mark),
+            size: if is_dir { a.size } else { own_size },
+            is_dir,
+            visible: self_visible || a.visible > 0,
+            matched,
+            has_children: a.visible > 0,
+        }
+    }
+
+    fn root_view(&self) -> NodeView {
+        let a = &self.agg[ROOT as usize];
+        NodeView {
+            mark: Some(Mark::Unmodified),
+            size: a.size,
+            is_dir: true,
+            visible: true,
+            matched: false,
+            has_children: a.visible > 0,
+        }
+    }
+
+    /// The rows node `id` takes: itself and, expanded, what is shown below.
+    fn span_of(&self, id: usize, v: &NodeView) -> u32 {
+        if !v.visible {
+            0
+        } else if v.has_children && !self.collapsed[id] {
+            1 + self.agg[id].span
+        } else {
+            1
+        }
+    }
+
+    /// Does node `id` count in [`TreeList::match_count`]?
+    fn counts_as_match(&self, v: &NodeView) -> bool {
+        v.matched && v.mark.is_some_and(|m| self.shown[m.index()])
+    }
+
+    /// Every node's view again.
+    pub(super) fn full_view(&mut self) {
+        let n = self.parents.len();
+        self.agg.fill(Agg::default());
+        let mut matches = 0;
+        for id in (1..n).rev() {
+            let v = self.node_view(id);
+            let span = self.span_of(id, &v);
+            matches += usize::from(self.counts_as_match(&v));
+            self.view[id] = v;
+            self.span[id] = span;
+            let parent = self.parents[id] as usize;
+            self.agg[parent].add(Agg::of(&v, span));
+        }
+        self.view[ROOT as usize] = self.root_view();
+        self.match_count = matches;
+    }
+
+    /// The views of `dirty` nodes again, and of their ancestors as far as
+    /// what they add up to changes.
+    pub(super) fn update(&mut self, dirty: impl IntoIterator<Item = NodeId>) {
+        let mut heap = std::mem::take(&mut self.heap);
+        heap.clear();
+        for id in dirty {
+            self.queue(&mut heap, id);
+        }
+        while let Some(id) = heap.pop() {
+            let i = id as usize;
+            self.queued[i] = false;
+            if id == ROOT {
+                self.view[i] = self.root_view();
+                continue;
+            }
+            let (old, old_span) = (self.view[i], self.span[i]);
+            let v = self.node_view(i);
+            let span = self.span_of(i, &v);
+            if v == old && span == old_span {
+                continue;
+            }
+            self.match_count = self.match_count + usize::from(self.counts_as_match(&v))
+                - usize::from(self.counts_as_match(&old));
+            self.view[i] = v;
+            self.span[i] = span;
+            let (was, now) = (Agg::of(&old, old_span), Agg::of(&v, span));
+            if was != now {
+                let parent = self.parents[i];
+                let p = &mut self.agg[parent as usize];
+                p.sub(was);
+                p.add(now);
+                self.queue(&mut heap, parent);
+            }
+        }
+        self.heap = heap;
+    }
+
+    fn queue(&mut self, heap: &mut BinaryHeap<NodeId>, id: NodeId) {
+        if !std::mem::replace(&mut self.queued[id as usize], true) {
+            heap.push(id);
+        }
+    }
+
+    /// The view at layer `to` coming from layer `from`: only paths with a
+    /// version in the layers between can change (none against an overlay,
+    /// whose marks do not depend on the layer).
+    pub(super) fn move_layer(&mut self, from: u32, to: u32) {
+        if self.overlay.is_some() {
+            return;
+        }
+        let (lo, hi) = (from.min(to) as usize, from.max(to) as usize);
+        let ids = &self.layer_ids[self.layer_start[lo] as usize
+            ..self.layer_start[(hi + 1).min(self.layer_count())] as usize];
+        if ids.len() > self.parents.len() / 4 {
+            self.full_view();
+        } else {
+            let ids = ids.to_vec();
+            self.update(ids);
+        }
+    }
+
+    fn layer_count(&self) -> usize {
+        self.layer_start.len() - 1
+    }
+}
+
+/// Node ids by the layers their versions are in: layer `l`'s are
+/// `ids[start[l]..start[l + 1]]`.
+pub(super) fn by_layer(
+    ver_start: &[u32],
+    versions: &[FlatVersion],
+    layers: u32,
+) -> (Vec<u32>, Vec<NodeId>) {
+    let layers = versions
+        .iter()
+        .map(|v| v.layer + 1)
+        .max()
+        .unwrap_or(0)
+        .max(layers);
+    let mut start = vec![0u32; layers as usize + 1];
+    for v in versions {
+        start[v.layer as usize + 1] += 1;
+    }
+    for l in 1..start.len() {
+        start[l] += start[l - 1];
+    }
+    let mut next = start.clone();
+    let mut ids = vec![0; versions.len()];
+    for id in 0..ver_start.len().saturating_sub(1) {
+        for v in &versions[ver_start[id] as usize..ver_start[id + 1] as usize] {
+            ids[next[v.layer as usize] as usize] = id as NodeId;
+            next[v.layer as usize] += 1;
+        }
+    }
+    (start, ids)
+}
+
+pub(super) fn attr_key(meta: &crate::layer::Meta) -> u64 {
+    let mut h = u64::from(meta.mode);
+    for x in [meta.uid, meta.gid, meta.mtime] {
+        h = h.wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(29) ^ x;
+    }
+    h
+}
+
+/// The index of the last version at or below `layer`.
+fn at(vs: &[FlatVersion], layer: u32) -> Option<usize> {
+    vs.partition_point(|v| v.layer <= layer).checked_sub(1)
+}
+
+/// The node's own mark at `layer` and the version that describes it (for a
+/// removed node, the one it had), or None when the node is not part of the
+/// view by itself.
+fn own_mark(
+    vs: &[FlatVersion],
+    layer: u32,
+    compare: Compare,
+) -> Option<(Option<Mark>, Option<FlatVersion>)> {
+    if vs.is_empty() {
+        return None;
+    }
+    let (before, after, changed) = match compare {
+        Compare::Dive => {
+            let after = at(vs, layer);
+            if after.is_none_or(|i| vs[i].layer != layer) {
+                // Untouched by this layer: shown as it is, when present.
+                let now = after.map(|i| vs[i]).filter(|v| v.present)?;
+                return Some((Some(Mark::Unmodified), Some(now)));
+            }
+            let first = vs.partition_point(|v| v.layer < layer);
+            (first.checked_sub(1), after, true)
+        }
+        Compare::Layer => {
+            let first = vs.partition_point(|v| v.layer < layer);
+            if vs.get(first).is_none_or(|v| v.layer != layer) {
+                return None;
+            }
+            (first.checked_sub(1), at(vs, layer), true)
+        }
+        Compare::Aggregated => {
+            let after = at(vs, layer);
+            let changed = after.is_some_and(|i| vs[i].layer > 0);
+            (at(vs, 0), after, changed)
+        }
+    };
+    let before = before.map(|i| vs[i]).filter(|v| v.present);
+    let after = after.map(|i| vs[i]).filter(|v| v.present);
+    let mark = match (before, after) {
+        (None, Some(_)) => Mark::Added,
+        (Some(_), None) => Mark::Removed,
+        (None, None) => return None,
+        (Some(b), Some(a)) => {
+            if !changed || (b.is_dir && a.is_dir && b.attrs == a.attrs) {
+                Mark::Unmodified
+            } else {
+                Mark::Modified
+            }
+        }
+    };
+    Some((Some(mark), after.or(before)))
+}
