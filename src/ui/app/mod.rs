@@ -88,6 +88,12 @@ pub enum Modal {
         layer: u32,
         dest: PathBuf,
     },
+    /// Standard input, before it is read: keep its layers in `folder`
+    /// (within `bound` bytes) for the viewer? (y/n)
+    KeepLayers {
+        folder: PathBuf,
+        bound: u64,
+    },
 }
 
 #[derive(Debug)]
@@ -348,6 +354,10 @@ impl App {
     }
 
     fn key(&mut self, ev: KeyEvent) {
+        if let Modal::KeepLayers { .. } = self.modal {
+            self.keep_layers_key(ev);
+            return;
+        }
         // Prompts take text first.
         if let Modal::Filter { .. } | Modal::Extract { .. } = self.modal {
             self.prompt_key(ev);

@@ -1,5 +1,6 @@
-//! The prompts over the panes: the tree's filter, the extract target and
-//! the overwrite and create questions.
+//! The prompts over the panes: the tree's filter, the extract target, the
+//! overwrite and create questions, and on the loading screen whether to keep
+//! standard input's layers.
 
 use std::path::{Path, PathBuf};
 
@@ -104,6 +105,34 @@ impl App {
         });
         self.modal = Modal::None;
         self.say("extracting…");
+    }
+
+    /// Ask, before standard input is read, whether to keep its layers in
+    /// `folder` (at most `bound` bytes) so the viewer can read them again:
+    /// a stream passes once, so the answer must come first.
+    pub fn ask_keep_layers(&mut self, folder: PathBuf, bound: u64) {
+        self.modal = Modal::KeepLayers { folder, bound };
+    }
+
+    /// A key at "keep this stream's layers?": y keeps them, n reads the
+    /// stream without keeping anything, q or ctrl+c cancels; other keys wait.
+    pub(super) fn keep_layers_key(&mut self, ev: KeyEvent) {
+        let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
+        let keep = match ev.code {
+            KeyCode::Char('c') if ctrl => {
+                self.quit = true;
+                return;
+            }
+            KeyCode::Char('q') => {
+                self.quit = true;
+                return;
+            }
+            KeyCode::Char('y' | 'Y') => true,
+            KeyCode::Char('n' | 'N') => false,
+            _ => return,
+        };
+        self.modal = Modal::None;
+        self.commands.push(Command::KeepLayers(keep));
     }
 
     /// A key at "overwrite?" or "create?": y goes on, anything else does not.

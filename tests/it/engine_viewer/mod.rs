@@ -17,6 +17,8 @@ use peel::source::{OpenOptions, SourceKind, docker as engine_source};
 
 use super::docker::{BASE, docker, engine};
 
+mod stdin_prompt;
+
 const IMAGE: &str = "peel-test/viewer-layers:1";
 const LABEL: &str = "io.github.peel.viewer";
 /// /v/big: 20 MiB of a 16-byte pattern.
