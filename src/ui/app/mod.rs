@@ -11,7 +11,7 @@ mod prompt;
 
 use std::path::PathBuf;
 
-use crossterm::event::{KeyEvent, KeyEventKind};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 use ratatui::layout::Rect;
 
 pub use self::loaded::Loaded;
@@ -119,6 +119,8 @@ pub struct App {
     pub mouse: bool,
     /// The extract prompt's last destination, offered again.
     pub last_destination: Option<String>,
+    /// An extract is under way (esc cancels its fetch).
+    pub extracting: bool,
     next_token: u64,
 }
 
@@ -142,6 +144,7 @@ impl App {
             commands: Vec::new(),
             origin,
             last_destination: None,
+            extracting: false,
             next_token: 0,
         }
     }
@@ -237,7 +240,7 @@ impl App {
                 self.size = (w, h);
                 self.scroll_all();
             }
-            Event::Tick => {}
+            Event::Tick => self.extract_progress(),
             Event::Progress(p) => {
                 if let Phase::Loading(old) = &mut self.phase {
                     *old = p;
@@ -277,6 +280,7 @@ impl App {
             }
             Event::Extracted(result) => match result {
                 Ok(x) => {
+                    self.extracting = false;
                     let mut text = format!(
                         "extracted to {}: {}, {}, {}",
                         x.target.display(),
@@ -292,7 +296,13 @@ impl App {
                     }
                     self.say(text)
                 }
-                Err(e) => self.warn(format!("extract failed: {e}")),
+                Err(e) => {
+                    self.extracting = false;
+                    match e == crate::content::CANCELLED {
+                        true => self.say("extract cancelled: nothing written"),
+                        false => self.warn(format!("extract failed: {e}")),
+                    }
+                }
             },
         }
     }
@@ -365,6 +375,10 @@ impl App {
         }
         if let Modal::ConfirmOverwrite { .. } | Modal::ConfirmCreate { .. } = self.modal {
             self.confirm_key(ev);
+            return;
+        }
+        if self.extracting && self.modal == Modal::None && ev.code == KeyCode::Esc {
+            self.cancel_extract();
             return;
         }
         let Some(key) = Key::from_event(&ev) else {

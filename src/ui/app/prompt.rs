@@ -8,6 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::{App, Focus, Modal, Phase, RightView};
 use crate::tree_list::Filter;
+use crate::ui::components::viewer;
 use crate::ui::event::Command;
 
 impl App {
@@ -97,14 +98,34 @@ impl App {
             };
             return;
         }
+        self.start_extract(node, layer, dest, false);
+        self.modal = Modal::None;
+    }
+
+    fn start_extract(&mut self, node: u32, layer: u32, dest: PathBuf, overwrite: bool) {
         self.commands.push(Command::Extract {
             node,
             layer,
             dest,
-            overwrite: false,
+            overwrite,
         });
-        self.modal = Modal::None;
+        self.extracting = true;
         self.say("extracting…");
+    }
+
+    /// While an extract fetches a layer, the status line says how far it
+    /// got, as the viewer does.
+    pub(super) fn extract_progress(&mut self) {
+        if self.extracting && crate::content::fetch_progress().is_some() {
+            self.say(format!("extracting… {}", viewer::fetch_line()));
+        }
+    }
+
+    /// `esc` while extracting: stop the fetch (the extract then removes
+    /// what it wrote).
+    pub(super) fn cancel_extract(&mut self) {
+        crate::content::cancel_fetch();
+        self.say("cancelling the extract…");
     }
 
     /// Ask, before standard input is read, whether to keep its layers in
@@ -141,15 +162,7 @@ impl App {
         match std::mem::replace(&mut self.modal, Modal::None) {
             Modal::ConfirmOverwrite {
                 node, layer, dest, ..
-            } if yes => {
-                self.commands.push(Command::Extract {
-                    node,
-                    layer,
-                    dest,
-                    overwrite: true,
-                });
-                self.say("extracting…");
-            }
+            } if yes => self.start_extract(node, layer, dest, true),
             Modal::ConfirmCreate { node, layer, dest } if yes => match create_dirs(&dest) {
                 Ok(()) => self.extract_into(node, layer, dest),
                 Err(e) => self.warn(format!("extract failed: {e}")),
