@@ -22,6 +22,7 @@ use peel::ui::theme::Theme;
 
 use super::docker::{BASE, docker, engine};
 
+mod second_dockerd;
 mod stdin_prompt;
 
 const IMAGE: &str = "peel-test/viewer-layers:1";

@@ -33,7 +33,7 @@ fn press(app: &mut App, c: char) {
     )));
 }
 
-fn screen(app: &App) -> String {
+pub(super) fn screen(app: &App) -> String {
     let mut t = Terminal::new(TestBackend::new(app.size.0, app.size.1)).unwrap();
     t.draw(|f| peel::ui::render(f, app)).unwrap();
     t.backend().to_string()
