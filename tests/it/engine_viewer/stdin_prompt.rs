@@ -163,7 +163,13 @@ fn piped_into_the_real_binary_y_keeps_the_layers_and_n_does_not() {
         )
     };
     // The second run waits for enter: the first's exit status shows first.
-    let command = format!("{}; read _; {}; sleep 60", peel(1), peel(2));
+    // The third, with CI=true in the same terminal, never asks.
+    let ci = format!(
+        "cat {} | CI=true {} -; echo PEEL-EXIT3=$?",
+        archive.display(),
+        env!("CARGO_BIN_EXE_peel")
+    );
+    let command = format!("{}; read _; {}; {ci}; sleep 60", peel(1), peel(2));
     let Some(tmux) = Tmux::start("peel-viewer-stdin", &command) else {
         return;
     };
@@ -193,8 +199,38 @@ fn piped_into_the_real_binary_y_keeps_the_layers_and_n_does_not() {
     tmux.keys(&["Escape"]);
     std::thread::sleep(Duration::from_millis(300));
     tmux.keys(&["q"]);
-    let s = tmux.wait_for("PEEL-EXIT2=");
-    assert!(s.contains("PEEL-EXIT2=0"), "{s}");
+    let s = tmux.wait_for("PEEL-EXIT3=");
+    assert!(
+        s.contains("PEEL-EXIT2=0") && s.contains("PEEL-EXIT3=0"),
+        "{s}"
+    );
     // The kept stream went with the first session.
     assert_eq!(kept_streams(&xdg), Vec::<bool>::new());
+}
+
+/// Standard output not a terminal: the text report, no question (the run
+/// would hang on one).
+#[test]
+fn off_a_terminal_standard_input_is_read_without_asking() {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("img.tar");
+    let image = Image::new().layer(Layer::new().file("a.txt", b"a\n"));
+    std::fs::write(&archive, image.docker_archive()).unwrap();
+    let out = crate::cli::peel(dir.path())
+        .arg("-")
+        .pipe_stdin(&archive)
+        .unwrap()
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Efficiency") && !text.contains("Keep this"),
+        "{text}"
+    );
 }
