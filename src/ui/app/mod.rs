@@ -377,7 +377,11 @@ impl App {
             self.confirm_key(ev);
             return;
         }
-        if self.extracting && self.modal == Modal::None && ev.code == KeyCode::Esc {
+        if self.extracting
+            && self.modal == Modal::None
+            && ev.code == KeyCode::Esc
+            && crate::content::fetch_progress().is_some()
+        {
             self.cancel_extract();
             return;
         }

@@ -121,8 +121,8 @@ impl App {
         }
     }
 
-    /// `esc` while extracting: stop the fetch (the extract then removes
-    /// what it wrote).
+    /// `esc` while an extract fetches a layer: stop the fetch (the extract
+    /// then removes what it wrote).
     pub(super) fn cancel_extract(&mut self) {
         crate::content::cancel_fetch();
         self.say("cancelling the extract…");

@@ -216,19 +216,14 @@ fn off_a_terminal_standard_input_is_read_without_asking() {
     let archive = dir.path().join("img.tar");
     let image = Image::new().layer(Layer::new().file("a.txt", b"a\n"));
     std::fs::write(&archive, image.docker_archive()).unwrap();
-    let out = crate::cli::peel(dir.path())
+    let run = crate::cli::peel(dir.path())
         .arg("-")
         .pipe_stdin(&archive)
         .unwrap()
         .timeout(Duration::from_secs(60))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8_lossy(&out.stdout);
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&run.get_output().stdout).into_owned();
     assert!(
         text.contains("Efficiency") && !text.contains("Keep this"),
         "{text}"
