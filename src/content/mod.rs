@@ -45,7 +45,8 @@ pub enum Origin {
 
 /// Why an image read from standard input has no viewer.
 pub const STDIN_NOT_KEPT: &str = "the image was read from standard input and its layers were not \
-     kept; start peel with --keep-layers, or save the image to a file, to view or extract content";
+     kept (not asked to, or the stream was larger than PEEL_KEEP_LAYERS_BYTES); start peel with \
+     --keep-layers, or save the image to a file, to view or extract content";
 
 impl Origin {
     pub fn of(reference: &Reference) -> Origin {
