@@ -25,7 +25,7 @@ mod fetch;
 mod final_image;
 pub mod session;
 
-pub use fetch::{FetchProgress, cancel as cancel_fetch, progress as fetch_progress};
+pub use fetch::{CANCELLED, FetchProgress, cancel as cancel_fetch, progress as fetch_progress};
 
 /// Whether the layers can be read again at all; where each one's bytes are
 /// is on the layer ([`BlobLocation`], recorded by the reader that walked it).
@@ -45,7 +45,8 @@ pub enum Origin {
 
 /// Why an image read from standard input has no viewer.
 pub const STDIN_NOT_KEPT: &str = "the image was read from standard input and its layers were not \
-     kept; start peel with --keep-layers, or save the image to a file, to view or extract content";
+     kept (not asked to, or the stream was larger than PEEL_KEEP_LAYERS_BYTES); start peel with \
+     --keep-layers, or save the image to a file, to view or extract content";
 
 impl Origin {
     pub fn of(reference: &Reference) -> Origin {
@@ -273,8 +274,54 @@ pub fn extract(
         target = dest.join(format!(".peel-extract-{}.tmp", std::process::id()));
         let _ = fs::remove_file(&target);
     }
+    // Nothing was at `target` a moment ago: whatever is there after a
+    // failure (a cancel, a full disk) is this extraction's, half-written,
+    // and goes.
+    write_tree(origin, layers, tree, node, layer, &target)
+        .and_then(|out| {
+            if target != final_target {
+                fs::rename(&target, &final_target).map_err(|e| {
+                    let _ = fs::remove_file(&target);
+                    format!("{}: {e}", final_target.display())
+                })?;
+            }
+            Ok(Extracted {
+                target: final_target,
+                ..out
+            })
+        })
+        .map_err(|e| discard(&target, e))
+}
+
+/// Remove what a failed extraction wrote at `target`; `e` says why it
+/// failed, and what remains when the removal fails too.
+fn discard(target: &Path, e: String) -> String {
+    let removed = match fs::symlink_metadata(target) {
+        Err(_) => Ok(()),
+        Ok(m) if m.is_dir() => fs::remove_dir_all(target),
+        Ok(_) => fs::remove_file(target),
+    };
+    match removed {
+        Ok(()) => e,
+        Err(why) => format!(
+            "{e}; {} is left partly written (removing it failed: {why})",
+            target.display()
+        ),
+    }
+}
+
+/// Write `node` at `layer` as `target` (which does not exist yet).
+fn write_tree(
+    origin: &Origin,
+    layers: &[Layer],
+    tree: &Tree,
+    node: NodeId,
+    layer: u32,
+    target: &Path,
+) -> Result<Extracted, String> {
+    let target = target.to_path_buf();
     let mut out = Extracted {
-        target: final_target.clone(),
+        target: target.clone(),
         ..Extracted::default()
     };
     // Plan: every present node of the subtree, parents first.
@@ -344,12 +391,6 @@ pub fn extract(
     // deepest first.
     for (dir, mode) in dirs.iter().rev() {
         keep_mode(dir, *mode)?;
-    }
-    if target != final_target {
-        fs::rename(&target, &final_target).map_err(|e| {
-            let _ = fs::remove_file(&target);
-            format!("{}: {e}", final_target.display())
-        })?;
     }
     Ok(out)
 }

@@ -52,4 +52,7 @@ pub enum Command {
         /// The user agreed to replace what is there.
         overwrite: bool,
     },
+    /// Standard input's answer: keep its layers for the session (yes) or
+    /// not; the loader waits for it before reading the stream.
+    KeepLayers(bool),
 }

@@ -124,7 +124,22 @@ pub fn run(
     config: keymap::Config,
 ) -> Result<Ended> {
     let (loading, name) = (parsed.clone(), reference.to_string());
-    run_loader(reference, Origin::of(parsed), plan, config, move |plan| {
+    // Standard input passes once: whether to keep its layers is asked
+    // before the loader reads it (`--keep-layers` answered already).
+    let (ask, answer) = match parsed {
+        Reference::Stdin { .. } if plan.options.keep_layers.is_none() => {
+            let (tx, rx) = mpsc::channel::<bool>();
+            (Some(tx), Some(rx))
+        }
+        _ => (None, None),
+    };
+    let origin = Origin::of(parsed);
+    run_ui(reference, origin, plan, config, ask, move |mut plan| {
+        if let Some(answer) = answer {
+            // No answer: the UI ended before it was given.
+            let keep = answer.recv().map_err(|_| Error::Cancelled)?;
+            plan.options.keep_layers = keep.then(content::session::stdin_folder);
+        }
         Ok((plan.run(&loading, &name)?, None))
     })
 }
@@ -141,6 +156,19 @@ pub fn run_loader(
     origin: Origin,
     plan: Plan,
     config: keymap::Config,
+    load: impl FnOnce(Plan) -> Load + Send + 'static,
+) -> Result<Ended> {
+    run_ui(reference, origin, plan, config, None, load)
+}
+
+/// [`run_loader`]; with `ask`, the loading screen first asks whether to
+/// keep standard input's layers and sends the answer there.
+fn run_ui(
+    reference: &str,
+    origin: Origin,
+    plan: Plan,
+    config: keymap::Config,
+    ask: Option<Sender<bool>>,
     load: impl FnOnce(Plan) -> Load + Send + 'static,
 ) -> Result<Ended> {
     let progress = Progress::new();
@@ -202,7 +230,10 @@ pub fn run_loader(
 
     let mut app = App::new(reference, config, theme::Theme::from_env(), origin);
     app.size = size;
-    let outcome = event_loop(&mut term, &mut app, &rx, &tx, &progress, &signalled);
+    if ask.is_some() {
+        app.ask_keep_layers(content::session::stdin_folder(), content::session::bound());
+    }
+    let outcome = event_loop(&mut term, &mut app, &rx, &tx, &progress, &signalled, ask);
     stop.store(true, Ordering::Relaxed);
     progress.cancel();
     drop(term);
@@ -230,6 +261,7 @@ fn event_loop(
     tx: &Sender<Event>,
     progress: &Arc<Progress>,
     signalled: &AtomicBool,
+    keep_layers: Option<Sender<bool>>,
 ) -> Result<()> {
     let io = |e| Error::io("terminal", e);
     term.draw(app).map_err(io)?;
@@ -260,6 +292,11 @@ fn event_loop(
                 }
                 Command::Copy(text) => term.copy(&text).map_err(io)?,
                 Command::Mouse(on) => term.set_mouse(on).map_err(io)?,
+                Command::KeepLayers(keep) => {
+                    if let Some(loader) = &keep_layers {
+                        let _ = loader.send(keep);
+                    }
+                }
                 other => spawn_command(app, other, tx.clone()),
             }
         }
@@ -292,7 +329,7 @@ pub fn spawn_command(app: &App, cmd: Command, tx: Sender<Event>) {
 /// call this directly).
 pub fn run_command(origin: &Origin, analysis: &Analysis, cmd: Command) -> Option<Event> {
     match cmd {
-        Command::Suspend | Command::Copy(_) | Command::Mouse(_) => None,
+        Command::Suspend | Command::Copy(_) | Command::Mouse(_) | Command::KeepLayers(_) => None,
         Command::ReadFile {
             token,
             node,

@@ -11,7 +11,7 @@ mod prompt;
 
 use std::path::PathBuf;
 
-use crossterm::event::{KeyEvent, KeyEventKind};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 use ratatui::layout::Rect;
 
 pub use self::loaded::Loaded;
@@ -88,6 +88,12 @@ pub enum Modal {
         layer: u32,
         dest: PathBuf,
     },
+    /// Standard input, before it is read: keep its layers in `folder`
+    /// (within `bound` bytes) for the viewer? (y/n)
+    KeepLayers {
+        folder: PathBuf,
+        bound: u64,
+    },
 }
 
 #[derive(Debug)]
@@ -113,6 +119,8 @@ pub struct App {
     pub mouse: bool,
     /// The extract prompt's last destination, offered again.
     pub last_destination: Option<String>,
+    /// An extract is under way (esc cancels its fetch).
+    pub extracting: bool,
     next_token: u64,
 }
 
@@ -136,6 +144,7 @@ impl App {
             commands: Vec::new(),
             origin,
             last_destination: None,
+            extracting: false,
             next_token: 0,
         }
     }
@@ -231,7 +240,7 @@ impl App {
                 self.size = (w, h);
                 self.scroll_all();
             }
-            Event::Tick => {}
+            Event::Tick => self.extract_progress(),
             Event::Progress(p) => {
                 if let Phase::Loading(old) = &mut self.phase {
                     *old = p;
@@ -271,6 +280,7 @@ impl App {
             }
             Event::Extracted(result) => match result {
                 Ok(x) => {
+                    self.extracting = false;
                     let mut text = format!(
                         "extracted to {}: {}, {}, {}",
                         x.target.display(),
@@ -286,7 +296,13 @@ impl App {
                     }
                     self.say(text)
                 }
-                Err(e) => self.warn(format!("extract failed: {e}")),
+                Err(e) => {
+                    self.extracting = false;
+                    match e == crate::content::CANCELLED {
+                        true => self.say("extract cancelled: nothing written"),
+                        false => self.warn(format!("extract failed: {e}")),
+                    }
+                }
             },
         }
     }
@@ -348,6 +364,10 @@ impl App {
     }
 
     fn key(&mut self, ev: KeyEvent) {
+        if let Modal::KeepLayers { .. } = self.modal {
+            self.keep_layers_key(ev);
+            return;
+        }
         // Prompts take text first.
         if let Modal::Filter { .. } | Modal::Extract { .. } = self.modal {
             self.prompt_key(ev);
@@ -355,6 +375,14 @@ impl App {
         }
         if let Modal::ConfirmOverwrite { .. } | Modal::ConfirmCreate { .. } = self.modal {
             self.confirm_key(ev);
+            return;
+        }
+        if self.extracting
+            && self.modal == Modal::None
+            && ev.code == KeyCode::Esc
+            && crate::content::fetch_progress().is_some()
+        {
+            self.cancel_extract();
             return;
         }
         let Some(key) = Key::from_event(&ev) else {

@@ -1,5 +1,6 @@
-//! The prompts over the panes: the tree's filter, the extract target and
-//! the overwrite and create questions.
+//! The prompts over the panes: the tree's filter, the extract target, the
+//! overwrite and create questions, and on the loading screen whether to keep
+//! standard input's layers.
 
 use std::path::{Path, PathBuf};
 
@@ -7,6 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::{App, Focus, Modal, Phase, RightView};
 use crate::tree_list::Filter;
+use crate::ui::components::viewer;
 use crate::ui::event::Command;
 
 impl App {
@@ -96,14 +98,62 @@ impl App {
             };
             return;
         }
+        self.start_extract(node, layer, dest, false);
+        self.modal = Modal::None;
+    }
+
+    fn start_extract(&mut self, node: u32, layer: u32, dest: PathBuf, overwrite: bool) {
         self.commands.push(Command::Extract {
             node,
             layer,
             dest,
-            overwrite: false,
+            overwrite,
         });
-        self.modal = Modal::None;
+        self.extracting = true;
         self.say("extracting…");
+    }
+
+    /// While an extract fetches a layer, the status line says how far it
+    /// got, as the viewer does.
+    pub(super) fn extract_progress(&mut self) {
+        if self.extracting && crate::content::fetch_progress().is_some() {
+            self.say(format!("extracting… {}", viewer::fetch_line()));
+        }
+    }
+
+    /// `esc` while an extract fetches a layer: stop the fetch (the extract
+    /// then removes what it wrote).
+    pub(super) fn cancel_extract(&mut self) {
+        crate::content::cancel_fetch();
+        self.say("cancelling the extract…");
+    }
+
+    /// Ask, before standard input is read, whether to keep its layers in
+    /// `folder` (at most `bound` bytes) so the viewer can read them again:
+    /// a stream passes once, so the answer must come first.
+    pub fn ask_keep_layers(&mut self, folder: PathBuf, bound: u64) {
+        self.modal = Modal::KeepLayers { folder, bound };
+    }
+
+    /// A key at "keep this stream's layers?": y keeps them, n reads the
+    /// stream without keeping anything, q or ctrl+c cancels; other keys wait.
+    pub(super) fn keep_layers_key(&mut self, ev: KeyEvent) {
+        let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
+        let keep = match ev.code {
+            KeyCode::Char('c') if ctrl => {
+                self.quit = true;
+                return;
+            }
+            KeyCode::Char('q') => {
+                self.quit = true;
+                return;
+            }
+            KeyCode::Char('y' | 'Y') => true,
+            KeyCode::Char('n' | 'N') => false,
+            _ => return,
+        };
+        self.modal = Modal::None;
+        self.commands.push(Command::KeepLayers(keep));
     }
 
     /// A key at "overwrite?" or "create?": y goes on, anything else does not.
@@ -112,15 +162,7 @@ impl App {
         match std::mem::replace(&mut self.modal, Modal::None) {
             Modal::ConfirmOverwrite {
                 node, layer, dest, ..
-            } if yes => {
-                self.commands.push(Command::Extract {
-                    node,
-                    layer,
-                    dest,
-                    overwrite: true,
-                });
-                self.say("extracting…");
-            }
+            } if yes => self.start_extract(node, layer, dest, true),
             Modal::ConfirmCreate { node, layer, dest } if yes => match create_dirs(&dest) {
                 Ok(()) => self.extract_into(node, layer, dest),
                 Err(e) => self.warn(format!("extract failed: {e}")),

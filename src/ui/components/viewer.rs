@@ -4,6 +4,7 @@ use crossterm::event::KeyCode;
 
 use super::ModalKey;
 use crate::content::Content;
+use crate::report::size;
 use crate::tree::{NodeId, State, Tree};
 use crate::tree_list::ListState;
 use crate::tree_list::{Mark, NodeView};
@@ -33,6 +34,24 @@ pub struct Viewer {
 pub enum Window {
     Next,
     Previous,
+}
+
+/// The fetch under way, as the viewer and extract show it: "reading the
+/// layer… X of Y from the engine · esc cancels" (just "reading the layer…"
+/// before the engine answers).
+pub fn fetch_line() -> String {
+    let fetched = match crate::content::fetch_progress() {
+        Some(p) => match p.total {
+            Some(t) => format!(
+                " {} of {} from the engine · esc cancels",
+                size(p.bytes),
+                size(t)
+            ),
+            None => format!(" {} from the engine · esc cancels", size(p.bytes)),
+        },
+        None => String::new(),
+    };
+    format!("reading the layer…{fetched}")
 }
 
 /// How many lines the viewer shows in a terminal `rows` tall (the status

@@ -1,4 +1,5 @@
-//! The first frame: a progress bar while the image loads.
+//! The first frame: a progress bar while the image loads (or, for standard
+//! input, first the question whether to keep its layers).
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -8,14 +9,15 @@ use ratatui::widgets::{Gauge, Paragraph};
 use super::block;
 use crate::progress::ProgressSnapshot;
 use crate::report::size;
-use crate::ui::app::App;
+use crate::ui::app::{App, Modal};
 use crate::ui::layout::inner;
 use crate::ui::sanitize;
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App, p: &ProgressSnapshot) {
     let theme = app.theme;
     let w = area.width.min(72);
-    let h = area.height.min(7);
+    let asking = matches!(app.modal, Modal::KeepLayers { .. });
+    let h = area.height.min(if asking { 9 } else { 7 });
     let boxed = Rect::new(
         area.x + (area.width - w) / 2,
         area.y + (area.height - h) / 2,
@@ -34,6 +36,32 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, p: &ProgressSnapshot) {
         Paragraph::new(Line::raw(format!("Reading {}", sanitize(&app.reference)))),
         what,
     );
+    if let Modal::KeepLayers { folder, bound } = &app.modal {
+        let lines = vec![
+            Line::styled(
+                "Keep this stream's layers for the viewer and extract? y/n",
+                theme.key(),
+            ),
+            Line::raw(format!(
+                "in {}, at most {} (PEEL_KEEP_LAYERS_BYTES), removed on exit",
+                sanitize(&folder.display().to_string()),
+                size(*bound)
+            )),
+            Line::styled(
+                "y keeps · n reads without keeping (no viewer) · q cancels",
+                theme.dim(),
+            ),
+        ];
+        let rest = Rect {
+            height: body.height.saturating_sub(1),
+            ..gauge
+        };
+        f.render_widget(
+            Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: true }),
+            rest,
+        );
+        return;
+    }
     let layers = match p.layers_total {
         Some(t) => format!("layer {} of {t}", p.layers_read),
         None => format!(

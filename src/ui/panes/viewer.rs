@@ -9,7 +9,7 @@ use ratatui::widgets::{Clear, Paragraph};
 use super::block;
 use crate::report::size;
 use crate::ui::app::App;
-use crate::ui::components::viewer::{VIEW_LIMIT, Viewer, ViewerBody, expand_tabs};
+use crate::ui::components::viewer::{VIEW_LIMIT, Viewer, ViewerBody, expand_tabs, fetch_line};
 use crate::ui::layout::inner;
 use crate::ui::sanitize;
 
@@ -20,21 +20,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, v: &Viewer) {
     let mut lines: Vec<Line> = Vec::new();
     let info = match &v.body {
         ViewerBody::Loading => {
-            let fetched = match crate::content::fetch_progress() {
-                Some(p) => match p.total {
-                    Some(t) => format!(
-                        " {} of {} from the engine · esc cancels",
-                        size(p.bytes),
-                        size(t)
-                    ),
-                    None => format!(" {} from the engine · esc cancels", size(p.bytes)),
-                },
-                None => String::new(),
-            };
-            lines.push(Line::styled(
-                format!("reading the layer…{fetched}"),
-                theme.dim(),
-            ));
+            lines.push(Line::styled(fetch_line(), theme.dim()));
             String::new()
         }
         ViewerBody::Error(e) => {

@@ -9,13 +9,21 @@ use std::process::{Child, Command as Std, Stdio};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use peel::analysis::Analysis;
 use peel::content::{self, EngineLayers, Origin};
 use peel::pipeline::Outcome;
 use peel::source::engine::Endpoint;
 use peel::source::{OpenOptions, SourceKind, docker as engine_source};
+use peel::ui::app::{App, Focus, Modal, Phase};
+use peel::ui::event::Event;
+use peel::ui::keymap::Config;
+use peel::ui::theme::Theme;
 
 use super::docker::{BASE, docker, engine};
+
+mod second_dockerd;
+mod stdin_prompt;
 
 const IMAGE: &str = "peel-test/viewer-layers:1";
 const LABEL: &str = "io.github.peel.viewer";
@@ -76,13 +84,51 @@ fn docker_endpoint() -> Endpoint {
 
 /// The image read from `endpoint`, and the origin that reads it again.
 fn open(endpoint: &Endpoint) -> (Analysis, Origin) {
+    let (outcome, origin) = open_outcome(endpoint);
+    (outcome.analysis, origin)
+}
+
+fn open_outcome(endpoint: &Endpoint) -> (Outcome, Origin) {
     let options = OpenOptions {
         quiet: true,
         ..OpenOptions::default()
     };
     let image = engine_source::open_at(endpoint, IMAGE, IMAGE, &options).unwrap();
     let origin = Origin::Engine(std::sync::Arc::new(EngineLayers::at(Ok(endpoint.clone()))));
-    (Outcome::of(image, None).analysis, origin)
+    (Outcome::of(image, None), origin)
+}
+
+/// The UI's app (headless) on `outcome`, `path` selected at `layer`.
+fn app_at(outcome: Outcome, origin: Origin, path: &str, layer: u32) -> App {
+    let node = outcome.analysis.tree.lookup(path.as_bytes()).unwrap();
+    let mut app = App::new(IMAGE, Config::default(), Theme::plain(), origin);
+    app.update(Event::Resize(120, 36));
+    app.update(Event::Loaded(Box::new(Ok(outcome))));
+    if let Phase::Ready(l) = &mut app.phase {
+        l.show_node(layer, node);
+    }
+    app.focus = Focus::Right;
+    app
+}
+
+fn press(app: &mut App, code: KeyCode) {
+    app.update(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+}
+
+/// The app's pending commands, run on their own thread as the UI runs them.
+fn spawn_pending(app: &mut App) -> std::thread::JoinHandle<Option<Event>> {
+    let origin = app.origin.clone();
+    let outcome = app.loaded().unwrap().analysis.clone();
+    let commands = std::mem::take(&mut app.commands);
+    assert_eq!(commands.len(), 1, "{commands:?}");
+    std::thread::spawn(move || {
+        let cmd = commands.into_iter().next().unwrap();
+        peel::ui::run_command(&origin, &outcome, cmd)
+    })
+}
+
+fn message(app: &App) -> String {
+    app.message.clone().map(|(m, _)| m).unwrap_or_default()
 }
 
 fn read(
@@ -294,6 +340,57 @@ fn a_cancelled_fetch_keeps_nothing_and_says_so() {
     );
 }
 
+/// Extract in the UI of a directory whose layer must be exported: the
+/// status line shows the fetch, `esc` cancels it, and the destination holds
+/// nothing afterwards (not even the directory, made before the fetch).
+#[test]
+fn a_cancelled_extract_shows_its_progress_and_leaves_nothing() {
+    let Some(b) = built() else { return };
+    let _serial = serial();
+    let (outcome, origin) = open_outcome(&docker_endpoint());
+    let mut app = app_at(outcome, origin, "v", 1);
+    let dest = tempfile::tempdir_in(&b.dir).unwrap();
+    press(&mut app, KeyCode::Char('x'));
+    let Modal::Extract { input, .. } = &mut app.modal else {
+        panic!("{:?}", app.modal)
+    };
+    *input = dest.path().display().to_string();
+    press(&mut app, KeyCode::Enter);
+    assert!(app.extracting && message(&app) == "extracting…");
+    let extract = spawn_pending(&mut app);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while content::fetch_progress().is_none_or(|p| p.bytes == 0) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    app.update(Event::Tick);
+    let shown = message(&app);
+    assert!(
+        shown.starts_with("extracting… reading the layer… ")
+            && shown.ends_with("from the engine · esc cancels"),
+        "{shown}"
+    );
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(message(&app), "cancelling the extract…");
+    app.update(extract.join().unwrap().expect("an event"));
+    assert_eq!(message(&app), "extract cancelled: nothing written");
+    assert!(!app.extracting);
+    let left: Vec<_> = std::fs::read_dir(dest.path()).unwrap().flatten().collect();
+    assert!(left.is_empty(), "left at the destination: {left:?}");
+    // The UI goes on: the same extract, not cancelled, writes it all.
+    press(&mut app, KeyCode::Char('x'));
+    press(&mut app, KeyCode::Enter);
+    let done = spawn_pending(&mut app).join().unwrap().expect("an event");
+    app.update(done);
+    assert!(
+        message(&app).starts_with("extracted to"),
+        "{}",
+        message(&app)
+    );
+    let root = dest.path().join("v");
+    assert_eq!(std::fs::read(root.join("changed")).unwrap(), b"first\n");
+    assert_eq!(left_containers(docker_ps), "");
+}
+
 /// A private Podman API service holding [`IMAGE`], that the test may kill.
 struct Podman {
     child: Child,
@@ -465,75 +562,4 @@ fn standard_input_is_viewable_with_keep_layers_and_says_so_without() {
         );
     }
     assert!(!dir.path().join("small/stdin.tar").exists());
-}
-
-/// The benchmark of the README's viewer figures (`--ignored`): the first
-/// view of a file in the top and the bottom layer of the 600 MB image, and
-/// a second file in the same layer.
-#[test]
-#[ignore = "a benchmark: needs peel-test/viewer-large (docker load /tmp/peel-bench/large-apt.tar)"]
-fn bench_first_views_of_the_large_image() {
-    let _serial = serial();
-    let endpoint = docker_endpoint();
-    let options = OpenOptions {
-        quiet: true,
-        ..OpenOptions::default()
-    };
-    let image =
-        engine_source::open_at(&endpoint, "peel-test/viewer-large", "large", &options).unwrap();
-    let a = Outcome::of(image, None).analysis;
-    let origin = Origin::Engine(std::sync::Arc::new(EngineLayers::at(Ok(endpoint))));
-    let top = final_layer(&a);
-    // Regular files written by `layer`, the final version or not.
-    let files_of = |layer: u32, last: bool| {
-        let mut found = Vec::new();
-        a.tree.for_each_path(|id, path| {
-            let node = a.tree.node(id);
-            let at = |l| match node.at(l).map(|v| &v.state) {
-                Some(peel::tree::State::Present {
-                    content: Some(c), ..
-                }) => Some(*c),
-                _ => None,
-            };
-            if let Some(c) = at(layer)
-                && a.tree.files[c as usize].layer == layer
-                && (at(top) == Some(c)) == last
-                && a.tree.files[c as usize].size > 0
-            {
-                found.push(String::from_utf8_lossy(path).into_owned());
-            }
-        });
-        found
-    };
-    let time = |path: &str, layer: u32| {
-        let started = Instant::now();
-        read(&a, &origin, path, layer, 0).unwrap();
-        started.elapsed()
-    };
-    let top_files = files_of(top, true);
-    let bottom_final = files_of(0, true);
-    let bottom_changed = files_of(0, false);
-    eprintln!("layers: {}", a.tree.layer_count);
-    if let Some(p) = top_files.first() {
-        eprintln!(
-            "top layer, final version (archive API): {p}: {:?}",
-            time(p, top)
-        );
-    }
-    if let Some(p) = bottom_final.first() {
-        eprintln!(
-            "bottom layer, final version (archive API): {p}: {:?}",
-            time(p, 0)
-        );
-    }
-    if let Some(p) = bottom_changed.first() {
-        eprintln!(
-            "bottom layer, changed later (export): {p}: {:?}",
-            time(p, 0)
-        );
-        eprintln!("kept: {} bytes", kept(&origin));
-    }
-    if let Some(p) = bottom_changed.get(1).or(bottom_final.get(1)) {
-        eprintln!("bottom layer, second file (kept): {p}: {:?}", time(p, 0));
-    }
 }
