@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::image::location::{BlobLocation, FetchAgain, RemoteBlob};
 use crate::image::{LayerBlob, oci, parallel};
 use crate::layer::digest::{Algorithm, HashingReader, Want};
-use crate::layer::walk::walk_blob_with;
+use crate::layer::pipelined::walk_blob_pipelined;
 use crate::progress::{CountingReader, Progress};
 
 /// How many times one blob's download is resumed after a cut.
@@ -228,7 +228,7 @@ fn walk_one(
     let want = Want::unless(no_verify, || Want::all(algorithm));
     let layer_what = format!("{}: layer {idx} ({digest})", client.what);
     let stream = CountingReader::new(fetch.stream(Some(abort.clone())), progress.clone());
-    let walked = match walk_blob_with(stream, want) {
+    let walked = match walk_blob_pipelined(stream, want) {
         Ok(walked) => walked,
         Err(_) if progress.is_cancelled() || abort.load(Ordering::Relaxed) => {
             return Err(Error::Cancelled);
