@@ -1,7 +1,8 @@
 //! A stream handed from one thread to another in buffers, through a bounded
 //! channel: the producing thread reads ahead while the consuming one works
-//! on what came before. Memory stays at [`DEPTH`] + 2 buffers of [`CHUNK`]
-//! bytes a pipe, reused rather than allocated again.
+//! on what came before. A pipe owns [`BUFFERS`] buffers of [`CHUNK`] bytes,
+//! made with it (on the thread that makes it, so that the other threads'
+//! allocator arenas stay small) and passed back and forth, never more.
 //!
 //! Bytes and errors arrive in the order the producer met them (an error is
 //! the same `io::Error`, its kind kept: `Interrupted` still stops a
@@ -12,9 +13,9 @@ use std::io::{self, Read};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 
 /// Bytes a buffer carries.
-pub const CHUNK: usize = 64 * 1024;
-/// Buffers waiting in the channel at most.
-pub const DEPTH: usize = 2;
+pub const CHUNK: usize = 32 * 1024;
+/// Buffers a pipe owns: one being filled, one being read, one waiting.
+pub const BUFFERS: usize = 3;
 
 type Message = io::Result<Vec<u8>>;
 
@@ -34,8 +35,11 @@ pub struct Drain {
 
 /// A new pipe.
 pub fn pipe() -> (Pump, Drain) {
-    let (to, from) = mpsc::sync_channel(DEPTH);
+    let (to, from) = mpsc::sync_channel(BUFFERS);
     let (spare_to, spare) = mpsc::channel();
+    for _ in 0..BUFFERS {
+        let _ = spare_to.send(vec![0; CHUNK]);
+    }
     (
         Pump { to, spare },
         Drain {
@@ -54,7 +58,10 @@ impl Pump {
     /// cancelled load stops.
     pub fn run<R: Read>(&self, mut reader: R) -> bool {
         loop {
-            let mut buf = self.spare.try_recv().unwrap_or_default();
+            // Every buffer is in use until the consumer gives one back.
+            let Ok(mut buf) = self.spare.recv() else {
+                return false;
+            };
             buf.resize(CHUNK, 0);
             let mut filled = 0;
             let mut failed = None;

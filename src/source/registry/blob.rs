@@ -1,7 +1,9 @@
 //! Layer blobs streamed from a registry into the walker, `--jobs` at a
 //! time: nothing is written to disk, every blob is hashed as it streams
-//! (the checks are [`crate::layer::digest`]'s, as for every source). A
-//! connection cut midway is resumed with a Range request.
+//! (the checks are [`crate::layer::digest`]'s, as for every source), and a
+//! compressed one is read, decompressed and walked on three threads
+//! ([`crate::layer::pipelined`]). A connection cut midway is resumed with a
+//! Range request.
 
 use std::io::{self, Read};
 use std::sync::Arc;
