@@ -81,12 +81,7 @@ mod tests {
                     (seed >> 24) as u8
                 })
                 .collect();
-            let mut header = tar::Header::new_gnu();
-            header.set_size(len as u64);
-            header.set_mode(0o644);
-            header.set_uid(0);
-            header.set_gid(0);
-            header.set_mtime(0);
+            let mut header = crate::layer::test_header(len as u64);
             builder
                 .append_data(&mut header, name, &content[..])
                 .unwrap();
@@ -181,12 +176,7 @@ mod tests {
             "{header_only}"
         );
         let mut escapes = tar::Builder::new(Vec::new());
-        let mut header = tar::Header::new_gnu();
-        header.set_size(0);
-        header.set_mode(0o644);
-        header.set_uid(0);
-        header.set_gid(0);
-        header.set_mtime(0);
+        let mut header = crate::layer::test_header(0);
         header.as_gnu_mut().unwrap().name[..6].copy_from_slice(b"../../");
         header.set_cksum();
         escapes.append(&header, &[][..]).unwrap();
