@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # peel reading straight from a registry against skopeo and dive, on loopback:
-#   - wall time (hyperfine, medians) of
+#   - wall time (medians of RUNS, the three commands interleaved run by run
+#     so that the load of a shared machine falls on each alike) of
 #       peel --ci registry://REG/IMAGE                          (download + analysis)
 #       skopeo copy docker://REG/IMAGE dir:X                     (download only: the floor)
 #       skopeo copy docker://REG/IMAGE docker-archive:X && dive --ci X  (what dive users do)
@@ -9,15 +10,17 @@
 # peak RSS <= 1.2x peel on the local copy.
 #
 # Needs: the plain-HTTP registry of .ci/start-registry.sh (REG), skopeo,
-# hyperfine, GNU time, dive 0.13.1, a release build of peel, and the bench
+# GNU time, dive 0.13.1, a release build of peel, and the bench
 # images (benches/images/large-apt.sh, many-files.sh; the gzip layout of
 # large-apt at /tmp/peel-bench/large-apt-oci-gzip).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 REG=${REG:-${PEEL_REGISTRY_PLAIN:-127.0.0.1:5071}}
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-5}
 PEEL=${PEEL:-$PWD/target/release/peel}
+# Another build of peel (main's, say) timed in the same runs: before/after.
+PEEL_BEFORE=${PEEL_BEFORE:-}
 BENCH=${BENCH:-/tmp/peel-bench}
 OUT=${OUT:-$BENCH/registry}
 DIVE=${DIVE:-$(command -v dive || true)}
@@ -47,9 +50,19 @@ for spec in "${images[@]}"; do
     peel_cmd="$PEEL --ci $rules --plain-http registry://$REG/$name"
     dir_cmd="skopeo copy -q --src-tls-verify=false docker://$REG/$name dir:$OUT/x-dir"
     dive_cmd="skopeo copy -q --src-tls-verify=false docker://$REG/$name docker-archive:$OUT/x.tar && $DIVE --ci --source docker-archive --lowestEfficiency=0 --highestUserWastedPercent=1 $OUT/x.tar"
-    hyperfine --runs "$RUNS" --prepare "rm -rf $OUT/x-dir $OUT/x.tar" \
-        --export-json "$OUT/$label.json" -n peel "$peel_cmd" -n skopeo-dir "$dir_cmd" \
-        -n skopeo+dive "$dive_cmd" >/dev/null
+    cmds=("peel|$peel_cmd" "skopeo-dir|$dir_cmd" "skopeo+dive|$dive_cmd")
+    if [ -n "$PEEL_BEFORE" ]; then
+        cmds+=("peel-before|$PEEL_BEFORE --ci $rules --plain-http registry://$REG/$name")
+    fi
+    : > "$OUT/$label.times"
+    for _ in $(seq "$RUNS"); do
+        for run in "${cmds[@]}"; do
+            rm -rf "$OUT/x-dir" "$OUT/x.tar"
+            start=$(date +%s.%N)
+            bash -c "${run#*|}" > /dev/null 2>&1 || true
+            echo "${run%%|*} $(echo "$(date +%s.%N) - $start" | bc)" >> "$OUT/$label.times"
+        done
+    done
     rm -rf "$OUT/x-dir" "$OUT/x.tar"
     rss() { # what, command...
         local what=$1; shift
@@ -64,14 +77,22 @@ for spec in "${images[@]}"; do
     rss_remote=$(rss remote $PEEL --ci $rules --plain-http "registry://$REG/$name")
     # shellcheck disable=SC2086
     rss_local=$(rss local $PEEL --ci $rules "$local")
-    python3 - "$OUT/$label.json" "$label" "$rss_remote" "$rss_local" <<'PY'
-import json, sys
-runs = {r["command"]: r["median"] for r in json.load(open(sys.argv[1]))["results"]}
+    python3 - "$OUT/$label.times" "$label" "$rss_remote" "$rss_local" <<'PY'
+import statistics, sys
+runs = {}
+for line in open(sys.argv[1]):
+    name, seconds = line.split()
+    runs.setdefault(name, []).append(float(seconds))
+med = {name: statistics.median(times) for name, times in runs.items()}
 label, remote, local = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-p, d, v = runs["peel"], runs["skopeo-dir"], runs["skopeo+dive"]
+p, d, v = med["peel"], med["skopeo-dir"], med["skopeo+dive"]
 print(f"{label}: peel {p:.2f} s, skopeo dir {d:.2f} s, skopeo+dive {v:.2f} s | "
       f"peel/skopeo-dir {p/d:.2f}x, skopeo+dive/peel {v/p:.2f}x | "
       f"peak RSS {remote/1024:.1f} MiB from the registry, {local/1024:.1f} MiB local ({remote/local:.2f}x)")
+if "peel-before" in med:
+    b = med["peel-before"]
+    print(f"  before: peel {b:.2f} s, peel/skopeo-dir {b/d:.2f}x; after/before {p/b:.2f}x")
+print("  runs: " + "; ".join(f"{n} " + " ".join(f"{t:.2f}" for t in ts) for n, ts in runs.items()))
 PY
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

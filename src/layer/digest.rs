@@ -320,12 +320,7 @@ mod tests {
     /// A one-file tar.
     fn tar() -> Vec<u8> {
         let mut builder = tar::Builder::new(Vec::new());
-        let mut header = tar::Header::new_gnu();
-        header.set_size(5);
-        header.set_mode(0o644);
-        header.set_uid(0);
-        header.set_gid(0);
-        header.set_mtime(0);
+        let mut header = crate::layer::test_header(5);
         builder
             .append_data(&mut header, "a", &b"hello"[..])
             .unwrap();

@@ -7,7 +7,7 @@ use std::io::{self, Read, Seek, SeekFrom};
 
 use xxhash_rust::xxh3::Xxh3;
 
-use super::digest::{Algorithm, HashingReader, LayerDigests, Want};
+use super::digest::{Algorithm, Computed, HashingReader, LayerDigests, Want};
 use super::entry::{EntryKind, LayerChanges, Meta, Op, Record};
 use super::path::{self, PathError};
 use super::secret_content;
@@ -77,54 +77,101 @@ pub fn walk_blob<R: Read>(blob: R) -> Result<WalkedLayer, WalkError> {
 /// read, the tar as it is decoded. A plain blob is hashed once when one
 /// algorithm serves both.
 pub fn walk_blob_with<R: Read>(blob: R, want: Want) -> Result<WalkedLayer, WalkError> {
-    let read_err = |compression: Compression| {
-        move |source: io::Error| {
-            if source.kind() == io::ErrorKind::OutOfMemory {
-                return WalkError::Memory(source.to_string());
-            }
-            WalkError::Read {
-                stream: stream_name(compression),
-                source,
-            }
-        }
-    };
-    let (head, blob) = sniff::peek(blob, 4).map_err(read_err(Compression::None))?;
+    let (head, blob) = sniff::peek(blob, 4).map_err(read_error(Compression::None))?;
     let compression = Compression::detect(&head);
-    let diff_in_blob = want.diff
-        && compression == Compression::None
-        && matches!(want.blob, None | Some(Algorithm::Sha256));
-    let blob_algorithm = match want.blob {
-        None if diff_in_blob => Some(Algorithm::Sha256),
-        other => other,
-    };
-    let mut stored = HashingReader::new(blob, blob_algorithm);
-    let (_, decoded) = sniff::decompress(&mut stored).map_err(read_err(Compression::None))?;
-    let tar_algorithm = (want.diff && !diff_in_blob).then_some(Algorithm::Sha256);
-    let mut decoded = HashingReader::new(decoded, tar_algorithm);
+    let hashes = Hashes::plan(want, compression);
+    let mut stored = HashingReader::new(blob, hashes.blob);
+    let (_, decoded) = sniff::decompress(&mut stored).map_err(read_error(Compression::None))?;
+    let (changes, diff) = walk_decoded(decoded, hashes.tar, compression)?;
+    let stored = stored.finish().map_err(read_error(compression))?;
+    Ok(WalkedLayer {
+        changes,
+        compression,
+        digests: hashes.digests(stored, diff),
+    })
+}
+
+/// How a read error in `compression`'s stream is told.
+pub(super) fn read_error(compression: Compression) -> impl Fn(io::Error) -> WalkError {
+    move |source: io::Error| {
+        if source.kind() == io::ErrorKind::OutOfMemory {
+            return WalkError::Memory(source.to_string());
+        }
+        WalkError::Read {
+            stream: stream_name(compression),
+            source,
+        }
+    }
+}
+
+/// What is hashed where while a blob is walked.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Hashes {
+    want: Want,
+    /// The blob as stored.
+    pub(super) blob: Option<Algorithm>,
+    /// The decoded tar.
+    pub(super) tar: Option<Algorithm>,
+    /// A plain blob's one hash serves as its tar's.
+    diff_in_blob: bool,
+}
+
+impl Hashes {
+    pub(super) fn plan(want: Want, compression: Compression) -> Self {
+        let diff_in_blob = want.diff
+            && compression == Compression::None
+            && matches!(want.blob, None | Some(Algorithm::Sha256));
+        let blob = match want.blob {
+            None if diff_in_blob => Some(Algorithm::Sha256),
+            other => other,
+        };
+        Hashes {
+            want,
+            blob,
+            tar: (want.diff && !diff_in_blob).then_some(Algorithm::Sha256),
+            diff_in_blob,
+        }
+    }
+
+    /// The digests wanted, from the blob's (and its length) and the tar's.
+    pub(super) fn digests(
+        self,
+        (blob_digest, blob_len): (Option<Computed>, u64),
+        diff: Option<Computed>,
+    ) -> LayerDigests {
+        LayerDigests {
+            diff: if self.diff_in_blob {
+                blob_digest.clone()
+            } else {
+                diff
+            },
+            blob: self
+                .want
+                .blob
+                .and(blob_digest)
+                .map(|digest| (digest, blob_len)),
+        }
+    }
+}
+
+/// Hash (with `algorithm`) and walk a decoded tar, to its end.
+pub(super) fn walk_decoded<R: Read>(
+    decoded: R,
+    algorithm: Option<Algorithm>,
+    compression: Compression,
+) -> Result<(LayerChanges, Option<Computed>), WalkError> {
+    let mut decoded = HashingReader::new(decoded, algorithm);
     let (head, tar_stream) =
-        sniff::peek(&mut decoded, sniff::BLOCK).map_err(read_err(compression))?;
+        sniff::peek(&mut decoded, sniff::BLOCK).map_err(read_error(compression))?;
     if !sniff::is_tar(&head) {
         return Err(WalkError::NotTar(compression));
     }
     let changes = walk_tar(tar_stream).map_err(|e| match e {
-        WalkError::Read { source, .. } => read_err(compression)(source),
+        WalkError::Read { source, .. } => read_error(compression)(source),
         other => other,
     })?;
-    let (diff, _) = decoded.finish().map_err(read_err(compression))?;
-    let (blob_digest, blob_len) = stored.finish().map_err(read_err(compression))?;
-    let digests = LayerDigests {
-        diff: if diff_in_blob {
-            blob_digest.clone()
-        } else {
-            diff
-        },
-        blob: want.blob.and(blob_digest).map(|digest| (digest, blob_len)),
-    };
-    Ok(WalkedLayer {
-        changes,
-        compression,
-        digests,
-    })
+    let (diff, _) = decoded.finish().map_err(read_error(compression))?;
+    Ok((changes, diff))
 }
 
 /// The longest canonical path peel accepts, in bytes: Linux's `PATH_MAX`.

@@ -1,7 +1,9 @@
 //! Layer blobs streamed from a registry into the walker, `--jobs` at a
 //! time: nothing is written to disk, every blob is hashed as it streams
-//! (the checks are [`crate::layer::digest`]'s, as for every source). A
-//! connection cut midway is resumed with a Range request.
+//! (the checks are [`crate::layer::digest`]'s, as for every source), and a
+//! compressed one is read, decompressed and walked on three threads
+//! ([`crate::layer::pipelined`]). A connection cut midway is resumed with a
+//! Range request.
 
 use std::io::{self, Read};
 use std::sync::Arc;
@@ -16,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::image::location::{BlobLocation, FetchAgain, RemoteBlob};
 use crate::image::{LayerBlob, oci, parallel};
 use crate::layer::digest::{Algorithm, HashingReader, Want};
-use crate::layer::walk::walk_blob_with;
+use crate::layer::pipelined::walk_blob_pipelined;
 use crate::progress::{CountingReader, Progress};
 
 /// How many times one blob's download is resumed after a cut.
@@ -228,7 +230,7 @@ fn walk_one(
     let want = Want::unless(no_verify, || Want::all(algorithm));
     let layer_what = format!("{}: layer {idx} ({digest})", client.what);
     let stream = CountingReader::new(fetch.stream(Some(abort.clone())), progress.clone());
-    let walked = match walk_blob_with(stream, want) {
+    let walked = match walk_blob_pipelined(stream, want) {
         Ok(walked) => walked,
         Err(_) if progress.is_cancelled() || abort.load(Ordering::Relaxed) => {
             return Err(Error::Cancelled);
