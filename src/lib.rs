@@ -14,10 +14,11 @@
 //! ```
 //!
 //! - [`source`]: the reference the user typed → where the bytes come from;
-//! - [`image`]: outer formats (docker save, OCI layout, oci-archive) and
-//!   compression sniffing → an [`image::Image`] of walked layers;
-//! - [`layer`]: one layer tar → [`layer::LayerChanges`] (entries, whiteouts,
-//!   opaque markers), streamed, metadata only;
+//! - [`image`]: outer formats (docker save, OCI layout, oci-archive) → an
+//!   [`image::Image`] of walked layers;
+//! - [`layer`]: compression sniffing, then one layer tar →
+//!   [`layer::LayerChanges`] (entries, whiteouts, opaque markers), streamed,
+//!   metadata only;
 //! - [`tree`]: the layers stacked by the OCI rules, with every path's history;
 //! - [`analysis`]: the exact figures and the dive-compatible ones;
 //! - [`findings`]: why bytes are wasted and what to change, read from an analysis;
@@ -38,9 +39,7 @@
 //! Everything from bytes in to [`pipeline::Outcome`] out is synchronous and
 //! knows nothing of terminals.  Imports go one way: `run` → `ui`
 //! → `report` → `diff` → `pipeline` → `ci` → `findings` → `analysis` →
-//! `tree` → `layer`, and `pipeline` → `source` → `image`.  Still both ways:
-//! `image` ↔ `layer` (`layer::walk` reads
-//! `image::sniff`), and `layer::digest` takes `sanitize` through `ui`.
+//! `tree` → `layer`, and `pipeline` → `source` → `image` → `layer`.
 
 pub mod analysis;
 pub mod ci;

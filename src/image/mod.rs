@@ -14,7 +14,8 @@ pub mod oci;
 pub mod oci_dir;
 pub(crate) mod parallel;
 pub mod platform;
-pub mod sniff;
+/// Compression sniffing lives with the layers it reads; here for the outer formats.
+pub use crate::layer::sniff;
 
 use std::sync::Arc;
 

@@ -18,7 +18,7 @@ use std::str::FromStr;
 use oci_spec::image::{Digest, DigestAlgorithm};
 use sha2::Digest as _;
 
-use crate::ui::sanitize;
+use crate::safe_text::sanitize;
 
 /// A hash algorithm peel computes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,6 +6,7 @@ pub mod entry;
 pub mod path;
 pub mod pipelined;
 pub mod secret_content;
+pub mod sniff;
 pub(crate) mod tar_reader;
 pub mod walk;
 

@@ -13,7 +13,7 @@ use std::io::{self, Read};
 use super::ahead;
 use super::digest::{self, HashingReader, Want};
 use super::walk::{Hashes, WalkError, WalkedLayer, read_error, walk_blob_with, walk_decoded};
-use crate::image::sniff::{self, Compression};
+use super::sniff::{self, Compression};
 
 /// [`walk_blob_with`] on three threads. A plain blob has nothing to
 /// decompress and is walked on this one.

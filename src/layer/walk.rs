@@ -12,7 +12,7 @@ use super::entry::{EntryKind, LayerChanges, Meta, Op, Record};
 use super::path::{self, PathError};
 use super::secret_content;
 use super::tar_reader::{Header, Piece, TarReader, quoted_name, typeflag};
-use crate::image::sniff::{self, Compression};
+use super::sniff::{self, Compression};
 
 /// The opaque-directory marker (OCI image-layer spec).
 pub const OPAQUE_MARKER: &[u8] = b".wh..wh..opq";

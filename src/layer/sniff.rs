@@ -206,7 +206,7 @@ pub fn finish_outer<R: Read>(stream: R, compression: Compression) -> io::Result<
     if compression == Compression::None {
         return Ok(());
     }
-    crate::layer::digest::drain(stream).map(|_| ())
+    super::digest::drain(stream).map(|_| ())
 }
 
 #[cfg(test)]
