@@ -12,8 +12,8 @@ use std::io::{self, Read};
 
 use super::ahead;
 use super::digest::{self, HashingReader, Want};
-use super::walk::{Hashes, WalkError, WalkedLayer, read_error, walk_blob_with, walk_decoded};
 use super::sniff::{self, Compression};
+use super::walk::{Hashes, WalkError, WalkedLayer, read_error, walk_blob_with, walk_decoded};
 
 /// [`walk_blob_with`] on three threads. A plain blob has nothing to
 /// decompress and is walked on this one.

@@ -11,8 +11,8 @@ use super::digest::{Algorithm, Computed, HashingReader, LayerDigests, Want};
 use super::entry::{EntryKind, LayerChanges, Meta, Op, Record};
 use super::path::{self, PathError};
 use super::secret_content;
-use super::tar_reader::{Header, Piece, TarReader, quoted_name, typeflag};
 use super::sniff::{self, Compression};
+use super::tar_reader::{Header, Piece, TarReader, quoted_name, typeflag};
 
 /// The opaque-directory marker (OCI image-layer spec).
 pub const OPAQUE_MARKER: &[u8] = b".wh..wh..opq";
