@@ -25,5 +25,6 @@ mod packaging;
 mod properties;
 mod realistic_images;
 mod registry;
+mod tmux;
 mod ui;
 mod verify;

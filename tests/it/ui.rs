@@ -997,39 +997,6 @@ fn a_bad_config_names_the_key() {
 /// status, and the terminal given back.
 #[test]
 fn tmux_smoke_test() {
-    if !tmux_available() {
-        return;
-    }
-    let session = format!("peel-smoke-{}", std::process::id());
-    let tmux = |args: &[&str]| {
-        std::process::Command::new("tmux")
-            .args(args)
-            .output()
-            .expect("tmux runs")
-    };
-    let capture = || {
-        String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", &session]).stdout).into_owned()
-    };
-    let wait_for = |what: &str| -> String {
-        let mut last = String::new();
-        for _ in 0..100 {
-            last = capture();
-            if last.contains(what) {
-                return last;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        panic!("'{what}' never appeared; screen:\n{last}");
-    };
-    let wait_until_gone = |what: &str| {
-        for _ in 0..100 {
-            if !capture().contains(what) {
-                return;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        panic!("'{what}' never went away");
-    };
     // A file that is not an image: the error, after the terminal is given back.
     let garbage = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(garbage.path(), b"not an image").unwrap();
@@ -1040,50 +1007,31 @@ fn tmux_smoke_test() {
         demo = demo_path().display(),
         garbage = garbage.path().display(),
     );
-    let out = tmux(&[
-        "new-session",
-        "-d",
-        "-s",
-        &session,
-        "-x",
-        "120",
-        "-y",
-        "36",
-        &cmd,
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let result = std::panic::catch_unwind(|| {
-        wait_for("Contents at layer 0");
-        tmux(&["send-keys", "-t", &session, "j", "j", "j"]);
-        wait_for("Contents at layer 3");
-        tmux(&["send-keys", "-t", &session, "w"]);
-        wait_for("Wasted: ");
-        tmux(&["send-keys", "-t", &session, "f"]);
-        wait_for("Findings: 8");
-        tmux(&["send-keys", "-t", &session, "?"]);
-        wait_for("esc, q or ? closes");
-        tmux(&["send-keys", "-t", &session, "Escape"]);
-        // esc and q sent together read as alt+q: wait for the help to close.
-        wait_until_gone("esc, q or ? closes");
-        tmux(&["send-keys", "-t", &session, "q"]);
-        let s = wait_for("PEEL-EXIT=");
-        assert!(s.contains("PEEL-EXIT=0"), "{s}");
-        assert!(!s.contains("Layers"), "the alternate screen was left: {s}");
-        let s = wait_for("PEEL-EXIT2=");
-        assert!(s.contains("peel: error:"), "{s}");
-        assert!(s.contains("PEEL-EXIT2=2"), "{s}");
-        // Raw mode is off again: the terminal is back in canonical mode.
-        let s = wait_for(" icanon");
-        assert!(!s.contains("-icanon"), "{s}");
-    });
-    tmux(&["kill-session", "-t", &session]);
-    if let Err(e) = result {
-        std::panic::resume_unwind(e);
-    }
+    let Some(term) = crate::tmux::Session::start("peel-smoke", (120, 36), &cmd) else {
+        return;
+    };
+    term.wait_for("Contents at layer 0");
+    term.send(&["j", "j", "j"]);
+    term.wait_for("Contents at layer 3");
+    term.send(&["w"]);
+    term.wait_for("Wasted: ");
+    term.send(&["f"]);
+    term.wait_for("Findings: 8");
+    term.send(&["?"]);
+    term.wait_for("esc, q or ? closes");
+    term.send(&["Escape"]);
+    // esc and q sent together read as alt+q: wait for the help to close.
+    term.wait_until_gone("esc, q or ? closes");
+    term.send(&["q"]);
+    let s = term.wait_for("PEEL-EXIT=");
+    assert!(s.contains("PEEL-EXIT=0"), "{s}");
+    assert!(!s.contains("Layers"), "the alternate screen was left: {s}");
+    let s = term.wait_for("PEEL-EXIT2=");
+    assert!(s.contains("peel: error:"), "{s}");
+    assert!(s.contains("PEEL-EXIT2=2"), "{s}");
+    // Raw mode is off again: the terminal is back in canonical mode.
+    let s = term.wait_for(" icanon");
+    assert!(!s.contains("-icanon"), "{s}");
 }
 
 #[test]

@@ -6,9 +6,9 @@
 
 use std::path::Path;
 
-use super::tmux::Session;
 use super::{fails, new_image, old_image, peel, succeeded};
 use crate::fixture::{put, tmp};
+use crate::tmux::Session;
 
 /// `old.tar`, `new.tar` and a config in `dir` binding `compare-old` to `X`
 /// (`C` no longer).

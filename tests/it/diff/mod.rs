@@ -12,7 +12,6 @@ mod pairs;
 mod recipes;
 mod registry;
 mod rules;
-pub(crate) mod tmux;
 
 use std::path::Path;
 

@@ -11,7 +11,7 @@ use peel::ui::app::App;
 use peel::ui::compare::CompareMarks;
 use peel::ui::event::Event;
 
-use super::{ctrl, draw, fixture_app, key, screen, text_lines, tmux_available};
+use super::{ctrl, draw, fixture_app, key, screen, text_lines};
 use crate::fixture::{self, Image, Layer};
 
 /// The base layer both images share, byte for byte.
@@ -213,80 +213,39 @@ fn write_pair() -> tempfile::TempDir {
 /// With `CI=true` in the same terminal: the text report.
 #[test]
 fn tmux_peel_diff_opens_compare_mode() {
-    if !tmux_available() {
-        return;
-    }
     let dir = write_pair();
-    let session = format!("peel-compare-{}", std::process::id());
-    let tmux = |args: &[&str]| {
-        std::process::Command::new("tmux")
-            .args(args)
-            .output()
-            .expect("tmux runs")
-    };
-    let wait_for = |what: &str| -> String {
-        let mut last = String::new();
-        for _ in 0..150 {
-            last = String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", &session]).stdout)
-                .into_owned();
-            if last.contains(what) {
-                return last;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        panic!("'{what}' never appeared; screen:\n{last}");
-    };
     let cmd = format!(
         "cd {dir} && env -u CI {bin} diff old.tar new.tar; ui=$?; \
          clear; CI=true {bin} diff old.tar new.tar; echo PEEL-EXIT=$ui; sleep 60",
         dir = dir.path().display(),
         bin = env!("CARGO_BIN_EXE_peel"),
     );
-    let out = tmux(&[
-        "new-session",
-        "-d",
-        "-s",
-        &session,
-        "-x",
-        "100",
-        "-y",
-        "50",
-        &cmd,
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let result = std::panic::catch_unwind(|| {
-        let s = wait_for("Compared with old.tar · -28 B");
-        for seen in [
-            "vs OLD",
-            "=old +new",
-            "+20 B",
-            "-5 B",
-            "gone.txt",
-            "added.txt",
-        ] {
-            assert!(s.contains(seen), "{seen} not on screen:\n{s}");
-        }
-        assert!(s.contains("= 0 ") && s.contains("+ 1 "), "{s}");
-        tmux(&["send-keys", "-t", &session, "C"]);
-        let s = wait_for("Contents at layer 1");
-        assert!(!s.contains("vs OLD"), "{s}");
-        tmux(&["send-keys", "-t", &session, "C"]);
-        wait_for("Compared with old.tar");
-        tmux(&["send-keys", "-t", &session, "q"]);
-        // The UI's exit status, under the report CI=true printed.
-        let s = wait_for("PEEL-EXIT=");
-        assert!(s.contains("PEEL-EXIT=0"), "{s}");
-        assert!(s.contains("Old: old.tar (2 layers)"), "{s}");
-        assert!(s.contains("Files: ") && !s.contains("vs OLD"), "{s}");
-    });
-    tmux(&["kill-session", "-t", &session]);
-    if let Err(e) = result {
-        std::panic::resume_unwind(e);
+    let Some(term) = crate::tmux::Session::start("peel-compare", (100, 50), &cmd) else {
+        return;
+    };
+    let s = term.wait_for("Compared with old.tar · -28 B");
+    for seen in [
+        "vs OLD",
+        "=old +new",
+        "+20 B",
+        "-5 B",
+        "gone.txt",
+        "added.txt",
+    ] {
+        assert!(s.contains(seen), "{seen} not on screen:\n{s}");
     }
+    assert!(s.contains("= 0 ") && s.contains("+ 1 "), "{s}");
+    term.send(&["C"]);
+    let s = term.wait_for("Contents at layer 1");
+    assert!(!s.contains("vs OLD"), "{s}");
+    term.send(&["C"]);
+    term.wait_for("Compared with old.tar");
+    term.send(&["q"]);
+    // The UI's exit status, under the report CI=true printed.
+    let s = term.wait_for("PEEL-EXIT=");
+    assert!(s.contains("PEEL-EXIT=0"), "{s}");
+    assert!(s.contains("Old: old.tar (2 layers)"), "{s}");
+    assert!(s.contains("Files: ") && !s.contains("vs OLD"), "{s}");
 }
 
 /// Not on a terminal (or with CI set): the text report, as before.

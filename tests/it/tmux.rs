@@ -1,7 +1,6 @@
 //! A detached tmux session running one shell command: the real binary in a
 //! real terminal. The screen is read with `capture-pane`; the session is
-//! killed when dropped, after a failed check too. (Usable by any test:
-//! `crate::diff::tmux::Session`.)
+//! killed when dropped, after a failed check too.
 
 use std::process::{Command, Output};
 use std::time::Duration;
@@ -63,6 +62,17 @@ impl Session {
             std::thread::sleep(Duration::from_millis(100));
         }
         panic!("'{what}' never appeared; screen:\n{last}");
+    }
+
+    /// Once `what` has left the screen (10 s at most, else a panic).
+    pub(crate) fn wait_until_gone(&self, what: &str) {
+        for _ in 0..100 {
+            if !self.screen().contains(what) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("'{what}' never went away");
     }
 
     /// Type `keys` (tmux key names: `q`, `C-c`, `Enter`).
