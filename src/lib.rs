@@ -59,6 +59,7 @@ pub mod report;
 pub mod run;
 pub mod safe_text;
 pub mod source;
+pub mod text_file;
 pub mod tree;
 pub mod tree_list;
 pub mod ui;

@@ -34,18 +34,8 @@ pub fn load(path: &Path, required: bool) -> Result<FileRules> {
         }
         Err(e) => return Err(Error::Config(format!("{what}: {e}"))),
     };
-    // Never more than one byte past the cap, whatever the file is.
-    let mut bytes = Vec::new();
-    std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_BYTES + 1), &mut bytes)
-        .map_err(|e| Error::Config(format!("{what}: {e}")))?;
-    if bytes.len() as u64 > MAX_BYTES {
-        return Err(Error::Config(format!(
-            "{what}: larger than {} KiB, the most a rules file may be",
-            MAX_BYTES / 1024
-        )));
-    }
-    let text = String::from_utf8(bytes)
-        .map_err(|e| Error::Config(format!("{what}: not UTF-8 text: {e}")))?;
+    let text =
+        crate::text_file::read_capped(file, MAX_BYTES, &what, "the most a rules file may be")?;
     parse(&text, &what)
 }
 
