@@ -372,48 +372,38 @@ mod tests {
     fn keys_and_tokens() {
         let pem = b"-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n";
         assert_eq!(sniff(b"id", pem), Some(SecretContent::PrivateKey));
-        assert_eq!(
-            sniff(b"app.conf", b"-----BEGIN RSA PRIVATE KEY-----\n"),
-            Some(SecretContent::PrivateKey)
-        );
-        assert_eq!(
-            sniff(b"app.conf", b"-----BEGIN PRIVATE KEY-----\n"),
-            Some(SecretContent::PrivateKey)
-        );
-        assert_eq!(
-            sniff(b"app.conf", b"-----BEGIN PGP PRIVATE KEY BLOCK-----\n"),
-            Some(SecretContent::PrivateKey)
-        );
-        assert_eq!(
-            sniff(b"app.conf", b"PuTTY-User-Key-File-3: ssh-ed25519\n"),
-            Some(SecretContent::PrivateKey)
-        );
-        assert_eq!(
-            sniff(
-                b"app.conf",
-                b"[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n"
-            ),
-            Some(SecretContent::CloudKey)
-        );
-        assert_eq!(
-            sniff(
-                b"app.conf",
-                b"AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"
-            ),
-            Some(SecretContent::CloudKey)
-        );
         let github = format!("token: ghp_{}\n", "a1B2".repeat(9));
-        assert_eq!(
-            sniff(b"app.conf", github.as_bytes()),
-            Some(SecretContent::Token)
-        );
-        assert_eq!(
-            sniff(
-                b"app.conf",
-                b"//registry.npmjs.org/:_authToken=npm_abcdefghijklmnopqrstuvwxyz0123456789\n"
+        let cases: [(SecretContent, &[&[u8]]); 3] = [
+            (
+                SecretContent::PrivateKey,
+                &[
+                    b"-----BEGIN RSA PRIVATE KEY-----\n",
+                    b"-----BEGIN PRIVATE KEY-----\n",
+                    b"-----BEGIN PGP PRIVATE KEY BLOCK-----\n",
+                    b"PuTTY-User-Key-File-3: ssh-ed25519\n",
+                ],
             ),
-            Some(SecretContent::Token)
-        );
+            (
+                SecretContent::CloudKey,
+                &[
+                    b"[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n",
+                    b"AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
+                ],
+            ),
+            (
+                SecretContent::Token,
+                &[
+                    github.as_bytes(),
+                    b"//registry.npmjs.org/:_authToken=npm_abcdefghijklmnopqrstuvwxyz0123456789\n",
+                ],
+            ),
+        ];
+        for (want, contents) in cases {
+            for content in contents {
+                let shown = String::from_utf8_lossy(content);
+                assert_eq!(sniff(b"app.conf", content), Some(want), "{shown}");
+            }
+        }
     }
 
     #[test]
