@@ -33,24 +33,8 @@ pub struct Cli {
     #[arg(long)]
     pub ci: bool,
 
-    /// Write the JSON report to PATH ('-' for standard output).
-    #[arg(long, value_name = "PATH")]
-    pub json: Option<PathBuf>,
-
-    /// Write a Markdown report to PATH ('-' for standard output): for a
-    /// pull-request comment or a CI step summary.
-    #[arg(long, value_name = "PATH")]
-    pub markdown: Option<PathBuf>,
-
-    /// Write a self-contained HTML report to PATH: a treemap of the final
-    /// filesystem (by the layer that wrote each file, or by waste), the
-    /// layers, the figures, the verdict, the findings and the wasted entries.
-    #[arg(long, value_name = "PATH")]
-    pub html: Option<PathBuf>,
-
-    /// The CI rules file (YAML, dive's .dive-ci format).
-    #[arg(long, value_name = "PATH", default_value = ".dive-ci")]
-    pub ci_config: PathBuf,
+    #[command(flatten)]
+    pub report: ReportFlags,
 
     /// Fail when the efficiency is below this fraction (0..1, or 'disabled').
     #[arg(
@@ -204,23 +188,8 @@ pub struct DiffArgs {
     /// The image compared: any reference peel reads, or a JSON report.
     pub new: String,
 
-    /// Write the JSON comparison to PATH ('-' for standard output).
-    #[arg(long, value_name = "PATH")]
-    pub json: Option<PathBuf>,
-
-    /// Write a Markdown comparison to PATH ('-' for standard output): a
-    /// pull-request comment, the details collapsed.
-    #[arg(long, value_name = "PATH")]
-    pub markdown: Option<PathBuf>,
-
-    /// Write a self-contained HTML comparison to PATH ('-' for standard
-    /// output): NEW's treemap coloured by growth, the figures side by side.
-    #[arg(long, value_name = "PATH")]
-    pub html: Option<PathBuf>,
-
-    /// The rules file (its growth rules and `ignore:` globs are read).
-    #[arg(long, value_name = "PATH", default_value = ".dive-ci")]
-    pub ci_config: PathBuf,
+    #[command(flatten)]
+    pub report: ReportFlags,
 
     #[command(flatten)]
     pub growth: GrowthFlags,
@@ -234,6 +203,34 @@ pub struct DiffArgs {
 
     #[command(flatten)]
     pub ui: UiFlags,
+}
+
+/// The report files and the rules file: `peel IMAGE` reports on the image,
+/// `peel diff` on the comparison.
+#[derive(Debug, Clone, Args)]
+pub struct ReportFlags {
+    /// Write the JSON report to PATH ('-' for standard output).
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
+
+    /// Write a Markdown report to PATH ('-' for standard output): for a
+    /// pull-request comment or a CI step summary (`peel diff`: the details
+    /// collapsed).
+    #[arg(long, value_name = "PATH")]
+    pub markdown: Option<PathBuf>,
+
+    /// Write a self-contained HTML report to PATH ('-' for standard output):
+    /// a treemap of the final filesystem (by the layer that wrote each file,
+    /// or by waste), the layers, the figures, the verdict, the findings and
+    /// the wasted entries (`peel diff`: NEW's treemap coloured by growth,
+    /// the figures side by side).
+    #[arg(long, value_name = "PATH")]
+    pub html: Option<PathBuf>,
+
+    /// The CI rules file (YAML, dive's .dive-ci format; `peel diff` reads
+    /// its growth rules and `ignore:` globs).
+    #[arg(long, value_name = "PATH", default_value = ".dive-ci")]
+    pub ci_config: PathBuf,
 }
 
 /// The interactive UI's flags, shared by `peel IMAGE` and `peel diff`.

@@ -30,6 +30,7 @@
 //! - [`report`]: text, JSON and Markdown of an outcome (and of a comparison);
 //! - [`progress`]: load progress shared with whoever shows it;
 //! - [`safe_text`]: untrusted text escaped for every output;
+//! - [`text_file`]: a small text file the user names (rules file, Dockerfile), bounded;
 //! - [`tree_list`]: the file tree as visible rows + a selection (the UI's model);
 //! - [`ui`]: the interactive terminal UI; [`content`]: file bytes re-read from a layer;
 //! - [`cli`] and [`run`]: the command line and which front end runs
@@ -59,6 +60,7 @@ pub mod report;
 pub mod run;
 pub mod safe_text;
 pub mod source;
+pub mod text_file;
 pub mod tree;
 pub mod tree_list;
 pub mod ui;

@@ -61,34 +61,16 @@ impl Analysis {
 /// counting the wasted entries under `ignore` as accepted rather than
 /// wasted (dive's figures are left as dive computes them).
 pub fn analyze_with(image: Image, base: (usize, BaseLayersFrom), ignore: &Ignore) -> Analysis {
-    analyze_beside(image, base, ignore, |_| ()).0
+    analyze_beside(image, base, ignore, true, |_| ()).0
 }
 
 /// [`analyze_with`], and `beside` run on the exact model while dive's model
 /// is computed on another core (the findings take about as long as the rest
 /// of that side: run one after the other, they would add to the wall time).
+/// Without `with_dive`, dive's figures are left at zero: for a comparison
+/// (`peel diff`), which reads the exact figures only, and saves the core
+/// dive's model would take.
 pub fn analyze_beside<T>(
-    image: Image,
-    base: (usize, BaseLayersFrom),
-    ignore: &Ignore,
-    beside: impl FnOnce(ExactView<'_>) -> T,
-) -> (Analysis, T) {
-    analyze_inner(image, base, ignore, true, beside)
-}
-
-/// [`analyze_beside`] without dive's model, whose figures are left at zero:
-/// for a comparison (`peel diff`), which reads the exact figures only, and
-/// saves the core dive's model would take.
-pub fn analyze_exact_beside<T>(
-    image: Image,
-    base: (usize, BaseLayersFrom),
-    ignore: &Ignore,
-    beside: impl FnOnce(ExactView<'_>) -> T,
-) -> (Analysis, T) {
-    analyze_inner(image, base, ignore, false, beside)
-}
-
-fn analyze_inner<T>(
     mut image: Image,
     base: (usize, BaseLayersFrom),
     ignore: &Ignore,

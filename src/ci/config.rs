@@ -34,18 +34,8 @@ pub fn load(path: &Path, required: bool) -> Result<FileRules> {
         }
         Err(e) => return Err(Error::Config(format!("{what}: {e}"))),
     };
-    // Never more than one byte past the cap, whatever the file is.
-    let mut bytes = Vec::new();
-    std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_BYTES + 1), &mut bytes)
-        .map_err(|e| Error::Config(format!("{what}: {e}")))?;
-    if bytes.len() as u64 > MAX_BYTES {
-        return Err(Error::Config(format!(
-            "{what}: larger than {} KiB, the most a rules file may be",
-            MAX_BYTES / 1024
-        )));
-    }
-    let text = String::from_utf8(bytes)
-        .map_err(|e| Error::Config(format!("{what}: not UTF-8 text: {e}")))?;
+    let text =
+        crate::text_file::read_capped(file, MAX_BYTES, &what, "the most a rules file may be")?;
     parse(&text, &what)
 }
 
@@ -226,30 +216,31 @@ mod tests {
     #[test]
     fn camel_and_kebab_keys() {
         let r = parse(
-            "rules:\n  lowestEfficiency: 0.95\n  highest-wasted-bytes: 20Mb\n  highestUserWastedPercent: off\n",
+            "rules:\n  lowestEfficiency: 0.95\n  highest-wasted-bytes: 20Mb\n  highestUserWastedPercent: off\n  \
+             highestGrowth: 10%\n  highest-pull-cost: 5MB\n  highestWastedGrowth: 0\n  fail-on-new: [secret, package-cache]\n",
             "f",
         )
         .unwrap();
-        assert_eq!(r.rules.lowest_efficiency.as_deref(), Some("0.95"));
-        assert_eq!(r.rules.highest_wasted_bytes.as_deref(), Some("20Mb"));
-        assert_eq!(r.rules.highest_user_wasted_percent.as_deref(), Some("off"));
-        assert!(r.warnings.is_empty());
-    }
-
-    #[test]
-    fn growth_rule_keys() {
-        let r = parse(
-            "rules:\n  highestGrowth: 10%\n  highest-pull-cost: 5MB\n  highestWastedGrowth: 0\n  fail-on-new: [secret, package-cache]\n",
-            "f",
-        )
-        .unwrap();
-        assert_eq!(r.growth.highest_growth.as_deref(), Some("10%"));
-        assert_eq!(r.growth.highest_pull_cost.as_deref(), Some("5MB"));
-        assert_eq!(r.growth.highest_wasted_growth.as_deref(), Some("0"));
-        assert_eq!(
-            r.growth.fail_on_new.as_deref(),
-            Some("secret,package-cache")
-        );
+        let (rules, growth) = (r.rules, r.growth);
+        let got = [
+            rules.lowest_efficiency,
+            rules.highest_wasted_bytes,
+            rules.highest_user_wasted_percent,
+            growth.highest_growth,
+            growth.highest_pull_cost,
+            growth.highest_wasted_growth,
+            growth.fail_on_new,
+        ];
+        let want = [
+            "0.95",
+            "20Mb",
+            "off",
+            "10%",
+            "5MB",
+            "0",
+            "secret,package-cache",
+        ];
+        assert_eq!(got, want.map(|w| Some(w.to_string())));
         assert!(r.warnings.is_empty());
     }
 

@@ -160,6 +160,15 @@ impl Verdict {
             .filter(|r| r.status == Status::Fail)
             .count()
     }
+
+    /// `N of M rules failed`: the failing verdict's line, in every report.
+    pub fn failed_summary(&self) -> String {
+        format!(
+            "{} of {} rules failed",
+            self.failed_count(),
+            self.rules.len()
+        )
+    }
 }
 
 /// The figures the rules judge.

@@ -282,22 +282,22 @@ mod tests {
 
     #[test]
     fn every_kind_of_change() {
-        let old = [
-            row("gone", 5, 1, 1),
-            row("grow", 10, 1, 1),
-            row("meta", 7, 1, 1),
-            row("same", 3, 1, 1),
-            row("shrink", 10, 1, 1),
-            row("swap", 4, 1, 1),
+        // Each path's (size, hash, attrs) in OLD and in NEW, where it is.
+        let paths = [
+            ("gone", Some((5, 1, 1)), None),
+            ("grow", Some((10, 1, 1)), Some((30, 2, 1))),
+            ("meta", Some((7, 1, 1)), Some((7, 1, 2))),
+            ("new", None, Some((1, 1, 1))),
+            ("same", Some((3, 1, 1)), Some((3, 1, 1))),
+            ("shrink", Some((10, 1, 1)), Some((2, 1, 1))),
+            ("swap", Some((4, 1, 1)), Some((4, 2, 1))),
         ];
-        let new = [
-            row("grow", 30, 2, 1),
-            row("meta", 7, 1, 2),
-            row("new", 1, 1, 1),
-            row("same", 3, 1, 1),
-            row("shrink", 2, 1, 1),
-            row("swap", 4, 2, 1),
-        ];
+        let old: Vec<FileRow> = (paths.iter())
+            .filter_map(|&(p, old, _)| old.map(|(size, hash, attrs)| row(p, size, hash, attrs)))
+            .collect();
+        let new: Vec<FileRow> = (paths.iter())
+            .filter_map(|&(p, _, new)| new.map(|(size, hash, attrs)| row(p, size, hash, attrs)))
+            .collect();
         let deleted = [(b"gone".as_slice().into(), 3)];
         let changes = compare(&old, &new, &deleted);
         let got: Vec<(&[u8], &str, i64, Option<u32>)> = changes

@@ -2,6 +2,7 @@
 //! a live [`Outcome`] or from a baseline JSON report ([`super::baseline`]),
 //! so that both kinds of OLD give the same answers.
 
+use crate::analysis::exact::Waste;
 use crate::findings::Finding;
 use crate::layer::path;
 use crate::pipeline::Outcome;
@@ -68,6 +69,15 @@ pub struct WasteRow {
     pub bytes: u64,
 }
 
+impl From<&Waste> for WasteRow {
+    fn from(w: &Waste) -> Self {
+        WasteRow {
+            path: path::display(&w.path),
+            bytes: w.bytes,
+        }
+    }
+}
+
 /// Everything compared of one image.
 #[derive(Debug, Clone, Default)]
 pub struct Side {
@@ -122,14 +132,7 @@ impl Side {
                 .collect(),
             files,
             deleted,
-            wasted: exact
-                .wasted
-                .iter()
-                .map(|w| WasteRow {
-                    path: path::display(&w.path),
-                    bytes: w.bytes,
-                })
-                .collect(),
+            wasted: exact.wasted.iter().map(WasteRow::from).collect(),
             findings: outcome.findings.iter().map(FindingRow::from).collect(),
         }
     }

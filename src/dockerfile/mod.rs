@@ -89,17 +89,8 @@ pub fn load(path: &Path) -> Result<Dockerfile> {
     let what = path.display().to_string();
     let file =
         std::fs::File::open(path).map_err(|e| Error::Config(format!("Dockerfile {what}: {e}")))?;
-    let mut bytes = Vec::new();
-    std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_BYTES + 1), &mut bytes)
-        .map_err(|e| Error::Config(format!("Dockerfile {what}: {e}")))?;
-    if bytes.len() as u64 > MAX_BYTES {
-        return Err(Error::Config(format!(
-            "Dockerfile {what}: larger than {} KiB, the most peel reads",
-            MAX_BYTES / 1024
-        )));
-    }
-    let text = String::from_utf8(bytes)
-        .map_err(|e| Error::Config(format!("Dockerfile {what}: not UTF-8 text: {e}")))?;
+    let name = format!("Dockerfile {what}");
+    let text = crate::text_file::read_capped(file, MAX_BYTES, &name, "the most peel reads")?;
     parse(&text, &what)
 }
 

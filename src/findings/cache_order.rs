@@ -169,10 +169,7 @@ pub(super) fn cache_busting_order(analysis: &ExactView<'_>, findings: &mut Vec<F
             path_count: 1,
             command: Some(copy.command.clone()),
             advice,
-            fix: Fix {
-                history: Some(copy.history),
-                ..Fix::default()
-            },
+            fix: Fix::at_history(copy.history),
         });
     }
 }

@@ -26,3 +26,14 @@ pub struct Fix {
     #[serde(skip)]
     pub history: Option<usize>,
 }
+
+impl Fix {
+    /// A finding about the Dockerfile step of history entry `history`: no
+    /// savings of its own.
+    pub fn at_history(history: usize) -> Fix {
+        Fix {
+            history: Some(history),
+            ..Fix::default()
+        }
+    }
+}

@@ -73,10 +73,7 @@ fn finding(step: &Step, layers: Vec<u32>, severity: Severity, advice: String) ->
         path_count: 0,
         command: Some(step.command.clone()),
         advice,
-        fix: Fix {
-            history: Some(step.history),
-            ..Fix::default()
-        },
+        fix: Fix::at_history(step.history),
     }
 }
 

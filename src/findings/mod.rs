@@ -21,8 +21,8 @@ use serde::Serialize;
 
 use crate::analysis::{ExactView, Ignore};
 use crate::image::config::{SecretPlace, display_command, shortened, single_line};
-use crate::layer::{EntryKind, path};
-use crate::tree::{HideReason, NodeId, Overwrite, State};
+use crate::layer::{EntryKind, Meta, path};
+use crate::tree::{HideReason, NodeId, Overwrite, State, Tree};
 pub use fix::Fix;
 use patterns::{Cache, cache_of, is_apt_list, is_leftover, is_secret};
 
@@ -468,6 +468,45 @@ fn hidden_files(
 /// node, the layer that put it there). Sorted, equal contents sit together.
 type ContentCopy = (u64, u64, u32, NodeId, u32);
 
+/// A path of the final image that is not a directory, as the findings about
+/// what the image still holds see it.
+struct FinalEntry<'t> {
+    id: NodeId,
+    /// The layer that wrote it.
+    layer: u32,
+    meta: &'t Meta,
+    content: Option<u32>,
+    /// Its content's bytes (a hardlink's: its target's).
+    bytes: u64,
+}
+
+/// Every non-directory path of the final image not `ignored`, in path order.
+fn for_each_final_entry(
+    tree: &Tree,
+    ignored: &dyn Fn(&[u8]) -> bool,
+    mut visit: impl FnMut(&[u8], FinalEntry<'_>),
+) {
+    tree.for_each_path(|id, path| {
+        let Some(version) = tree.node(id).versions.last() else {
+            return;
+        };
+        let State::Present { meta, content, .. } = &version.state else {
+            return;
+        };
+        if meta.kind.is_dir() || ignored(path) {
+            return;
+        }
+        let entry = FinalEntry {
+            id,
+            layer: version.layer,
+            meta,
+            content: *content,
+            bytes: content.map_or(0, |f| tree.files[f as usize].size),
+        };
+        visit(path, entry);
+    });
+}
+
 /// Findings about what the final image still holds: caches, secrets and build
 /// leftovers, from the user's layers (the base image's own files are not the
 /// Dockerfile's to fix).
@@ -482,29 +521,22 @@ fn left_in_image(
     let mut secrets: BTreeMap<u32, Group> = BTreeMap::new();
     let mut leftovers: BTreeMap<u32, Group> = BTreeMap::new();
     let mut copies: Vec<ContentCopy> = Vec::new();
-    tree.for_each_path(|id, path| {
-        let Some(version) = tree.node(id).versions.last() else {
-            return;
-        };
-        let State::Present { meta, content, .. } = &version.state else {
-            return;
-        };
-        if meta.kind.is_dir() || ignored(path) {
-            return;
-        }
-        let bytes = content.map_or(0, |f| tree.files[f as usize].size);
+    for_each_final_entry(tree, ignored, |path, entry| {
+        let FinalEntry {
+            id, layer, bytes, ..
+        } = entry;
         // Secrets count wherever they came from: the base image's too.
-        if is_secret_entry(tree, id, meta.kind, *content, path) {
-            add_to(&mut secrets, version.layer, path.to_vec(), bytes);
+        if is_secret_entry(tree, id, entry.meta.kind, entry.content, path) {
+            add_to(&mut secrets, layer, path.to_vec(), bytes);
         }
         // Duplicated documentation is already a build leftover.
-        if let Some(file) = content
+        if let Some(file) = entry.content
             && bytes >= MIN_DUPLICATE_BYTES
             && !is_leftover(path)
         {
-            copies.push((meta.hash, bytes, *file, id, version.layer));
+            copies.push((entry.meta.hash, bytes, file, id, layer));
         }
-        if version.layer < base {
+        if layer < base {
             return;
         }
         if let Some(cache) = cache_of(path) {
@@ -512,9 +544,9 @@ fn left_in_image(
             if bytes == 0 {
                 return;
             }
-            add_to(&mut caches, (version.layer, cache), path.to_vec(), bytes);
+            add_to(&mut caches, (layer, cache), path.to_vec(), bytes);
         } else if is_leftover(path) {
-            add_to(&mut leftovers, version.layer, path.to_vec(), bytes);
+            add_to(&mut leftovers, layer, path.to_vec(), bytes);
         }
     });
     for ((layer, cache), group) in caches {

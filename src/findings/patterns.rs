@@ -103,21 +103,23 @@ impl Cache {
     }
 }
 
-/// The first pattern of `patterns` that `path` holds as a run of whole
-/// components, at a component boundary. This runs for every file of the
-/// image, so it allocates nothing and tests a pattern only where the
-/// component starts with the pattern's first byte.
-fn find_segment<T: Copy>(path: &[u8], patterns: &[(&[u8], T)]) -> Option<T> {
+/// The value of the first group of `patterns` one of whose segments `path`
+/// holds as a run of whole components, at a component boundary. This runs
+/// for every file of the image, so it allocates nothing and tests a segment
+/// only where the component starts with the segment's first byte.
+fn find_segment<T: Copy>(path: &[u8], patterns: &[(T, &[&[u8]])]) -> Option<T> {
     let mut start = 0;
     while start < path.len() {
         let rest = &path[start..];
         let first = rest[0];
-        for &(segment, value) in patterns {
-            if segment[0] == first
-                && rest.starts_with(segment)
-                && (rest.len() == segment.len() || rest[segment.len()] == b'/')
-            {
-                return Some(value);
+        for &(value, segments) in patterns {
+            for &segment in segments {
+                if segment[0] == first
+                    && rest.starts_with(segment)
+                    && (rest.len() == segment.len() || rest[segment.len()] == b'/')
+                {
+                    return Some(value);
+                }
             }
         }
         match rest.iter().position(|&b| b == b'/') {
@@ -130,26 +132,22 @@ fn find_segment<T: Copy>(path: &[u8], patterns: &[(&[u8], T)]) -> Option<T> {
 
 /// The package manager whose cache `path` belongs to.
 pub fn cache_of(path: &[u8]) -> Option<Cache> {
-    const CACHES: &[(&[u8], Cache)] = &[
-        (b"var/lib/apt/lists", Cache::Apt),
-        (b"var/cache/apt", Cache::Apt),
-        (b"var/cache/apk", Cache::Apk),
-        (b"var/cache/yum", Cache::Yum),
-        (b"var/cache/dnf", Cache::Yum),
-        (b".cache/pip", Cache::Pip),
-        (b".npm/_cacache", Cache::Npm),
-        (b".cache/yarn", Cache::Yarn),
-        (b"go/pkg/mod", Cache::Go),
-        (b".cache/go-build", Cache::Go),
-        (b".cargo/registry", Cache::Cargo),
-        (b"cargo/registry", Cache::Cargo),
+    const CACHES: &[(Cache, &[&[u8]])] = &[
+        (Cache::Apt, &[b"var/lib/apt/lists", b"var/cache/apt"]),
+        (Cache::Apk, &[b"var/cache/apk"]),
+        (Cache::Yum, &[b"var/cache/yum", b"var/cache/dnf"]),
+        (Cache::Pip, &[b".cache/pip"]),
+        (Cache::Npm, &[b".npm/_cacache"]),
+        (Cache::Yarn, &[b".cache/yarn"]),
+        (Cache::Go, &[b"go/pkg/mod", b".cache/go-build"]),
+        (Cache::Cargo, &[b".cargo/registry", b"cargo/registry"]),
     ];
     find_segment(path, CACHES)
 }
 
 /// Is `path` one of apt's package lists (rather than its archive cache)?
 pub fn is_apt_list(path: &[u8]) -> bool {
-    find_segment(path, &[(&b"var/lib/apt/lists"[..], ())]).is_some()
+    find_segment(path, &[((), &[b"var/lib/apt/lists"])]).is_some()
 }
 
 /// A path whose name says it holds a secret: private keys, `.env` files,
@@ -158,21 +156,16 @@ pub fn is_apt_list(path: &[u8]) -> bool {
 /// decides ([`crate::layer::secret_content`]), as most are public
 /// certificates and CA bundles.
 pub fn is_secret(path: &[u8]) -> bool {
-    let (_, name) = path::split_last(path);
-    let private_key = [
-        &b"id_rsa"[..],
+    // Whole last components (private keys by their usual names) and
+    // credential files under their usual folders.
+    const TAILS: &[&[u8]] = &[
+        b"id_rsa",
         b"id_dsa",
         b"id_ecdsa",
         b"id_ed25519",
         b"id_ecdsa_sk",
         b"id_ed25519_sk",
-    ]
-    .contains(&name);
-    let env_file = name == b".env"
-        || (name.starts_with(b".env.")
-            && ![&b".env.example"[..], b".env.sample", b".env.template"].contains(&name));
-    let credentials = [
-        &b".aws/credentials"[..],
+        b".aws/credentials",
         b".docker/config.json",
         b".git-credentials",
         b".npmrc",
@@ -180,35 +173,38 @@ pub fn is_secret(path: &[u8]) -> bool {
         b".netrc",
         b".kube/config",
         b".config/gcloud/credentials.db",
-    ]
-    .iter()
-    .any(|tail| {
-        path.ends_with(tail)
-            && (path.len() == tail.len() || path[path.len() - tail.len() - 1] == b'/')
-    });
-    private_key || env_file || credentials
+    ];
+    let (_, name) = path::split_last(path);
+    let env_file = name == b".env"
+        || (name.starts_with(b".env.")
+            && ![&b".env.example"[..], b".env.sample", b".env.template"].contains(&name));
+    env_file
+        || TAILS.iter().any(|tail| {
+            path.ends_with(tail)
+                && (path.len() == tail.len() || path[path.len() - tail.len() - 1] == b'/')
+        })
 }
 
 /// A path that a runtime image rarely needs: VCS folders, compilers and
 /// toolchains, test folders, documentation.
 pub fn is_leftover(path: &[u8]) -> bool {
-    const SEGMENTS: &[(&[u8], ())] = &[
-        (b".git", ()),
-        (b".svn", ()),
-        (b".hg", ()),
-        (b"usr/share/doc", ()),
-        (b"usr/share/man", ()),
-        (b"usr/share/info", ()),
-        (b"usr/lib/gcc", ()),
-        (b"usr/libexec/gcc", ()),
-        (b"usr/local/go/pkg/tool", ()),
-        (b"node_modules/.cache", ()),
-        (b"__tests__", ()),
+    const SEGMENTS: &[&[u8]] = &[
+        b".git",
+        b".svn",
+        b".hg",
+        b"usr/share/doc",
+        b"usr/share/man",
+        b"usr/share/info",
+        b"usr/lib/gcc",
+        b"usr/libexec/gcc",
+        b"usr/local/go/pkg/tool",
+        b"node_modules/.cache",
+        b"__tests__",
     ];
     const COMPILERS: &[&[u8]] = &[
         b"gcc", b"g++", b"cc", b"c++", b"clang", b"rustc", b"javac", b"go",
     ];
-    if find_segment(path, SEGMENTS).is_some() {
+    if find_segment(path, &[((), SEGMENTS)]).is_some() {
         return true;
     }
     let (dir, name) = path::split_last(path);

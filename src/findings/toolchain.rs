@@ -8,10 +8,9 @@
 
 use std::collections::BTreeMap;
 
-use super::{Finding, Group, Kind, Severity, with_sizes};
+use super::{Finding, Group, Kind, Severity, for_each_final_entry, with_sizes};
 use crate::analysis::ExactView;
 use crate::layer::path;
-use crate::tree::State;
 
 /// Less than this of toolchain is not reported.
 pub const MIN_BYTES: u64 = 1_000_000;
@@ -71,24 +70,14 @@ pub(super) fn toolchain_in_final_image(
     let mut layers: Vec<u32> = Vec::new();
     let mut group = Group::default();
     let mut per_layer: Vec<(u32, Vec<u8>, u64)> = Vec::new();
-    tree.for_each_path(|id, p| {
-        let Some(version) = tree.node(id).versions.last() else {
-            return;
-        };
-        let State::Present { meta, content, .. } = &version.state else {
-            return;
-        };
-        if meta.kind.is_dir() || ignored(p) {
-            return;
-        }
+    for_each_final_entry(tree, ignored, |p, entry| {
         let Some((what, is_compiler)) = part(p) else {
             return;
         };
-        let bytes = content.map_or(0, |f| tree.files[f as usize].size);
-        *parts.entry(what).or_default() += bytes;
+        *parts.entry(what).or_default() += entry.bytes;
         compiler |= is_compiler;
-        layers.push(version.layer);
-        per_layer.push((version.layer, p.to_vec(), bytes));
+        layers.push(entry.layer);
+        per_layer.push((entry.layer, p.to_vec(), entry.bytes));
     });
     // jmods without javac: a jlink'ed runtime's leftovers, not a JDK.
     let javac = per_layer

@@ -22,7 +22,7 @@ use crate::error::{Error, Result};
 use crate::layer::LayerChanges;
 use crate::layer::digest::{LayerDigests, Want};
 use crate::layer::path;
-use crate::layer::walk::{RanDry, TarStream, WalkError, WalkedLayer, walk_blob_with};
+use crate::layer::walk::{Counted, RanDry, TarStream, WalkError, WalkedLayer, walk_blob_with};
 use crate::progress::{CountingReader, Progress};
 
 /// How deep a chain of symlinked members may go.
@@ -599,31 +599,22 @@ fn keep(
 /// are real seeks, and a skip or read past the end is noted, as
 /// [`TarStream`] notes it for a stream.
 struct FileStream<'f> {
-    inner: BufReader<&'f File>,
+    stream: Counted<BufReader<&'f File>>,
     len: u64,
-    position: u64,
-    hit_eof: bool,
 }
 
 impl<'f> FileStream<'f> {
     fn new(file: &'f File, len: u64) -> Self {
         FileStream {
-            inner: BufReader::with_capacity(64 * 1024, file),
+            stream: Counted::new(BufReader::with_capacity(64 * 1024, file)),
             len,
-            position: 0,
-            hit_eof: false,
         }
     }
 }
 
 impl Read for FileStream<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if n == 0 && !buf.is_empty() {
-            self.hit_eof = true;
-        }
-        self.position += n as u64;
-        Ok(n)
+        self.stream.read(buf)
     }
 }
 
@@ -635,15 +626,16 @@ impl Seek for FileStream<'_> {
                 "an archive is only skipped forward",
             ));
         };
-        let target = self.position.checked_add_signed(amount);
+        let stream = &mut self.stream;
+        let target = stream.position.checked_add_signed(amount);
         match target {
-            Some(target) if target >= self.position && target <= self.len => {
-                self.inner.seek_relative(amount)?;
-                self.position = target;
+            Some(target) if target >= stream.position && target <= self.len => {
+                stream.inner.seek_relative(amount)?;
+                stream.position = target;
                 Ok(target)
             }
             Some(target) if target > self.len => {
-                self.hit_eof = true;
+                stream.hit_eof = true;
                 Err(io::Error::new(
                     io::ErrorKind::UnexpectedEof,
                     "unexpected end of the tar stream",
@@ -659,7 +651,7 @@ impl Seek for FileStream<'_> {
 
 impl RanDry for FileStream<'_> {
     fn ran_dry(&self) -> bool {
-        self.hit_eof
+        self.stream.ran_dry()
     }
 }
 

@@ -11,20 +11,14 @@ use serde::Deserialize;
 use crate::layer::secret_content::{self, SecretContent};
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct ImageConfig {
-    #[serde(default)]
     pub architecture: Option<String>,
-    #[serde(default)]
     pub os: Option<String>,
-    #[serde(default)]
     pub variant: Option<String>,
-    #[serde(default)]
     pub created: Option<String>,
-    #[serde(default)]
     pub config: Option<RunConfig>,
-    #[serde(default)]
     pub rootfs: Option<RootFs>,
-    #[serde(default)]
     pub history: Option<Vec<History>>,
     /// Tokens and keys found in the history's commands and the run
     /// config's `Env`, `Cmd` and `Entrypoint`; [`ImageConfig::parse`] has
@@ -52,39 +46,30 @@ pub struct ConfigSecret {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
 pub struct RunConfig {
-    #[serde(rename = "Cmd", default)]
     pub cmd: Option<Vec<String>>,
-    #[serde(rename = "Entrypoint", default)]
     pub entrypoint: Option<Vec<String>>,
-    #[serde(rename = "Env", default)]
     pub env: Option<Vec<String>>,
-    #[serde(rename = "User", default)]
     pub user: Option<String>,
-    #[serde(rename = "WorkingDir", default)]
     pub working_dir: Option<String>,
-    #[serde(rename = "Labels", default)]
     pub labels: Option<BTreeMap<String, String>>,
     /// Present when the image declares a HEALTHCHECK (its content is not needed).
-    #[serde(rename = "Healthcheck", default)]
     pub healthcheck: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct RootFs {
-    #[serde(default)]
     pub diff_ids: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(default)]
 pub struct History {
-    #[serde(default)]
     pub created: Option<String>,
-    #[serde(default)]
     pub created_by: Option<String>,
-    #[serde(default)]
     pub comment: Option<String>,
-    #[serde(default)]
     pub empty_layer: bool,
 }
 

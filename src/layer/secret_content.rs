@@ -368,58 +368,58 @@ pub fn redact(text: &str) -> (String, Vec<SecretContent>) {
 mod tests {
     use super::*;
 
+    /// `content` under `name` is sniffed as a private key.
+    fn assert_key(name: &[u8], content: &[u8]) {
+        let shown = String::from_utf8_lossy(name);
+        assert_eq!(
+            sniff(name, content),
+            Some(SecretContent::PrivateKey),
+            "{shown}"
+        );
+    }
+
     #[test]
     fn keys_and_tokens() {
         let pem = b"-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n";
-        assert_eq!(sniff(b"id", pem), Some(SecretContent::PrivateKey));
-        assert_eq!(
-            sniff(b"app.conf", b"-----BEGIN RSA PRIVATE KEY-----\n"),
-            Some(SecretContent::PrivateKey)
-        );
-        assert_eq!(
-            sniff(b"app.conf", b"-----BEGIN PRIVATE KEY-----\n"),
-            Some(SecretContent::PrivateKey)
-        );
-        assert_eq!(
-            sniff(b"app.conf", b"-----BEGIN PGP PRIVATE KEY BLOCK-----\n"),
-            Some(SecretContent::PrivateKey)
-        );
-        assert_eq!(
-            sniff(b"app.conf", b"PuTTY-User-Key-File-3: ssh-ed25519\n"),
-            Some(SecretContent::PrivateKey)
-        );
-        assert_eq!(
-            sniff(
-                b"app.conf",
-                b"[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n"
-            ),
-            Some(SecretContent::CloudKey)
-        );
-        assert_eq!(
-            sniff(
-                b"app.conf",
-                b"AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"
-            ),
-            Some(SecretContent::CloudKey)
-        );
+        assert_key(b"id", pem);
         let github = format!("token: ghp_{}\n", "a1B2".repeat(9));
-        assert_eq!(
-            sniff(b"app.conf", github.as_bytes()),
-            Some(SecretContent::Token)
-        );
-        assert_eq!(
-            sniff(
-                b"app.conf",
-                b"//registry.npmjs.org/:_authToken=npm_abcdefghijklmnopqrstuvwxyz0123456789\n"
+        let cases: [(SecretContent, &[&[u8]]); 3] = [
+            (
+                SecretContent::PrivateKey,
+                &[
+                    b"-----BEGIN RSA PRIVATE KEY-----\n",
+                    b"-----BEGIN PRIVATE KEY-----\n",
+                    b"-----BEGIN PGP PRIVATE KEY BLOCK-----\n",
+                    b"PuTTY-User-Key-File-3: ssh-ed25519\n",
+                ],
             ),
-            Some(SecretContent::Token)
-        );
+            (
+                SecretContent::CloudKey,
+                &[
+                    b"[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n",
+                    b"AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
+                ],
+            ),
+            (
+                SecretContent::Token,
+                &[
+                    github.as_bytes(),
+                    b"//registry.npmjs.org/:_authToken=npm_abcdefghijklmnopqrstuvwxyz0123456789\n",
+                ],
+            ),
+        ];
+        for (want, contents) in cases {
+            for content in contents {
+                let shown = String::from_utf8_lossy(content);
+                assert_eq!(sniff(b"app.conf", content), Some(want), "{shown}");
+            }
+        }
     }
 
     #[test]
     fn keys_anywhere_tokens_in_configuration() {
         let key = b"\n-----BEGIN EC PRIVATE KEY-----\nMHcCAQEE\n";
-        assert_eq!(sniff(b"blob.bin", key), Some(SecretContent::PrivateKey));
+        assert_key(b"blob.bin", key);
         let token = b"AKIAIOSFODNN7EXAMPLE";
         assert_eq!(sniff(b"notes.txt", token), None);
         assert_eq!(
@@ -477,22 +477,13 @@ mod tests {
         }
         // A key after a certificate, within the head.
         let combined = [&cert[..], b"-----BEGIN RSA PRIVATE KEY-----\nMIIE\n"].concat();
-        assert_eq!(
-            sniff(b"combined.pem", &combined),
-            Some(SecretContent::PrivateKey)
-        );
-        assert_eq!(
-            sniff(b"server.CRT", &combined),
-            Some(SecretContent::PrivateKey)
-        );
+        assert_key(b"combined.pem", &combined);
+        assert_key(b"server.CRT", &combined);
         let pkcs8 = b"-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIF\n";
-        assert_eq!(sniff(b"x.pem", pkcs8), Some(SecretContent::PrivateKey));
+        assert_key(b"x.pem", pkcs8);
         // A .key that is not PEM (DER, or unknown bytes) is a key; public
         // armour in a .key is not; an empty file is nothing.
-        assert_eq!(
-            sniff(b"tls.key", &[0x30, 0x82, 0x04, 0xa4, 0x02, 0x01, 0x00]),
-            Some(SecretContent::PrivateKey)
-        );
+        assert_key(b"tls.key", &[0x30, 0x82, 0x04, 0xa4, 0x02, 0x01, 0x00]);
         assert_eq!(
             sniff(b"repo.key", b"-----BEGIN PGP PUBLIC KEY BLOCK-----\n"),
             None
@@ -505,8 +496,8 @@ mod tests {
     #[test]
     fn pkcs12_and_java_stores() {
         let pfx = [0x30, 0x82, 0x0a, 0x51, 0x02, 0x01, 0x03, 0x30, 0x82];
-        assert_eq!(sniff(b"client.p12", &pfx), Some(SecretContent::PrivateKey));
-        assert_eq!(sniff(b"client.pfx", &pfx), Some(SecretContent::PrivateKey));
+        assert_key(b"client.p12", &pfx);
+        assert_key(b"client.pfx", &pfx);
         assert_eq!(sniff(b"truststore.p12", &pfx), None);
         assert_eq!(sniff(b"client.p12", b"not der"), None);
         // JKS: magic, version 2, two entries.
@@ -527,14 +518,8 @@ mod tests {
         assert_eq!(sniff(b"app.jks", &trust), None);
         keystore.extend_from_slice(&[0, 0, 0, 1, 0, 3]);
         keystore.extend_from_slice(b"app");
-        assert_eq!(
-            sniff(b"app.jks", &keystore),
-            Some(SecretContent::PrivateKey)
-        );
-        assert_eq!(
-            sniff(b"app.keystore", &keystore),
-            Some(SecretContent::PrivateKey)
-        );
+        assert_key(b"app.jks", &keystore);
+        assert_key(b"app.keystore", &keystore);
         // A store cut short by the head: not guessed at.
         assert_eq!(sniff(b"app.jks", &keystore[..20]), None);
         // The head is long enough for a key after a certificate.

@@ -283,6 +283,44 @@ impl<T: RanDry> RanDry for &mut T {
 
 impl<R> RanDry for TarStream<R> {
     fn ran_dry(&self) -> bool {
+        self.stream.ran_dry()
+    }
+}
+
+/// A reader that counts the bytes it gave and notes whether it ran dry while
+/// more was asked for: what [`TarStream`] and an archive's deferred file
+/// stream share (each skips forward its own way).
+pub(crate) struct Counted<R> {
+    pub(crate) inner: R,
+    /// Bytes consumed so far: tar-rs takes its position from `seek`.
+    pub(crate) position: u64,
+    /// The stream ended while more was asked for.
+    pub(crate) hit_eof: bool,
+}
+
+impl<R> Counted<R> {
+    pub(crate) fn new(inner: R) -> Self {
+        Counted {
+            inner,
+            position: 0,
+            hit_eof: false,
+        }
+    }
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n == 0 && !buf.is_empty() {
+            self.hit_eof = true;
+        }
+        self.position += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R> RanDry for Counted<R> {
+    fn ran_dry(&self) -> bool {
         self.hit_eof
     }
 }
@@ -292,21 +330,15 @@ impl<R> RanDry for TarStream<R> {
 /// blocks has been cut short), and "seeks" forward by reading and dropping
 /// bytes through one reused buffer.
 pub(crate) struct TarStream<R> {
-    inner: R,
-    /// The stream ended while more was asked for.
-    pub(crate) hit_eof: bool,
+    stream: Counted<R>,
     discard: Vec<u8>,
-    /// Bytes consumed so far: tar-rs takes its position from `seek`.
-    position: u64,
 }
 
 impl<R> TarStream<R> {
     pub(crate) fn new(inner: R) -> Self {
         TarStream {
-            inner,
-            hit_eof: false,
+            stream: Counted::new(inner),
             discard: Vec::new(),
-            position: 0,
         }
     }
 }
@@ -328,31 +360,27 @@ impl<R: Read> Seek for TarStream<R> {
         if self.discard.is_empty() {
             self.discard = vec![0; 32 * 1024];
         }
+        let stream = &mut self.stream;
         while amount > 0 {
             let want = (amount as usize).min(self.discard.len());
-            let n = self.inner.read(&mut self.discard[..want])?;
+            let n = stream.inner.read(&mut self.discard[..want])?;
             if n == 0 {
-                self.hit_eof = true;
+                stream.hit_eof = true;
                 return Err(io::Error::new(
                     io::ErrorKind::UnexpectedEof,
                     "unexpected end of the tar stream",
                 ));
             }
             amount -= n as i64;
-            self.position += n as u64;
+            stream.position += n as u64;
         }
-        Ok(self.position)
+        Ok(stream.position)
     }
 }
 
 impl<R: Read> Read for TarStream<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if n == 0 && !buf.is_empty() {
-            self.hit_eof = true;
-        }
-        self.position += n as u64;
-        Ok(n)
+        self.stream.read(buf)
     }
 }
 

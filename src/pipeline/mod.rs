@@ -117,11 +117,8 @@ impl Plan {
         }
         let find = |figures: analysis::ExactView<'_>| findings::find(&figures, &self.ignore);
         let base = (n, from);
-        let (analysis, mut findings) = if with_dive {
-            analysis::analyze_beside(image, base, &self.ignore, find)
-        } else {
-            analysis::analyze_exact_beside(image, base, &self.ignore, find)
-        };
+        let (analysis, mut findings) =
+            analysis::analyze_beside(image, base, &self.ignore, with_dive, find);
         let dockerfile = self
             .dockerfile
             .as_deref()

@@ -298,6 +298,20 @@ pub fn to_text(value: &impl Serialize) -> String {
     String::from_utf8(bytes).expect("serde_json writes UTF-8")
 }
 
+/// Formatter methods that hand the call to the wrapped PrettyFormatter:
+/// `name` or `name, first` (those that take whether it is the first item).
+macro_rules! pretty {
+    ($($name:ident $(, $first:ident)?;)*) => {$(
+        fn $name<W: ?Sized + std::io::Write>(
+            &mut self,
+            w: &mut W,
+            $($first: bool,)?
+        ) -> std::io::Result<()> {
+            self.0.$name(w, $($first)?)
+        }
+    )*};
+}
+
 /// serde_json's pretty output, with every character a terminal may act on
 /// ([`super::is_unsafe`]: DEL, C1, line separators, bidirectional controls,
 /// which JSON allows raw) written as a `\uNNNN` escape: the same strings to
@@ -322,40 +336,17 @@ impl serde_json::ser::Formatter for Escaping {
         writer.write_all(&fragment.as_bytes()[start..])
     }
 
-    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.0.begin_array(w)
-    }
-    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.0.end_array(w)
-    }
-    fn begin_array_value<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
-        self.0.begin_array_value(w, first)
-    }
-    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.0.end_array_value(w)
-    }
-    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.0.begin_object(w)
-    }
-    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.0.end_object(w)
-    }
-    fn begin_object_key<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
-        self.0.begin_object_key(w, first)
-    }
-    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.0.begin_object_value(w)
-    }
-    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.0.end_object_value(w)
+    // The layout is PrettyFormatter's own.
+    pretty! {
+        begin_array;
+        end_array;
+        begin_array_value, first;
+        end_array_value;
+        begin_object;
+        end_object;
+        begin_object_key, first;
+        begin_object_value;
+        end_object_value;
     }
 }
 

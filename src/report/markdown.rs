@@ -170,12 +170,7 @@ pub(crate) fn rules_section(out: &mut String, verdict: &crate::ci::Verdict) {
     if verdict.passed() {
         let _ = writeln!(out, "**PASS**: every rule passed.");
     } else {
-        let _ = writeln!(
-            out,
-            "**FAIL**: {} of {} rules failed.",
-            verdict.failed_count(),
-            verdict.rules.len()
-        );
+        let _ = writeln!(out, "**FAIL**: {}.", verdict.failed_summary());
     }
     let _ = writeln!(out);
     let _ = writeln!(out, "| rule | threshold | value | status |");

@@ -201,12 +201,7 @@ pub(crate) fn rules_section(out: &mut String, verdict: &crate::ci::Verdict) {
     if verdict.passed() {
         let _ = writeln!(out, "Result: PASS");
     } else {
-        let _ = writeln!(
-            out,
-            "Result: FAIL ({} of {} rules failed)",
-            verdict.failed_count(),
-            verdict.rules.len()
-        );
+        let _ = writeln!(out, "Result: FAIL ({})", verdict.failed_summary());
     }
 }
 

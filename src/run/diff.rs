@@ -127,9 +127,9 @@ pub fn growth_rules(ci_config: &Path, flags: &GrowthText) -> Result<(GrowthRules
 /// `peel diff OLD NEW`.
 pub fn diff(args: &DiffArgs) -> Result<Ended> {
     let to_stdout: Vec<&str> = [
-        ("--json -", &args.json),
-        ("--markdown -", &args.markdown),
-        ("--html -", &args.html),
+        ("--json -", &args.report.json),
+        ("--markdown -", &args.report.markdown),
+        ("--html -", &args.report.html),
     ]
     .into_iter()
     .filter(|(_, p)| p.as_deref() == Some(Path::new("-")))
@@ -146,7 +146,7 @@ pub fn diff(args: &DiffArgs) -> Result<Ended> {
             "OLD and NEW cannot both be standard input ('-')".into(),
         ));
     }
-    let (rules, file_ignore) = growth_rules(&args.ci_config, &args.growth.text())?;
+    let (rules, file_ignore) = growth_rules(&args.report.ci_config, &args.growth.text())?;
     let mut ignore = args.ignore.clone();
     ignore.extend(file_ignore);
     let plan = Plan {
@@ -190,13 +190,13 @@ pub fn diff(args: &DiffArgs) -> Result<Ended> {
         verdict: verdict.as_ref(),
     };
     let stdout_taken = !to_stdout.is_empty();
-    if let Some(path) = &args.json {
+    if let Some(path) = &args.report.json {
         write_report(path, &json::render(&view))?;
     }
-    if let Some(path) = &args.markdown {
+    if let Some(path) = &args.report.markdown {
         write_report(path, &markdown::render(&view))?;
     }
-    if let Some(path) = &args.html {
+    if let Some(path) = &args.report.html {
         let page = crate::report::html::diff::render(&view, new.outcome.as_ref())?;
         write_report(path, &page)?;
     }
@@ -222,9 +222,9 @@ pub fn diff(args: &DiffArgs) -> Result<Ended> {
 fn wants_ui(args: &DiffArgs, rules: &GrowthRules) -> bool {
     let ci = std::env::var("CI")
         .is_ok_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1"));
-    args.json.is_none()
-        && args.markdown.is_none()
-        && args.html.is_none()
+    args.report.json.is_none()
+        && args.report.markdown.is_none()
+        && args.report.html.is_none()
         && !rules.any_enabled()
         && !ci
 }

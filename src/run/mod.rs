@@ -121,18 +121,18 @@ fn headless(cli: &Cli, parsed: &Reference, reference: &str, plan: &Plan) -> Resu
     })?;
     let mut outcome = plan.outcome(parsed, image?)?;
     if let Some(baseline) = &baseline {
-        let (rules, _) = diff::growth_rules(&cli.ci_config, &cli.growth.text())?;
+        let (rules, _) = diff::growth_rules(&cli.report.ci_config, &cli.growth.text())?;
         outcome = diff::with_growth(outcome, baseline, &rules);
     }
 
     let stdout_taken = report_paths(cli).any(|p| p == Path::new("-"));
-    if let Some(path) = &cli.json {
+    if let Some(path) = &cli.report.json {
         write_report(path, &json::render(&outcome))?;
     }
-    if let Some(path) = &cli.markdown {
+    if let Some(path) = &cli.report.markdown {
         write_report(path, &markdown::render(&outcome))?;
     }
-    if let Some(path) = &cli.html {
+    if let Some(path) = &cli.report.html {
         write_report(path, &html::render(&outcome))?;
     }
     ci_outputs(cli, &outcome, stdout_taken)?;
@@ -212,9 +212,9 @@ fn ci_outputs(cli: &Cli, outcome: &Outcome, stdout_taken: bool) -> Result<()> {
 /// Every report file asked for.
 fn report_paths(cli: &Cli) -> impl Iterator<Item = &Path> {
     [
-        &cli.json,
-        &cli.markdown,
-        &cli.html,
+        &cli.report.json,
+        &cli.report.markdown,
+        &cli.report.html,
         &cli.codequality,
         &cli.sarif,
         &cli.junit,
@@ -291,8 +291,8 @@ fn progress_text(reference: &str, p: &ProgressSnapshot) -> String {
 
 /// The rules in force, the rules file's `ignore:` globs and `dockerfile:`.
 fn load_rules(cli: &Cli) -> Result<(Rules, Vec<String>, Option<std::path::PathBuf>)> {
-    let explicit = cli.ci_config != Path::new(".dive-ci");
-    let file = ci::config::load(&cli.ci_config, explicit)?;
+    let explicit = cli.report.ci_config != Path::new(".dive-ci");
+    let file = ci::config::load(&cli.report.ci_config, explicit)?;
     for warning in &file.warnings {
         eprintln!("peel: warning: {}", sanitize(warning));
     }

@@ -77,12 +77,7 @@ pub fn render(view: &DiffView<'_>) -> String {
         }
         let _ = writeln!(out);
     }
-    if !c.findings.new.is_empty() {
-        let _ = writeln!(out, "**New findings**");
-        let _ = writeln!(out);
-        findings_list(&mut out, &c.findings.new);
-        let _ = writeln!(out);
-    }
+    findings_block(&mut out, "**New findings**", &c.findings.new);
 
     let _ = writeln!(out, "<details><summary>Details</summary>");
     let _ = writeln!(out);
@@ -121,14 +116,20 @@ pub fn render(view: &DiffView<'_>) -> String {
     }
     let _ = writeln!(out, "Waste: {}.", waste_summary(c));
     let _ = writeln!(out);
-    if !c.findings.resolved.is_empty() {
-        let _ = writeln!(out, "Resolved findings:");
-        let _ = writeln!(out);
-        findings_list(&mut out, &c.findings.resolved);
-        let _ = writeln!(out);
-    }
+    findings_block(&mut out, "Resolved findings:", &c.findings.resolved);
     let _ = writeln!(out, "</details>");
     out
+}
+
+/// `title` and the list of `findings`, when there are any.
+fn findings_block(out: &mut String, title: &str, findings: &[FindingRow]) {
+    if findings.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "{title}");
+    let _ = writeln!(out);
+    findings_list(out, findings);
+    let _ = writeln!(out);
 }
 
 fn findings_list(out: &mut String, rows: &[FindingRow]) {
