@@ -181,6 +181,8 @@ pub struct TreeList {
     own_scratch: Vec<Own>,
     /// Scratch of a visibility pass: each node's shown children and rows.
     below_scratch: Vec<(u32, u32)>,
+    /// Scratch of [`TreeList::update`]: the dirty nodes, sorted.
+    dirty_scratch: Vec<NodeId>,
 }
 
 impl TreeList {
@@ -250,6 +252,7 @@ impl TreeList {
             queued: vec![false; n],
             own_scratch: Vec::new(),
             below_scratch: Vec::new(),
+            dirty_scratch: Vec::new(),
         };
         list.full_view();
         list.settle(None);

@@ -251,14 +251,33 @@ impl TreeList {
     }
 
     /// The views of `dirty` nodes again, and of their ancestors as far as
-    /// what they add up to changes.
+    /// what they add up to changes. Largest id first: the dirty ones sorted
+    /// once, the ancestors they reach in a heap (far fewer).
     pub(super) fn update(&mut self, dirty: impl IntoIterator<Item = NodeId>) {
         let mut heap = std::mem::take(&mut self.heap);
         heap.clear();
-        for id in dirty {
-            self.queue(&mut heap, id);
-        }
-        while let Some(id) = heap.pop() {
+        let mut sorted = std::mem::take(&mut self.dirty_scratch);
+        sorted.clear();
+        sorted.extend(dirty);
+        sorted.sort_unstable_by(|a, b| b.cmp(a));
+        sorted.dedup();
+        let mut next = 0;
+        loop {
+            let id = match (sorted.get(next), heap.peek()) {
+                (Some(&d), Some(&h)) if h > d => heap.pop(),
+                (Some(&d), _) => {
+                    next += 1;
+                    if self.queued[d as usize] {
+                        // Already reached as an ancestor: done once.
+                        continue;
+                    }
+                    Some(d)
+                }
+                (None, _) => heap.pop(),
+            };
+            let Some(id) = id else {
+                break;
+            };
             let i = id as usize;
             self.queued[i] = false;
             if id == ROOT {
@@ -285,6 +304,7 @@ impl TreeList {
             }
         }
         self.heap = heap;
+        self.dirty_scratch = sorted;
     }
 
     fn queue(&mut self, heap: &mut BinaryHeap<NodeId>, id: NodeId) {
