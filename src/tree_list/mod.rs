@@ -31,7 +31,7 @@ mod rows;
 mod view;
 
 use self::filter::{Matches, Names};
-use self::view::{Agg, FlatVersion, attr_key};
+use self::view::{Agg, FlatVersion, Own, attr_key};
 
 /// The root node of every [`Tree`].
 const ROOT: NodeId = 0;
@@ -177,6 +177,12 @@ pub struct TreeList {
     // Scratch of [`TreeList::update`], kept between keys.
     heap: std::collections::BinaryHeap<NodeId>,
     queued: Vec<bool>,
+    /// Scratch of a whole pass: every node's own part of its view.
+    own_scratch: Vec<Own>,
+    /// Scratch of a visibility pass: each node's shown children and rows.
+    below_scratch: Vec<(u32, u32)>,
+    /// Scratch of [`TreeList::update`]: the dirty nodes, sorted.
+    dirty_scratch: Vec<NodeId>,
 }
 
 impl TreeList {
@@ -244,6 +250,9 @@ impl TreeList {
             sel: None,
             heap: Default::default(),
             queued: vec![false; n],
+            own_scratch: Vec::new(),
+            below_scratch: Vec::new(),
+            dirty_scratch: Vec::new(),
         };
         list.full_view();
         list.settle(None);
@@ -339,7 +348,9 @@ impl TreeList {
     /// Show or hide one change class.
     pub fn toggle_shown(&mut self, mark: Mark) {
         self.shown[mark.index()] = !self.shown[mark.index()];
-        self.recompute();
+        let keep = self.selected_node();
+        self.visibility_view();
+        self.settle(keep);
     }
 
     pub fn set_sort(&mut self, sort: SortBy) {
@@ -367,7 +378,7 @@ impl TreeList {
         self.filter = filter;
         match changed {
             Some(ids) if !whole && !passing_changed => self.update(ids),
-            _ => self.full_view(),
+            _ => self.visibility_view(),
         }
         self.settle(keep);
     }
@@ -396,7 +407,7 @@ impl TreeList {
         for (idx, c) in self.collapsed.iter_mut().enumerate() {
             *c = any_expanded && self.view[idx].has_children;
         }
-        self.full_view();
+        self.visibility_view();
         self.settle(keep);
     }
 
@@ -539,7 +550,7 @@ impl TreeList {
             self.matches
                 .set(None, &self.paths, &self.names, &self.parents);
             self.shown = [true; 4];
-            self.full_view();
+            self.visibility_view();
         }
         if (node as usize) < self.parents.len() {
             self.expand_ancestors(node);

@@ -388,3 +388,38 @@ fn a_filter_opens_collapsed_directories() {
     assert_eq!(lines(&tree, &list), ["~etc 12", "~  passwd 12"]);
     assert_eq!(list.match_count(), 1);
 }
+
+/// A tree large enough for the whole passes to run on two threads: their
+/// result equals one thread's, and the incremental keys agree with them.
+#[test]
+fn large_trees_are_derived_on_two_threads_alike() {
+    let files: Vec<String> = (0..view::PARALLEL_FROM)
+        .map(|i| format!("d{}/s{}/f{i}={}", i % 97, i % 13, i % 7 + 1))
+        .collect();
+    let later: Vec<String> = (0..3000)
+        .map(|i| match i % 3 {
+            0 => format!("-d{}/s{}/f{i}", i % 97, i % 13),
+            _ => format!("d{}/s{}/f{i}=9", i % 97, i % 13),
+        })
+        .collect();
+    let first: Vec<&str> = files.iter().map(String::as_str).collect();
+    let second: Vec<&str> = later.iter().map(String::as_str).collect();
+    let tree = build(&[&first, &second, &["extra=5"]]);
+    assert!(tree.nodes.len() > view::PARALLEL_FROM);
+    let mut list = TreeList::new(&tree, Compare::Dive);
+    for step in 0..6 {
+        match step {
+            0 => list.set_layer(0),
+            1 => list.toggle_shown(Mark::Unmodified),
+            2 => list.set_layer(1),
+            3 => list.set_filter(Filter::parse("f1", false).unwrap()),
+            4 => list.toggle_collapse_all(),
+            _ => list.set_compare(Compare::Aggregated),
+        }
+        let mut both = vec![view::Own::default(); tree.nodes.len()];
+        list.own_all(&mut both);
+        let one: Vec<view::Own> = (0..tree.nodes.len()).map(|i| list.own(i)).collect();
+        assert!(both == one, "step {step}: two threads differ from one");
+        list.check_invariants().unwrap();
+    }
+}

@@ -72,21 +72,61 @@ impl Agg {
     }
 }
 
+/// A node's own part of its view: what its versions and the settings say,
+/// whatever its children are (so every node's can be found at once, on
+/// every core).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Own {
+    /// Part of the view by itself (else only as an ancestor of what is).
+    in_view: bool,
+    mark: Option<Mark>,
+    is_dir: bool,
+    size: u64,
+}
+
+/// Below this many nodes a whole pass runs on one thread (a thread costs
+/// more than it saves).
+pub(super) const PARALLEL_FROM: usize = 50_000;
+
 impl TreeList {
-    /// Node `id`'s view from its versions, the settings and its children.
-    fn node_view(&self, id: usize) -> NodeView {
+    /// Node `id`'s own part of its view.
+    pub(super) fn own(&self, id: usize) -> Own {
         let vs = &self.versions[self.ver_start[id] as usize..self.ver_start[id + 1] as usize];
-        let a = &self.agg[id];
         let own = match &self.overlay {
             Some(o) => o.own_mark(id, vs),
             None => own_mark(vs, self.layer, self.compare),
         };
-        let Some((own, state)) = own.or((a.in_view > 0).then_some((None, None))) else {
+        match own {
+            None => Own::default(),
+            Some((mark, state)) => {
+                // An ancestor kept only for structure is a directory.
+                let (is_dir, size) = state.map_or((true, 0), |v| (v.is_dir, v.size));
+                Own {
+                    in_view: true,
+                    mark,
+                    is_dir,
+                    size,
+                }
+            }
+        }
+    }
+
+    /// Node `id`'s view from its versions, the settings and its children.
+    fn node_view(&self, id: usize) -> NodeView {
+        self.view_of(id, self.own(id))
+    }
+
+    /// Node `id`'s view from its own part and what its children add up to.
+    fn view_of(&self, id: usize, own: Own) -> NodeView {
+        let a = &self.agg[id];
+        let (own_mark, is_dir, own_size) = if own.in_view {
+            (own.mark, own.is_dir, own.size)
+        } else if a.in_view > 0 {
+            (None, true, 0)
+        } else {
             return NodeView::default();
         };
-        // An ancestor kept only for structure is a directory.
-        let (is_dir, own_size) = state.map_or((true, 0), |v| (v.is_dir, v.size));
-        let mut mark = own.unwrap_or(Mark::Unmodified);
+        let mut mark = own_mark.unwrap_or(Mark::Unmodified);
         if is_dir && mark == Mark::Unmodified && a.changed > 0 {
             mark = Mark::Modified;
         }
@@ -101,6 +141,25 @@ impl TreeList {
             matched,
             has_children: a.visible > 0,
         }
+    }
+
+    /// Every node's own part into `out`, on two threads for a large tree.
+    pub(super) fn own_all(&self, out: &mut [Own]) {
+        let fill = |from: usize, part: &mut [Own]| {
+            for (i, o) in part.iter_mut().enumerate() {
+                *o = self.own(from + i);
+            }
+        };
+        if out.len() < PARALLEL_FROM {
+            fill(0, out);
+            return;
+        }
+        let half = out.len() / 2;
+        let (a, b) = out.split_at_mut(half);
+        std::thread::scope(|s| {
+            s.spawn(|| fill(half, b));
+            fill(0, a);
+        });
     }
 
     fn root_view(&self) -> NodeView {
@@ -134,10 +193,13 @@ impl TreeList {
     /// Every node's view again.
     pub(super) fn full_view(&mut self) {
         let n = self.parents.len();
+        let mut own = std::mem::take(&mut self.own_scratch);
+        own.resize(n, Own::default());
+        self.own_all(&mut own);
         self.agg.fill(Agg::default());
         let mut matches = 0;
         for id in (1..n).rev() {
-            let v = self.node_view(id);
+            let v = self.view_of(id, own[id]);
             let span = self.span_of(id, &v);
             matches += usize::from(self.counts_as_match(&v));
             self.view[id] = v;
@@ -147,17 +209,75 @@ impl TreeList {
         }
         self.view[ROOT as usize] = self.root_view();
         self.match_count = matches;
+        self.own_scratch = own;
+    }
+
+    /// Every node's visibility and rows again, its mark and size kept: what
+    /// a hide key, a new filter or collapsing all changes (none of them
+    /// changes a mark or a size). A lean whole pass: no versions read.
+    pub(super) fn visibility_view(&mut self) {
+        let n = self.parents.len();
+        // What the shown children add up to, found afresh: (visible, span).
+        let mut below = std::mem::take(&mut self.below_scratch);
+        below.clear();
+        below.resize(n, (0, 0));
+        let mut matches = 0;
+        for id in (1..n).rev() {
+            let (visible, span) = below[id];
+            let a = &mut self.agg[id];
+            a.visible = visible;
+            a.span = span;
+            let mut v = self.view[id];
+            let Some(mark) = v.mark else {
+                continue;
+            };
+            v.matched = self.matches.hit[id];
+            let filter_ok = self.filter.is_none() || v.matched;
+            v.visible = (self.shown[mark.index()] && filter_ok) || visible > 0;
+            v.has_children = visible > 0;
+            let span = self.span_of(id, &v);
+            matches += usize::from(self.counts_as_match(&v));
+            self.view[id] = v;
+            self.span[id] = span;
+            let p = &mut below[self.parents[id] as usize];
+            p.0 += u32::from(v.visible);
+            p.1 += span;
+        }
+        let root = &mut self.agg[ROOT as usize];
+        (root.visible, root.span) = below[ROOT as usize];
+        self.view[ROOT as usize] = self.root_view();
+        self.match_count = matches;
+        self.below_scratch = below;
     }
 
     /// The views of `dirty` nodes again, and of their ancestors as far as
-    /// what they add up to changes.
+    /// what they add up to changes. Largest id first: the dirty ones sorted
+    /// once, the ancestors they reach in a heap (far fewer).
     pub(super) fn update(&mut self, dirty: impl IntoIterator<Item = NodeId>) {
         let mut heap = std::mem::take(&mut self.heap);
         heap.clear();
-        for id in dirty {
-            self.queue(&mut heap, id);
-        }
-        while let Some(id) = heap.pop() {
+        let mut sorted = std::mem::take(&mut self.dirty_scratch);
+        sorted.clear();
+        sorted.extend(dirty);
+        sorted.sort_unstable_by(|a, b| b.cmp(a));
+        sorted.dedup();
+        let mut next = 0;
+        loop {
+            let id = match (sorted.get(next), heap.peek()) {
+                (Some(&d), Some(&h)) if h > d => heap.pop(),
+                (Some(&d), _) => {
+                    next += 1;
+                    if self.queued[d as usize] {
+                        // Already reached as an ancestor: done once.
+                        continue;
+                    }
+                    Some(d)
+                }
+                (None, _) => heap.pop(),
+            };
+            let Some(id) = id else {
+                break;
+            };
             let i = id as usize;
             self.queued[i] = false;
             if id == ROOT {
@@ -184,6 +304,7 @@ impl TreeList {
             }
         }
         self.heap = heap;
+        self.dirty_scratch = sorted;
     }
 
     fn queue(&mut self, heap: &mut BinaryHeap<NodeId>, id: NodeId) {

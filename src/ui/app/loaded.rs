@@ -33,12 +33,13 @@ pub struct Loaded {
 impl Loaded {
     /// The panes over a freshly read image, at layer 0.
     pub fn new(analysis: Outcome, tree: TreeList) -> Loaded {
+        let analysis = Arc::new(analysis);
         Loaded {
             layers: Layers::new(&analysis),
             waste: Waste::new(&analysis),
             findings: Findings::default(),
             largest: LargestFiles::new(&analysis.tree),
-            analysis: Arc::new(analysis),
+            analysis,
             tree,
             compare: None,
         }

@@ -75,21 +75,63 @@ pub struct Waste {
     pub rows: Vec<WasteRow>,
     pub sort: WasteSort,
     pub list: ListState,
+    /// Each sort's arrangement, once made (the entries never change while
+    /// the UI runs, so a sort is made once and a key only applies it).
+    arranged: [Option<Arrangement>; 3],
+    /// The other sorts, being made on a worker thread since the image was
+    /// read.
+    pending: Option<std::thread::JoinHandle<Vec<Arrangement>>>,
+}
+
+/// One sort's order of the entries, of each group's entries and of the
+/// groups.
+#[derive(Debug, Clone)]
+struct Arrangement {
+    by: WasteSort,
+    order: Vec<u32>,
+    /// Every group's entries in this order, the groups one after another
+    /// (group `g`'s as many as it holds).
+    entries: Vec<u32>,
+    group_order: Vec<u32>,
+}
+
+impl WasteSort {
+    fn index(self) -> usize {
+        match self {
+            WasteSort::Size => 0,
+            WasteSort::Path => 1,
+            WasteSort::Layer => 2,
+        }
+    }
 }
 
 impl Waste {
-    pub fn new(analysis: &Analysis) -> Waste {
+    /// The list by size; the other sorts are made on a worker thread, so
+    /// that switching to them costs what the list shows.
+    pub fn new(analysis: &std::sync::Arc<crate::pipeline::Outcome>) -> Waste {
         let groups = group_entries(analysis);
+        let first = arrange(analysis, &groups, WasteSort::Size);
+        let pending = (analysis.exact.wasted.len() > 1).then(|| {
+            let (analysis, groups) = (analysis.clone(), groups.clone());
+            std::thread::spawn(move || {
+                [WasteSort::Path, WasteSort::Layer]
+                    .into_iter()
+                    .map(|by| arrange(&analysis, &groups, by))
+                    .collect()
+            })
+        });
         let mut waste = Waste {
-            order: (0..analysis.exact.wasted.len() as u32).collect(),
-            group_order: (0..groups.len() as u32).collect(),
+            order: Vec::new(),
+            group_order: Vec::new(),
             expanded: vec![false; groups.len()],
             groups,
             rows: Vec::new(),
             sort: WasteSort::Size,
             list: ListState::default(),
+            arranged: [None, None, None],
+            pending,
         };
-        waste.resort(analysis);
+        waste.apply(first);
         waste
     }
 
@@ -160,29 +202,38 @@ impl Waste {
         format!("wasted entries by {}", self.sort.name())
     }
 
+    /// Show the entries in the order of `self.sort`: its arrangement made
+    /// once (waiting for the worker when it is making it).
     fn resort(&mut self, analysis: &Analysis) {
-        sort_waste(analysis, &mut self.order, self.sort);
-        let mut rank = vec![0u32; self.order.len()];
-        for (pos, &i) in self.order.iter().enumerate() {
-            rank[i as usize] = pos as u32;
+        let at = self.sort.index();
+        if self.arranged[at].is_none()
+            && let Some(worker) = self.pending.take()
+        {
+            // A worker that failed leaves its sorts to be made here.
+            for a in worker.join().unwrap_or_default() {
+                let i = a.by.index();
+                self.arranged[i] = Some(a);
+            }
         }
+        let a = match self.arranged[at].take() {
+            Some(a) => a,
+            None => arrange(analysis, &self.groups, self.sort),
+        };
+        self.apply(a);
+    }
+
+    /// Show arrangement `a` (kept for the next time its sort is chosen).
+    fn apply(&mut self, a: Arrangement) {
+        self.order.clone_from(&a.order);
+        self.group_order.clone_from(&a.group_order);
+        let mut at = 0;
         for g in &mut self.groups {
-            g.entries.sort_by_key(|&i| rank[i as usize]);
+            let n = g.entries.len();
+            g.entries.copy_from_slice(&a.entries[at..at + n]);
+            at += n;
         }
-        let groups = &self.groups;
-        match self.sort {
-            WasteSort::Size => self.group_order.sort_by(|&a, &b| {
-                let (x, y) = (&groups[a as usize], &groups[b as usize]);
-                y.bytes.cmp(&x.bytes).then(x.path.cmp(&y.path))
-            }),
-            WasteSort::Path => self
-                .group_order
-                .sort_by(|&a, &b| groups[a as usize].path.cmp(&groups[b as usize].path)),
-            WasteSort::Layer => self.group_order.sort_by_key(|&g| {
-                let g = &groups[g as usize];
-                (g.layers.0, g.hidden_by, rank[g.entries[0] as usize])
-            }),
-        }
+        let i = a.by.index();
+        self.arranged[i] = Some(a);
         self.rebuild_rows(None);
     }
 
@@ -212,6 +263,43 @@ impl Waste {
             .and_then(|k| self.rows.iter().position(|r| *r == k))
             .unwrap_or(self.list.selected());
         self.list.select(idx, self.rows.len());
+    }
+}
+
+/// The entries, each group's entries and the groups in the order of `by`.
+fn arrange(analysis: &Analysis, groups: &[Group], by: WasteSort) -> Arrangement {
+    let mut order: Vec<u32> = (0..analysis.exact.wasted.len() as u32).collect();
+    sort_waste(analysis, &mut order, by);
+    let mut rank = vec![0u32; order.len()];
+    for (pos, &i) in order.iter().enumerate() {
+        rank[i as usize] = pos as u32;
+    }
+    let mut entries = Vec::with_capacity(order.len());
+    for g in groups {
+        let from = entries.len();
+        entries.extend_from_slice(&g.entries);
+        entries[from..].sort_by_key(|&i| rank[i as usize]);
+    }
+    let mut group_order: Vec<u32> = (0..groups.len() as u32).collect();
+    match by {
+        WasteSort::Size => group_order.sort_by(|&a, &b| {
+            let (x, y) = (&groups[a as usize], &groups[b as usize]);
+            y.bytes.cmp(&x.bytes).then(x.path.cmp(&y.path))
+        }),
+        WasteSort::Path => {
+            group_order.sort_by(|&a, &b| groups[a as usize].path.cmp(&groups[b as usize].path))
+        }
+        WasteSort::Layer => group_order.sort_by_key(|&g| {
+            let g = &groups[g as usize];
+            let first = g.entries.iter().map(|&i| rank[i as usize]).min();
+            (g.layers.0, g.hidden_by, first.unwrap_or(0))
+        }),
+    }
+    Arrangement {
+        by,
+        order,
+        entries,
+        group_order,
     }
 }
 

@@ -212,3 +212,67 @@ fn hide_keys_work_in_every_mode_and_from_the_layers_pane() {
     super::ctrl(&mut app, 'u');
     assert!(!app.loaded().unwrap().tree.is_shown(Mark::Unmodified));
 }
+
+/// Waste in several directories and layers: overwritten, removed, removed
+/// with its directory.
+fn scattered_waste_image() -> (App, tempfile::TempDir) {
+    let mut first = Layer::new().dir("a").dir("b").dir("c").dir("c/deep");
+    for (i, dir) in ["a", "b", "c", "c/deep"].iter().enumerate() {
+        for f in 0..4 {
+            first = first.sized(&format!("{dir}/f{f}"), 100 * (i + 1) + f, b'x');
+        }
+    }
+    let image = Image::new()
+        .layer(first)
+        .layer(Layer::new().sized("a/f0", 7, b'y').sized("b/f3", 9, b'y'))
+        .layer(Layer::new().whiteout("c").sized("a/f0", 3, b'z'))
+        .layer(Layer::new().whiteout("b/f1"));
+    let dir = tempfile::tempdir().unwrap();
+    let (a, o) = super::load_image(&image, dir.path());
+    (app_with(a, o), dir)
+}
+
+#[test]
+fn each_waste_sort_is_the_same_every_time_it_comes_round() {
+    use peel::ui::components::waste::{WasteSort, sort_waste};
+    let (mut app, _dir) = scattered_waste_image();
+    key(&mut app, KeyCode::Char('w'));
+    // Every group expanded, so that every entry has a row.
+    press(&mut app, KeyCode::Char(' '), KeyModifiers::CONTROL);
+    let mut seen = Vec::new();
+    for round in 0..2 {
+        for i in 0..3 {
+            let l = app.loaded().unwrap();
+            let mut fresh: Vec<u32> = (0..l.analysis.exact.wasted.len() as u32).collect();
+            sort_waste(&l.analysis, &mut fresh, l.waste.sort);
+            assert_eq!(l.waste.order, fresh, "{:?}", l.waste.sort);
+            // Inside each group the entries follow the order.
+            let pos = |e: u32| fresh.iter().position(|&x| x == e).unwrap();
+            for g in &l.waste.groups {
+                assert!(g.entries.windows(2).all(|w| pos(w[0]) < pos(w[1])));
+            }
+            if l.waste.sort == WasteSort::Path {
+                // Groups by their directory (a lone entry's row is its path).
+                let dirs: Vec<&str> = (l.waste.rows.iter())
+                    .filter_map(|r| match *r {
+                        WasteRow::Group(g) => Some(l.waste.groups[g as usize].path.as_str()),
+                        WasteRow::Entry { .. } => None,
+                    })
+                    .collect();
+                assert!(dirs.windows(2).all(|w| w[0] <= w[1]), "{dirs:?}");
+            }
+            let now = (l.waste.sort, l.waste.rows.clone());
+            if round == 0 {
+                seen.push(now);
+            } else {
+                assert!(seen[i] == now, "{:?} differs the second time", now.0);
+            }
+            super::ctrl(&mut app, 'o');
+        }
+    }
+    assert_eq!(seen.len(), 3);
+    assert_eq!(
+        seen.iter().map(|s| s.0).collect::<Vec<_>>(),
+        [WasteSort::Size, WasteSort::Path, WasteSort::Layer]
+    );
+}
