@@ -105,6 +105,16 @@ impl LayerBlob {
     }
 }
 
+/// What a reader found about an image besides its config and its layers.
+#[derive(Debug, Clone, Default)]
+pub struct Described {
+    pub tags: Vec<String>,
+    /// The platform the index names (else the config's).
+    pub platform: Option<String>,
+    pub declared_base: Option<DeclaredBase>,
+    pub warnings: Vec<String>,
+}
+
 /// Put an image together from a resolved OCI manifest (tags, and the
 /// platform the index names) and its layer blobs in order.
 pub fn assemble_resolved(
@@ -114,31 +124,30 @@ pub fn assemble_resolved(
     resolved: oci::Resolved,
     blobs: Vec<LayerBlob>,
 ) -> Result<Image> {
-    let mut image = assemble(
-        reference,
-        format,
-        &format!("{what}: config"),
-        &resolved.config,
-        blobs,
-    )?;
-    image.tags = resolved.tags;
-    image.declared_base = resolved.declared_base;
-    if resolved.platform.is_some() {
-        image.platform = resolved.platform;
-    }
-    Ok(image)
+    let config = parse_config(&format!("{what}: config"), &resolved.config)?;
+    let described = Described {
+        tags: resolved.tags,
+        platform: resolved.platform,
+        declared_base: resolved.declared_base,
+        warnings: Vec::new(),
+    };
+    assemble(reference, format, config, blobs, described)
 }
 
-/// Put an image together from its config and its layer blobs in order.
+/// The image config in `bytes`; `what` names it in the error.
+pub fn parse_config(what: &str, bytes: &[u8]) -> Result<ImageConfig> {
+    ImageConfig::parse(bytes).map_err(|e| Error::invalid(what, format!("not an image config: {e}")))
+}
+
+/// Put an image together, once, from its config, its layer blobs in order
+/// and what else its reader found.
 pub fn assemble(
     reference: &str,
     format: &'static str,
-    config_what: &str,
-    config_bytes: &[u8],
+    config: ImageConfig,
     blobs: Vec<LayerBlob>,
+    described: Described,
 ) -> Result<Image> {
-    let config = ImageConfig::parse(config_bytes)
-        .map_err(|e| Error::invalid(config_what, format!("not an image config: {e}")))?;
     let diff_ids = config.diff_ids();
     if diff_ids.len() != blobs.len() {
         return Err(Error::invalid(
@@ -189,11 +198,11 @@ pub fn assemble(
     Ok(Image {
         reference: reference.to_string(),
         format,
-        tags: Vec::new(),
-        platform: config.platform(),
+        tags: described.tags,
+        platform: described.platform.or_else(|| config.platform()),
         config,
         layers,
-        declared_base: None,
-        warnings: Vec::new(),
+        declared_base: described.declared_base,
+        warnings: described.warnings,
     })
 }
