@@ -18,6 +18,13 @@ impl From<String> for ContentError {
     }
 }
 
+/// A reader's error (a layer blob that cannot be opened again), as its line.
+impl From<crate::error::Error> for ContentError {
+    fn from(e: crate::error::Error) -> Self {
+        ContentError::Failed(e.to_string())
+    }
+}
+
 impl From<&str> for ContentError {
     fn from(message: &str) -> Self {
         ContentError::Failed(message.to_string())
