@@ -246,64 +246,21 @@ pub fn read<R: Read>(
     selection: &Selection,
     progress: &Arc<Progress>,
 ) -> Result<Image> {
-    read_as(
-        input,
-        what,
-        reference,
-        selection,
-        progress,
-        Prefer::Manifest,
-        None,
-    )
-}
-
-/// [`read`] on a stream from `origin` (an engine's export).
-pub fn read_from<R: Read>(
-    input: R,
-    what: &str,
-    reference: &str,
-    selection: &Selection,
-    progress: &Arc<Progress>,
-    origin: Origin<'_>,
-) -> Result<Image> {
-    let how = How {
-        prefer: Prefer::Manifest,
-        archive: None,
-        origin,
-    };
-    read_stream(input, what, reference, selection, progress, how)
+    read_as(input, what, reference, selection, progress, How::default())
 }
 
 /// How a stream is read: the document it goes through when it holds both,
-/// the file it decompresses (when it is one, its layers can be read again)
-/// and where it comes from.
-struct How<'a> {
-    prefer: Prefer,
-    archive: Option<&'a Path>,
-    origin: Origin<'a>,
+/// the file it decompresses (when it is one, its layers can be read again;
+/// `None`: a stream, read once) and where it comes from.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct How<'a> {
+    pub prefer: Prefer,
+    pub archive: Option<&'a Path>,
+    pub origin: Origin<'a>,
 }
 
-/// [`read`], going through `prefer` when the archive holds both documents.
-/// `archive`: the file the stream decompresses, when it is one (its layers
-/// can be read again), or `None` (a stream, read once).
+/// [`read`], as `how` says.
 pub fn read_as<R: Read>(
-    input: R,
-    what: &str,
-    reference: &str,
-    selection: &Selection,
-    progress: &Arc<Progress>,
-    prefer: Prefer,
-    archive: Option<&Path>,
-) -> Result<Image> {
-    let how = How {
-        prefer,
-        archive,
-        origin: Origin::default(),
-    };
-    read_stream(input, what, reference, selection, progress, how)
-}
-
-fn read_stream<R: Read>(
     input: R,
     what: &str,
     reference: &str,
@@ -366,15 +323,13 @@ pub fn read_file_as(
     let got = read_at_most(&file, &mut head, 0).map_err(io)?;
     head.truncate(got);
     if Compression::detect(&head) != Compression::None || !sniff::is_tar(&head) {
-        return read_as(
-            BufReader::with_capacity(1 << 20, file),
-            what,
-            reference,
-            selection,
-            progress,
+        let how = How {
             prefer,
-            Some(path),
-        );
+            archive: Some(path),
+            origin: Origin::default(),
+        };
+        let file = BufReader::with_capacity(1 << 20, file);
+        return read_as(file, what, reference, selection, progress, how);
     }
     let stream = FileStream::new(&file, len);
     let mut deferred = Vec::new();
