@@ -145,7 +145,7 @@ fn generate(files: usize, layers: usize, plus: bool) -> Image {
             .into_iter()
             .enumerate()
             .map(|(i, changes)| Layer {
-                diff_id: Some(format!("sha256:{i:064x}")),
+                diff_id: format!("sha256:{i:064x}").parse().ok(),
                 blob: format!("layer{i}.tar"),
                 location: BlobLocation::Stream,
                 compression: Compression::None,

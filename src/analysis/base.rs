@@ -230,7 +230,7 @@ mod tests {
             layers: diff_ids
                 .iter()
                 .map(|id| Layer {
-                    diff_id: Some(id.to_string()),
+                    diff_id: id.parse().ok(),
                     blob: id.to_string(),
                     location: BlobLocation::Stream,
                     compression: Compression::None,

@@ -11,6 +11,7 @@ use std::sync::Mutex;
 
 use sha2::{Digest, Sha256};
 
+use super::ContentError;
 use super::fetch::{self, Fetching};
 use super::session::{self, SessionDir};
 use crate::layer::path;
@@ -23,7 +24,7 @@ use crate::source::engine::{self, Endpoint};
 #[derive(Debug)]
 pub struct EngineLayers {
     /// The engine the image was read from (or why it cannot be reached).
-    pub endpoint: Result<Endpoint, String>,
+    pub endpoint: Result<Endpoint, ContentError>,
     dir: SessionDir,
     /// How many bytes of layers may be kept.
     bound: u64,
@@ -41,16 +42,17 @@ struct Kept {
 impl EngineLayers {
     /// The layers of images of the engine the environment names for `kind`.
     pub fn new(kind: SourceKind) -> EngineLayers {
-        EngineLayers::at(engine::discover(kind, &engine::ProcessEnv).map_err(|e| e.to_string()))
+        let endpoint = engine::discover(kind, &engine::ProcessEnv);
+        EngineLayers::at(endpoint.map_err(|e| ContentError::Failed(e.to_string())))
     }
 
     /// The layers of images of the engine at `endpoint`.
-    pub fn at(endpoint: Result<Endpoint, String>) -> EngineLayers {
+    pub fn at(endpoint: Result<Endpoint, ContentError>) -> EngineLayers {
         EngineLayers::with_bound(endpoint, session::bound())
     }
 
     /// [`EngineLayers::at`], keeping at most `bound` bytes.
-    pub fn with_bound(endpoint: Result<Endpoint, String>, bound: u64) -> EngineLayers {
+    pub fn with_bound(endpoint: Result<Endpoint, ContentError>, bound: u64) -> EngineLayers {
         EngineLayers {
             endpoint,
             bound,
@@ -82,7 +84,12 @@ impl EngineLayers {
     /// The stored bytes of member `member` of image `image`'s export,
     /// fetched from the engine when not kept yet; `also`: the image's other
     /// layers' members, kept when they pass by first (within the bound).
-    pub fn open(&self, image: &str, member: &str, also: &[&str]) -> Result<Box<dyn Read>, String> {
+    pub fn open(
+        &self,
+        image: &str,
+        member: &str,
+        also: &[&str],
+    ) -> Result<Box<dyn Read>, ContentError> {
         let want = canonical(member).ok_or_else(|| format!("{member}: not an archive member"))?;
         let mut kept = self.kept.lock().map_err(|_| "the kept layers' lock")?;
         let key = (image.to_string(), want.clone());
@@ -101,7 +108,7 @@ impl EngineLayers {
         image: &str,
         want: &[u8],
         also: &[Vec<u8>],
-    ) -> Result<(), String> {
+    ) -> Result<(), ContentError> {
         let dir = self.dir.create()?.to_path_buf();
         let bound = self.bound;
         let endpoint = self.endpoint.as_ref().map_err(Clone::clone)?;
@@ -110,9 +117,9 @@ impl EngineLayers {
         let mut reader = TarReader::new(progress.reader(export));
         let what = |e: io::Error| {
             if fetch::was_cancelled(&e) {
-                fetch::CANCELLED.to_string()
+                ContentError::Cancelled
             } else {
-                format!("re-reading {image} from the engine: {e}")
+                ContentError::Failed(format!("re-reading {image} from the engine: {e}"))
             }
         };
         // A member that is a link to another (an old `docker save` stores a
@@ -148,7 +155,8 @@ impl EngineLayers {
                         "the layer is {} bytes, more than the session keeps ({bound} bytes; \
                          PEEL_KEEP_LAYERS_BYTES sets it)",
                         header.size
-                    ));
+                    )
+                    .into());
                 }
                 kept.evict_for(header.size, bound);
             }
@@ -172,7 +180,8 @@ impl EngineLayers {
         Err(format!(
             "the engine's export of {image} has no member {} (was the image removed?)",
             path::display_line(want)
-        ))
+        )
+        .into())
     }
 }
 

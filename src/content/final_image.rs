@@ -5,6 +5,7 @@
 
 use std::io::Read;
 
+use super::ContentError;
 use super::Origin;
 use super::fetch::{self, Fetching};
 use crate::image::{BlobLocation, Layer};
@@ -76,15 +77,18 @@ impl FinalFile<'_> {
     /// when this returns.
     pub fn with_archive<T>(
         &self,
-        f: impl FnOnce(&mut dyn Read) -> Result<T, String>,
-    ) -> Result<T, String> {
+        f: impl FnOnce(&mut dyn Read) -> Result<T, ContentError>,
+    ) -> Result<T, ContentError> {
         let fetching = Fetching::start(Some(self.size));
         let archive =
             docker::read_from_container(self.endpoint, self.image, &format!("/{}", self.path))
                 .map_err(|e| e.to_string())?;
         let result = f(&mut fetching.reader(archive));
         match result {
-            Err(e) if e.ends_with(fetch::CANCELLED) => Err(fetch::CANCELLED.into()),
+            // A cancel comes through the tar reader as its read's error.
+            Err(ContentError::Failed(e)) if e.ends_with(fetch::CANCELLED) => {
+                Err(ContentError::Cancelled)
+            }
             other => other,
         }
     }

@@ -18,9 +18,11 @@ use crate::layer::{EntryKind, path, walk};
 use crate::source::Reference;
 use crate::tree::{NodeId, State, Tree};
 pub use engine::EngineLayers;
+pub use error::ContentError;
 use final_image::final_file;
 
 mod engine;
+mod error;
 mod fetch;
 mod final_image;
 pub mod session;
@@ -68,15 +70,15 @@ fn with_layer<T>(
     origin: &Origin,
     layers: &[Layer],
     idx: u32,
-    f: impl FnOnce(&mut dyn Read) -> Result<T, String>,
-) -> Result<T, String> {
+    f: impl FnOnce(&mut dyn Read) -> Result<T, ContentError>,
+) -> Result<T, ContentError> {
     let location = location_of(layers, idx)?;
     let stored = match (location, origin) {
         (BlobLocation::EngineLayer { image, member }, Origin::Engine(engine)) => {
             let also: Vec<&str> = layers.iter().map(|l| l.blob.as_str()).collect();
             engine.open(image, member, &also)?
         }
-        (_, Origin::Unavailable(why)) => return Err(why.clone()),
+        (_, Origin::Unavailable(why)) => return Err(why.as_str().into()),
         (_, Origin::Stdin(_)) if location.file().is_none() => return Err(STDIN_NOT_KEPT.into()),
         _ => location.open().ok_or_else(|| {
             "the image was read from a stream, which cannot be read again; \
@@ -92,11 +94,11 @@ fn with_layer<T>(
 }
 
 /// Where layer `idx`'s bytes are.
-fn location_of(layers: &[Layer], idx: u32) -> Result<&BlobLocation, String> {
+fn location_of(layers: &[Layer], idx: u32) -> Result<&BlobLocation, ContentError> {
     layers
         .get(idx as usize)
         .map(|layer| &layer.location)
-        .ok_or_else(|| format!("layer {idx} is unknown"))
+        .ok_or_else(|| format!("layer {idx} is unknown").into())
 }
 
 /// A window of a file's bytes (the whole file when it is small).
@@ -119,7 +121,7 @@ pub fn read_from_layer(
     want: &[u8],
     offset: u64,
     limit: u64,
-) -> Result<Content, String> {
+) -> Result<Content, ContentError> {
     let mut reader = TarReader::new(layer);
     let mut found = None;
     let err = |e: io::Error| format!("reading the layer: {e}");
@@ -151,7 +153,7 @@ pub fn read_from_layer(
             })
             .map_err(err)?;
         if seen != total {
-            return Err(cut_short(&reader, &header.path, total, seen));
+            return Err(cut_short(&reader, &header.path, total, seen).into());
         }
         found = Some(Content {
             bytes,
@@ -159,7 +161,7 @@ pub fn read_from_layer(
             total,
         });
     }
-    found.ok_or_else(|| format!("{} is not in the layer", path::display_line(want)))
+    found.ok_or_else(|| format!("{} is not in the layer", path::display_line(want)).into())
 }
 
 /// Is this header the regular-file entry `want`, as the walker reads it?
@@ -186,7 +188,7 @@ pub fn read_file(
     layer: u32,
     offset: u64,
     limit: u64,
-) -> Result<Content, String> {
+) -> Result<Content, ContentError> {
     let Some(version) = tree.node(node).at(layer) else {
         return Err("not in this layer".into());
     };
@@ -195,7 +197,7 @@ pub fn read_file(
             content: Some(c), ..
         } => *c,
         State::Present { meta, .. } => {
-            return Err(format!("a {} has no content to show", meta.kind.name()));
+            return Err(format!("a {} has no content to show", meta.kind.name()).into());
         }
         State::Absent(_) => return Err("removed in this layer".into()),
     };
@@ -206,10 +208,10 @@ pub fn read_file(
             .with_archive(|r| read_from_layer(r, &fast.name, offset, limit))
             .and_then(|c| match c.total == fast.size {
                 true => Ok(c),
-                false => Err(fast.differs(c.total)),
+                false => Err(fast.differs(c.total).into()),
             });
         match read {
-            Err(e) if e != fetch::CANCELLED => {} // the layer is the sure route
+            Err(e) if e != ContentError::Cancelled => {} // the layer is the sure route
             done => return done,
         }
     }
@@ -253,7 +255,7 @@ pub fn extract(
     layer: u32,
     dest: &Path,
     overwrite: bool,
-) -> Result<Extracted, String> {
+) -> Result<Extracted, ContentError> {
     let dest = &real_destination(dest)?;
     let final_target = target_path(tree, node, dest);
     let mut target = final_target.clone();
@@ -263,13 +265,14 @@ pub fn extract(
             Some(State::Present { meta, .. }) if meta.kind.is_dir()
         );
         if !overwrite {
-            return Err(format!("{} already exists", final_target.display()));
+            return Err(format!("{} already exists", final_target.display()).into());
         }
         if existing.is_dir() || source_is_dir {
             return Err(format!(
                 "{} already exists; peel does not replace directories",
                 final_target.display()
-            ));
+            )
+            .into());
         }
         target = dest.join(format!(".peel-extract-{}.tmp", std::process::id()));
         let _ = fs::remove_file(&target);
@@ -295,7 +298,7 @@ pub fn extract(
 
 /// Remove what a failed extraction wrote at `target`; `e` says why it
 /// failed, and what remains when the removal fails too.
-fn discard(target: &Path, e: String) -> String {
+fn discard(target: &Path, e: ContentError) -> ContentError {
     let removed = match fs::symlink_metadata(target) {
         Err(_) => Ok(()),
         Ok(m) if m.is_dir() => fs::remove_dir_all(target),
@@ -306,7 +309,8 @@ fn discard(target: &Path, e: String) -> String {
         Err(why) => format!(
             "{e}; {} is left partly written (removing it failed: {why})",
             target.display()
-        ),
+        )
+        .into(),
     }
 }
 
@@ -318,7 +322,7 @@ fn write_tree(
     node: NodeId,
     layer: u32,
     target: &Path,
-) -> Result<Extracted, String> {
+) -> Result<Extracted, ContentError> {
     let target = target.to_path_buf();
     let mut out = Extracted {
         target: target.clone(),
@@ -406,7 +410,7 @@ fn extract_final(
     layer: u32,
     want: &Wanted,
     target: &Path,
-) -> Result<Option<u64>, String> {
+) -> Result<Option<u64>, ContentError> {
     let Some(State::Present {
         content: Some(content),
         ..
@@ -429,7 +433,7 @@ fn extract_final(
         {
             Ok(Some(1))
         }
-        Err(e) if e == fetch::CANCELLED => Err(e),
+        Err(ContentError::Cancelled) => Err(ContentError::Cancelled),
         _ => {
             for (at, _) in dests {
                 let _ = fs::remove_file(at);
@@ -445,7 +449,7 @@ fn extract_final(
 /// (whose path the kernel gives without links), and every component typed
 /// must be a real directory, not a link (an earlier extraction may have
 /// planted the image's links there: `dest/pkg/evil/` must not lead out).
-pub fn real_destination(dest: &Path) -> Result<PathBuf, String> {
+pub fn real_destination(dest: &Path) -> Result<PathBuf, ContentError> {
     use std::path::Component;
     let shown = dest.display();
     let (mut resolved, typed_from) = if dest.is_absolute() {
@@ -482,10 +486,11 @@ pub fn real_destination(dest: &Path) -> Result<PathBuf, String> {
                 "{shown}: {} is a symbolic link; peel extracts only into real directories \
                  (give the destination's real path)",
                 cur.display()
-            ));
+            )
+            .into());
         }
         if !meta.is_dir() {
-            return Err(format!("{shown}: {} is not a directory", cur.display()));
+            return Err(format!("{shown}: {} is not a directory", cur.display()).into());
         }
     }
     Ok(resolved)
@@ -494,7 +499,7 @@ pub fn real_destination(dest: &Path) -> Result<PathBuf, String> {
 /// Source path in a layer → where to write it, with which permission bits.
 type Wanted = HashMap<Vec<u8>, Vec<(PathBuf, u32)>>;
 
-fn write_from_layer(layer: &mut dyn Read, want: &Wanted, root: &Path) -> Result<u64, String> {
+fn write_from_layer(layer: &mut dyn Read, want: &Wanted, root: &Path) -> Result<u64, ContentError> {
     let mut reader = TarReader::new(layer);
     let err = |e: io::Error| format!("reading the layer: {e}");
     // The last entry of a name wins: a later one rewrites the same files.
@@ -553,10 +558,10 @@ fn write_from_layer(layer: &mut dyn Read, want: &Wanted, root: &Path) -> Result<
             })
             .map_err(err)?;
         if let Some(e) = failed {
-            return Err(e);
+            return Err(ContentError::Failed(e));
         }
         if seen != header.size {
-            return Err(cut_short(&reader, &header.path, header.size, seen));
+            return Err(cut_short(&reader, &header.path, header.size, seen).into());
         }
         for (at, file) in &files {
             // A trailing hole, or a shorter rewrite: the file's length is
@@ -576,7 +581,7 @@ fn write_from_layer(layer: &mut dyn Read, want: &Wanted, root: &Path) -> Result<
 }
 
 /// Every component from `root` to `at`'s parent must be a real directory.
-fn check_parent(at: &Path, root: &Path) -> Result<(), String> {
+fn check_parent(at: &Path, root: &Path) -> Result<(), ContentError> {
     let parent = at.parent().ok_or("no parent")?;
     let rel = parent
         .strip_prefix(root.parent().unwrap_or(root))
@@ -586,7 +591,7 @@ fn check_parent(at: &Path, root: &Path) -> Result<(), String> {
         cur.push(part);
         let meta = fs::symlink_metadata(&cur).map_err(|e| format!("{}: {e}", cur.display()))?;
         if !meta.is_dir() {
-            return Err(format!("{} is not a directory", cur.display()));
+            return Err(format!("{} is not a directory", cur.display()).into());
         }
     }
     Ok(())
@@ -596,7 +601,7 @@ fn check_parent(at: &Path, root: &Path) -> Result<(), String> {
 /// peel wrote is root's), setuid, setgid and sticky are kept too, as `tar -p`
 /// does; anyone else gets the `rwx` bits only, and always the owner's write
 /// bit on files (peel may rewrite them).
-fn keep_mode(at: &Path, mode: u32) -> Result<(), String> {
+fn keep_mode(at: &Path, mode: u32) -> Result<(), ContentError> {
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
     let meta = fs::symlink_metadata(at).map_err(|e| format!("{}: {e}", at.display()))?;
     let mode = if meta.uid() == 0 {
@@ -607,12 +612,12 @@ fn keep_mode(at: &Path, mode: u32) -> Result<(), String> {
         (mode & 0o777) | 0o200
     };
     fs::set_permissions(at, fs::Permissions::from_mode(mode))
-        .map_err(|e| format!("{}: {e}", at.display()))
+        .map_err(|e| format!("{}: {e}", at.display()).into())
 }
 
-fn create_dir_safely(dir: &Path, root: &Path) -> Result<(), String> {
+fn create_dir_safely(dir: &Path, root: &Path) -> Result<(), ContentError> {
     check_parent(dir, root)?;
-    fs::create_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))
+    fs::create_dir(dir).map_err(|e| format!("{}: {e}", dir.display()).into())
 }
 
 #[cfg(test)]
@@ -666,6 +671,6 @@ mod tests {
             changes: Default::default(),
         }];
         let err = with_layer(&o, &layers, 0, |_| Ok(())).unwrap_err();
-        assert!(err.contains("--keep-layers"), "{err}");
+        assert!(err.to_string().contains("--keep-layers"), "{err}");
     }
 }

@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::ContentError;
+
 /// The folder names' prefix; the process id follows.
 const PREFIX: &str = "peel-layers-";
 
@@ -74,7 +76,7 @@ impl SessionDir {
     }
 
     /// The folder, created (private to the user) when missing.
-    pub fn create(&self) -> Result<&Path, String> {
+    pub fn create(&self) -> Result<&Path, ContentError> {
         let mut created = self.created.lock().map_err(|_| "the session folder lock")?;
         if !*created {
             let mut builder = fs::DirBuilder::new();
@@ -82,7 +84,7 @@ impl SessionDir {
             match builder.create(&self.path) {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-                Err(e) => return Err(format!("{}: {e}", self.path.display())),
+                Err(e) => return Err(format!("{}: {e}", self.path.display()).into()),
             }
             *created = true;
         }

@@ -124,7 +124,7 @@ impl Side {
                 .layers
                 .iter()
                 .map(|l| LayerRow {
-                    diff_id: l.diff_id.clone(),
+                    diff_id: l.diff_id.as_ref().map(ToString::to_string),
                     size: l.changes.size,
                     compressed: l.compressed_size,
                     command: l.command(),

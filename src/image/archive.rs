@@ -16,7 +16,8 @@ use tar::{Archive, EntryType};
 use super::oci::{self, MAX_JSON_BYTES, Selection};
 use super::sniff::{self, Compression};
 use super::{
-    BlobLocation, Image, LayerBlob, assemble, assemble_resolved, docker_archive, parallel,
+    BlobLocation, Described, Image, LayerBlob, assemble, assemble_resolved, docker_archive,
+    parallel, parse_config,
 };
 use crate::error::{Error, Result};
 use crate::layer::LayerChanges;
@@ -81,6 +82,39 @@ pub enum Prefer {
     Manifest,
     /// `index.json`, as skopeo reads an `oci-archive:`.
     Index,
+}
+
+/// Where an archive stream comes from, when that changes what the image is:
+/// an engine's export is named by its engine, and its layers are read again
+/// by exporting the same image once more.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Origin<'a> {
+    /// The format the image is read as, instead of the archive's layout
+    /// (`docker-archive`, `oci-archive`).
+    pub format: Option<&'static str>,
+    /// The id of the engine image the stream is the export of.
+    pub export_of: Option<&'a str>,
+}
+
+impl Origin<'_> {
+    fn format(&self, layout: &'static str) -> &'static str {
+        self.format.unwrap_or(layout)
+    }
+
+    /// Where the layer read as `name` is, seen from here: a streamed
+    /// layer of an export is in the next export of the same image.
+    fn locate(&self, blob: LayerBlob) -> LayerBlob {
+        match (&blob.location, self.export_of) {
+            (BlobLocation::Stream, Some(id)) => LayerBlob {
+                location: BlobLocation::EngineLayer {
+                    image: id.to_string(),
+                    member: blob.name.clone(),
+                },
+                ..blob
+            },
+            _ => blob,
+        }
+    }
 }
 
 #[derive(Default)]
@@ -212,28 +246,27 @@ pub fn read<R: Read>(
     selection: &Selection,
     progress: &Arc<Progress>,
 ) -> Result<Image> {
-    read_as(
-        input,
-        what,
-        reference,
-        selection,
-        progress,
-        Prefer::Manifest,
-        None,
-    )
+    read_as(input, what, reference, selection, progress, How::default())
 }
 
-/// [`read`], going through `prefer` when the archive holds both documents.
-/// `archive`: the file the stream decompresses, when it is one (its layers
-/// can be read again), or `None` (a stream, read once).
+/// How a stream is read: the document it goes through when it holds both,
+/// the file it decompresses (when it is one, its layers can be read again;
+/// `None`: a stream, read once) and where it comes from.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct How<'a> {
+    pub prefer: Prefer,
+    pub archive: Option<&'a Path>,
+    pub origin: Origin<'a>,
+}
+
+/// [`read`], as `how` says.
 pub fn read_as<R: Read>(
     input: R,
     what: &str,
     reference: &str,
     selection: &Selection,
     progress: &Arc<Progress>,
-    prefer: Prefer,
-    archive: Option<&Path>,
+    how: How<'_>,
 ) -> Result<Image> {
     let io = |e| Error::io(what, e);
     let input = CountingReader::new(input, progress.clone());
@@ -246,7 +279,7 @@ pub fn read_as<R: Read>(
     let members = scan(
         &mut stream,
         what,
-        (archive, compression),
+        (how.archive, compression),
         progress,
         no_verify,
         None,
@@ -261,7 +294,13 @@ pub fn read_as<R: Read>(
             format!("corrupt {name} stream after the tar's end: {e}"),
         )
     })?;
-    resolve(&members, what, reference, selection, prefer)
+    resolve(
+        &members,
+        what,
+        reference,
+        selection,
+        (how.prefer, how.origin),
+    )
 }
 
 /// Read an image archive from a file, going through `prefer` when it holds
@@ -284,15 +323,13 @@ pub fn read_file_as(
     let got = read_at_most(&file, &mut head, 0).map_err(io)?;
     head.truncate(got);
     if Compression::detect(&head) != Compression::None || !sniff::is_tar(&head) {
-        return read_as(
-            BufReader::with_capacity(1 << 20, file),
-            what,
-            reference,
-            selection,
-            progress,
+        let how = How {
             prefer,
-            Some(path),
-        );
+            archive: Some(path),
+            origin: Origin::default(),
+        };
+        let file = BufReader::with_capacity(1 << 20, file);
+        return read_as(file, what, reference, selection, progress, how);
     }
     let stream = FileStream::new(&file, len);
     let mut deferred = Vec::new();
@@ -330,7 +367,8 @@ pub fn read_file_as(
             .layers
             .insert(member.name, walked_member(walk, member.size, location));
     }
-    resolve(&members, what, reference, selection, prefer)
+    let origin = Origin::default();
+    resolve(&members, what, reference, selection, (prefer, origin))
 }
 
 /// Refuse what is not a tar archive (after its outer decompression).
@@ -355,17 +393,17 @@ fn resolve(
     what: &str,
     reference: &str,
     selection: &Selection,
-    prefer: Prefer,
+    (prefer, origin): (Prefer, Origin<'_>),
 ) -> Result<Image> {
     let (manifest, index) = (
         members.has_json("manifest.json"),
         members.has_json("index.json"),
     );
     if manifest && !(index && prefer == Prefer::Index) {
-        return resolve_manifest(members, what, reference, selection);
+        return resolve_manifest(members, what, reference, selection, origin);
     }
     if index {
-        return resolve_index(members, what, reference, selection);
+        return resolve_index(members, what, reference, selection, origin);
     }
     if members.repositories && members.v1_json {
         return Err(Error::invalid(
@@ -386,6 +424,7 @@ fn resolve_manifest(
     what: &str,
     reference: &str,
     selection: &Selection,
+    origin: Origin<'_>,
 ) -> Result<Image> {
     let manifest = members.json("manifest.json", what, "manifest")?;
     let (item, warnings) = docker_archive::select(&manifest, what, selection.tag.as_deref())?;
@@ -393,22 +432,22 @@ fn resolve_manifest(
     let blobs = item
         .layers
         .iter()
-        .map(|name| members.layer(name, what))
+        .map(|name| members.layer(name, what).map(|b| origin.locate(b)))
         .collect::<Result<Vec<_>>>()?;
-    let mut image = assemble(
-        reference,
-        "docker-archive",
-        &format!("{what}: {}", item.config),
-        &config,
-        blobs,
-    )?;
-    image.tags = item.repo_tags.unwrap_or_default();
-    image.warnings.extend(warnings);
+    let config = parse_config(&format!("{what}: {}", item.config), &config)?;
     // The config's labels may declare the base; a Docker 25+ archive
     // keeps manifests among its blobs, where the base may be too.
-    let labels = image.config.config.as_ref().and_then(|c| c.labels.as_ref());
+    let labels = config.config.as_ref().and_then(|c| c.labels.as_ref());
     let mut fetch = |d: &oci_spec::image::Descriptor| members.blob(d, what);
-    image.declared_base = oci::declared_base(&Default::default(), labels, &mut fetch);
+    let declared_base = oci::declared_base(&Default::default(), labels, &mut fetch);
+    let described = Described {
+        tags: item.repo_tags.unwrap_or_default(),
+        platform: None,
+        declared_base,
+        warnings,
+    };
+    let format = origin.format("docker-archive");
+    let image = assemble(reference, format, config, blobs, described)?;
     // A docker-save archive holds one platform: it must be the one asked for.
     if let (Some(want), Some(os), Some(arch)) = (
         &selection.platform,
@@ -433,6 +472,7 @@ fn resolve_index(
     what: &str,
     reference: &str,
     selection: &Selection,
+    origin: Origin<'_>,
 ) -> Result<Image> {
     let index = members.json("index.json", what, "index")?;
     let mut fetch = |d: &oci_spec::image::Descriptor| members.blob(d, what);
@@ -443,11 +483,12 @@ fn resolve_index(
         .map(|d| {
             members
                 .layer(&oci::blob_path(d), what)
-                .map(|b| b.described_by(d))
+                .map(|b| origin.locate(b.described_by(d)))
                 .map_err(|e| oci::name_artifact_layer(e, d))
         })
         .collect::<Result<Vec<_>>>()?;
-    assemble_resolved(reference, "oci-archive", what, resolved, blobs)
+    let format = origin.format("oci-archive");
+    assemble_resolved(reference, format, what, resolved, blobs)
 }
 
 /// A layer member left for later: where its bytes are in the file.

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::sniff::{self, Compression};
+use crate::error::{Error, Result};
 
 /// Where a walked layer blob's bytes are, as stored (still compressed when
 /// the layer is).
@@ -44,7 +45,7 @@ pub enum BlobLocation {
 /// A blob that can be fetched again (the registry source gives one).
 pub trait FetchAgain: Send + Sync + std::fmt::Debug {
     /// The blob's bytes as stored; errors say what failed.
-    fn fetch(&self) -> Result<Box<dyn Read>, String>;
+    fn fetch(&self) -> Result<Box<dyn Read>>;
 }
 
 /// A shared [`FetchAgain`]; two are equal when they are the same one.
@@ -100,7 +101,7 @@ impl BlobLocation {
 
     /// The blob's bytes as stored. Errors name the file; `None` for a
     /// stream, which cannot be read again.
-    pub fn open(&self) -> Option<Result<Box<dyn Read>, String>> {
+    pub fn open(&self) -> Option<Result<Box<dyn Read>>> {
         if let BlobLocation::Remote(remote) = self {
             return Some(remote.0.fetch());
         }
@@ -116,7 +117,7 @@ impl BlobLocation {
                 open_compressed_member(path, *offset, *size)
             }
         };
-        Some(opened.map_err(|e| format!("{}: {e}", path.display())))
+        Some(opened.map_err(|e| Error::io(path.display(), e)))
     }
 }
 

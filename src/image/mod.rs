@@ -19,6 +19,8 @@ pub use crate::layer::sniff;
 
 use std::sync::Arc;
 
+use oci_spec::image::Digest;
+
 use crate::error::{Error, Result};
 use crate::layer::LayerChanges;
 use crate::layer::digest::{self, ExpectedBlob, LayerDigests};
@@ -48,8 +50,9 @@ pub struct Image {
 
 #[derive(Debug, Clone)]
 pub struct Layer {
-    /// The uncompressed digest from the config's `rootfs.diff_ids`.
-    pub diff_id: Option<String>,
+    /// The uncompressed digest from the config's `rootfs.diff_ids` (`None`
+    /// when the config has none, or, unverified, one that is no digest).
+    pub diff_id: Option<Digest>,
     /// The blob's name, as shown: an archive member as the manifest names
     /// it, or a `sha256:...` digest.
     pub blob: String,
@@ -105,6 +108,16 @@ impl LayerBlob {
     }
 }
 
+/// What a reader found about an image besides its config and its layers.
+#[derive(Debug, Clone, Default)]
+pub struct Described {
+    pub tags: Vec<String>,
+    /// The platform the index names (else the config's).
+    pub platform: Option<String>,
+    pub declared_base: Option<DeclaredBase>,
+    pub warnings: Vec<String>,
+}
+
 /// Put an image together from a resolved OCI manifest (tags, and the
 /// platform the index names) and its layer blobs in order.
 pub fn assemble_resolved(
@@ -114,32 +127,35 @@ pub fn assemble_resolved(
     resolved: oci::Resolved,
     blobs: Vec<LayerBlob>,
 ) -> Result<Image> {
-    let mut image = assemble(
-        reference,
-        format,
-        &format!("{what}: config"),
-        &resolved.config,
-        blobs,
-    )?;
-    image.tags = resolved.tags;
-    image.declared_base = resolved.declared_base;
-    if resolved.platform.is_some() {
-        image.platform = resolved.platform;
-    }
-    Ok(image)
+    let config = parse_config(&format!("{what}: config"), &resolved.config)?;
+    let described = Described {
+        tags: resolved.tags,
+        platform: resolved.platform,
+        declared_base: resolved.declared_base,
+        warnings: Vec::new(),
+    };
+    assemble(reference, format, config, blobs, described)
 }
 
-/// Put an image together from its config and its layer blobs in order.
+/// The image config in `bytes`; `what` names it in the error.
+pub fn parse_config(what: &str, bytes: &[u8]) -> Result<ImageConfig> {
+    ImageConfig::parse(bytes).map_err(|e| Error::invalid(what, format!("not an image config: {e}")))
+}
+
+/// Put an image together, once, from its config, its layer blobs in order
+/// and what else its reader found.
 pub fn assemble(
     reference: &str,
     format: &'static str,
-    config_what: &str,
-    config_bytes: &[u8],
+    config: ImageConfig,
     blobs: Vec<LayerBlob>,
+    described: Described,
 ) -> Result<Image> {
-    let config = ImageConfig::parse(config_bytes)
-        .map_err(|e| Error::invalid(config_what, format!("not an image config: {e}")))?;
-    let diff_ids = config.diff_ids();
+    let diff_ids: Vec<_> = config
+        .diff_ids()
+        .iter()
+        .map(|t| digest::parse_diff_id(t))
+        .collect();
     if diff_ids.len() != blobs.len() {
         return Err(Error::invalid(
             reference,
@@ -159,12 +175,7 @@ pub fn assemble(
             .expected
             .as_ref()
             .or(named.as_ref().and_then(Option::as_ref));
-        digest::check(
-            diff_ids.get(idx).map(String::as_str),
-            expected,
-            &blob.digests,
-        )
-        .map_err(|reason| {
+        digest::check(diff_ids.get(idx), expected, &blob.digests).map_err(|reason| {
             Error::invalid(format!("{reference}: layer {idx} ({})", blob.name), reason)
         })?;
     }
@@ -176,7 +187,7 @@ pub fn assemble(
         .map(|(idx, (blob, history))| {
             let compression = blob.compression;
             Layer {
-                diff_id: diff_ids.get(idx).cloned(),
+                diff_id: diff_ids.get(idx).and_then(|d| d.as_ref().ok()).cloned(),
                 blob: blob.name,
                 location: blob.location,
                 compression,
@@ -189,11 +200,70 @@ pub fn assemble(
     Ok(Image {
         reference: reference.to_string(),
         format,
-        tags: Vec::new(),
-        platform: config.platform(),
+        tags: described.tags,
+        platform: described.platform.or_else(|| config.platform()),
         config,
         layers,
-        declared_base: None,
-        warnings: Vec::new(),
+        declared_base: described.declared_base,
+        warnings: described.warnings,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blob(name: &str) -> LayerBlob {
+        LayerBlob {
+            name: name.into(),
+            changes: Arc::default(),
+            compression: Compression::None,
+            blob_size: 0,
+            location: BlobLocation::Stream,
+            digests: LayerDigests::default(),
+            expected: None,
+        }
+    }
+
+    fn config(diff_ids: &[&str]) -> ImageConfig {
+        let json = serde_json::json!({ "rootfs": { "type": "layers", "diff_ids": diff_ids } });
+        parse_config("config", json.to_string().as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn diff_ids_are_parsed_once_and_shown_as_written() {
+        let id = format!("sha256:{}", "ab".repeat(32));
+        let config = config(&[&id, "not-a-digest"]);
+        // Unverified (nothing computed): a diff_id that is no digest is none.
+        let image = assemble(
+            "r",
+            "t",
+            config,
+            vec![blob("a"), blob("b")],
+            Described::default(),
+        )
+        .unwrap();
+        let ids: Vec<_> = image
+            .layers
+            .iter()
+            .map(|l| l.diff_id.as_ref().map(ToString::to_string))
+            .collect();
+        assert_eq!(ids, [Some(id), None]);
+    }
+
+    #[test]
+    fn what_the_reader_found_is_in_the_image_as_built() {
+        let described = Described {
+            tags: vec!["t:1".into()],
+            platform: Some("linux/arm64".into()),
+            declared_base: None,
+            warnings: vec!["w".into()],
+        };
+        let image = assemble("r", "engine", config(&[]), Vec::new(), described).unwrap();
+        assert_eq!(
+            (image.format, &image.tags[..], &image.warnings[..]),
+            ("engine", &["t:1".to_string()][..], &["w".to_string()][..])
+        );
+        assert_eq!(image.platform.as_deref(), Some("linux/arm64"));
+    }
 }

@@ -216,70 +216,91 @@ pub struct ExpectedBlob {
 }
 
 /// Why a layer failed verification; the caller names the layer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Mismatch {
+    #[error("the blob is {actual} bytes but its descriptor says {promised}")]
+    BlobSize { actual: u64, promised: u64 },
+    #[error("the blob does not match its digest: expected {expected}, actual {actual}")]
+    Blob { expected: Digest, actual: Computed },
+    #[error(
+        "the blob's digest uses the unsupported algorithm '{}' (peel verifies sha256 and sha512); --no-verify skips the check",
+        sanitize(.0.algorithm().as_ref())
+    )]
+    BlobAlgorithm(Digest),
+    #[error("the config's rootfs.diff_ids has no entry for it")]
+    NoDiffId,
+    /// The config's entry, and why it does not parse.
+    #[error("its diff_id '{}' is not a digest ({})", sanitize(.text), sanitize(.reason))]
+    NotADigest { text: String, reason: String },
+    #[error(
+        "its diff_id uses the unsupported algorithm '{}' (peel verifies sha256); --no-verify skips the check",
+        sanitize(.0.algorithm().as_ref())
+    )]
+    DiffIdAlgorithm(Digest),
+    #[error(
+        "the uncompressed content does not match its diff_id: expected {expected}, actual {actual}"
+    )]
+    DiffId { expected: Digest, actual: Computed },
+}
+
+/// A config's `rootfs.diff_ids` entry, parsed once when the image is read.
+pub fn parse_diff_id(text: &str) -> Result<Digest, Mismatch> {
+    Digest::from_str(text).map_err(|e| Mismatch::NotADigest {
+        text: text.to_string(),
+        reason: e.to_string(),
+    })
+}
+
+/// Check a layer's computed digests against what its descriptor promises
+/// and against its `diff_id` (the config's entry as [`parse_diff_id`] read
+/// it; `None`: the config has none).
 pub fn check(
-    diff_id: Option<&str>,
+    diff_id: Option<&Result<Digest, Mismatch>>,
     expected_blob: Option<&ExpectedBlob>,
     computed: &LayerDigests,
-) -> Result<(), String> {
+) -> Result<(), Mismatch> {
     if let (Some(expected), Some((actual, len))) = (expected_blob, &computed.blob) {
         if let Some(size) = expected.size
             && size != *len
         {
-            return Err(format!(
-                "the blob is {len} bytes but its descriptor says {size}"
-            ));
+            return Err(Mismatch::BlobSize {
+                actual: *len,
+                promised: size,
+            });
         }
-        compare(
-            &expected.digest,
-            actual,
-            "the blob does not match its digest",
-        )?;
+        if !matches(&expected.digest, actual) {
+            return Err(Mismatch::Blob {
+                expected: expected.digest.clone(),
+                actual: actual.clone(),
+            });
+        }
     } else if let Some(expected) = expected_blob
         && Algorithm::of(&expected.digest).is_none()
         && computed.diff.is_some()
     {
-        return Err(unsupported(&expected.digest, "the blob's digest"));
+        return Err(Mismatch::BlobAlgorithm(expected.digest.clone()));
     }
     let Some(actual) = &computed.diff else {
         return Ok(());
     };
-    let Some(diff_id) = diff_id else {
-        return Err("the config's rootfs.diff_ids has no entry for it".into());
-    };
-    let expected = Digest::from_str(diff_id).map_err(|e| {
-        format!(
-            "its diff_id '{}' is not a digest ({})",
-            sanitize(diff_id),
-            sanitize(&e.to_string())
-        )
-    })?;
-    if Algorithm::of(&expected) != Some(actual.algorithm) {
-        return Err(unsupported(&expected, "its diff_id"));
+    let expected = diff_id
+        .ok_or(Mismatch::NoDiffId)?
+        .as_ref()
+        .map_err(Clone::clone)?;
+    if Algorithm::of(expected) != Some(actual.algorithm) {
+        return Err(Mismatch::DiffIdAlgorithm(expected.clone()));
     }
-    compare(
-        &expected,
-        actual,
-        "the uncompressed content does not match its diff_id",
-    )
+    if !matches(expected, actual) {
+        return Err(Mismatch::DiffId {
+            expected: expected.clone(),
+            actual: actual.clone(),
+        });
+    }
+    Ok(())
 }
 
-fn compare(expected: &Digest, actual: &Computed, what: &str) -> Result<(), String> {
-    if Algorithm::of(expected) == Some(actual.algorithm) && expected.digest() == actual.hex {
-        return Ok(());
-    }
-    Err(format!("{what}: expected {expected}, actual {actual}"))
-}
-
-fn unsupported(expected: &Digest, what: &str) -> String {
-    format!(
-        "{what} uses the unsupported algorithm '{}' (peel verifies sha256{}); --no-verify skips the check",
-        sanitize(expected.algorithm().as_ref()),
-        if what.starts_with("its diff_id") {
-            ""
-        } else {
-            " and sha512"
-        }
-    )
+fn matches(expected: &Digest, actual: &Computed) -> bool {
+    Algorithm::of(expected) == Some(actual.algorithm) && expected.digest() == actual.hex
 }
 
 #[cfg(test)]
@@ -390,6 +411,16 @@ mod tests {
         ] {
             assert_eq!(Algorithm::of_blob_path(not), None, "{not}");
         }
+    }
+
+    /// `check` on a diff_id as the config writes it.
+    fn check(
+        diff_id: Option<&str>,
+        expected_blob: Option<&ExpectedBlob>,
+        computed: &LayerDigests,
+    ) -> Result<(), String> {
+        let parsed = diff_id.map(parse_diff_id);
+        super::check(parsed.as_ref(), expected_blob, computed).map_err(|e| e.to_string())
     }
 
     fn digests(diff: &[u8]) -> LayerDigests {

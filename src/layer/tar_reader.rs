@@ -60,10 +60,37 @@ pub struct Header {
     pub size: u64,
     /// The size field as written (or the PAX `size` record).
     pub declared_size: u64,
-    pub mode: Result<u32, String>,
-    pub uid: Result<u64, String>,
-    pub gid: Result<u64, String>,
-    pub mtime: Result<u64, String>,
+    pub mode: Result<u32, BadNumber>,
+    pub uid: Result<u64, BadNumber>,
+    pub gid: Result<u64, BadNumber>,
+    pub mtime: Result<u64, BadNumber>,
+}
+
+/// Why a header's numeric field (or the PAX record that replaces it) is no
+/// number; the caller names the field and the entry.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BadNumber {
+    #[error("the number does not fit in 64 bits")]
+    TooLarge,
+    /// The field's text, escaped to one line.
+    #[error("'{0}' is not an octal number")]
+    NotOctal(String),
+    #[error("the field is empty")]
+    Empty,
+    #[error("negative base-256 number")]
+    Negative,
+    /// The PAX record's key.
+    #[error("PAX {0} record is not a number")]
+    Pax(String),
+}
+
+/// Why a block is not a tar header.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum BadChecksum {
+    #[error("bad checksum field: {0}")]
+    Field(BadNumber),
+    #[error("header checksum mismatch (not a tar header, or a damaged one)")]
+    Mismatch,
 }
 
 /// Where a sparse file's stored bytes go: (offset in the file, length).
@@ -344,7 +371,7 @@ impl<R: Read> TarReader<R> {
             if block.iter().all(|&b| b == 0) {
                 return Ok(None);
             }
-            verify_checksum(&block).map_err(|e| bad(self, &e))?;
+            verify_checksum(&block).map_err(|e| bad(self, &e.to_string()))?;
             let typeflag = block[156];
             let recognized = is_ustar(&block) || is_gnu(&block);
             let stored_size =
@@ -403,18 +430,13 @@ impl<R: Read> TarReader<R> {
                 (None, None) if block[157] != 0 => Some(truncate(&block[157..257]).to_vec()),
                 (None, None) => None,
             };
-            let pax_number = |key: &[u8], from_header: Result<u64, String>| match pax
+            let pax_number = |key: &[u8], from_header: Result<u64, BadNumber>| match pax
                 .as_deref()
                 .and_then(|p| pax_value(p, key))
             {
                 // PAX times may carry a fraction: whole seconds are kept.
                 Some(value) => parse_decimal(value.split(|&b| b == b'.').next().unwrap_or(value))
-                    .ok_or_else(|| {
-                        format!(
-                            "PAX {} record is not a number",
-                            String::from_utf8_lossy(key)
-                        )
-                    }),
+                    .ok_or_else(|| BadNumber::Pax(String::from_utf8_lossy(key).into_owned())),
                 None => from_header,
             };
             let stored = if header_only(typeflag) { 0 } else { size };
@@ -445,7 +467,7 @@ impl<R: Read> TarReader<R> {
     /// reading the extension blocks that follow the header.
     fn sparse_map(&mut self, block: &[u8; BLOCK]) -> io::Result<(SparseMap, u64)> {
         let mut map = SparseMap::new();
-        let mut bad_entry: Option<String> = None;
+        let mut bad_entry: Option<BadNumber> = None;
         let mut push = |entry: &[u8]| {
             if entry[0] == 0 || bad_entry.is_some() {
                 return;
@@ -479,7 +501,7 @@ impl<R: Read> TarReader<R> {
             )
         };
         if let Some(e) = bad_entry {
-            return Err(bad(&e));
+            return Err(bad(&e.to_string()));
         }
         let real = real.map_err(|e| bad(&format!("bad real size: {e}")))?;
         let mut end = 0u64;
@@ -554,15 +576,15 @@ impl<R: Read> TarReader<R> {
     }
 }
 
-fn verify_checksum(block: &[u8; BLOCK]) -> Result<(), String> {
+fn verify_checksum(block: &[u8; BLOCK]) -> Result<(), BadChecksum> {
     // The sum of the header's bytes with the checksum field read as spaces
     // (summed whole, then corrected: a plain sum vectorises).
     let all: u32 = block.iter().map(|&b| u32::from(b)).sum();
     let field: u32 = block[148..156].iter().map(|&b| u32::from(b)).sum();
     let sum = all - field + 8 * u32::from(b' ');
-    let stored = octal(&block[148..156]).map_err(|e| format!("bad checksum field: {e}"))?;
+    let stored = octal(&block[148..156]).map_err(BadChecksum::Field)?;
     if u64::from(sum) != stored {
-        return Err("header checksum mismatch (not a tar header, or a damaged one)".into());
+        return Err(BadChecksum::Mismatch);
     }
     Ok(())
 }
@@ -606,7 +628,7 @@ fn header_path(block: &[u8; BLOCK]) -> Vec<u8> {
 
 /// An octal field: digits between optional spaces, ended by a NUL or the
 /// field's end. Five per header: one pass, no allocation but on error.
-fn octal(field: &[u8]) -> Result<u64, String> {
+fn octal(field: &[u8]) -> Result<u64, BadNumber> {
     let end = field.iter().position(|&b| b == 0).unwrap_or(field.len());
     let field = &field[..end];
     let mut i = 0;
@@ -617,39 +639,38 @@ fn octal(field: &[u8]) -> Result<u64, String> {
     let start = i;
     while i < field.len() && (b'0'..=b'7').contains(&field[i]) {
         if value >> 61 != 0 {
-            return Err("the number does not fit in 64 bits".into());
+            return Err(BadNumber::TooLarge);
         }
         value = value << 3 | u64::from(field[i] - b'0');
         i += 1;
     }
     let digits = i - start;
     if field[i..].iter().any(|b| !b.is_ascii_whitespace()) {
-        return Err(format!(
-            "'{}' is not an octal number",
-            path::escape_line(field.trim_ascii())
+        return Err(BadNumber::NotOctal(
+            path::escape_line(field.trim_ascii()).into_owned(),
         ));
     }
     if digits == 0 {
-        return Err("the field is empty".into());
+        return Err(BadNumber::Empty);
     }
     Ok(value)
 }
 
 /// A numeric field: octal, or base-256 (the first byte's high bit set) as
 /// GNU tar and Go write numbers too large for octal.
-fn number(field: &[u8]) -> Result<u64, String> {
+fn number(field: &[u8]) -> Result<u64, BadNumber> {
     if field[0] & 0x80 == 0 {
         return octal(field);
     }
     if field[0] & 0x40 != 0 {
-        return Err("negative base-256 number".into());
+        return Err(BadNumber::Negative);
     }
     let mut value: u64 = u64::from(field[0] & 0x3f);
     for &b in &field[1..] {
         value = value
             .checked_mul(256)
             .and_then(|v| v.checked_add(u64::from(b)))
-            .ok_or("the number does not fit in 64 bits")?;
+            .ok_or(BadNumber::TooLarge)?;
     }
     Ok(value)
 }

@@ -12,7 +12,7 @@ use super::entry::{EntryKind, LayerChanges, Meta, Op, Record};
 use super::path::{self, PathError};
 use super::secret_content;
 use super::sniff::{self, Compression};
-use super::tar_reader::{Header, Piece, TarReader, quoted_name, typeflag};
+use super::tar_reader::{BadNumber, Header, Piece, TarReader, quoted_name, typeflag};
 
 /// The opaque-directory marker (OCI image-layer spec).
 pub const OPAQUE_MARKER: &[u8] = b".wh..wh..opq";
@@ -415,7 +415,7 @@ fn read_meta<R: Read>(
         name: entry_name(reader, raw_name),
         reason,
     };
-    let field = |what: &str, value: &Result<u64, String>| match value {
+    let field = |what: &str, value: &Result<u64, BadNumber>| match value {
         Ok(v) => Ok(*v),
         Err(e) => Err(bad(reader, format!("bad {what} field: {e}"))),
     };

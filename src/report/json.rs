@@ -143,7 +143,7 @@ pub fn build(outcome: &Outcome) -> Report<'_> {
             .enumerate()
             .map(|(index, layer)| LayerSection {
                 index,
-                digest: layer.diff_id.clone(),
+                digest: layer.diff_id.as_ref().map(ToString::to_string),
                 blob: layer.blob.clone(),
                 compression: layer.compression.name(),
                 size_bytes: layer.changes.size,

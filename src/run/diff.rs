@@ -163,9 +163,7 @@ pub fn diff(args: &DiffArgs) -> Result<Ended> {
     // As for `peel IMAGE`: the UI's config is read, and a bad one refused,
     // whenever the UI is what was asked for, on a terminal or not.
     let ui_config = match wants_ui(args, &rules) {
-        true => {
-            Some(crate::ui::keymap::load_config(args.ui.config.as_deref()).map_err(Error::Config)?)
-        }
+        true => Some(crate::ui::keymap::load_config(args.ui.config.as_deref())?),
         false => None,
     };
     if let Some(config) = ui_config

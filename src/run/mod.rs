@@ -86,7 +86,7 @@ pub fn run(cli: &Cli) -> Result<Ended> {
 
 /// `peel IMAGE` in a terminal: the interactive UI.
 fn interactive(cli: &Cli, parsed: &Reference, reference: &str, plan: Plan) -> Result<Ended> {
-    let config = crate::ui::keymap::load_config(cli.ui.config.as_deref()).map_err(Error::Config)?;
+    let config = crate::ui::keymap::load_config(cli.ui.config.as_deref())?;
     // Keys come from the terminal (crossterm opens /dev/tty when standard
     // input is the image itself, as in `docker save x | peel -`).
     if std::io::stdout().is_terminal() {

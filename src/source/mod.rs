@@ -269,8 +269,10 @@ pub fn open_stream(
         display,
         &selection,
         &options.progress,
-        Prefer::Manifest,
-        Some(&file),
+        image::archive::How {
+            archive: Some(&file),
+            ..Default::default()
+        },
     );
     let kept = tee.finish();
     read.map(|mut image| {

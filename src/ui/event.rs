@@ -4,7 +4,7 @@
 use crossterm::event::{KeyEvent, MouseEvent};
 
 use super::compare::CompareMarks;
-use crate::content::{Content, Extracted};
+use crate::content::{Content, ContentError, Extracted};
 use crate::pipeline::Outcome;
 use crate::progress::ProgressSnapshot;
 
@@ -24,9 +24,9 @@ pub enum Event {
     /// A file's content for the viewer; `token` matches the request.
     Content {
         token: u64,
-        result: Result<Content, String>,
+        result: Result<Content, ContentError>,
     },
-    Extracted(Result<Extracted, String>),
+    Extracted(Result<Extracted, ContentError>),
 }
 
 /// Work the loop runs for the app outside `update` (threads, the terminal).

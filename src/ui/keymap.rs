@@ -11,6 +11,53 @@ use std::path::{Path, PathBuf};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+/// Why the UI config is refused, on one line naming the file and the key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ConfigError {
+    pub kind: ConfigErrorKind,
+    message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfigErrorKind {
+    /// The file could not be read.
+    Unreadable,
+    /// What it says is not a config (TOML, a section, a key, a value).
+    Invalid,
+}
+
+impl ConfigError {
+    /// The same error, said of `what` (the file).
+    fn of(self, what: impl fmt::Display) -> Self {
+        ConfigError {
+            message: format!("{what}: {}", self.message),
+            ..self
+        }
+    }
+}
+
+impl From<String> for ConfigError {
+    fn from(message: String) -> Self {
+        ConfigError {
+            kind: ConfigErrorKind::Invalid,
+            message,
+        }
+    }
+}
+
+impl From<&str> for ConfigError {
+    fn from(message: &str) -> Self {
+        message.to_string().into()
+    }
+}
+
+impl From<ConfigError> for crate::error::Error {
+    fn from(e: ConfigError) -> Self {
+        crate::error::Error::Config(e.message)
+    }
+}
+
 /// Where an action applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
@@ -171,7 +218,7 @@ impl Key {
     }
 
     /// Parse a dive-style key name: `ctrl+a`, `ctrl+space`, `pgup`, `tab`, `?`.
-    pub fn parse(text: &str) -> Result<Key, String> {
+    pub fn parse(text: &str) -> Result<Key, ConfigError> {
         let text = text.trim();
         if text.is_empty() {
             return Err("an empty key name".into());
@@ -204,7 +251,7 @@ impl Key {
                         alt,
                     });
                 }
-                return Err(format!("'{text}': shift+ goes with a letter or tab"));
+                return Err(format!("'{text}': shift+ goes with a letter or tab").into());
             } else {
                 break;
             }
@@ -235,7 +282,7 @@ impl Key {
                 {
                     KeyCode2::F(f[1..].parse().unwrap_or(1))
                 }
-                _ => return Err(format!("'{text}' is not a key name")),
+                _ => return Err(format!("'{text}' is not a key name").into()),
             },
         };
         Ok(Key { code, ctrl, alt })
@@ -332,7 +379,7 @@ impl Keymap {
     /// A key may mean two things only where dive's defaults make it so
     /// (`ctrl+a`: added entries in the tree, all changes elsewhere); any
     /// other double binding is an error naming the key and both actions.
-    fn check_conflicts(&self) -> Result<(), String> {
+    fn check_conflicts(&self) -> Result<(), ConfigError> {
         let default = Keymap::default();
         for (key, actions) in &self.by_key {
             for (i, &a) in actions.iter().enumerate() {
@@ -343,7 +390,8 @@ impl Keymap {
                             "keybinding: '{key}' is bound to both {} and {}; give one of them another key",
                             a.name(),
                             b.name()
-                        ));
+                        )
+                        .into());
                     }
                 }
             }
@@ -369,7 +417,7 @@ impl Keymap {
     }
 }
 
-fn parse_list(text: &str) -> Result<Vec<Key>, String> {
+fn parse_list(text: &str) -> Result<Vec<Key>, ConfigError> {
     text.split(',')
         .filter(|s| !s.trim().is_empty())
         .map(Key::parse)
@@ -413,7 +461,7 @@ pub fn default_config_path() -> Option<PathBuf> {
 
 /// Load the config: `explicit` must exist; the default path is read if
 /// present. Errors name the file and the key.
-pub fn load_config(explicit: Option<&Path>) -> Result<Config, String> {
+pub fn load_config(explicit: Option<&Path>) -> Result<Config, ConfigError> {
     let path = match explicit {
         Some(p) => p.to_path_buf(),
         None => match default_config_path() {
@@ -421,8 +469,11 @@ pub fn load_config(explicit: Option<&Path>) -> Result<Config, String> {
             _ => return Ok(Config::default()),
         },
     };
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    parse_config(&text).map_err(|e| format!("{}: {e}", path.display()))
+    let text = std::fs::read_to_string(&path).map_err(|e| ConfigError {
+        kind: ConfigErrorKind::Unreadable,
+        message: format!("{}: {e}", path.display()),
+    })?;
+    parse_config(&text).map_err(|e| e.of(path.display()))
 }
 
 /// Parse the config file's text.
@@ -440,14 +491,14 @@ pub fn load_config(explicit: Option<&Path>) -> Result<Config, String> {
 /// [ui]
 /// mouse = true
 /// ```
-pub fn parse_config(text: &str) -> Result<Config, String> {
+pub fn parse_config(text: &str) -> Result<Config, ConfigError> {
     let table: toml::Table = text
         .parse()
         .map_err(|e: toml::de::Error| e.message().to_string())?;
     let mut config = Config::default();
     for (section, value) in &table {
         let toml::Value::Table(entries) = value else {
-            return Err(format!("'{section}' must be a table ([{section}])"));
+            return Err(format!("'{section}' must be a table ([{section}])").into());
         };
         match section.as_str() {
             "keybinding" => {
@@ -463,10 +514,10 @@ pub fn parse_config(text: &str) -> Result<Config, String> {
                             .iter()
                             .map(|v| match v {
                                 toml::Value::String(s) => Key::parse(s),
-                                other => Err(format!("{other} is not a key name")),
+                                other => Err(format!("{other} is not a key name").into()),
                             })
                             .collect(),
-                        other => Err(format!("{other} is not a key list")),
+                        other => Err(format!("{other} is not a key list").into()),
                     }
                     .map_err(|e| format!("keybinding.{name}: {e}"))?;
                     config.keymap.set(action, list);
@@ -484,11 +535,12 @@ pub fn parse_config(text: &str) -> Result<Config, String> {
                                 _ => {
                                     return Err(format!(
                                         "filetree.pane-width: {v} is not a number in 0.2..0.8"
-                                    ));
+                                    )
+                                    .into());
                                 }
                             }
                         }
-                        _ => return Err(format!("filetree.{name}: no such setting")),
+                        _ => return Err(format!("filetree.{name}: no such setting").into()),
                     }
                 }
             }
@@ -496,7 +548,7 @@ pub fn parse_config(text: &str) -> Result<Config, String> {
                 for (name, v) in entries {
                     match name.as_str() {
                         "show-aggregated-changes" => config.aggregated = boolean(section, name, v)?,
-                        _ => return Err(format!("layer.{name}: no such setting")),
+                        _ => return Err(format!("layer.{name}: no such setting").into()),
                     }
                 }
             }
@@ -504,20 +556,20 @@ pub fn parse_config(text: &str) -> Result<Config, String> {
                 for (name, v) in entries {
                     match name.as_str() {
                         "mouse" => config.mouse = boolean(section, name, v)?,
-                        _ => return Err(format!("ui.{name}: no such setting")),
+                        _ => return Err(format!("ui.{name}: no such setting").into()),
                     }
                 }
             }
-            _ => return Err(format!("[{section}]: no such section")),
+            _ => return Err(format!("[{section}]: no such section").into()),
         }
     }
     config.keymap.check_conflicts()?;
     Ok(config)
 }
 
-fn boolean(section: &str, name: &str, v: &toml::Value) -> Result<bool, String> {
+fn boolean(section: &str, name: &str, v: &toml::Value) -> Result<bool, ConfigError> {
     v.as_bool()
-        .ok_or_else(|| format!("{section}.{name}: {v} is not true or false"))
+        .ok_or_else(|| format!("{section}.{name}: {v} is not true or false").into())
 }
 
 #[cfg(test)]
@@ -607,7 +659,9 @@ mod tests {
             c.keymap.resolve(&Key::parse("q").unwrap(), Scope::Layers),
             None
         );
-        let err = parse_config("[keybinding]\nquit = \"ctrl+bogus\"\n").unwrap_err();
+        let err = parse_config("[keybinding]\nquit = \"ctrl+bogus\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("keybinding.quit") && err.contains("ctrl+bogus"),
             "{err}"
@@ -623,7 +677,9 @@ mod tests {
         );
         // A key for two actions is refused, naming both (here quit's `x`
         // against extract's default `x`).
-        let err = parse_config("[keybinding]\nquit = \"x\"\n").unwrap_err();
+        let err = parse_config("[keybinding]\nquit = \"x\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("'x'") && err.contains("quit") && err.contains("extract-file"),
             "{err}"
@@ -633,14 +689,39 @@ mod tests {
             c.keymap.resolve(&Key::parse("x").unwrap(), Scope::Tree),
             Some(Action::Quit)
         );
-        let err = parse_config("[keybinding]\nfly = \"q\"\n").unwrap_err();
+        let err = parse_config("[keybinding]\nfly = \"q\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("keybinding.fly"), "{err}");
-        let err = parse_config("[filetree]\npane-width = 3\n").unwrap_err();
+        let err = parse_config("[filetree]\npane-width = 3\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("pane-width"), "{err}");
         let c = parse_config(
             "[filetree]\nshow-attributes = false\n[layer]\nshow-aggregated-changes = true\n",
         )
         .unwrap();
         assert!(!c.show_attributes && c.aggregated);
+    }
+
+    #[test]
+    fn config_errors_say_which_kind_and_name_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("none.toml");
+        let err = load_config(Some(&missing)).unwrap_err();
+        assert_eq!(err.kind, ConfigErrorKind::Unreadable);
+        assert!(
+            err.to_string()
+                .starts_with(&format!("{}: ", missing.display())),
+            "{err}"
+        );
+        let bad = dir.path().join("bad.toml");
+        std::fs::write(&bad, "[ui]\nmice = false\n").unwrap();
+        let err = load_config(Some(&bad)).unwrap_err();
+        assert_eq!(err.kind, ConfigErrorKind::Invalid);
+        assert_eq!(
+            err.to_string(),
+            format!("{}: ui.mice: no such setting", bad.display())
+        );
     }
 }

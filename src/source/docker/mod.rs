@@ -7,7 +7,7 @@
 //! current-thread tokio runtime that connects, negotiates the API version,
 //! inspects (and with `--pull`, pulls) the image, then forwards the export's
 //! body chunks through a bounded channel to `EngineReader`, a plain
-//! [`std::io::Read`] handed to [`image::archive::read`].
+//! [`std::io::Read`] handed to [`image::archive::read_as`].
 //!
 //! - `session`: the engine thread: connect, negotiate, inspect, pull, export;
 //! - `api`: the API version and the requests that name it;
@@ -92,7 +92,18 @@ pub fn open_at(
         platform: options.platform.clone(),
         no_verify: options.no_verify,
     };
-    let result = image::archive::read(reader, &what, display, &selection, &options.progress);
+    let how = image::archive::How {
+        origin: image::archive::Origin {
+            format: Some(match endpoint.kind {
+                SourceKind::Podman => "podman-engine",
+                _ => "docker-engine",
+            }),
+            export_of: found.id.as_deref(),
+        },
+        ..Default::default()
+    };
+    let progress = &options.progress;
+    let result = image::archive::read_as(reader, &what, display, &selection, progress, how);
     // A failed stream explains a truncated archive better than the tar
     // reader can.
     let failed = failure.lock().ok().and_then(|mut f| f.take());
@@ -100,16 +111,7 @@ pub fn open_at(
         (Err(Error::Cancelled), _) => Err(Error::Cancelled),
         (Err(_), Some(failure)) => Err(EngineError::from(Failure::Stream { what, failure }).into()),
         (Err(e), None) => Err(e),
-        (Ok(mut image), _) => {
-            image.format = match endpoint.kind {
-                SourceKind::Podman => "podman-engine",
-                _ => "docker-engine",
-            };
-            if let Some(id) = &found.id {
-                refetch::locate_layers(&mut image, id);
-            }
-            Ok(image)
-        }
+        (Ok(image), _) => Ok(image),
     }
 }
 

@@ -19,7 +19,6 @@ use super::export::{CHANNEL_DEPTH, Chunk, EngineReader};
 use super::session::{self, Request};
 use super::{check_name, start_export};
 use crate::error::{Error, Result};
-use crate::image::{BlobLocation, Image};
 use crate::source::engine::Endpoint;
 
 /// How long removing the temporary container may take.
@@ -27,19 +26,6 @@ const REMOVE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The label on peel's temporary containers (its value: peel's process id).
 pub const CONTAINER_LABEL: &str = "io.github.peel.viewer";
-
-/// Point the layers of `image`, just read from an export, at the engine:
-/// the export of `id`, member `layer.blob`.
-pub fn locate_layers(image: &mut Image, id: &str) {
-    for layer in &mut image.layers {
-        if layer.location == BlobLocation::Stream {
-            layer.location = BlobLocation::EngineLayer {
-                image: id.to_string(),
-                member: layer.blob.clone(),
-            };
-        }
-    }
-}
 
 /// The export (`docker save`) of the image `id` in the engine at
 /// `endpoint`, as a blocking reader (and its size, when the engine says): stop

@@ -49,7 +49,7 @@ impl BlobFetch {
 }
 
 impl FetchAgain for BlobFetch {
-    fn fetch(&self) -> std::result::Result<Box<dyn Read>, String> {
+    fn fetch(&self) -> Result<Box<dyn Read>> {
         Ok(Box::new(self.stream(None)))
     }
 }

@@ -71,7 +71,7 @@ pub fn open(name: &str, display: &str, options: &OpenOptions) -> Result<Image> {
         no_verify: options.no_verify,
     };
     let mut fetch = |d: &oci_spec::image::Descriptor| manifest::fetch_described(&client, d, &top);
-    let resolved = oci::resolve(&top.index_json, display, &selection, &mut fetch)?;
+    let mut resolved = oci::resolve(&top.index_json, display, &selection, &mut fetch)?;
     let progress = &options.progress;
     progress.set_layers_total(resolved.layers.len() as u64);
     progress.set_bytes_total(resolved.layers.iter().map(|d| d.size()).sum());
@@ -82,12 +82,12 @@ pub fn open(name: &str, display: &str, options: &OpenOptions) -> Result<Image> {
         options.no_verify,
         progress,
     )?;
-    let mut image = assemble_resolved(display, "registry", display, resolved, blobs)?;
+    // The registry names the image by the tag it was asked for.
     if let Some(tag) = &reference.tag {
-        image.tags = vec![format!(
+        resolved.tags = vec![format!(
             "{}/{}:{tag}",
             reference.registry, reference.repository
         )];
     }
-    Ok(image)
+    assemble_resolved(display, "registry", display, resolved, blobs)
 }

@@ -64,8 +64,15 @@ impl std::fmt::Debug for Client {
 pub enum Failure {
     /// An answer with this status (after retries and authentication).
     Status(Box<Response<Body>>),
-    /// No answer: the connection failed, timed out or was cut.
+    /// No usable answer: the connection failed, timed out or was cut, or
+    /// the registry's authentication could not be met.
     Transport(String),
+}
+
+impl From<String> for Failure {
+    fn from(reason: String) -> Self {
+        Failure::Transport(reason)
+    }
 }
 
 impl Client {
@@ -202,10 +209,10 @@ impl Client {
             .last_challenge
             .lock()
             .unwrap_or_else(|p| p.into_inner()) = Some(challenge.clone());
-        self.answer(&challenge).map_err(Failure::Transport)
+        self.answer(&challenge)
     }
 
-    fn answer(&self, challenge: &Challenge) -> std::result::Result<(), String> {
+    fn answer(&self, challenge: &Challenge) -> std::result::Result<(), Failure> {
         let (header, expires) = match challenge {
             Challenge::Basic => match self
                 .credentials
@@ -213,7 +220,7 @@ impl Client {
                 .and_then(|(c, _)| c.basic_header())
             {
                 Some(header) => (header, None),
-                None => return Err(self.unauthorized()),
+                None => return Err(self.unauthorized().into()),
             },
             Challenge::Bearer {
                 realm,
@@ -258,7 +265,7 @@ impl Client {
         realm: &str,
         service: Option<&str>,
         scope: &str,
-    ) -> std::result::Result<(String, Option<Duration>), String> {
+    ) -> std::result::Result<(String, Option<Duration>), Failure> {
         let mut form: Vec<(&str, &str)> = vec![("scope", scope)];
         if let Some(service) = service {
             form.push(("service", service));
@@ -290,10 +297,10 @@ impl Client {
             answer.map_err(|e| format!("token server {realm_text}: {}", transport_error(&e).0))?;
         let status = response.status().as_u16();
         if status == 401 || status == 403 {
-            return Err(self.unauthorized());
+            return Err(self.unauthorized().into());
         }
         if !response.status().is_success() {
-            return Err(format!("token server {realm_text} answered {status}"));
+            return Err(format!("token server {realm_text} answered {status}").into());
         }
         #[derive(serde::Deserialize)]
         struct TokenAnswer {

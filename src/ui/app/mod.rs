@@ -270,7 +270,7 @@ impl App {
                 {
                     v.body = match result {
                         Ok(c) => ViewerBody::from_content(c),
-                        Err(e) => ViewerBody::Error(e),
+                        Err(e) => ViewerBody::Error(e.to_string()),
                     };
                     if let Some(offset) = v.take_pending() {
                         self.next_token += 1;
@@ -298,7 +298,7 @@ impl App {
                 }
                 Err(e) => {
                     self.extracting = false;
-                    match e == crate::content::CANCELLED {
+                    match e == crate::content::ContentError::Cancelled {
                         true => self.say("extract cancelled: nothing written"),
                         false => self.warn(format!("extract failed: {e}")),
                     }

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::{App, Focus, Modal, Phase, RightView};
+use crate::content::ContentError;
 use crate::tree_list::Filter;
 use crate::ui::components::viewer;
 use crate::ui::event::Command;
@@ -174,13 +175,14 @@ impl App {
 
 /// Create `dest` and its missing parents, one at a time: a part that exists
 /// must be a real directory (never a link followed), as extract requires.
-fn create_dirs(dest: &Path) -> Result<(), String> {
+/// Its failure is the extract's.
+fn create_dirs(dest: &Path) -> Result<(), ContentError> {
     let mut cur = PathBuf::new();
     for part in dest.components() {
         cur.push(part);
         match std::fs::symlink_metadata(&cur) {
             Ok(m) if m.is_dir() => {}
-            Ok(_) => return Err(format!("{} is not a directory", cur.display())),
+            Ok(_) => return Err(format!("{} is not a directory", cur.display()).into()),
             Err(_) => std::fs::create_dir(&cur).map_err(|e| format!("{}: {e}", cur.display()))?,
         }
     }

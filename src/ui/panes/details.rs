@@ -19,7 +19,10 @@ pub fn draw_layer(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
         return;
     };
     let counts = l.layers.selected_counts();
-    let digest = layer.diff_id.clone().unwrap_or_else(|| layer.blob.clone());
+    let digest = layer
+        .diff_id
+        .as_ref()
+        .map_or_else(|| layer.blob.clone(), ToString::to_string);
     let mut sz = size(layer.changes.size);
     if let Some(c) = layer.compressed_size {
         sz.push_str(&format!(" ({} {})", size(c), layer.compression.name()));

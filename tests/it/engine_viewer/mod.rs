@@ -151,6 +151,7 @@ fn read(
         offset,
         8 << 20,
     )
+    .map_err(|e| e.to_string())
 }
 
 fn kept(origin: &Origin) -> u64 {
@@ -555,6 +556,7 @@ fn standard_input_is_viewable_with_keep_layers_and_says_so_without() {
         let node = a.tree.lookup(b"bin/busybox").unwrap();
         let err = content::read_file(origin, &a.image.layers, &a.tree, node, 0, 0, 64)
             .err()
+            .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(
             err.contains("--keep-layers") && err.contains("save the image to a file"),

@@ -47,7 +47,9 @@ fn m_turns_mouse_capture_off_and_on_and_the_config_can_start_it_off() {
     assert_eq!(hit(&mut app, 'm'), [Command::Mouse(true)]);
     let config = peel::ui::keymap::parse_config("[ui]\nmouse = false\n").unwrap();
     assert!(!config.mouse);
-    let err = peel::ui::keymap::parse_config("[ui]\nmice = false\n").unwrap_err();
+    let err = peel::ui::keymap::parse_config("[ui]\nmice = false\n")
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("ui.mice"), "{err}");
 }
 
