@@ -18,7 +18,9 @@ use crate::image::{
     Image, PlatformSpec, Selection, archive, config::ImageConfig, docker_archive, oci,
 };
 use crate::image::{config as image_config, sniff};
-use crate::layer::{walk_blob, walk_tar};
+use crate::layer::digest::{Algorithm, Want};
+use crate::layer::walk::walk_blob_with;
+use crate::layer::{walk_blob_pipelined, walk_tar};
 use crate::progress::Progress;
 use crate::source::engine::{self, Endpoint, Env};
 use crate::source::{OpenOptions, SourceKind, docker};
@@ -77,10 +79,17 @@ pub fn archive_file(data: &[u8]) {
     let _ = std::fs::remove_file(&path);
 }
 
-/// The layer reader: sniff + decompress + walk (`walk_blob`), and the plain
-/// tar walk (`walk_tar`) on the same bytes.
+/// The layer reader: sniff + decompress + walk (`walk_blob_with`, hashing
+/// nothing and both digests), the plain tar walk (`walk_tar`) on the same
+/// bytes, and the three-thread walk of a streamed blob
+/// (`walk_blob_pipelined`), which must give what one thread gives: the
+/// layer, the digests, the error to the message.
 pub fn layer(data: &[u8]) {
-    let _ = walk_blob(data);
+    for want in [Want::NONE, Want::all(Some(Algorithm::Sha256))] {
+        let one = format!("{:?}", walk_blob_with(data, want));
+        let three = format!("{:?}", walk_blob_pipelined(data, want));
+        assert_eq!(three, one, "the pipelined walk differs ({want:?})");
+    }
     let _ = walk_tar(data);
 }
 

@@ -5,14 +5,18 @@
 #       peel --ci registry://REG/IMAGE                          (download + analysis)
 #       skopeo copy docker://REG/IMAGE dir:X                     (download only: the floor)
 #       skopeo copy docker://REG/IMAGE docker-archive:X && dive --ci X  (what dive users do)
+#   - CPU seconds (user+sys, GNU time; for skopeo+dive both tools) of each,
+#     and of the registry process while it serves each (from /proc), which
+#     shares the cores: far less sensitive to a shared machine's load;
 #   - peak RSS (/usr/bin/time -v) of peel from the registry and from the local copy.
 # The targets: peel <= 1.0x skopeo's download, >= 3x faster than skopeo+dive,
 # peak RSS <= 1.2x peel on the local copy.
 #
 # Needs: the plain-HTTP registry of .ci/start-registry.sh (REG), skopeo,
-# GNU time, dive 0.13.1, a release build of peel, and the bench
-# images (benches/images/large-apt.sh, many-files.sh; the gzip layout of
-# large-apt at /tmp/peel-bench/large-apt-oci-gzip).
+# GNU time, dive 0.13.1 and the Docker engine (for the bench images). It
+# builds peel (release) and the bench images (benches/images/large-apt.sh,
+# many-files.sh) when they are missing, so one command runs it all:
+#   source .ci/start-registry.sh && bash benches/registry/bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -30,11 +34,30 @@ fi
 mkdir -p "$OUT"
 unset CI
 
+# What is missing is made first (the images are built once and kept).
+if [ "$PEEL" = "$PWD/target/release/peel" ]; then
+    cargo build --release --quiet
+fi
+[ -f "$BENCH/large-apt-oci-gzip/index.json" ] || OUT="$BENCH" bash benches/images/large-apt.sh
+[ -f "$BENCH/many-files.tar" ] || OUT="$BENCH" bash benches/images/many-files.sh
+
 # name:tag in the registry, the local copy peel compares against, how to push it
 images=(
     "peel-bench/large-apt:gzip|oci:$BENCH/large-apt-oci-gzip|oci:$BENCH/large-apt-oci-gzip:latest"
     "peel-bench/many-files:gzip|$BENCH/many-files.tar|docker-archive:$BENCH/many-files.tar"
 )
+
+# CPU seconds the registry serving REG has spent so far (0 when it is not
+# a local process).
+registry_cpu() {
+    local port=${REG##*:} pid
+    pid=$(ss -Hltnp "sport = :$port" 2>/dev/null | grep -o 'pid=[0-9]*' | head -n 1 | cut -d= -f2)
+    if [ -n "$pid" ] && [ -r "/proc/$pid/stat" ]; then
+        awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$pid/stat"
+    else
+        echo 0
+    fi
+}
 
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for spec in "${images[@]}"; do
@@ -58,9 +81,10 @@ for spec in "${images[@]}"; do
     for _ in $(seq "$RUNS"); do
         for run in "${cmds[@]}"; do
             rm -rf "$OUT/x-dir" "$OUT/x.tar"
-            start=$(date +%s.%N)
-            bash -c "${run#*|}" > /dev/null 2>&1 || true
-            echo "${run%%|*} $(echo "$(date +%s.%N) - $start" | bc)" >> "$OUT/$label.times"
+            served=$(registry_cpu)
+            /usr/bin/time -f "%e %U %S" -o "$OUT/x.time" bash -c "${run#*|}" > /dev/null 2>&1 || true
+            served=$(echo "$(registry_cpu) - $served" | bc)
+            echo "${run%%|*} $(tr '\n' ' ' < "$OUT/x.time")$served" >> "$OUT/$label.times"
         done
     done
     rm -rf "$OUT/x-dir" "$OUT/x.tar"
@@ -79,19 +103,28 @@ for spec in "${images[@]}"; do
     rss_local=$(rss local $PEEL --ci $rules "$local")
     python3 - "$OUT/$label.times" "$label" "$rss_remote" "$rss_local" <<'PY'
 import statistics, sys
-runs = {}
+runs, cpus, served = {}, {}, {}
 for line in open(sys.argv[1]):
-    name, seconds = line.split()
+    name, seconds, user, system, registry = line.split()
     runs.setdefault(name, []).append(float(seconds))
+    cpus.setdefault(name, []).append(float(user) + float(system))
+    served.setdefault(name, []).append(float(registry))
 med = {name: statistics.median(times) for name, times in runs.items()}
+cpu = {name: statistics.median(times) for name, times in cpus.items()}
+reg = {name: statistics.median(times) for name, times in served.items()}
 label, remote, local = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 p, d, v = med["peel"], med["skopeo-dir"], med["skopeo+dive"]
 print(f"{label}: peel {p:.2f} s, skopeo dir {d:.2f} s, skopeo+dive {v:.2f} s | "
       f"peel/skopeo-dir {p/d:.2f}x, skopeo+dive/peel {v/p:.2f}x | "
       f"peak RSS {remote/1024:.1f} MiB from the registry, {local/1024:.1f} MiB local ({remote/local:.2f}x)")
+print(f"  CPU s (user+sys): peel {cpu['peel']:.2f}, skopeo dir {cpu['skopeo-dir']:.2f}, "
+      f"skopeo+dive {cpu['skopeo+dive']:.2f} | the registry serving them: "
+      f"{reg['peel']:.2f}, {reg['skopeo-dir']:.2f}, {reg['skopeo+dive']:.2f} | "
+      f"peel/skopeo-dir {cpu['peel']/cpu['skopeo-dir']:.2f}x")
 if "peel-before" in med:
     b = med["peel-before"]
-    print(f"  before: peel {b:.2f} s, peel/skopeo-dir {b/d:.2f}x; after/before {p/b:.2f}x")
+    print(f"  before: peel {b:.2f} s ({cpu['peel-before']:.2f} CPU s), peel/skopeo-dir {b/d:.2f}x; "
+          f"after/before {p/b:.2f}x")
 print("  runs: " + "; ".join(f"{n} " + " ".join(f"{t:.2f}" for t in ts) for n, ts in runs.items()))
 PY
 done

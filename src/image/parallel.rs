@@ -8,11 +8,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// `work` applied to every item, on as many threads as there are cores (and
 /// items); the results in the items' order.
 pub fn map<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    map_on(
-        std::thread::available_parallelism().map_or(1, |n| n.get()),
-        items,
-        work,
-    )
+    map_on(cores(), items, work)
+}
+
+/// The cores this process may run on (1 when that cannot be told).
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// [`map`] on at most `threads` threads (blobs fetched over a network

@@ -12,8 +12,10 @@
 use std::io::{self, Read};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 
-/// Bytes a buffer carries.
-pub const CHUNK: usize = 32 * 1024;
+/// Bytes a buffer carries: large enough that handing one over (a channel
+/// send, often a thread wake-up) is rare next to the work on its bytes
+/// (64 KiB spent 0.2–0.4 CPU s less than 32 KiB on a 600 MB image).
+pub const CHUNK: usize = 64 * 1024;
 /// Buffers a pipe owns: one being filled, one being read, one waiting.
 pub const BUFFERS: usize = 3;
 

@@ -1,9 +1,9 @@
 //! Layer blobs streamed from a registry into the walker, `--jobs` at a
 //! time: nothing is written to disk, every blob is hashed as it streams
-//! (the checks are [`crate::layer::digest`]'s, as for every source), and a
-//! compressed one is read, decompressed and walked on three threads
-//! ([`crate::layer::pipelined`]). A connection cut midway is resumed with a
-//! Range request.
+//! (the checks are [`crate::layer::digest`]'s, as for every source), and
+//! the largest compressed ones are read, decompressed and walked on three
+//! threads ([`crate::layer::pipelined`]; [`three_thread_blobs`] says how
+//! many). A connection cut midway is resumed with a Range request.
 
 use std::io::{self, Read};
 use std::sync::Arc;
@@ -19,6 +19,7 @@ use crate::image::location::{BlobLocation, FetchAgain, RemoteBlob};
 use crate::image::{LayerBlob, oci, parallel};
 use crate::layer::digest::{Algorithm, HashingReader, Want};
 use crate::layer::pipelined::walk_blob_pipelined;
+use crate::layer::walk::walk_blob_with;
 use crate::progress::{CountingReader, Progress};
 
 /// How many times one blob's download is resumed after a cut.
@@ -154,6 +155,19 @@ fn open(fetch: &BlobFetch, from: u64) -> io::Result<ureq::BodyReader<'static>> {
     Ok(body)
 }
 
+/// How many of an image's blobs, the largest, are walked on three threads
+/// ([`walk_blob_pipelined`]); the others are walked on their fetch's thread.
+///
+/// The `jobs` fetches already keep that many threads inflating and hashing.
+/// Two more threads for a blob pay only where cores are left for them:
+/// beyond that they take turns with the fetches on the same cores, for
+/// thread switches, a copy between stages and two pipes' buffers a blob. The
+/// largest blob always gets them: it is fetched first, and the image is done
+/// when its walk is, by then often the only one left.
+fn three_thread_blobs(jobs: usize, cores: usize) -> usize {
+    (cores.saturating_sub(jobs) / 2).max(1)
+}
+
 /// Walk every distinct layer blob, `jobs` at a time, in the layers' order.
 pub fn walk_layers(
     client: &Arc<Client>,
@@ -170,9 +184,13 @@ pub fn walk_layers(
     }
     // The largest first: the walk ends about when the largest blob arrives.
     distinct.sort_by_key(|(idx, d)| (std::cmp::Reverse(d.size()), *idx));
+    let jobs = jobs.max(1);
+    let three = three_thread_blobs(jobs, parallel::cores());
+    let ranked: Vec<(usize, (usize, &Descriptor))> = distinct.iter().copied().enumerate().collect();
     let abort = Arc::new(AtomicBool::new(false));
-    let walked = parallel::map_on(jobs.max(1), &distinct, |(idx, d)| {
-        let result = walk_one(client, *idx, d, no_verify, progress, &abort);
+    let walked = parallel::map_on(jobs, &ranked, |(rank, (idx, d))| {
+        let pipelined = *rank < three;
+        let result = walk_one(client, *idx, d, no_verify, progress, &abort, pipelined);
         if result.is_err() {
             abort.store(true, Ordering::Relaxed);
         } else {
@@ -219,6 +237,7 @@ fn walk_one(
     no_verify: bool,
     progress: &Arc<Progress>,
     abort: &Arc<AtomicBool>,
+    pipelined: bool,
 ) -> Result<LayerBlob> {
     let digest = d.digest().to_string();
     let fetch = BlobFetch {
@@ -230,7 +249,12 @@ fn walk_one(
     let want = Want::unless(no_verify, || Want::all(algorithm));
     let layer_what = format!("{}: layer {idx} ({digest})", client.what);
     let stream = CountingReader::new(fetch.stream(Some(abort.clone())), progress.clone());
-    let walked = match walk_blob_pipelined(stream, want) {
+    let walked = if pipelined {
+        walk_blob_pipelined(stream, want)
+    } else {
+        walk_blob_with(stream, want)
+    };
+    let walked = match walked {
         Ok(walked) => walked,
         Err(_) if progress.is_cancelled() || abort.load(Ordering::Relaxed) => {
             return Err(Error::Cancelled);
@@ -271,4 +295,20 @@ fn digest_mismatch(fetch: &BlobFetch, algorithm: Algorithm) -> Option<String> {
             fetch.digest
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::three_thread_blobs;
+
+    #[test]
+    fn three_threads_only_where_cores_are_left() {
+        // The largest blob always; more only with two cores to spare each.
+        assert_eq!(three_thread_blobs(4, 1), 1);
+        assert_eq!(three_thread_blobs(4, 2), 1);
+        assert_eq!(three_thread_blobs(1, 2), 1);
+        assert_eq!(three_thread_blobs(4, 7), 1);
+        assert_eq!(three_thread_blobs(4, 8), 2);
+        assert_eq!(three_thread_blobs(4, 16), 6);
+    }
 }

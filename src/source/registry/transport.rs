@@ -97,6 +97,10 @@ impl Client {
             .timeout_recv_response(Some(timeout))
             .timeout_per_read(Some(timeout))
             .tls_config(tls)
+            // ureq's 128 KiB each, zeroed, per connection (`--jobs` of
+            // them): a request's headers and a response's fit in less.
+            .input_buffer_size(64 * 1024)
+            .output_buffer_size(32 * 1024)
             .build();
         let scheme = if options.plain_http { "http" } else { "https" };
         Ok(Client {
