@@ -3,7 +3,7 @@
 //! so that both kinds of OLD give the same answers.
 
 use crate::findings::Finding;
-use crate::layer::path;
+use crate::layer::{LayerIdx, path};
 use crate::pipeline::Outcome;
 
 use super::files::{Deleted, FileRow, final_files};
@@ -39,7 +39,7 @@ pub struct FindingRow {
     pub kind: String,
     pub severity: String,
     pub bytes: u64,
-    pub layers: Vec<u32>,
+    pub layers: Vec<LayerIdx>,
     pub paths: Vec<String>,
     pub path_count: usize,
     pub command: Option<String>,
@@ -135,8 +135,8 @@ impl Side {
     }
 
     /// The command of layer `index`, if the image has that layer.
-    pub fn command(&self, index: u32) -> Option<&str> {
-        self.layers.get(index as usize).map(|l| l.command.as_str())
+    pub fn command(&self, index: LayerIdx) -> Option<&str> {
+        self.layers.get(index.index()).map(|l| l.command.as_str())
     }
 }
 
