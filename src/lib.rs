@@ -20,6 +20,10 @@
 //!   [`layer::LayerChanges`] (entries, whiteouts, opaque markers), streamed,
 //!   metadata only;
 //! - [`tree`]: the layers stacked by the OCI rules, with every path's history;
+//! - ids are typed: [`tree::NodeId`] names a node of the stacked tree,
+//!   [`layer::LayerIdx`] a layer's position in the image (bottom = 0); both
+//!   are four bytes and serialize as the bare number. Counts (`base_layers`,
+//!   `layer_count`) stay plain numbers;
 //! - [`analysis`]: the exact figures and the dive-compatible ones;
 //! - [`findings`]: why bytes are wasted and what to change, read from an analysis;
 //! - [`ci`]: rules, thresholds, `.dive-ci`;

@@ -23,7 +23,7 @@ fn files_of(a: &Analysis, layer: u32, last: bool) -> Vec<String> {
     let mut found = Vec::new();
     a.tree.for_each_path(|id, path| {
         let node = a.tree.node(id);
-        let at = |l| match node.at(l).map(|v| &v.state) {
+        let at = |l: u32| match node.at(l.into()).map(|v| &v.state) {
             Some(State::Present {
                 content: Some(c), ..
             }) => Some(*c),
@@ -31,7 +31,7 @@ fn files_of(a: &Analysis, layer: u32, last: bool) -> Vec<String> {
         };
         if let Some(c) = at(layer) {
             let file = &a.tree.files[c as usize];
-            if file.layer == layer && (at(top) == Some(c)) == last && file.size > 0 {
+            if u32::from(file.layer) == layer && (at(top) == Some(c)) == last && file.size > 0 {
                 found.push(String::from_utf8_lossy(path).into_owned());
             }
         }
@@ -51,7 +51,7 @@ fn view(a: &Analysis, origin: &Origin, path: &str, layer: u32) -> Duration {
         &a.image.layers,
         &a.tree,
         node,
-        layer,
+        layer.into(),
         0,
         peel::ui::components::viewer::VIEW_LIMIT,
     );

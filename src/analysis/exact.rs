@@ -1,7 +1,7 @@
 //! peel's own figures: what an OCI unpacker leaves visible, and where every
 //! other byte went (README, "How the figures are defined", exact figures).
 
-use crate::layer::SecretContent;
+use crate::layer::{LayerIdx, SecretContent};
 use crate::tree::{HideReason, State, Tree};
 
 /// A hidden regular-file entry whose bytes are not in the final image.
@@ -10,11 +10,11 @@ pub struct Waste {
     /// Canonical path of the entry.
     pub path: Vec<u8>,
     /// The layer whose entry carried the bytes.
-    pub layer: u32,
+    pub layer: LayerIdx,
     pub bytes: u64,
     pub reason: HideReason,
     /// The layer that hid the entry.
-    pub hidden_by: u32,
+    pub hidden_by: LayerIdx,
     /// What the content looks like, if a secret.
     pub secret: Option<SecretContent>,
 }
@@ -90,7 +90,7 @@ pub fn compute(tree: &Tree, layer_sizes: &[u64], base_layers: usize) -> ExactFig
     let user_bytes: u64 = layer_sizes[base_layers..].iter().sum();
     let user_wasted_bytes: u64 = wasted
         .iter()
-        .filter(|w| w.hidden_by as usize >= base_layers)
+        .filter(|w| w.hidden_by.index() >= base_layers)
         .map(|w| w.bytes)
         .sum();
     ExactFigures {
@@ -118,7 +118,7 @@ impl ExactFigures {
         let bytes: u64 = taken.iter().map(|w| w.bytes).sum();
         let user: u64 = taken
             .iter()
-            .filter(|w| w.hidden_by as usize >= self.base_layers)
+            .filter(|w| w.hidden_by.index() >= self.base_layers)
             .map(|w| w.bytes)
             .sum();
         self.accepted_bytes += bytes;

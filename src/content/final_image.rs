@@ -39,7 +39,7 @@ pub(super) fn final_file<'a>(
     let Origin::Engine(engine) = origin else {
         return None;
     };
-    let last = tree.layer_count.checked_sub(1)?;
+    let last = tree.top_layer()?;
     let State::Present {
         content: Some(shown),
         meta,
@@ -52,7 +52,7 @@ pub(super) fn final_file<'a>(
         return None;
     }
     let file = &tree.files[content as usize];
-    let BlobLocation::EngineLayer { image, member } = &layers.get(file.layer as usize)?.location
+    let BlobLocation::EngineLayer { image, member } = &layers.get(file.layer.index())?.location
     else {
         return None;
     };

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use crate::image::{BlobLocation, Layer, sniff};
 use crate::layer::tar_reader::{self, Header, Piece, TarReader};
-use crate::layer::{EntryKind, path, walk};
+use crate::layer::{EntryKind, LayerIdx, path, walk};
 use crate::source::Reference;
 use crate::tree::{NodeId, State, Tree};
 pub use engine::EngineLayers;
@@ -69,7 +69,7 @@ impl Origin {
 fn with_layer<T>(
     origin: &Origin,
     layers: &[Layer],
-    idx: u32,
+    idx: LayerIdx,
     f: impl FnOnce(&mut dyn Read) -> Result<T, ContentError>,
 ) -> Result<T, ContentError> {
     let location = location_of(layers, idx)?;
@@ -94,9 +94,9 @@ fn with_layer<T>(
 }
 
 /// Where layer `idx`'s bytes are.
-fn location_of(layers: &[Layer], idx: u32) -> Result<&BlobLocation, ContentError> {
+fn location_of(layers: &[Layer], idx: LayerIdx) -> Result<&BlobLocation, ContentError> {
     layers
-        .get(idx as usize)
+        .get(idx.index())
         .map(|layer| &layer.location)
         .ok_or_else(|| format!("layer {idx} is unknown").into())
 }
@@ -185,7 +185,7 @@ pub fn read_file(
     layers: &[Layer],
     tree: &Tree,
     node: NodeId,
-    layer: u32,
+    layer: LayerIdx,
     offset: u64,
     limit: u64,
 ) -> Result<Content, ContentError> {
@@ -252,7 +252,7 @@ pub fn extract(
     layers: &[Layer],
     tree: &Tree,
     node: NodeId,
-    layer: u32,
+    layer: LayerIdx,
     dest: &Path,
     overwrite: bool,
 ) -> Result<Extracted, ContentError> {
@@ -320,7 +320,7 @@ fn write_tree(
     layers: &[Layer],
     tree: &Tree,
     node: NodeId,
-    layer: u32,
+    layer: LayerIdx,
     target: &Path,
 ) -> Result<Extracted, ContentError> {
     let target = target.to_path_buf();
@@ -332,7 +332,7 @@ fn write_tree(
     let mut dirs = Vec::new();
     let mut links = Vec::new();
     // layer -> source path -> destinations
-    let mut wanted: HashMap<u32, Wanted> = HashMap::new();
+    let mut wanted: HashMap<LayerIdx, Wanted> = HashMap::new();
     let mut stack = vec![(node, target.clone())];
     while let Some((id, at)) = stack.pop() {
         let Some(State::Present { meta, content, .. }) = tree.node(id).at(layer).map(|v| &v.state)
@@ -374,7 +374,7 @@ fn write_tree(
         create_dir_safely(dir, &target)?;
         out.dirs += 1;
     }
-    let mut sources: Vec<u32> = wanted.keys().copied().collect();
+    let mut sources: Vec<LayerIdx> = wanted.keys().copied().collect();
     sources.sort_unstable();
     for l in sources {
         let want = &wanted[&l];
@@ -407,7 +407,7 @@ fn extract_final(
     layers: &[Layer],
     tree: &Tree,
     node: NodeId,
-    layer: u32,
+    layer: LayerIdx,
     want: &Wanted,
     target: &Path,
 ) -> Result<Option<u64>, ContentError> {
@@ -670,7 +670,7 @@ mod tests {
             history: None,
             changes: Default::default(),
         }];
-        let err = with_layer(&o, &layers, 0, |_| Ok(())).unwrap_err();
+        let err = with_layer(&o, &layers, LayerIdx::BOTTOM, |_| Ok(())).unwrap_err();
         assert!(err.to_string().contains("--keep-layers"), "{err}");
     }
 }

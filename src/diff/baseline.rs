@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::files::{Deleted, FileRow, sort_paths};
 use super::side::{Figures, FindingRow, LayerRow, Side, WasteRow, base_name};
 use crate::error::{Error, Result};
+use crate::layer::LayerIdx;
 
 /// The version of the `baseline` key this peel writes and reads.
 pub const VERSION: u64 = 1;
@@ -236,7 +237,7 @@ struct BaselineIn {
     files: Vec<FileIn>,
     /// `[path, layer]`.
     #[serde(default)]
-    deleted: Vec<(String, u32)>,
+    deleted: Vec<(String, LayerIdx)>,
 }
 
 /// `[path, size, content hash, attributes hash, layer]`, read into its row.
@@ -250,7 +251,7 @@ impl<'de> Deserialize<'de> for FileIn {
             u64,
             std::borrow::Cow<'de, str>,
             std::borrow::Cow<'de, str>,
-            u32,
+            LayerIdx,
         )>::deserialize(d)?;
         let bad = |what: &str| D::Error::custom(format!("file {path}: bad {what}"));
         Ok(FileIn(FileRow {

@@ -6,7 +6,7 @@ use std::cmp::Ordering;
 
 use xxhash_rust::xxh3::{Xxh3, xxh3_64};
 
-use crate::layer::{EntryKind, Meta, path};
+use crate::layer::{EntryKind, LayerIdx, Meta, path};
 use crate::tree::{NodeId, State, Tree};
 
 /// One visible non-directory entry of a final filesystem.
@@ -24,11 +24,11 @@ pub struct FileRow {
     /// xxh3-64 of the mode, owner and modification time.
     pub attrs: u64,
     /// The layer whose entry the path shows.
-    pub layer: u32,
+    pub layer: LayerIdx,
 }
 
 /// A path a layer deleted (a whiteout, an opaque directory), and that layer.
-pub type Deleted = (Box<[u8]>, u32);
+pub type Deleted = (Box<[u8]>, LayerIdx);
 
 /// How a path differs from OLD to NEW.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -66,7 +66,7 @@ pub struct FileChange {
     pub new_bytes: u64,
     /// NEW's layer that brought the change (for a removal, the layer that
     /// deleted the path, when one did).
-    pub layer: Option<u32>,
+    pub layer: Option<LayerIdx>,
 }
 
 impl FileChange {
@@ -255,7 +255,7 @@ mod tests {
             size,
             hash,
             attrs,
-            layer: 1,
+            layer: 1.into(),
         }
     }
 
@@ -298,21 +298,21 @@ mod tests {
         let new: Vec<FileRow> = (paths.iter())
             .filter_map(|&(p, _, new)| new.map(|(size, hash, attrs)| row(p, size, hash, attrs)))
             .collect();
-        let deleted = [(b"gone".as_slice().into(), 3)];
+        let deleted = [(b"gone".as_slice().into(), 3.into())];
         let changes = compare(&old, &new, &deleted);
-        let got: Vec<(&[u8], &str, i64, Option<u32>)> = changes
+        let got: Vec<(&[u8], &str, i64, Option<LayerIdx>)> = changes
             .iter()
             .map(|c| (&*c.path, c.change.name(), c.delta(), c.layer))
             .collect();
         assert_eq!(
             got,
             vec![
-                (b"grow".as_slice(), "grown", 20, Some(1)),
-                (b"shrink".as_slice(), "shrunk", -8, Some(1)),
-                (b"gone".as_slice(), "removed", -5, Some(3)),
-                (b"new".as_slice(), "added", 1, Some(1)),
-                (b"meta".as_slice(), "metadata", 0, Some(1)),
-                (b"swap".as_slice(), "changed", 0, Some(1)),
+                (b"grow".as_slice(), "grown", 20, Some(1.into())),
+                (b"shrink".as_slice(), "shrunk", -8, Some(1.into())),
+                (b"gone".as_slice(), "removed", -5, Some(3.into())),
+                (b"new".as_slice(), "added", 1, Some(1.into())),
+                (b"meta".as_slice(), "metadata", 0, Some(1.into())),
+                (b"swap".as_slice(), "changed", 0, Some(1.into())),
             ]
         );
         assert!(compare(&old, &old, &[]).is_empty());

@@ -85,7 +85,7 @@ mod tests {
             kind: kind.into(),
             severity: "warning".into(),
             bytes: 1,
-            layers: vec![1],
+            layers: vec![1.into()],
             paths: paths.iter().map(|p| p.to_string()).collect(),
             path_count: paths.len(),
             command: None,

@@ -4,7 +4,7 @@
 
 use crate::analysis::exact::Waste;
 use crate::findings::Finding;
-use crate::layer::path;
+use crate::layer::{LayerIdx, path};
 use crate::pipeline::Outcome;
 
 use super::files::{Deleted, FileRow, final_files};
@@ -40,7 +40,7 @@ pub struct FindingRow {
     pub kind: String,
     pub severity: String,
     pub bytes: u64,
-    pub layers: Vec<u32>,
+    pub layers: Vec<LayerIdx>,
     pub paths: Vec<String>,
     pub path_count: usize,
     pub command: Option<String>,
@@ -138,8 +138,8 @@ impl Side {
     }
 
     /// The command of layer `index`, if the image has that layer.
-    pub fn command(&self, index: u32) -> Option<&str> {
-        self.layers.get(index as usize).map(|l| l.command.as_str())
+    pub fn command(&self, index: LayerIdx) -> Option<&str> {
+        self.layers.get(index.index()).map(|l| l.command.as_str())
     }
 }
 

@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::history::{self, Entry};
 use super::{Dockerfile, Line};
 use crate::image::config::History;
+use crate::layer::LayerIdx;
 
 /// History entries considered (the latest; images rarely have 200).
 pub const MAX_ENTRIES: usize = 2000;
@@ -36,7 +37,7 @@ pub struct Unmatched {
     /// Its index in the config's history.
     pub history: usize,
     /// The layer it made, if it made one.
-    pub layer: Option<usize>,
+    pub layer: Option<LayerIdx>,
     pub created_by: String,
 }
 
@@ -84,7 +85,7 @@ pub fn map(
                 if users {
                     unmatched.push(Unmatched {
                         history: skip + e,
-                        layer: made,
+                        layer: made.and_then(LayerIdx::new),
                         created_by: entry.created_by.clone().unwrap_or_default(),
                     });
                 }
@@ -188,6 +189,6 @@ mod tests {
         assert_eq!(lines, [None, None, Some(2), Some(3), None, Some(4)]);
         assert_eq!(mapping.unmatched.len(), 1);
         assert_eq!(mapping.unmatched[0].history, 5);
-        assert_eq!(mapping.unmatched[0].layer, Some(4));
+        assert_eq!(mapping.unmatched[0].layer, Some(4.into()));
     }
 }

@@ -9,7 +9,7 @@
 use super::commands::{Step, program, user_steps};
 use super::{Finding, Fix, Kind, Severity};
 use crate::analysis::ExactView;
-use crate::layer::{Op, path};
+use crate::layer::{LayerIdx, Op, path};
 
 /// A dependency install: the words that run it and the manifests it reads.
 struct Install {
@@ -93,8 +93,8 @@ struct Copied {
 
 /// The copy layer holds `install`'s main manifest and files other than
 /// manifests.
-fn copies_source(analysis: &ExactView<'_>, layer: u32, install: &Install) -> Option<Copied> {
-    let changes = &analysis.image.layers.get(layer as usize)?.changes;
+fn copies_source(analysis: &ExactView<'_>, layer: LayerIdx, install: &Install) -> Option<Copied> {
+    let changes = &analysis.image.layers.get(layer.index())?.changes;
     let mut manifest = None;
     let mut names = Vec::new();
     let mut others = 0;

@@ -4,13 +4,14 @@
 
 use crate::analysis::ExactView;
 use crate::image::config::{display_command, single_line};
+use crate::layer::LayerIdx;
 
 /// A history entry of the user's: its command on one line (`RUN …`,
 /// `COPY …`), its index in the history and the layer it made (a RUN that
 /// changed nothing makes none).
 pub struct Step {
     pub history: usize,
-    pub layer: Option<u32>,
+    pub layer: Option<LayerIdx>,
     pub command: String,
 }
 
@@ -33,7 +34,7 @@ pub fn user_steps(analysis: &ExactView<'_>) -> Vec<Step> {
         let created_by = entry.created_by.as_deref().unwrap_or_default();
         steps.push(Step {
             history: index,
-            layer: layer.map(|l| l as u32),
+            layer: layer.and_then(LayerIdx::new),
             command: single_line(&display_command(created_by)),
         });
     }
@@ -51,7 +52,7 @@ impl Step {
     }
 
     /// The finding's layers: this one's, if it made one.
-    pub fn layers(&self) -> Vec<u32> {
+    pub fn layers(&self) -> Vec<LayerIdx> {
         self.layer.into_iter().collect()
     }
 

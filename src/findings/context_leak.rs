@@ -80,7 +80,7 @@ pub(super) fn context_leak(
             continue;
         }
         let Some(index) = step.layer else { continue };
-        let Some(layer) = analysis.image.layers.get(index as usize) else {
+        let Some(layer) = analysis.image.layers.get(index.index()) else {
             continue;
         };
         let records = &layer.changes.records;

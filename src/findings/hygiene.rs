@@ -17,6 +17,7 @@ use super::cache_order::capitalised;
 use super::commands::{Step, program, user_steps};
 use super::{Finding, Fix, Kind, Severity};
 use crate::analysis::ExactView;
+use crate::layer::LayerIdx;
 
 /// What one RUN does with apt-like tools.
 #[derive(Default)]
@@ -63,7 +64,7 @@ fn uses(step: &Step) -> Uses {
     found
 }
 
-fn finding(step: &Step, layers: Vec<u32>, severity: Severity, advice: String) -> Finding {
+fn finding(step: &Step, layers: Vec<LayerIdx>, severity: Severity, advice: String) -> Finding {
     Finding {
         kind: Kind::PackageManagerHygiene,
         severity,
@@ -139,7 +140,7 @@ mod tests {
     fn of(command: &str) -> Uses {
         uses(&Step {
             history: 1,
-            layer: Some(1),
+            layer: Some(1.into()),
             command: command.into(),
         })
     }

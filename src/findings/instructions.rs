@@ -22,7 +22,7 @@
 use super::{Finding, Group, Kind, Severity, command};
 use crate::analysis::ExactView;
 use crate::image::config::display_command;
-use crate::layer::{EntryKind, LayerChanges, Op, path};
+use crate::layer::{EntryKind, LayerChanges, LayerIdx, Op, path};
 
 /// What the history says one `ADD` took.
 #[derive(Debug, PartialEq, Eq)]
@@ -199,7 +199,7 @@ pub(super) fn add_instead_of_copy(
         }
         let idx = layer;
         layer += 1;
-        let Some(current) = image.layers.get(idx) else {
+        let (Some(current), Some(at)) = (image.layers.get(idx), LayerIdx::new(idx)) else {
             break;
         };
         if idx < base {
@@ -228,8 +228,8 @@ pub(super) fn add_instead_of_copy(
         findings.push(paths.into_finding(
             Kind::AddInsteadOfCopy,
             Severity::Info,
-            vec![idx as u32],
-            command(analysis, idx as u32),
+            vec![at],
+            command(analysis, at),
             advice,
         ));
     }

@@ -21,7 +21,7 @@ use serde::Serialize;
 
 use crate::analysis::{ExactView, Ignore};
 use crate::image::config::{SecretPlace, display_command, shortened, single_line};
-use crate::layer::{EntryKind, Meta, path};
+use crate::layer::{EntryKind, LayerIdx, Meta, path};
 use crate::tree::{HideReason, NodeId, Overwrite, State, Tree};
 pub use fix::Fix;
 use patterns::{Cache, cache_of, is_apt_list, is_leftover, is_secret};
@@ -134,7 +134,7 @@ pub struct Finding {
     /// Bytes the finding is about (wasted, or left in the image).
     pub bytes: u64,
     /// The layers involved, bottom first.
-    pub layers: Vec<u32>,
+    pub layers: Vec<LayerIdx>,
     /// The first paths (at most 20), absolute.
     pub paths: Vec<String>,
     pub path_count: usize,
@@ -192,13 +192,13 @@ fn with_sizes<'a>(parts: impl IntoIterator<Item = (String, &'a u64)>) -> String 
         .join(", ")
 }
 
-fn command(analysis: &ExactView<'_>, layer: u32) -> Option<String> {
-    let text = analysis.image.layers.get(layer as usize)?.command();
+fn command(analysis: &ExactView<'_>, layer: LayerIdx) -> Option<String> {
+    let text = analysis.image.layers.get(layer.index())?.command();
     (!text.is_empty()).then_some(text)
 }
 
 /// A layer's command on one line, cut to a length that reads in a sentence.
-fn short_command(analysis: &ExactView<'_>, layer: u32) -> Option<String> {
+fn short_command(analysis: &ExactView<'_>, layer: LayerIdx) -> Option<String> {
     const MAX_CHARS: usize = 60;
     let words = command(analysis, layer)?;
     Some(shortened(&single_line(&words), MAX_CHARS))
@@ -213,7 +213,7 @@ struct Group<'a> {
     paths: Vec<Cow<'a, [u8]>>,
     /// What a fix removes: each path's layer (`None`: the finding's first
     /// layer) and bytes, beside `paths`.
-    saved: Vec<(Option<u32>, u64)>,
+    saved: Vec<(Option<LayerIdx>, u64)>,
 }
 
 impl<'a> Group<'a> {
@@ -224,7 +224,7 @@ impl<'a> Group<'a> {
     }
 
     /// A path a fix removes from `layer` (not the finding's first).
-    fn add_in(&mut self, layer: u32, path: impl Into<Cow<'a, [u8]>>, bytes: u64) {
+    fn add_in(&mut self, layer: LayerIdx, path: impl Into<Cow<'a, [u8]>>, bytes: u64) {
         self.add(path, bytes);
         if let Some(last) = self.saved.last_mut() {
             last.0 = Some(layer);
@@ -235,7 +235,7 @@ impl<'a> Group<'a> {
         mut self,
         kind: Kind,
         severity: Severity,
-        layers: Vec<u32>,
+        layers: Vec<LayerIdx>,
         command: Option<String>,
         advice: String,
     ) -> Finding {
@@ -287,14 +287,14 @@ struct PairFinding<'f> {
     /// Whether the finding's command is the hiding layer's (else the adding one's).
     command_of_hider: bool,
     /// The advice, from the adding and the hiding layer.
-    advice: &'f dyn Fn(u32, u32) -> String,
+    advice: &'f dyn Fn(LayerIdx, LayerIdx) -> String,
 }
 
 /// One finding per (adding layer, hiding layer) group, in the groups' order.
 fn pair_findings(
     analysis: &ExactView<'_>,
     findings: &mut Vec<Finding>,
-    groups: BTreeMap<(u32, u32), Group>,
+    groups: BTreeMap<(LayerIdx, LayerIdx), Group>,
     make: PairFinding<'_>,
 ) {
     for ((added, hidden), group) in groups {
@@ -316,11 +316,11 @@ fn hidden_files(
     ignored: &dyn Fn(&[u8]) -> bool,
     findings: &mut Vec<Finding>,
 ) {
-    let mut deleted: BTreeMap<(u32, u32), Group> = BTreeMap::new();
-    let mut caches: BTreeMap<(u32, u32, Cache), Group> = BTreeMap::new();
-    let mut copy_ups: BTreeMap<(u32, u32), Group> = BTreeMap::new();
-    let mut rewrites: BTreeMap<(u32, u32), Group> = BTreeMap::new();
-    let mut secrets: BTreeMap<u32, Group> = BTreeMap::new();
+    let mut deleted: BTreeMap<(LayerIdx, LayerIdx), Group> = BTreeMap::new();
+    let mut caches: BTreeMap<(LayerIdx, LayerIdx, Cache), Group> = BTreeMap::new();
+    let mut copy_ups: BTreeMap<(LayerIdx, LayerIdx), Group> = BTreeMap::new();
+    let mut rewrites: BTreeMap<(LayerIdx, LayerIdx), Group> = BTreeMap::new();
+    let mut secrets: BTreeMap<LayerIdx, Group> = BTreeMap::new();
     for waste in analysis.exact.wasted.iter().filter(|w| !ignored(&w.path)) {
         let key = (waste.layer, waste.hidden_by);
         if waste.secret.is_some() || is_secret(&waste.path) {
@@ -422,8 +422,8 @@ fn hidden_files(
     for ((added, hidden, cache), group) in caches {
         let command = command(analysis, added);
         let fix = cache_advice(cache, &group, command.as_deref());
-        let base_layers = analysis.exact.base_layers as u32;
-        let advice = if added < base_layers {
+        let base_layers = analysis.exact.base_layers;
+        let advice = if added.index() < base_layers {
             // Not the Dockerfile's RUN: the base image brought it.
             format!(
                 "Layer {added} is the base image's and holds {}; removing or rewriting it in layer {hidden} does not shrink the image: \
@@ -466,14 +466,14 @@ fn hidden_files(
 
 /// A file of the final image by its content: (hash, size, content entry,
 /// node, the layer that put it there). Sorted, equal contents sit together.
-type ContentCopy = (u64, u64, u32, NodeId, u32);
+type ContentCopy = (u64, u64, u32, NodeId, LayerIdx);
 
 /// A path of the final image that is not a directory, as the findings about
 /// what the image still holds see it.
 struct FinalEntry<'t> {
     id: NodeId,
     /// The layer that wrote it.
-    layer: u32,
+    layer: LayerIdx,
     meta: &'t Meta,
     content: Option<u32>,
     /// Its content's bytes (a hardlink's: its target's).
@@ -516,10 +516,10 @@ fn left_in_image(
     findings: &mut Vec<Finding>,
 ) {
     let tree = &analysis.tree;
-    let base = analysis.exact.base_layers as u32;
-    let mut caches: BTreeMap<(u32, Cache), Group> = BTreeMap::new();
-    let mut secrets: BTreeMap<u32, Group> = BTreeMap::new();
-    let mut leftovers: BTreeMap<u32, Group> = BTreeMap::new();
+    let base = analysis.exact.base_layers;
+    let mut caches: BTreeMap<(LayerIdx, Cache), Group> = BTreeMap::new();
+    let mut secrets: BTreeMap<LayerIdx, Group> = BTreeMap::new();
+    let mut leftovers: BTreeMap<LayerIdx, Group> = BTreeMap::new();
     let mut copies: Vec<ContentCopy> = Vec::new();
     for_each_final_entry(tree, ignored, |path, entry| {
         let FinalEntry {
@@ -536,7 +536,7 @@ fn left_in_image(
         {
             copies.push((entry.meta.hash, bytes, file, id, layer));
         }
-        if layer < base {
+        if layer.index() < base {
             return;
         }
         if let Some(cache) = cache_of(path) {
@@ -718,20 +718,20 @@ fn duplicate_content(
     findings: &mut Vec<Finding>,
 ) {
     let tree = &analysis.tree;
-    let base = analysis.exact.base_layers as u32;
+    let base = analysis.exact.base_layers;
     copies.sort_unstable();
     // Hardlinked names share one content entry: one copy, not a duplicate.
     copies.dedup_by_key(|&mut (hash, size, file, ..)| (hash, size, file));
     let mut groups: Vec<(u64, &[ContentCopy])> = copies
         .chunk_by(|a, b| (a.0, a.1) == (b.0, b.1))
         // Only what the user's layers added is theirs to fix.
-        .filter(|same| same.len() >= 2 && same.iter().any(|&(.., layer)| layer >= base))
+        .filter(|same| same.len() >= 2 && same.iter().any(|&(.., layer)| layer.index() >= base))
         .map(|same| (same[0].1 * (same.len() as u64 - 1), same))
         .collect();
     groups.sort_by(|a, b| b.0.cmp(&a.0).then(a.1[0].0.cmp(&b.1[0].0)));
     for (_, same) in groups.into_iter().take(MAX_DUPLICATE_GROUPS) {
         let mut group = Group::default();
-        let mut copies: Vec<(u32, Vec<u8>)> = same
+        let mut copies: Vec<(LayerIdx, Vec<u8>)> = same
             .iter()
             .map(|&(.., id, layer)| (layer, tree.path_of(id)))
             .collect();
@@ -784,7 +784,7 @@ fn configuration_secrets(analysis: &ExactView<'_>, findings: &mut Vec<Finding>) 
                     None => format!("History entry {index}"),
                 };
                 (
-                    layer.map(|l| vec![l as u32]).unwrap_or_default(),
+                    layer.map(|l| vec![l]).unwrap_or_default(),
                     text,
                     format!(
                         "{whose} holds what looks like a {what} (shown redacted): the image's history keeps it for \

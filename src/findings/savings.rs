@@ -11,18 +11,19 @@ use serde::Serialize;
 
 use super::Finding;
 use crate::image::Image;
+use crate::layer::LayerIdx;
 
 /// One entry a fix removes: the layer that stores it, its path's hash and
 /// its bytes. Two findings claiming the same (layer, path) save it once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Claim {
-    pub layer: u32,
+    pub layer: LayerIdx,
     pub path: u64,
     pub bytes: u64,
 }
 
 impl Claim {
-    pub fn new(layer: u32, path: &[u8], bytes: u64) -> Claim {
+    pub fn new(layer: LayerIdx, path: &[u8], bytes: u64) -> Claim {
         Claim {
             layer,
             path: xxhash_rust::xxh3::xxh3_64(path),
@@ -47,8 +48,8 @@ pub struct Savings {
 /// The pull bytes `bytes` of `layer` would take, at the layer's own
 /// compression ratio; `None` where the layer's compressed size is unknown
 /// (an uncompressed blob says nothing of what a registry would send).
-fn compressed_share(image: &Image, layer: u32, bytes: u64) -> Option<u64> {
-    let layer = image.layers.get(layer as usize)?;
+fn compressed_share(image: &Image, layer: LayerIdx, bytes: u64) -> Option<u64> {
+    let layer = image.layers.get(layer.index())?;
     let compressed = layer.compressed_size?;
     let size = layer.changes.size;
     if size == 0 {
@@ -62,7 +63,7 @@ fn compressed_share(image: &Image, layer: u32, bytes: u64) -> Option<u64> {
 
 /// `claims` without repeats (the first claim of each entry wins).
 fn distinct<'a>(claims: impl Iterator<Item = &'a Claim>) -> Vec<Claim> {
-    let mut seen: HashSet<(u32, u64)> = HashSet::new();
+    let mut seen: HashSet<(LayerIdx, u64)> = HashSet::new();
     claims
         .filter(|c| seen.insert((c.layer, c.path)))
         .copied()
@@ -133,8 +134,8 @@ mod tests {
 
     #[test]
     fn the_same_entry_counts_once() {
-        let a = Claim::new(1, b"app/.env", 100);
-        let b = Claim::new(2, b"app/.env", 50);
+        let a = Claim::new(1.into(), b"app/.env", 100);
+        let b = Claim::new(2.into(), b"app/.env", 50);
         let claims = distinct([a, b, a].iter());
         assert_eq!(claims, vec![a, b]);
     }

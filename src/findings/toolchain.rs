@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use super::{Finding, Group, Kind, Severity, for_each_final_entry, with_sizes};
 use crate::analysis::ExactView;
-use crate::layer::path;
+use crate::layer::{LayerIdx, path};
 
 /// Less than this of toolchain is not reported.
 pub const MIN_BYTES: u64 = 1_000_000;
@@ -67,9 +67,9 @@ pub(super) fn toolchain_in_final_image(
     let tree = &analysis.tree;
     let mut parts: BTreeMap<&'static str, u64> = BTreeMap::new();
     let mut compiler = false;
-    let mut layers: Vec<u32> = Vec::new();
+    let mut layers: Vec<LayerIdx> = Vec::new();
     let mut group = Group::default();
-    let mut per_layer: Vec<(u32, Vec<u8>, u64)> = Vec::new();
+    let mut per_layer: Vec<(LayerIdx, Vec<u8>, u64)> = Vec::new();
     for_each_final_entry(tree, ignored, |p, entry| {
         let Some((what, is_compiler)) = part(p) else {
             return;

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use crate::layer::LayerIdx;
 use crate::layer::secret_content::{self, SecretContent};
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -121,10 +122,12 @@ impl ImageConfig {
 
     /// The layer a history entry made (entries marked `empty_layer` make
     /// none).
-    pub fn layer_of_history(&self, index: usize) -> Option<usize> {
+    pub fn layer_of_history(&self, index: usize) -> Option<LayerIdx> {
         let history = self.history.as_deref()?;
         let entry = history.get(index)?;
-        (!entry.empty_layer).then(|| history[..index].iter().filter(|h| !h.empty_layer).count())
+        (!entry.empty_layer)
+            .then(|| history[..index].iter().filter(|h| !h.empty_layer).count())
+            .and_then(LayerIdx::new)
     }
 
     pub fn diff_ids(&self) -> &[String] {
@@ -279,7 +282,7 @@ mod tests {
                 .iter()
                 .all(|s| s.kind == SecretContent::Token)
         );
-        assert_eq!(config.layer_of_history(1), Some(0));
+        assert_eq!(config.layer_of_history(1), Some(LayerIdx::BOTTOM));
         assert_eq!(config.layer_of_history(0), None);
     }
 

@@ -5,6 +5,7 @@ pub mod digest;
 pub mod entry;
 pub mod path;
 pub mod pipelined;
+mod position;
 pub mod secret_content;
 pub mod sniff;
 pub(crate) mod tar_reader;
@@ -12,6 +13,8 @@ pub mod walk;
 
 pub use entry::{EntryKind, LayerChanges, Meta, Op, Record};
 pub use pipelined::walk_blob_pipelined;
+pub use position::LayerIdx;
+pub(crate) use position::u32_index;
 pub use secret_content::SecretContent;
 pub use walk::{WalkError, WalkedLayer, walk_blob, walk_tar};
 

@@ -29,12 +29,12 @@ pub fn apply(mapping: &Mapping, findings: &mut [Finding], commands: &[String]) {
             finding
                 .command
                 .as_deref()
-                .is_some_and(|c| commands.get(l as usize).is_some_and(|own| own == c))
+                .is_some_and(|c| commands.get(l.index()).is_some_and(|own| own == c))
         });
         let layer = named.or(finding.layers.first().copied());
         let line = match finding.fix.history {
             Some(entry) => mapping.entries.get(entry),
-            None => layer.and_then(|l| mapping.layers.get(l as usize)),
+            None => layer.and_then(|l| mapping.layers.get(l.index())),
         };
         finding.fix.dockerfile = line.cloned().flatten();
     }

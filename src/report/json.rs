@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::ci::Number;
-use crate::layer::path;
+use crate::layer::{LayerIdx, path};
 use crate::pipeline::Outcome;
 
 #[derive(Serialize)]
@@ -62,7 +62,7 @@ pub struct BaseImageSection<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LayerSection {
-    pub index: usize,
+    pub index: LayerIdx,
     pub digest: Option<String>,
     pub blob: String,
     pub compression: &'static str,
@@ -80,10 +80,10 @@ pub struct LayerSection {
 #[serde(rename_all = "camelCase")]
 pub struct WasteSection {
     pub path: String,
-    pub layer: u32,
+    pub layer: LayerIdx,
     pub bytes: u64,
     pub reason: &'static str,
-    pub hidden_by: u32,
+    pub hidden_by: LayerIdx,
 }
 
 #[derive(Serialize)]
@@ -140,8 +140,8 @@ pub fn build(outcome: &Outcome) -> Report<'_> {
         layers: image
             .layers
             .iter()
-            .enumerate()
-            .map(|(index, layer)| LayerSection {
+            .zip(LayerIdx::all(image.layers.len()))
+            .map(|(layer, index)| LayerSection {
                 index,
                 digest: layer.diff_id.as_ref().map(ToString::to_string),
                 blob: layer.blob.clone(),
@@ -154,7 +154,7 @@ pub fn build(outcome: &Outcome) -> Report<'_> {
                 dockerfile: outcome
                     .dockerfile
                     .as_ref()
-                    .and_then(|m| m.layers.get(index).cloned().flatten()),
+                    .and_then(|m| m.layers.get(index.index()).cloned().flatten()),
             })
             .collect(),
         wasted: exact
@@ -259,9 +259,9 @@ pub struct BaselineSection {
     pub version: u64,
     /// `[path, size, content hash, attributes hash, layer]` of every
     /// visible non-directory entry, hashes as 16 hex digits (xxh3-64).
-    pub files: Vec<(String, u64, String, String, u32)>,
+    pub files: Vec<(String, u64, String, String, LayerIdx)>,
     /// `[path, layer]`: the paths a layer deleted.
-    pub deleted: Vec<(String, u32)>,
+    pub deleted: Vec<(String, LayerIdx)>,
 }
 
 pub fn baseline_section(outcome: &Outcome) -> BaselineSection {

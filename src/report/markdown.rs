@@ -7,7 +7,7 @@ use super::{percent, sanitize, size};
 use crate::ci::{Number, Status};
 use crate::findings::savings;
 use crate::image::config::single_line;
-use crate::layer::path;
+use crate::layer::{LayerIdx, path};
 use crate::pipeline::Outcome;
 
 /// Wasted entries listed in the report.
@@ -91,7 +91,7 @@ pub fn render(outcome: &Outcome) -> String {
                 let _ = write!(head, ", {}", size(finding.bytes));
             }
             if !finding.layers.is_empty() {
-                let layers: Vec<String> = finding.layers.iter().map(u32::to_string).collect();
+                let layers: Vec<String> = finding.layers.iter().map(LayerIdx::to_string).collect();
                 let _ = write!(head, ", layer {}", layers.join(" → "));
             }
             if let Some(line) = &finding.fix.dockerfile {

@@ -6,7 +6,7 @@ use super::{count, percent, sanitize, size};
 use crate::ci::{Number, Status};
 use crate::findings::{Finding, savings};
 use crate::image::config::{shortened, single_line};
-use crate::layer::path;
+use crate::layer::{LayerIdx, path};
 use crate::pipeline::Outcome;
 
 /// Options of the text report.
@@ -221,7 +221,7 @@ fn findings_section(out: &mut String, findings: &[Finding]) {
             [] => {}
             [one] => head.push_str(&format!(", layer {one}")),
             many => {
-                let layers: Vec<String> = many.iter().map(u32::to_string).collect();
+                let layers: Vec<String> = many.iter().map(LayerIdx::to_string).collect();
                 head.push_str(&format!(", layers {}", layers.join(" → ")));
             }
         }

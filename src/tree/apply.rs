@@ -6,7 +6,7 @@ use smallvec::SmallVec;
 
 use super::node::{FileEntry, HideReason, Node, NodeId, Overwrite, ROOT, State, Tree, Version};
 use crate::layer::path;
-use crate::layer::{EntryKind, LayerChanges, Meta, Op};
+use crate::layer::{EntryKind, LayerChanges, LayerIdx, Meta, Op};
 
 /// Stack `layers` bottom to top.
 pub fn build<'a>(layers: impl IntoIterator<Item = &'a LayerChanges>) -> Tree {
@@ -14,7 +14,7 @@ pub fn build<'a>(layers: impl IntoIterator<Item = &'a LayerChanges>) -> Tree {
     for (idx, changes) in layers.into_iter().enumerate() {
         Applier {
             tree: &mut tree,
-            layer: idx as u32,
+            layer: LayerIdx::new(idx).expect("an image has fewer than 2^32 layers"),
             last_dir: None,
         }
         .apply(changes);
@@ -32,7 +32,7 @@ enum LinkError {
 
 struct Applier<'t> {
     tree: &'t mut Tree,
-    layer: u32,
+    layer: LayerIdx,
     /// The last directory [`Applier::ensure_dir`] resolved.
     last_dir: Option<(Vec<u8>, NodeId)>,
 }
@@ -166,7 +166,7 @@ impl Applier<'_> {
 
     fn opaque(&mut self, dir: &[u8]) {
         let id = self.ensure_dir(dir);
-        let children = self.tree.nodes[id as usize].children.clone();
+        let children = self.tree[id].children.clone();
         for child in children {
             self.hide_subtree(child, HideReason::Opaque);
         }
@@ -309,14 +309,14 @@ impl Applier<'_> {
             Ok(id) => return id,
             Err(slot) => slot,
         };
-        let id = self.tree.nodes.len() as NodeId;
+        let id = NodeId::new(self.tree.nodes.len()).expect("a tree holds fewer than 2^32 nodes");
         self.tree.nodes.push(Node {
             name: name.into(),
             parent,
             children: Vec::new(),
             versions: SmallVec::new(),
         });
-        self.tree.nodes[parent as usize].children.insert(slot, id);
+        self.tree.nodes[parent].children.insert(slot, id);
         id
     }
 
@@ -333,7 +333,7 @@ impl Applier<'_> {
     }
 
     fn push(&mut self, id: NodeId, state: State) {
-        let versions = &mut self.tree.nodes[id as usize].versions;
+        let versions = &mut self.tree.nodes[id].versions;
         // A second version spills to the heap: room for two, not a Vec's
         // default growth to four.
         if versions.len() == 1 {

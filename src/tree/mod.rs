@@ -9,4 +9,4 @@ mod node;
 
 pub use apply::build;
 pub(crate) use node::name_slot;
-pub use node::{FileEntry, HideReason, Node, NodeId, Overwrite, State, Tree, Version};
+pub use node::{FileEntry, HideReason, Node, NodeId, Overwrite, ROOT, State, Tree, Version};

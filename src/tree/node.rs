@@ -1,12 +1,43 @@
 //! Arena storage for the stacked tree.
 
+use std::ops::{Index, IndexMut};
+
 use smallvec::SmallVec;
 
 use crate::layer::path;
-use crate::layer::{Meta, SecretContent};
+use crate::layer::{LayerIdx, Meta, SecretContent};
 
-pub type NodeId = u32;
-pub const ROOT: NodeId = 0;
+/// A node of the [`Tree`]: its place in [`Tree::nodes`]. Four bytes, as the
+/// tree holds every path of the image (a million nodes and more), each
+/// listing its children by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NodeId(u32);
+
+/// The root (`/`): the first node of every tree.
+pub const ROOT: NodeId = NodeId(0);
+
+// `new`, `index` (into [`Tree::nodes`] and every per-node vector), `all`.
+crate::layer::u32_index!(NodeId);
+
+impl Index<NodeId> for Vec<Node> {
+    type Output = Node;
+    fn index(&self, id: NodeId) -> &Node {
+        &self[id.index()]
+    }
+}
+
+impl IndexMut<NodeId> for Vec<Node> {
+    fn index_mut(&mut self, id: NodeId) -> &mut Node {
+        &mut self[id.index()]
+    }
+}
+
+impl Index<NodeId> for Tree {
+    type Output = Node;
+    fn index(&self, id: NodeId) -> &Node {
+        &self.nodes[id]
+    }
+}
 
 /// How a later layer overwrote a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -61,7 +92,7 @@ pub enum State {
 /// One change of a path, made by one layer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Version {
-    pub layer: u32,
+    pub layer: LayerIdx,
     pub state: State,
 }
 
@@ -85,7 +116,7 @@ impl Node {
     }
 
     /// The state as of layer `layer` (after it was applied).
-    pub fn at(&self, layer: u32) -> Option<&Version> {
+    pub fn at(&self, layer: LayerIdx) -> Option<&Version> {
         let idx = self.versions.partition_point(|v| v.layer <= layer);
         idx.checked_sub(1).map(|i| &self.versions[i])
     }
@@ -101,11 +132,11 @@ impl Node {
 /// One regular-file entry (the only entries that carry bytes).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileEntry {
-    pub layer: u32,
+    pub layer: LayerIdx,
     pub node: NodeId,
     pub size: u64,
     /// The first event that hid this entry's path: (hiding layer, reason).
-    pub hidden: Option<(u32, HideReason)>,
+    pub hidden: Option<(LayerIdx, HideReason)>,
     /// What the content looks like, if a secret (hardlinks share it).
     pub secret: Option<SecretContent>,
 }
@@ -136,11 +167,16 @@ impl Tree {
     }
 
     pub fn node(&self, id: NodeId) -> &Node {
-        &self.nodes[id as usize]
+        &self.nodes[id]
     }
 
     pub fn root(&self) -> NodeId {
         ROOT
+    }
+
+    /// The top layer's position, if the image has a layer.
+    pub fn top_layer(&self) -> Option<LayerIdx> {
+        LayerIdx::all(self.layer_count as usize).next_back()
     }
 
     /// The canonical path of a node (`a/b/c`, empty for the root).
@@ -213,10 +249,10 @@ impl Tree {
 /// `children`: node ids kept in byte order of their names, which `name_of`
 /// gives. Tars list a directory's entries in order, so a new name most often
 /// goes last: that is checked before the binary search.
-pub(crate) fn name_slot<'a>(
-    children: &[u32],
+pub(crate) fn name_slot<'a, Id: Copy>(
+    children: &[Id],
     name: &[u8],
-    name_of: impl Fn(u32) -> &'a [u8],
+    name_of: impl Fn(Id) -> &'a [u8],
 ) -> Result<usize, usize> {
     match children.last() {
         None => return Err(0),
@@ -229,5 +265,46 @@ pub(crate) fn name_slot<'a>(
 impl Default for Tree {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_stay_four_bytes() {
+        // The tree holds every path of the image: a wider id would grow
+        // every node's children and every version.
+        assert_eq!(std::mem::size_of::<NodeId>(), 4);
+        assert_eq!(std::mem::size_of::<Option<NodeId>>(), 8);
+        assert_eq!(
+            std::mem::size_of::<Version>(),
+            std::mem::size_of::<(u32, State)>()
+        );
+    }
+
+    #[test]
+    fn ids_are_checked_and_index_the_nodes() {
+        assert_eq!(NodeId::new(0), Some(ROOT));
+        assert_eq!(NodeId::new(u32::MAX as usize + 1), None);
+        let mut tree = Tree::new();
+        tree.nodes.push(Node {
+            name: b"a".as_slice().into(),
+            parent: ROOT,
+            children: Vec::new(),
+            versions: SmallVec::new(),
+        });
+        let a = NodeId::new(1).unwrap();
+        tree.nodes[ROOT].children.push(a);
+        assert_eq!(&*tree[a].name, b"a");
+        assert_eq!(tree.nodes[a].parent, ROOT);
+        assert_eq!(tree.lookup(b"a"), Some(a));
+        assert_eq!(a.index(), 1);
+        let all: Vec<NodeId> = NodeId::all(tree.nodes.len()).collect();
+        assert_eq!(all, [ROOT, a]);
+        assert_eq!(tree.top_layer(), None);
+        tree.layer_count = 3;
+        assert_eq!(tree.top_layer(), LayerIdx::new(2));
     }
 }

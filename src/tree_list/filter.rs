@@ -125,7 +125,7 @@ impl Names {
         for (id, path) in paths.iter().enumerate() {
             start.push(text.len() as u32);
             if id > 0 {
-                let parent = &paths[parents[id] as usize];
+                let parent = &paths[parents[id].index()];
                 let skip = if &**parent == "/" {
                     1
                 } else {
@@ -176,24 +176,24 @@ impl Matches {
             Some(f) if f.literal().is_some() => {
                 let lit = f.literal().unwrap_or_default();
                 literal_hits(lit, names, parents, &mut hit);
-                list.extend((0..n as NodeId).filter(|&i| hit[i as usize]));
+                list.extend(NodeId::all(n).filter(|&i| hit[i.index()]));
             }
             Some(f) if self.of.as_ref().is_some_and(|old| f.narrows(old)) => {
                 list.extend(
                     self.list
                         .iter()
                         .copied()
-                        .filter(|&i| f.is_match(&paths[i as usize])),
+                        .filter(|&i| f.is_match(&paths[i.index()])),
                 );
                 for &i in &list {
-                    hit[i as usize] = true;
+                    hit[i.index()] = true;
                 }
             }
             Some(f) => {
                 for (i, path) in paths.iter().enumerate().skip(1) {
                     if f.is_match(path) {
                         hit[i] = true;
-                        list.push(i as NodeId);
+                        list.push(NodeId::from(i as u32));
                     }
                 }
             }
@@ -221,7 +221,7 @@ fn literal_hits(lit: &str, names: &Names, parents: &[NodeId], hit: &mut [bool]) 
     // The root's name is empty: it matches nothing by itself.
     hit[0] = false;
     for id in 1..hit.len() {
-        hit[id] |= hit[parents[id] as usize];
+        hit[id] |= hit[parents[id].index()];
     }
 }
 
@@ -286,12 +286,16 @@ mod tests {
         assert!(!f("a", true).narrows(&f("ab", true)));
     }
 
+    fn ids(raw: &[u32]) -> Vec<NodeId> {
+        raw.iter().map(|&i| NodeId::from(i)).collect()
+    }
+
     #[test]
     fn the_difference_of_two_lists() {
         assert_eq!(
-            changed_between(&[1, 3, 5, 7], &[3, 4, 7, 9], 100),
-            Some(vec![1, 4, 5, 9])
+            changed_between(&ids(&[1, 3, 5, 7]), &ids(&[3, 4, 7, 9]), 100),
+            Some(ids(&[1, 4, 5, 9]))
         );
-        assert_eq!(changed_between(&[1, 2, 3], &[], 8), None);
+        assert_eq!(changed_between(&ids(&[1, 2, 3]), &[], 8), None);
     }
 }

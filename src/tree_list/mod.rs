@@ -34,7 +34,7 @@ use self::filter::{Matches, Names};
 use self::view::{Agg, FlatVersion, Own, attr_key};
 
 /// The root node of every [`Tree`].
-const ROOT: NodeId = 0;
+const ROOT: NodeId = crate::tree::ROOT;
 
 /// How a path at the selected layer compares with the baseline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -203,14 +203,14 @@ impl TreeList {
             ver_start.push(versions.len() as u32);
             versions.extend(node.versions.iter().map(|v| match &v.state {
                 State::Present { meta, .. } => FlatVersion {
-                    layer: v.layer,
+                    layer: v.layer.into(),
                     present: true,
                     is_dir: meta.kind.is_dir(),
                     size: meta.size,
                     attrs: attr_key(meta),
                 },
                 State::Absent(_) => FlatVersion {
-                    layer: v.layer,
+                    layer: v.layer.into(),
                     present: false,
                     is_dir: false,
                     size: 0,
@@ -262,7 +262,7 @@ impl TreeList {
     // ---- reading ----
 
     pub fn view(&self, node: NodeId) -> &NodeView {
-        &self.view[node as usize]
+        &self.view[node.index()]
     }
 
     pub fn selection(&self) -> usize {
@@ -303,7 +303,7 @@ impl TreeList {
     }
 
     pub fn is_collapsed(&self, node: NodeId) -> bool {
-        self.collapsed[node as usize]
+        self.collapsed[node.index()]
     }
 
     /// How many paths in the view match the filter (0 without a filter).
@@ -390,7 +390,7 @@ impl TreeList {
         let Some(row) = self.sel else {
             return;
         };
-        let i = row.node as usize;
+        let i = row.node.index();
         if self.view[i].has_children || self.collapsed[i] {
             self.set_collapsed(row.node, !self.collapsed[i]);
         }
@@ -402,7 +402,7 @@ impl TreeList {
         let any_expanded = self
             .children(ROOT)
             .iter()
-            .any(|&c| self.view[c as usize].has_children && !self.collapsed[c as usize]);
+            .any(|&c| self.view[c.index()].has_children && !self.collapsed[c.index()]);
         let keep = self.selected_node();
         for (idx, c) in self.collapsed.iter_mut().enumerate() {
             *c = any_expanded && self.view[idx].has_children;
@@ -413,7 +413,7 @@ impl TreeList {
 
     /// Collapse or expand `node`, the selection staying on its row.
     fn set_collapsed(&mut self, node: NodeId, collapsed: bool) {
-        self.collapsed[node as usize] = collapsed;
+        self.collapsed[node.index()] = collapsed;
         self.update([node]);
         self.settle(Some(node));
     }
@@ -445,12 +445,12 @@ impl TreeList {
         let Some(row) = self.sel else {
             return;
         };
-        if self.view[row.node as usize].has_children && !self.collapsed[row.node as usize] {
+        if self.view[row.node.index()].has_children && !self.collapsed[row.node.index()] {
             self.set_collapsed(row.node, true);
             return;
         }
         if row.depth > 0 {
-            self.settle(Some(self.parents[row.node as usize]));
+            self.settle(Some(self.parents[row.node.index()]));
         }
     }
 
@@ -459,10 +459,10 @@ impl TreeList {
         let Some(row) = self.sel else {
             return;
         };
-        if !self.view[row.node as usize].has_children {
+        if !self.view[row.node.index()].has_children {
             return;
         }
-        if self.collapsed[row.node as usize] {
+        if self.collapsed[row.node.index()] {
             self.set_collapsed(row.node, false);
         } else {
             self.move_by(1);
@@ -476,7 +476,7 @@ impl TreeList {
             return false;
         }
         let sel = self.list.selected;
-        let matched = |r: &Row| self.view[r.node as usize].matched;
+        let matched = |r: &Row| self.view[r.node.index()].matched;
         let found = if forward {
             let after = self.rows_from(sel + 1).position(|r| matched(&r));
             after
@@ -506,7 +506,7 @@ impl TreeList {
     /// Select `node`, expanding its collapsed ancestors; false when it is not
     /// part of the view (hidden class, filtered out, not in this layer).
     pub fn reveal(&mut self, node: NodeId) -> bool {
-        if !self.view.get(node as usize).is_some_and(|v| v.visible) {
+        if !self.view.get(node.index()).is_some_and(|v| v.visible) {
             return false;
         }
         let keep = self.selected_node();
@@ -516,12 +516,12 @@ impl TreeList {
 
     fn expand_ancestors(&mut self, node: NodeId) {
         let mut opened = Vec::new();
-        let mut cur = self.parents[node as usize];
+        let mut cur = self.parents[node.index()];
         while cur != ROOT {
-            if std::mem::replace(&mut self.collapsed[cur as usize], false) {
+            if std::mem::replace(&mut self.collapsed[cur.index()], false) {
                 opened.push(cur);
             }
-            cur = self.parents[cur as usize];
+            cur = self.parents[cur.index()];
         }
         self.update(opened);
     }
@@ -545,14 +545,14 @@ impl TreeList {
         let layer = layer.min(self.layer_count.saturating_sub(1));
         let from = std::mem::replace(&mut self.layer, layer);
         self.move_layer(from, layer);
-        if !self.view.get(node as usize).is_some_and(|v| v.visible) {
+        if !self.view.get(node.index()).is_some_and(|v| v.visible) {
             self.filter = None;
             self.matches
                 .set(None, &self.paths, &self.names, &self.parents);
             self.shown = [true; 4];
             self.visibility_view();
         }
-        if (node as usize) < self.parents.len() {
+        if node.index() < self.parents.len() {
             self.expand_ancestors(node);
         }
         self.select_node(node, keep)
@@ -664,7 +664,7 @@ fn display_paths(tree: &Tree) -> Vec<Box<str>> {
     let mut out: Vec<Box<str>> = Vec::with_capacity(tree.nodes.len());
     out.push("/".into());
     for node in &tree.nodes[1..] {
-        let parent = &out[node.parent as usize];
+        let parent = &out[node.parent.index()];
         let name = path::escape(&node.name);
         let mut s = String::with_capacity(parent.len() + 1 + name.len());
         s.push_str(if &**parent == "/" { "" } else { parent });

@@ -22,11 +22,11 @@ impl Overlay {
     }
 
     pub fn mark(&self, node: NodeId) -> Option<Mark> {
-        self.marks.get(node as usize).copied().flatten()
+        self.marks.get(node.index()).copied().flatten()
     }
 
     pub fn delta(&self, node: NodeId) -> i64 {
-        self.deltas.get(node as usize).copied().unwrap_or(0)
+        self.deltas.get(node.index()).copied().unwrap_or(0)
     }
 
     /// The view pass's own mark of `node` and the version that describes
@@ -37,7 +37,7 @@ impl Overlay {
         node: usize,
         vs: &[FlatVersion],
     ) -> Option<(Option<Mark>, Option<FlatVersion>)> {
-        let mark = self.mark(node as NodeId)?;
+        let mark = self.mark(NodeId::from(node as u32))?;
         let removed = FlatVersion {
             layer: 0,
             present: false,

@@ -9,7 +9,7 @@ use crate::tree::NodeId;
 impl TreeList {
     /// How many rows the tree has.
     pub fn row_count(&self) -> usize {
-        self.agg[ROOT as usize].span as usize
+        self.agg[ROOT.index()].span as usize
     }
 
     /// Every row, in order. O(rows): for tests and small trees; the UI
@@ -35,8 +35,7 @@ impl TreeList {
         let (mut parent, mut rem, mut depth, mut guides) = (ROOT, idx, 0u16, 0u64);
         loop {
             let kids = self.children(parent);
-            let Some((k, before)) = find_span(&kids, rem, |c| self.span[c as usize] as usize)
-            else {
+            let Some((k, before)) = find_span(&kids, rem, |c| self.span[c.index()] as usize) else {
                 // The spans say the row exists: unreachable unless they are
                 // wrong, and then no row is the honest answer.
                 rows.frames.clear();
@@ -73,17 +72,17 @@ impl TreeList {
 
     /// The row of `node`, when it has one (shown, its ancestors expanded).
     pub fn index_of(&self, node: NodeId) -> Option<usize> {
-        if node == ROOT || !self.view.get(node as usize).is_some_and(|v| v.visible) {
+        if node == ROOT || !self.view.get(node.index()).is_some_and(|v| v.visible) {
             return None;
         }
         let mut chain = vec![node];
-        let mut cur = self.parents[node as usize];
+        let mut cur = self.parents[node.index()];
         while cur != ROOT {
-            if self.collapsed[cur as usize] || !self.view[cur as usize].visible {
+            if self.collapsed[cur.index()] || !self.view[cur.index()].visible {
                 return None;
             }
             chain.push(cur);
-            cur = self.parents[cur as usize];
+            cur = self.parents[cur.index()];
         }
         let mut idx = 0;
         let mut parent = ROOT;
@@ -95,7 +94,7 @@ impl TreeList {
             let pos = kids.iter().position(|&c| c == n)?;
             idx += kids[..pos]
                 .iter()
-                .map(|&c| self.span[c as usize] as usize)
+                .map(|&c| self.span[c.index()] as usize)
                 .sum::<usize>();
             parent = n;
         }
@@ -105,18 +104,18 @@ impl TreeList {
     /// The shown children of `parent`, in display order.
     pub(super) fn children(&self, parent: NodeId) -> Vec<NodeId> {
         let (a, b) = (
-            self.child_start[parent as usize] as usize,
-            self.child_start[parent as usize + 1] as usize,
+            self.child_start[parent.index()] as usize,
+            self.child_start[parent.index() + 1] as usize,
         );
         let mut kids: Vec<NodeId> = self.child_ids[a..b]
             .iter()
             .copied()
-            .filter(|&c| self.view[c as usize].visible)
+            .filter(|&c| self.view[c.index()].visible)
             .collect();
         match (self.sort, &self.overlay) {
             // Stable: equal sizes keep name order.
             (SortBy::Size, _) => {
-                kids.sort_by_key(|&c| std::cmp::Reverse(self.view[c as usize].size))
+                kids.sort_by_key(|&c| std::cmp::Reverse(self.view[c.index()].size))
             }
             (SortBy::Delta, Some(o)) => {
                 kids.sort_by_key(|&c| std::cmp::Reverse(o.delta(c).unsigned_abs()))
@@ -128,7 +127,7 @@ impl TreeList {
 
     /// Is `node` a directory whose children are rows?
     fn opens(&self, node: NodeId) -> bool {
-        self.view[node as usize].has_children && !self.collapsed[node as usize]
+        self.view[node.index()].has_children && !self.collapsed[node.index()]
     }
 
     /// Every row by a plain depth-first walk (what the spans must agree

@@ -163,7 +163,7 @@ impl TreeList {
     }
 
     fn root_view(&self) -> NodeView {
-        let a = &self.agg[ROOT as usize];
+        let a = &self.agg[ROOT.index()];
         NodeView {
             mark: Some(Mark::Unmodified),
             size: a.size,
@@ -204,10 +204,10 @@ impl TreeList {
             matches += usize::from(self.counts_as_match(&v));
             self.view[id] = v;
             self.span[id] = span;
-            let parent = self.parents[id] as usize;
+            let parent = self.parents[id].index();
             self.agg[parent].add(Agg::of(&v, span));
         }
-        self.view[ROOT as usize] = self.root_view();
+        self.view[ROOT.index()] = self.root_view();
         self.match_count = matches;
         self.own_scratch = own;
     }
@@ -239,13 +239,13 @@ impl TreeList {
             matches += usize::from(self.counts_as_match(&v));
             self.view[id] = v;
             self.span[id] = span;
-            let p = &mut below[self.parents[id] as usize];
+            let p = &mut below[self.parents[id].index()];
             p.0 += u32::from(v.visible);
             p.1 += span;
         }
-        let root = &mut self.agg[ROOT as usize];
-        (root.visible, root.span) = below[ROOT as usize];
-        self.view[ROOT as usize] = self.root_view();
+        let root = &mut self.agg[ROOT.index()];
+        (root.visible, root.span) = below[ROOT.index()];
+        self.view[ROOT.index()] = self.root_view();
         self.match_count = matches;
         self.below_scratch = below;
     }
@@ -267,7 +267,7 @@ impl TreeList {
                 (Some(&d), Some(&h)) if h > d => heap.pop(),
                 (Some(&d), _) => {
                     next += 1;
-                    if self.queued[d as usize] {
+                    if self.queued[d.index()] {
                         // Already reached as an ancestor: done once.
                         continue;
                     }
@@ -278,7 +278,7 @@ impl TreeList {
             let Some(id) = id else {
                 break;
             };
-            let i = id as usize;
+            let i = id.index();
             self.queued[i] = false;
             if id == ROOT {
                 self.view[i] = self.root_view();
@@ -297,7 +297,7 @@ impl TreeList {
             let (was, now) = (Agg::of(&old, old_span), Agg::of(&v, span));
             if was != now {
                 let parent = self.parents[i];
-                let p = &mut self.agg[parent as usize];
+                let p = &mut self.agg[parent.index()];
                 p.sub(was);
                 p.add(now);
                 self.queue(&mut heap, parent);
@@ -308,7 +308,7 @@ impl TreeList {
     }
 
     fn queue(&mut self, heap: &mut BinaryHeap<NodeId>, id: NodeId) {
-        if !std::mem::replace(&mut self.queued[id as usize], true) {
+        if !std::mem::replace(&mut self.queued[id.index()], true) {
             heap.push(id);
         }
     }
@@ -357,10 +357,10 @@ pub(super) fn by_layer(
         start[l] += start[l - 1];
     }
     let mut next = start.clone();
-    let mut ids = vec![0; versions.len()];
+    let mut ids = vec![ROOT; versions.len()];
     for id in 0..ver_start.len().saturating_sub(1) {
         for v in &versions[ver_start[id] as usize..ver_start[id + 1] as usize] {
-            ids[next[v.layer as usize] as usize] = id as NodeId;
+            ids[next[v.layer as usize] as usize] = NodeId::from(id as u32);
             next[v.layer as usize] += 1;
         }
     }

@@ -55,7 +55,7 @@ impl CompareMarks {
             let (present, is_dir) = final_state(tree, id);
             let shown = path::escape(canonical);
             let change = by_path.remove(shown.as_bytes());
-            let i = id as usize;
+            let i = id.index();
             marks[i] = match change {
                 Some(c) => {
                     deltas[i] = c.delta();
@@ -75,20 +75,20 @@ impl CompareMarks {
         for c in by_path.into_values() {
             unplaced += 1;
             let node = nearest_node(tree, &c.path);
-            deltas[node as usize] += c.delta();
-            if marks[node as usize] == Some(Mark::Unmodified) {
-                marks[node as usize] = Some(Mark::Modified);
+            deltas[node.index()] += c.delta();
+            if marks[node.index()] == Some(Mark::Unmodified) {
+                marks[node.index()] = Some(Mark::Modified);
             }
         }
         // Roll up: a child's id is larger than its parent's.
         for id in (1..n).rev() {
-            let parent = tree.nodes[id].parent as usize;
+            let parent = tree.nodes[id].parent.index();
             deltas[parent] += deltas[id];
             files_below[parent] += files_below[id];
             added_below[parent] += added_below[id];
         }
         for id in 1..n {
-            if final_state(tree, id as NodeId).1
+            if final_state(tree, NodeId::from(id as u32)).1
                 && marks[id] == Some(Mark::Unmodified)
                 && files_below[id] > 0
                 && files_below[id] == added_below[id]
@@ -150,7 +150,7 @@ fn mark_of(change: Change) -> Mark {
 /// The deepest node of `tree` on the way to `shown` (a report's path,
 /// `a/b`), the root when there is none.
 fn nearest_node(tree: &Tree, shown: &[u8]) -> NodeId {
-    let mut best = 0;
+    let mut best = tree.root();
     for (i, b) in shown.iter().enumerate() {
         if *b == b'/'
             && let Some(node) = tree.lookup(&shown[..i])

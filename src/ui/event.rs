@@ -7,6 +7,7 @@ use super::compare::CompareMarks;
 use crate::content::{Content, ContentError, Extracted};
 use crate::pipeline::Outcome;
 use crate::progress::ProgressSnapshot;
+use crate::tree::NodeId;
 
 #[derive(Debug)]
 pub enum Event {
@@ -40,13 +41,13 @@ pub enum Command {
     Mouse(bool),
     ReadFile {
         token: u64,
-        node: u32,
+        node: NodeId,
         layer: u32,
         /// Where the window starts in the file.
         offset: u64,
     },
     Extract {
-        node: u32,
+        node: NodeId,
         layer: u32,
         dest: std::path::PathBuf,
         /// The user agreed to replace what is there.

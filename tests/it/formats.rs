@@ -761,8 +761,10 @@ fn view_tool(file: &std::path::Path) -> (Vec<u8>, peel::image::BlobLocation) {
     let a = peel::analysis::analyze(image, None);
     let node = a.tree.lookup(b"bin/tool").expect("in the tree");
     let origin = peel::content::Origin::of(&parsed);
-    let content = peel::content::read_file(&origin, &a.image.layers, &a.tree, node, 1, 0, 1 << 20)
-        .expect("view");
+    let layer = 1.into();
+    let content =
+        peel::content::read_file(&origin, &a.image.layers, &a.tree, node, layer, 0, 1 << 20)
+            .expect("view");
     (content.bytes, a.image.layers[1].location.clone())
 }
 

@@ -245,15 +245,18 @@ fn a_sparse_file_reads_views_and_extracts_as_its_real_bytes() {
     let node = tree.lookup(b"sparse.bin").expect("in the tree");
     let expected = small_sparse_bytes();
     // The viewer: the expanded bytes, windows included.
-    let all = peel::content::read_file(&origin, &blobs, tree, node, 0, 0, 1 << 20).expect("read");
+    let all =
+        peel::content::read_file(&origin, &blobs, tree, node, 0.into(), 0, 1 << 20).expect("read");
     assert_eq!((all.total, all.bytes.len()), (10_000, 10_000));
     assert!(all.bytes == expected);
-    let window = peel::content::read_file(&origin, &blobs, tree, node, 0, 4090, 10).expect("read");
+    let window =
+        peel::content::read_file(&origin, &blobs, tree, node, 0.into(), 4090, 10).expect("read");
     assert_eq!(window.bytes, &expected[4090..4100]);
     // Extract writes it, holes and all.
     let dest = dir.path().join("out");
     std::fs::create_dir(&dest).expect("mkdir");
-    let x = peel::content::extract(&origin, &blobs, tree, node, 0, &dest, false).expect("extract");
+    let x = peel::content::extract(&origin, &blobs, tree, node, 0.into(), &dest, false)
+        .expect("extract");
     assert_eq!(x.files, 1);
     assert!(std::fs::read(dest.join("sparse.bin")).expect("written") == expected);
 }
@@ -293,7 +296,8 @@ fn the_viewer_reads_entries_as_the_walker_does() {
     std::fs::write(&archive, docker_archive_of_tars(&[sized_directory_layer()])).expect("write");
     let (a, origin, blobs) = load(&archive);
     let node = a.tree.lookup(b"secret.txt").expect("walked");
-    let c = peel::content::read_file(&origin, &blobs, &a.tree, node, 0, 0, 100).expect("viewer");
+    let c =
+        peel::content::read_file(&origin, &blobs, &a.tree, node, 0.into(), 0, 100).expect("viewer");
     assert_eq!(c.bytes, b"hello\n");
 }
 
@@ -482,7 +486,8 @@ fn extract_never_writes_through_a_link_the_image_planted() {
     let dest = dir.path().join("dest");
     std::fs::create_dir(&dest).expect("mkdir");
     let pkg = tree.lookup(b"pkg").expect("pkg");
-    peel::content::extract(&origin, &blobs, tree, pkg, 0, &dest, false).expect("extract pkg");
+    peel::content::extract(&origin, &blobs, tree, pkg, 0.into(), &dest, false)
+        .expect("extract pkg");
     let data = tree.lookup(b"pkg/data.txt").expect("data");
     let d = dest.display();
     for spelling in [
@@ -492,9 +497,16 @@ fn extract_never_writes_through_a_link_the_image_planted() {
         format!("{d}/pkg/evil/../evil/"),
         format!("{d}/pkg/./evil"),
     ] {
-        let err =
-            peel::content::extract(&origin, &blobs, tree, data, 0, Path::new(&spelling), false)
-                .expect_err(&spelling);
+        let err = peel::content::extract(
+            &origin,
+            &blobs,
+            tree,
+            data,
+            0.into(),
+            Path::new(&spelling),
+            false,
+        )
+        .expect_err(&spelling);
         assert!(
             err.to_string().contains("symbolic link"),
             "{spelling}: {err}"
@@ -507,7 +519,7 @@ fn extract_never_writes_through_a_link_the_image_planted() {
         &blobs,
         tree,
         data,
-        0,
+        0.into(),
         Path::new(&format!("{d}/pkg/evil/../../")),
         false,
     )

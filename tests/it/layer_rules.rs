@@ -15,10 +15,10 @@ fn wasted(a: &Analysis) -> Vec<(String, u32, u64, &'static str, u32)> {
         .map(|w| {
             (
                 peel::layer::path::display(&w.path),
-                w.layer,
+                w.layer.into(),
                 w.bytes,
                 w.reason.name(),
-                w.hidden_by,
+                w.hidden_by.into(),
             )
         })
         .collect();

@@ -110,8 +110,8 @@ impl Naive {
 
 fn present_paths(a: &peel::analysis::Analysis) -> BTreeSet<String> {
     (1..a.tree.nodes.len() as u32)
-        .filter(|&id| a.tree.is_present(id))
-        .map(|id| String::from_utf8(a.tree.path_of(id)).expect("utf-8 paths"))
+        .filter(|&id| a.tree.is_present(id.into()))
+        .map(|id| String::from_utf8(a.tree.path_of(id.into())).expect("utf-8 paths"))
         .collect()
 }
 

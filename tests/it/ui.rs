@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use peel::content::Origin;
 use peel::image::BlobLocation;
+use peel::layer::LayerIdx;
 use peel::pipeline::Outcome;
 use peel::progress::ProgressSnapshot;
 use peel::source::{self, OpenOptions};
@@ -446,7 +447,7 @@ fn enter_prefers_a_path_of_the_first_layer() {
     let l = app.loaded().unwrap();
     let dup = &l.analysis.findings[0];
     assert_eq!(dup.kind, peel::findings::Kind::DuplicateContent);
-    assert_eq!(dup.layers, vec![1, 2]);
+    assert_eq!(dup.layers, [LayerIdx::from(1), LayerIdx::from(2)]);
     assert_eq!(dup.paths, vec!["/b/copy2.bin", "/z/copy1.bin"]);
     key(&mut app, KeyCode::Char('f'));
     key(&mut app, KeyCode::Enter);
@@ -830,7 +831,7 @@ fn extract_writes_links_as_links_and_never_overwrites() {
     std::fs::create_dir(&dest).unwrap();
 
     // At layer 0.
-    let x = peel::content::extract(&o, &blobs, tree, srv, 0, &dest, false).unwrap();
+    let x = peel::content::extract(&o, &blobs, tree, srv, 0.into(), &dest, false).unwrap();
     assert_eq!((x.files, x.links, x.skipped), (1, 2, 1));
     assert_eq!(std::fs::read(dest.join("srv/a.txt")).unwrap(), b"old a\n");
     let link = dest.join("srv/escape");
@@ -844,11 +845,11 @@ fn extract_writes_links_as_links_and_never_overwrites() {
     assert!(!dir.path().join("outside").exists());
 
     // Again: refused, nothing touched.
-    let err = peel::content::extract(&o, &blobs, tree, srv, 1, &dest, false)
+    let err = peel::content::extract(&o, &blobs, tree, srv, 1.into(), &dest, false)
         .unwrap_err()
         .to_string();
     assert!(err.contains("exists"), "{err}");
-    let err = peel::content::extract(&o, &blobs, tree, srv, 1, &dest, true)
+    let err = peel::content::extract(&o, &blobs, tree, srv, 1.into(), &dest, true)
         .unwrap_err()
         .to_string();
     assert!(err.contains("directories"), "{err}");
@@ -857,7 +858,7 @@ fn extract_writes_links_as_links_and_never_overwrites() {
     // At layer 1, into another directory: the new content, the hardlink's bytes.
     let dest2 = dir.path().join("out2");
     std::fs::create_dir(&dest2).unwrap();
-    let x = peel::content::extract(&o, &blobs, tree, srv, 1, &dest2, false).unwrap();
+    let x = peel::content::extract(&o, &blobs, tree, srv, 1.into(), &dest2, false).unwrap();
     assert_eq!(x.files, 3);
     assert_eq!(std::fs::read(dest2.join("srv/a.txt")).unwrap(), b"new a\n");
     assert_eq!(std::fs::read(dest2.join("srv/b.txt")).unwrap(), b"new a\n");
@@ -865,21 +866,30 @@ fn extract_writes_links_as_links_and_never_overwrites() {
 
     // A single file; a destination that is not a directory is an error.
     let hosts = tree.lookup(b"etc/hosts").unwrap();
-    peel::content::extract(&o, &blobs, tree, hosts, 1, &dest2, false).unwrap();
+    peel::content::extract(&o, &blobs, tree, hosts, 1.into(), &dest2, false).unwrap();
     assert_eq!(
         std::fs::read(dest2.join("hosts")).unwrap(),
         b"127.0.0.1 localhost\n"
     );
     assert!(
-        peel::content::extract(&o, &blobs, tree, hosts, 1, &dest2.join("hosts"), false).is_err()
+        peel::content::extract(
+            &o,
+            &blobs,
+            tree,
+            hosts,
+            1.into(),
+            &dest2.join("hosts"),
+            false
+        )
+        .is_err()
     );
     // Overwriting (the user said yes) replaces a symlink, never writes through it.
     let victim = dir.path().join("victim");
     std::fs::write(&victim, b"keep me").unwrap();
     std::fs::remove_file(dest2.join("hosts")).unwrap();
     std::os::unix::fs::symlink(&victim, dest2.join("hosts")).unwrap();
-    assert!(peel::content::extract(&o, &blobs, tree, hosts, 1, &dest2, false).is_err());
-    peel::content::extract(&o, &blobs, tree, hosts, 1, &dest2, true).unwrap();
+    assert!(peel::content::extract(&o, &blobs, tree, hosts, 1.into(), &dest2, false).is_err());
+    peel::content::extract(&o, &blobs, tree, hosts, 1.into(), &dest2, true).unwrap();
     assert_eq!(std::fs::read(&victim).unwrap(), b"keep me");
     assert!(
         std::fs::symlink_metadata(dest2.join("hosts"))
@@ -933,7 +943,7 @@ fn viewer_reads_from_an_oci_layout_and_compressed_layers() {
     ));
     let blobs = a.image.layers.clone();
     let b = a.tree.lookup(b"srv/b.txt").unwrap();
-    let c = peel::content::read_file(&o, &blobs, &a.tree, b, 1, 0, 1 << 20).unwrap();
+    let c = peel::content::read_file(&o, &blobs, &a.tree, b, 1.into(), 0, 1 << 20).unwrap();
     assert_eq!(c.bytes, b"new a\n");
     let archive = dir.path().join("oci.tar");
     std::fs::write(&archive, image.oci_archive()).unwrap();
@@ -944,7 +954,7 @@ fn viewer_reads_from_an_oci_layout_and_compressed_layers() {
     ));
     let a_txt = a.tree.lookup(b"srv/a.txt").unwrap();
     let blobs = a.image.layers.clone();
-    let c = peel::content::read_file(&o, &blobs, &a.tree, a_txt, 0, 0, 1 << 20).unwrap();
+    let c = peel::content::read_file(&o, &blobs, &a.tree, a_txt, 0.into(), 0, 1 << 20).unwrap();
     assert_eq!(c.bytes, b"old a\n");
 }
 

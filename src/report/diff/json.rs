@@ -9,6 +9,7 @@ use super::{DiffView, shown};
 use crate::diff::baseline::Object;
 use crate::diff::figures::Unit;
 use crate::diff::side::FindingRow;
+use crate::layer::LayerIdx;
 use crate::report::json::{CiSection, ci_section, to_text};
 
 #[derive(Serialize)]
@@ -49,7 +50,7 @@ struct LayersSection<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct LayerSection<'a> {
-    index: usize,
+    index: LayerIdx,
     digest: Option<&'a str>,
     size_bytes: u64,
     compressed_bytes: Option<u64>,
@@ -65,7 +66,7 @@ struct FileSection<'a> {
     old_bytes: u64,
     new_bytes: u64,
     delta_bytes: i64,
-    layer: Option<u32>,
+    layer: Option<LayerIdx>,
     command: Option<&'a str>,
 }
 
@@ -150,14 +151,14 @@ pub fn render(view: &DiffView<'_>) -> String {
                 .new
                 .layers
                 .iter()
-                .enumerate()
-                .map(|(index, l)| LayerSection {
+                .zip(LayerIdx::all(view.new.layers.len()))
+                .map(|(l, index)| LayerSection {
                     index,
                     digest: l.diff_id.as_deref(),
                     size_bytes: l.size,
                     compressed_bytes: l.compressed,
                     command: &l.command,
-                    shared: c.layers.shared_by_layer[index],
+                    shared: c.layers.shared_by_layer[index.index()],
                 })
                 .collect(),
         },

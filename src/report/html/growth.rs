@@ -114,6 +114,7 @@ fn file_change(change: Change) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::layer::LayerIdx;
     use crate::report::html::treemap::DIR;
 
     /// `/`, `/app` (dir), `/app/a` (file), `/app/<merged>`, `/b` (file).
@@ -132,7 +133,7 @@ mod tests {
             m.bytes.push(bytes);
             m.wasted.push(0);
             m.entries.push(1);
-            m.layer.push(0);
+            m.layer.push(LayerIdx::BOTTOM);
         }
         m
     }
@@ -143,7 +144,7 @@ mod tests {
             change,
             old_bytes: old,
             new_bytes: new,
-            layer: Some(1),
+            layer: Some(1.into()),
         }
     }
 

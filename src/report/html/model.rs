@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use super::treemap::{self, Treemap};
-use crate::layer::path;
+use crate::layer::{LayerIdx, path};
 use crate::pipeline::Outcome;
 use crate::report::json::{self, CiSection, ImageSection, LayerSection};
 
@@ -45,14 +45,20 @@ pub struct Dive {
 /// A wasted entry, as an array (`[path, layer, bytes, reason, hiddenBy]`):
 /// thousands of rows, keys once in the script rather than in every row.
 #[derive(Serialize)]
-pub struct Wasted(pub String, pub u32, pub u64, pub &'static str, pub u32);
+pub struct Wasted(
+    pub String,
+    pub LayerIdx,
+    pub u64,
+    pub &'static str,
+    pub LayerIdx,
+);
 
 pub fn build(outcome: &Outcome) -> Page<'_> {
     let report = json::build(outcome);
     let exact = &outcome.analysis.exact;
     let mut layer_wasted = vec![0u64; report.layers.len()];
     for waste in &exact.wasted {
-        if let Some(bytes) = layer_wasted.get_mut(waste.layer as usize) {
+        if let Some(bytes) = layer_wasted.get_mut(waste.layer.index()) {
             *bytes += waste.bytes;
         }
     }

@@ -15,7 +15,7 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::analysis::ExactFigures;
-use crate::layer::path;
+use crate::layer::{LayerIdx, path};
 use crate::tree::{NodeId, State, Tree};
 
 /// Entries smaller than the visible bytes divided by this are merged.
@@ -46,7 +46,7 @@ pub struct Treemap {
     pub wasted: Vec<u64>,
     /// The layer that holds the file's bytes (the one that wrote it; a
     /// hardlink's target's), or most of a directory's or merged node's.
-    pub layer: Vec<u32>,
+    pub layer: Vec<LayerIdx>,
     /// Files and other non-directories in the subtree (a merged node's:
     /// the entries it merges).
     pub entries: Vec<u64>,
@@ -70,7 +70,7 @@ struct Present {
     entries: Vec<u64>,
     /// The layer that holds a file's bytes (a hardlink's: its target's),
     /// else the layer that last wrote the path.
-    layer: Vec<u32>,
+    layer: Vec<LayerIdx>,
     wasted_dirs: Vec<(String, u64)>,
 }
 
@@ -92,7 +92,7 @@ fn measure(tree: &Tree, exact: &ExactFigures) -> Present {
         bytes: vec![0; n],
         wasted: vec![0; n],
         entries: vec![0; n],
-        layer: vec![0; n],
+        layer: vec![LayerIdx::BOTTOM; n],
         wasted_dirs: Vec::new(),
     };
     let mut counted = vec![false; tree.files.len()];
@@ -102,13 +102,17 @@ fn measure(tree: &Tree, exact: &ExactFigures) -> Present {
             continue;
         };
         p.order.push(id);
-        p.is_dir[id as usize] = dir;
-        p.layer[id as usize] = tree.node(id).versions.last().map_or(0, |v| v.layer);
+        p.is_dir[id.index()] = dir;
+        p.layer[id.index()] = tree
+            .node(id)
+            .versions
+            .last()
+            .map_or(LayerIdx::BOTTOM, |v| v.layer);
         if dir {
             stack.extend(tree.node(id).children.iter().rev());
             continue;
         }
-        p.entries[id as usize] = 1;
+        p.entries[id.index()] = 1;
         if let Some(State::Present {
             content: Some(file),
             ..
@@ -116,8 +120,8 @@ fn measure(tree: &Tree, exact: &ExactFigures) -> Present {
             && !std::mem::replace(&mut counted[*file as usize], true)
         {
             let file = &tree.files[*file as usize];
-            p.bytes[id as usize] = file.size;
-            p.layer[id as usize] = file.layer;
+            p.bytes[id.index()] = file.size;
+            p.layer[id.index()] = file.layer;
         }
     }
     for waste in &exact.wasted {
@@ -128,13 +132,13 @@ fn measure(tree: &Tree, exact: &ExactFigures) -> Present {
                 _ => break,
             }
         }
-        p.wasted[dir as usize] += waste.bytes;
+        p.wasted[dir.index()] += waste.bytes;
     }
     let mut own: Vec<(NodeId, u64)> = p
         .order
         .iter()
-        .filter(|&&id| p.wasted[id as usize] > 0)
-        .map(|&id| (id, p.wasted[id as usize]))
+        .filter(|&&id| p.wasted[id.index()] > 0)
+        .map(|&id| (id, p.wasted[id.index()]))
         .collect();
     own.sort_by_key(|&(_, bytes)| std::cmp::Reverse(bytes));
     p.wasted_dirs = own
@@ -143,8 +147,8 @@ fn measure(tree: &Tree, exact: &ExactFigures) -> Present {
         .map(|(id, bytes)| (tree.display_path(id), bytes))
         .collect();
     for &id in p.order.iter().skip(1).rev() {
-        let parent = tree.node(id).parent as usize;
-        let id = id as usize;
+        let parent = tree.node(id).parent.index();
+        let id = id.index();
         p.bytes[parent] += p.bytes[id];
         p.wasted[parent] += p.wasted[id];
         p.entries[parent] += p.entries[id];
@@ -153,10 +157,10 @@ fn measure(tree: &Tree, exact: &ExactFigures) -> Present {
 }
 
 /// Bytes by layer.
-type Layers = FxHashMap<u32, u64>;
+type Layers = FxHashMap<LayerIdx, u64>;
 
 /// The layer with the most bytes (the lowest of equals), if any has bytes.
-fn dominant(layers: &Layers) -> Option<u32> {
+fn dominant(layers: &Layers) -> Option<LayerIdx> {
     layers
         .iter()
         .filter(|(_, b)| **b > 0)
@@ -168,15 +172,15 @@ fn dominant(layers: &Layers) -> Option<u32> {
 fn add_subtree(tree: &Tree, p: &Present, top: NodeId, into: &mut Layers) {
     let mut stack = vec![top];
     while let Some(id) = stack.pop() {
-        if p.is_dir[id as usize] {
+        if p.is_dir[id.index()] {
             stack.extend(
                 tree.node(id)
                     .children
                     .iter()
-                    .filter(|&&c| p.bytes[c as usize] > 0),
+                    .filter(|&&c| p.bytes[c.index()] > 0),
             );
-        } else if p.bytes[id as usize] > 0 {
-            *into.entry(p.layer[id as usize]).or_default() += p.bytes[id as usize];
+        } else if p.bytes[id.index()] > 0 {
+            *into.entry(p.layer[id.index()]).or_default() += p.bytes[id.index()];
         }
     }
 }
@@ -188,7 +192,7 @@ impl Treemap {
         name: String,
         kind: u8,
         figures: (u64, u64, u64),
-        layer: u32,
+        layer: LayerIdx,
     ) {
         self.parent.push(parent as u32);
         self.name.push(name);
@@ -212,20 +216,20 @@ impl Treemap {
 pub fn build(tree: &Tree, exact: &ExactFigures) -> Treemap {
     let p = measure(tree, exact);
     let root = tree.root();
-    let threshold = (p.bytes[root as usize] / SHARE).max(1);
+    let threshold = (p.bytes[root.index()] / SHARE).max(1);
     let mut map = Treemap {
         threshold,
         wasted_dirs: p.wasted_dirs.clone(),
         ..Treemap::default()
     };
     let figures = |id: NodeId| {
-        let i = id as usize;
+        let i = id.index();
         (p.bytes[i], p.wasted[i], p.entries[i])
     };
     // Bytes by layer of every node shown, merged into the parent's once
     // its children are done.
     let mut layers: Vec<Layers> = Vec::new();
-    map.push(0, String::new(), DIR, figures(root), 0);
+    map.push(0, String::new(), DIR, figures(root), LayerIdx::BOTTOM);
     layers.push(Layers::default());
     let mut queue = VecDeque::from([(root, 0usize)]);
     while let Some((dir, at)) = queue.pop_front() {
@@ -237,11 +241,11 @@ pub fn build(tree: &Tree, exact: &ExactFigures) -> Treemap {
             .filter(|&c| present_dir(tree, c).is_some())
             .collect();
         // Largest first; the children are in name order already.
-        children.sort_by_key(|&c| std::cmp::Reverse(p.bytes[c as usize]));
+        children.sort_by_key(|&c| std::cmp::Reverse(p.bytes[c.index()]));
         let mut merged = (0u64, 0u64, 0u64);
         let mut merged_layers = Layers::default();
         for child in children {
-            let i = child as usize;
+            let i = child.index();
             if p.bytes[i] >= threshold && map.len() < MAX_NODES {
                 let kind = if p.is_dir[i] { DIR } else { FILE };
                 let name = path::escape(&tree.node(child).name).into_owned();
@@ -261,7 +265,7 @@ pub fn build(tree: &Tree, exact: &ExactFigures) -> Treemap {
             }
         }
         if merged.2 > 0 {
-            let layer = dominant(&merged_layers).unwrap_or(0);
+            let layer = dominant(&merged_layers).unwrap_or(LayerIdx::BOTTOM);
             map.push(at, String::new(), MERGED, merged, layer);
             layers.push(merged_layers);
         }

@@ -127,12 +127,12 @@ impl Loaded {
         if let Some(WasteRow::Group(g)) = self.waste.selected_row() {
             let group = &self.waste.groups[g as usize];
             let (layer, dir) = (group.layers.0, group.dir);
-            return Some(self.show_in_tree(layer, dir));
+            return Some(self.show_in_tree(layer.into(), dir));
         }
         let idx = self.waste.selected_entry()?;
         let w = &analysis.exact.wasted[idx as usize];
         let node = analysis.tree.lookup(&w.path)?;
-        Some(self.show_in_tree(w.layer, node))
+        Some(self.show_in_tree(w.layer.into(), node))
     }
 
     /// Enter on the selected finding: show where it is in the tree. The
@@ -149,9 +149,9 @@ impl Loaded {
                 ),
                 false,
             ),
-            Some((layer, Some(node))) => (self.show_in_tree(layer, node), true),
+            Some((layer, Some(node))) => (self.show_in_tree(layer.into(), node), true),
             Some((layer, None)) => {
-                self.select_layer(layer as usize);
+                self.select_layer(layer.index());
                 (
                     format!("layer {}: its paths are not in the tree", self.layer()),
                     true,

@@ -73,18 +73,18 @@ pub enum Modal {
     /// The extract target exists: overwrite it? (y/n)
     ConfirmOverwrite {
         target: PathBuf,
-        node: u32,
+        node: NodeId,
         layer: u32,
         dest: PathBuf,
     },
     Extract {
         input: String,
-        node: u32,
+        node: NodeId,
         layer: u32,
     },
     /// The extract destination does not exist: create it? (y/n)
     ConfirmCreate {
-        node: u32,
+        node: NodeId,
         layer: u32,
         dest: PathBuf,
     },

@@ -2,6 +2,7 @@
 //! goes in the tree.
 
 use crate::findings::Finding;
+use crate::layer::LayerIdx;
 use crate::tree::{NodeId, Tree};
 use crate::tree_list::ListState;
 
@@ -16,7 +17,7 @@ pub struct Findings {
 /// changed, at that layer; failing that (names the tree cannot look up), the
 /// first layer alone. None for a finding about the configuration (no
 /// layer). Only the finding's listed paths are looked at, never the tree.
-pub fn finding_target(tree: &Tree, finding: &Finding) -> Option<(u32, Option<NodeId>)> {
+pub fn finding_target(tree: &Tree, finding: &Finding) -> Option<(LayerIdx, Option<NodeId>)> {
     let first = *finding.layers.first()?;
     let nodes: Vec<NodeId> = finding
         .paths
@@ -24,7 +25,7 @@ pub fn finding_target(tree: &Tree, finding: &Finding) -> Option<(u32, Option<Nod
         .filter_map(|p| tree.lookup(p.strip_prefix('/').unwrap_or(p).as_bytes()))
         .collect();
     let changed_in =
-        |node: NodeId, layer: u32| tree.node(node).versions.iter().any(|v| v.layer == layer);
+        |node: NodeId, layer: LayerIdx| tree.node(node).versions.iter().any(|v| v.layer == layer);
     if let Some(&node) = nodes.iter().find(|&&n| changed_in(n, first)) {
         return Some((first, Some(node)));
     }

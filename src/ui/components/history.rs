@@ -36,7 +36,7 @@ impl History {
             }
             let step = match &v.state {
                 State::Present { meta, .. } => Step {
-                    layer: v.layer,
+                    layer: v.layer.into(),
                     mark: if present_before {
                         Mark::Modified
                     } else {
@@ -46,7 +46,7 @@ impl History {
                     what: meta.kind.name().to_string(),
                 },
                 State::Absent(reason) => Step {
-                    layer: v.layer,
+                    layer: v.layer.into(),
                     mark: Mark::Removed,
                     bytes: 0,
                     what: reason.name().to_string(),

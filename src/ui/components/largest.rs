@@ -33,7 +33,7 @@ impl LargestFiles {
             .map(|f| Largest {
                 node: f.node,
                 bytes: f.size,
-                layer: f.layer,
+                layer: f.layer.into(),
             })
             .collect();
         let order = |a: &Largest, b: &Largest| b.bytes.cmp(&a.bytes).then(a.node.cmp(&b.node));

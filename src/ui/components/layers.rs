@@ -72,7 +72,7 @@ pub fn layer_counts(analysis: &Analysis) -> Vec<LayerCounts> {
                 State::Present { meta, .. } => Some(meta),
                 State::Absent(_) => None,
             };
-            if let Some(c) = counts.get_mut(layer as usize) {
+            if let Some(c) = counts.get_mut(layer.index()) {
                 let changed = match (before, now) {
                     (None, Some(_)) => {
                         c.added += 1;
@@ -91,7 +91,7 @@ pub fn layer_counts(analysis: &Analysis) -> Vec<LayerCounts> {
                     _ => false,
                 };
                 if changed {
-                    changes[layer as usize].push(id as u32);
+                    changes[layer.index()].push(id as u32);
                 }
             }
             before = now;
@@ -108,11 +108,11 @@ pub fn layer_counts(analysis: &Analysis) -> Vec<LayerCounts> {
             stamp[id as usize] = layer;
         }
         for &id in group {
-            let mut p = nodes[id as usize].parent as usize;
+            let mut p = nodes[id as usize].parent.index();
             while p != 0 && stamp[p] != layer {
                 stamp[p] = layer;
                 counts[layer as usize].modified += 1;
-                p = nodes[p].parent as usize;
+                p = nodes[p].parent.index();
             }
         }
     }

@@ -18,7 +18,7 @@ pub const VIEW_LIMIT: u64 = 8 << 20;
 pub struct Viewer {
     pub token: u64,
     /// What is shown: for reading the next window of a large file.
-    pub node: u32,
+    pub node: NodeId,
     pub layer: u32,
     pub title: String,
     pub body: ViewerBody,
@@ -111,7 +111,7 @@ impl Viewer {
         let body = if view.mark == Some(Mark::Removed) {
             ViewerBody::Error("removed in this layer: nothing to show".into())
         } else {
-            match tree.node(node).at(layer).map(|v| &v.state) {
+            match tree.node(node).at(layer.into()).map(|v| &v.state) {
                 Some(State::Present {
                     content: Some(_), ..
                 }) => {

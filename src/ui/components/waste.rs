@@ -11,6 +11,7 @@
 use std::collections::HashMap;
 
 use crate::analysis::Analysis;
+use crate::layer::LayerIdx;
 use crate::tree::{HideReason, NodeId, State, Tree};
 use crate::tree_list::ListState;
 
@@ -45,9 +46,9 @@ pub struct Group {
     /// The directory (the tree's node) and its display path.
     pub dir: NodeId,
     pub path: String,
-    pub hidden_by: u32,
+    pub hidden_by: LayerIdx,
     /// The first and last layer that added the entries.
-    pub layers: (u32, u32),
+    pub layers: (LayerIdx, LayerIdx),
     pub bytes: u64,
     /// The reason, when every entry has the same.
     pub reason: Option<HideReason>,
@@ -325,7 +326,7 @@ pub fn sort_waste(analysis: &Analysis, order: &mut [u32], by: WasteSort) {
 
 /// Was `node` itself hidden by layer `layer` (a whiteout of it, or it was
 /// replaced)?
-fn hidden_at(tree: &Tree, node: NodeId, layer: u32) -> bool {
+fn hidden_at(tree: &Tree, node: NodeId, layer: LayerIdx) -> bool {
     tree.node(node)
         .versions
         .iter()
@@ -337,7 +338,7 @@ fn group_entries(analysis: &Analysis) -> Vec<Group> {
     let tree = &analysis.tree;
     let root = tree.root();
     let mut groups: Vec<Group> = Vec::new();
-    let mut by_key: HashMap<(NodeId, u32), u32> = HashMap::new();
+    let mut by_key: HashMap<(NodeId, LayerIdx), u32> = HashMap::new();
     for (i, w) in analysis.exact.wasted.iter().enumerate() {
         let dir = match tree.lookup(&w.path) {
             Some(node) => {

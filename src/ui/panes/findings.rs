@@ -12,6 +12,7 @@ use ratatui::widgets::Paragraph;
 use super::{block, fit, fit_left, right};
 use crate::findings::{Finding, Severity};
 use crate::image::config::single_line;
+use crate::layer::LayerIdx;
 use crate::report::size;
 use crate::ui::app::{App, Focus, Loaded};
 use crate::ui::layout::{Areas, inner};
@@ -38,11 +39,11 @@ pub fn mark(severity: Severity) -> &'static str {
 
 /// The layers of a finding as the text report writes them (`3 → 9`);
 /// `config` for a finding about the image configuration.
-pub fn layers_text(layers: &[u32]) -> String {
+pub fn layers_text(layers: &[LayerIdx]) -> String {
     if layers.is_empty() {
         return "config".into();
     }
-    let names: Vec<String> = layers.iter().map(u32::to_string).collect();
+    let names: Vec<String> = layers.iter().map(LayerIdx::to_string).collect();
     names.join(" → ")
 }
 
@@ -342,7 +343,7 @@ mod tests {
             kind: crate::findings::Kind::DeletedLater,
             severity: Severity::Warning,
             bytes: 10,
-            layers: vec![1, 2],
+            layers: vec![1.into(), 2.into()],
             paths: (0..listed).map(|i| format!("/p{i}")).collect(),
             path_count: paths,
             command: None,

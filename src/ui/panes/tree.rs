@@ -109,10 +109,10 @@ fn meta_of<'a>(tree: &'a crate::tree::Tree, row: &Row, list: &TreeList) -> Optio
     } else {
         list.layer()
     };
-    match node.at(layer).map(|v| &v.state) {
+    match node.at(layer.into()).map(|v| &v.state) {
         Some(State::Present { meta, .. }) => Some(meta),
         _ => node.versions.iter().rev().find_map(|v| match &v.state {
-            State::Present { meta, .. } if v.layer <= layer => Some(meta),
+            State::Present { meta, .. } if u32::from(v.layer) <= layer => Some(meta),
             _ => None,
         }),
     }

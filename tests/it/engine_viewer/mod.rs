@@ -147,7 +147,7 @@ fn read(
         &a.image.layers,
         &a.tree,
         node,
-        layer,
+        layer.into(),
         offset,
         8 << 20,
     )
@@ -210,7 +210,7 @@ fn docker_final_layer_comes_from_the_archive_api_and_the_container_goes() {
         &a.image.layers,
         &a.tree,
         big,
-        top,
+        top.into(),
         dest.path(),
         false,
     )
@@ -258,8 +258,16 @@ fn docker_middle_layer_shows_its_own_version_and_keeps_the_layer() {
     assert!(link.contains("symlink"), "{link}");
     let dest = tempfile::tempdir_in(&b.dir).unwrap();
     let v = a.tree.lookup(b"v").unwrap();
-    let out =
-        content::extract(&origin, &a.image.layers, &a.tree, v, 1, dest.path(), false).unwrap();
+    let out = content::extract(
+        &origin,
+        &a.image.layers,
+        &a.tree,
+        v,
+        1.into(),
+        dest.path(),
+        false,
+    )
+    .unwrap();
     assert_eq!((out.files, out.links), (2, 1));
     let root = dest.path().join("v");
     assert_eq!(std::fs::read(root.join("changed")).unwrap(), b"first\n");
@@ -543,8 +551,16 @@ fn standard_input_is_viewable_with_keep_layers_and_says_so_without() {
     let kept_dir = dir.path().join("kept");
     let (kept, origin) = from_stdin(Some(&kept_dir), 1 << 30);
     let busybox = kept.tree.lookup(b"bin/busybox").unwrap();
-    let got =
-        content::read_file(&origin, &kept.image.layers, &kept.tree, busybox, 0, 0, 64).unwrap();
+    let got = content::read_file(
+        &origin,
+        &kept.image.layers,
+        &kept.tree,
+        busybox,
+        0.into(),
+        0,
+        64,
+    )
+    .unwrap();
     assert_eq!(&got.bytes[..4], b"\x7fELF");
     assert!(kept_dir.join("stdin.tar").is_file());
     // Without it, and past the bound: a plain message.
@@ -554,7 +570,7 @@ fn standard_input_is_viewable_with_keep_layers_and_says_so_without() {
         (&from_stdin(Some(&dir.path().join("small")), 1000).0, &stdin),
     ] {
         let node = a.tree.lookup(b"bin/busybox").unwrap();
-        let err = content::read_file(origin, &a.image.layers, &a.tree, node, 0, 0, 64)
+        let err = content::read_file(origin, &a.image.layers, &a.tree, node, 0.into(), 0, 64)
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();

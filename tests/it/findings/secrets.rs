@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::cli::peel;
 use crate::fixture::{Layer, analyze, tmp};
 
-use super::{clean, of_kind};
+use super::{clean, layers, of_kind};
 
 #[test]
 fn secrets_in_the_final_image_and_in_the_base() {
@@ -190,7 +190,7 @@ fn tokens_in_commands_and_env_are_secrets_and_never_printed() {
     assert!(secrets.iter().all(|f| f.severity == Severity::High));
     let layer = secrets
         .iter()
-        .find(|f| f.layers == [1])
+        .find(|f| layers(f) == [1])
         .expect("the layer's");
     assert!(
         layer.advice.contains("The command of layer 1"),

@@ -54,8 +54,10 @@ fn the_viewer_and_extract_fetch_the_blob_again() {
     let origin = peel::content::Origin::of(&parsed);
     let node = a.tree.lookup(b"bin/tool").expect("in the tree");
     let ranges_before = cutting.ranges.load(Ordering::Relaxed);
-    let shown = peel::content::read_file(&origin, &a.image.layers, &a.tree, node, 1, 0, 1 << 20)
-        .expect("the viewer reads it");
+    let layer = 1.into();
+    let shown =
+        peel::content::read_file(&origin, &a.image.layers, &a.tree, node, layer, 0, 1 << 20)
+            .expect("the viewer reads it");
     assert_eq!(shown.bytes, tool);
     assert!(
         cutting.ranges.load(Ordering::Relaxed) > ranges_before,
@@ -64,8 +66,16 @@ fn the_viewer_and_extract_fetch_the_blob_again() {
 
     let dest = home.path().join("out");
     std::fs::create_dir(&dest).unwrap();
-    peel::content::extract(&origin, &a.image.layers, &a.tree, node, 1, &dest, false)
-        .expect("extract");
+    peel::content::extract(
+        &origin,
+        &a.image.layers,
+        &a.tree,
+        node,
+        1.into(),
+        &dest,
+        false,
+    )
+    .expect("extract");
     // The node is written under its own name.
     assert_eq!(std::fs::read(dest.join("tool")).unwrap(), tool);
 }

@@ -102,7 +102,7 @@ fn paths_are_marked_against_old_with_deltas_rolled_up() {
     }
     // OLD's olddir/x.bin has no node in NEW: its -50 is the root's.
     let marks = l.compare.as_ref().unwrap();
-    assert_eq!(marks.overlay.delta(0), 15 + 7 - 50);
+    assert_eq!(marks.overlay.delta(0.into()), 15 + 7 - 50);
     assert_eq!(
         (marks.added, marks.removed, marks.changed, marks.unplaced),
         (1, 2, 2, 1)

@@ -30,7 +30,7 @@ fn extract_keeps_setuid_and_setgid_as_root() {
     let bin = a.tree.lookup(b"bin").unwrap();
     let dest = dir.path().join("out");
     std::fs::create_dir(&dest).unwrap();
-    peel::content::extract(&o, &a.image.layers, &a.tree, bin, 0, &dest, false).unwrap();
+    peel::content::extract(&o, &a.image.layers, &a.tree, bin, 0.into(), &dest, false).unwrap();
     let root = std::fs::metadata(&dest).map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0);
     let (su, wall) = if root.unwrap() {
         (0o4755, 0o2755)
