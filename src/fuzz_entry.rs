@@ -20,7 +20,7 @@ use crate::image::{
 use crate::image::{config as image_config, sniff};
 use crate::layer::digest::{Algorithm, Want};
 use crate::layer::walk::walk_blob_with;
-use crate::layer::{walk_blob_pipelined, walk_tar};
+use crate::layer::{WalkError, WalkedLayer, walk_blob_pipelined, walk_tar};
 use crate::progress::Progress;
 use crate::source::engine::{self, Endpoint, Env};
 use crate::source::{OpenOptions, SourceKind, docker};
@@ -86,11 +86,29 @@ pub fn archive_file(data: &[u8]) {
 /// layer, the digests, the error to the message.
 pub fn layer(data: &[u8]) {
     for want in [Want::NONE, Want::all(Some(Algorithm::Sha256))] {
-        let one = format!("{:?}", walk_blob_with(data, want));
-        let three = format!("{:?}", walk_blob_pipelined(data, want));
-        assert_eq!(three, one, "the pipelined walk differs ({want:?})");
+        let one = walk_blob_with(data, want);
+        let three = walk_blob_pipelined(data, want);
+        assert!(
+            walks_agree(&one, &three),
+            "the pipelined walk differs ({want:?}):\n three: {three:?}\n   one: {one:?}"
+        );
     }
     let _ = walk_tar(data);
+}
+
+/// Whether two walks of one blob agree: the same layer and digests, or the
+/// same error to the message. One exception: a decoder that fails late (a
+/// zstd frame's checksum) returns the error instead of the bytes of the
+/// read that failed, so when a corrupt blob also holds a bad entry, which of
+/// the two faults surfaces first depends on how much each walk asked for at
+/// once. Then both walks fail, and one of them on the compressed stream.
+fn walks_agree(
+    one: &Result<WalkedLayer, WalkError>,
+    three: &Result<WalkedLayer, WalkError>,
+) -> bool {
+    let stream_failed = |walked: &Result<WalkedLayer, WalkError>| matches!(walked, Err(WalkError::Read { stream, .. }) if *stream != "tar");
+    format!("{one:?}") == format!("{three:?}")
+        || (one.is_err() && three.is_err() && (stream_failed(one) || stream_failed(three)))
 }
 
 /// Split at the first `n - 1` NUL bytes: the documents of one input.

@@ -6,7 +6,11 @@
 //! On one thread the largest layer's time is its decompression plus both
 //! hashes and the walk; here it is about its decompression alone. Memory
 //! grows by the pipes' few buffers. Errors and digests are
-//! [`walk_blob_with`]'s, to the message.
+//! [`walk_blob_with`]'s, to the message, with one exception: a decoder that
+//! fails late (a zstd frame's checksum) gives the error instead of the bytes
+//! of the read that failed, and the pipe reads more at once than the walk
+//! does, so a corrupt blob that also holds a bad entry may fail here on the
+//! stream where one thread fails on the entry (either way, exit 2).
 
 use std::io::{self, Read};
 
