@@ -45,6 +45,8 @@
 //! knows nothing of terminals.  Imports go one way: `run` → `ui`
 //! → `report` → `diff` → `pipeline` → `ci` → `findings` → `analysis` →
 //! `tree` → `layer`, and `pipeline` → `source` → `image` → `layer`.
+//! `tests/it/architecture.rs` reads every module's `crate::` paths and fails
+//! on a cycle.
 
 pub mod analysis;
 pub mod ci;

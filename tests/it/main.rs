@@ -4,6 +4,7 @@ mod fixture;
 mod random_image;
 
 mod advice;
+mod architecture;
 mod bad_input;
 mod cli;
 mod diff;
