@@ -96,6 +96,21 @@ macro_rules! actions {
                 match self { $( Action::$variant => $help, )* }
             }
 
+            /// The move in a list an action makes (`page` rows a page), if
+            /// it is one of the six moves.
+            pub fn list_move(self, page: isize) -> Option<crate::ui::components::Move> {
+                use crate::ui::components::Move;
+                Some(match self {
+                    Action::Up => Move::By(-1),
+                    Action::Down => Move::By(1),
+                    Action::PageUp => Move::By(-page),
+                    Action::PageDown => Move::By(page),
+                    Action::Home => Move::Home,
+                    Action::End => Move::End,
+                    _ => return None,
+                })
+            }
+
             /// Shows or hides a class of the tree's entries.
             pub fn is_class_toggle(self) -> bool {
                 matches!(
@@ -575,6 +590,26 @@ fn boolean(section: &str, name: &str, v: &toml::Value) -> Result<bool, ConfigErr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_six_moves_and_nothing_else_move_a_list() {
+        use crate::ui::components::Move;
+        let moves: Vec<(Action, Move)> = Action::ALL
+            .iter()
+            .filter_map(|a| Some((*a, a.list_move(7)?)))
+            .collect();
+        assert_eq!(
+            moves,
+            [
+                (Action::Up, Move::By(-1)),
+                (Action::Down, Move::By(1)),
+                (Action::PageUp, Move::By(-7)),
+                (Action::PageDown, Move::By(7)),
+                (Action::Home, Move::Home),
+                (Action::End, Move::End),
+            ]
+        );
+    }
 
     #[test]
     fn dive_key_names_parse() {
