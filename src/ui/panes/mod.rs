@@ -12,11 +12,13 @@ pub mod tree;
 pub mod viewer;
 pub mod waste;
 
+use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType};
 
 use super::theme::Theme;
+use crate::tree_list::ListState;
 
 /// A pane's frame, highlighted when focused.
 pub fn block(title: impl Into<String>, focused: bool, theme: Theme) -> Block<'static> {
@@ -41,6 +43,27 @@ pub fn list_row(text: String, selected: bool, focused: bool, theme: Theme) -> Li
         Style::new()
     };
     Line::from(Span::styled(text, style))
+}
+
+/// A list's first lines: its `header` row, and `empty` below it when the
+/// list has no rows.
+pub fn list_head(header: String, empty: Option<&str>, theme: Theme) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::styled(header, theme.label())];
+    if let Some(empty) = empty {
+        lines.push(Line::styled(format!("  {empty}"), theme.dim()));
+    }
+    lines
+}
+
+/// The rows of a list that fit in `body` below its header row, from the
+/// first one on screen, with their positions in the list.
+pub fn shown_rows<'a, T>(
+    rows: &'a [T],
+    list: &ListState,
+    body: Rect,
+) -> impl Iterator<Item = (usize, &'a T)> {
+    let height = body.height.saturating_sub(1) as usize;
+    rows.iter().enumerate().skip(list.top()).take(height)
 }
 
 /// `text` right-aligned in `width` columns.
