@@ -54,13 +54,13 @@ pub fn render(outcome: &Outcome) -> String {
         ),
     ];
     for (name, value) in rows {
-        let _ = writeln!(out, "| {name} | {value} |");
+        row(&mut out, &[&name, &value]);
     }
     if let Some(base) = super::base_image(analysis) {
-        let _ = writeln!(out, "| base image | {} |", text(&base));
+        row(&mut out, &[&"base image", &text(&base)]);
     }
     if let Some(fixed) = fixed_row(outcome) {
-        let _ = writeln!(out, "| if all fixed | {fixed} |");
+        row(&mut out, &[&"if all fixed", &fixed]);
     }
     let _ = writeln!(out);
 
@@ -71,11 +71,9 @@ pub fn render(outcome: &Outcome) -> String {
     for (idx, layer) in image.layers.iter().enumerate() {
         let command = layer.command();
         let command = single_line(&command);
-        let _ = writeln!(
-            out,
-            "| {idx} | {} | {} |",
-            size(layer.changes.size),
-            code(&command, true)
+        row(
+            &mut out,
+            &[&idx, &size(layer.changes.size), &code(&command, true)],
         );
     }
     let _ = writeln!(out);
@@ -133,14 +131,15 @@ pub fn render(outcome: &Outcome) -> String {
         let _ = writeln!(out, "| bytes | reason | layer | hidden by | path |");
         let _ = writeln!(out, "|---:|---|---:|---:|---|");
         for waste in exact.wasted.iter().take(WASTED_ROWS) {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} | {} |",
-                size(waste.bytes),
-                waste.reason.name(),
-                waste.layer,
-                waste.hidden_by,
-                code(&path::display(&waste.path), true)
+            row(
+                &mut out,
+                &[
+                    &size(waste.bytes),
+                    &waste.reason.name(),
+                    &waste.layer,
+                    &waste.hidden_by,
+                    &code(&path::display(&waste.path), true),
+                ],
             );
         }
         if exact.wasted.len() > WASTED_ROWS {
@@ -184,14 +183,21 @@ pub(crate) fn rules_section(out: &mut String, verdict: &crate::ci::Verdict) {
             Status::Skip => "-".to_string(),
             _ => number(rule.value),
         };
-        let _ = writeln!(
+        row(
             out,
-            "| {} | {threshold} | {value} | {} |",
-            text(&rule.name),
-            rule.status.name()
+            &[&text(&rule.name), &threshold, &value, &rule.status.name()],
         );
     }
     let _ = writeln!(out);
+}
+
+/// One table row: `| a | b |`.
+pub fn row(out: &mut String, cells: &[&dyn std::fmt::Display]) {
+    out.push('|');
+    for cell in cells {
+        let _ = write!(out, " {cell} |");
+    }
+    out.push('\n');
 }
 
 fn number(n: Number) -> String {

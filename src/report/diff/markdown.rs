@@ -10,7 +10,7 @@ use super::{
 };
 use crate::diff::side::FindingRow;
 use crate::image::config::single_line;
-use crate::report::markdown::{code, prose, rules_section, text};
+use crate::report::markdown::{code, prose, row, rules_section, text};
 use crate::report::size;
 
 /// Directories listed in the details.
@@ -67,12 +67,14 @@ pub fn render(view: &DiffView<'_>) -> String {
                 }
                 None => "-".into(),
             };
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {layer} |",
-                signed_size(file.delta()),
-                file.change.name(),
-                code(&shown(&file.path), true)
+            row(
+                &mut out,
+                &[
+                    &signed_size(file.delta()),
+                    &file.change.name(),
+                    &code(&shown(&file.path), true),
+                    &layer,
+                ],
             );
         }
         let _ = writeln!(out);
@@ -90,13 +92,15 @@ pub fn render(view: &DiffView<'_>) -> String {
     let _ = writeln!(out, "| # | size | compressed | old | command |");
     let _ = writeln!(out, "|---:|---:|---:|---|---|");
     for (i, layer) in view.new.layers.iter().enumerate() {
-        let _ = writeln!(
-            out,
-            "| {i} | {} | {} | {} | {} |",
-            size(layer.size),
-            layer.compressed.map(size).unwrap_or_else(|| "-".into()),
-            layer_mark(c, i),
-            code(&single_line(&layer.command), true)
+        row(
+            &mut out,
+            &[
+                &i,
+                &size(layer.size),
+                &layer.compressed.map(size).unwrap_or_else(|| "-".into()),
+                &layer_mark(c, i),
+                &code(&single_line(&layer.command), true),
+            ],
         );
     }
     let _ = writeln!(out);
@@ -104,12 +108,13 @@ pub fn render(view: &DiffView<'_>) -> String {
         let _ = writeln!(out, "| delta | files | directory |");
         let _ = writeln!(out, "|---:|---:|---|");
         for dir in c.directories.iter().take(DIRECTORIES) {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} |",
-                signed_size(dir.delta),
-                dir.files,
-                code(&shown(&dir.path), true)
+            row(
+                &mut out,
+                &[
+                    &signed_size(dir.delta),
+                    &dir.files,
+                    &code(&shown(&dir.path), true),
+                ],
             );
         }
         let _ = writeln!(out);
