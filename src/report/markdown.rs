@@ -25,8 +25,7 @@ pub fn render(outcome: &Outcome) -> String {
         rules_section(&mut out, verdict);
     }
 
-    let _ = writeln!(out, "| figure | value |");
-    let _ = writeln!(out, "|---|---|");
+    table_head(&mut out, "| figure | value |", "|---|---|");
     let rows = [
         ("total", size(exact.total_bytes)),
         ("visible", size(exact.visible_bytes)),
@@ -66,8 +65,7 @@ pub fn render(outcome: &Outcome) -> String {
 
     let _ = writeln!(out, "### Layers");
     let _ = writeln!(out);
-    let _ = writeln!(out, "| # | size | command |");
-    let _ = writeln!(out, "|---:|---:|---|");
+    table_head(&mut out, "| # | size | command |", "|---:|---:|---|");
     for (idx, layer) in image.layers.iter().enumerate() {
         let command = layer.command();
         let command = single_line(&command);
@@ -128,8 +126,11 @@ pub fn render(outcome: &Outcome) -> String {
     if !exact.wasted.is_empty() {
         let _ = writeln!(out, "### Largest wasted entries");
         let _ = writeln!(out);
-        let _ = writeln!(out, "| bytes | reason | layer | hidden by | path |");
-        let _ = writeln!(out, "|---:|---|---:|---:|---|");
+        table_head(
+            &mut out,
+            "| bytes | reason | layer | hidden by | path |",
+            "|---:|---|---:|---:|---|",
+        );
         for waste in exact.wasted.iter().take(WASTED_ROWS) {
             row(
                 &mut out,
@@ -172,13 +173,13 @@ pub(crate) fn rules_section(out: &mut String, verdict: &crate::ci::Verdict) {
         let _ = writeln!(out, "**FAIL**: {}.", verdict.failed_summary());
     }
     let _ = writeln!(out);
-    let _ = writeln!(out, "| rule | threshold | value | status |");
-    let _ = writeln!(out, "|---|---|---|---|");
+    table_head(
+        out,
+        "| rule | threshold | value | status |",
+        "|---|---|---|---|",
+    );
     for rule in &verdict.rules {
-        let threshold = rule
-            .threshold
-            .map(number)
-            .unwrap_or_else(|| "disabled".into());
+        let threshold = rule.threshold.map_or_else(|| "disabled".into(), number);
         let value = match rule.status {
             Status::Skip => "-".to_string(),
             _ => number(rule.value),
@@ -189,6 +190,12 @@ pub(crate) fn rules_section(out: &mut String, verdict: &crate::ci::Verdict) {
         );
     }
     let _ = writeln!(out);
+}
+
+/// A table's first two lines: the column names, and how each is aligned.
+pub fn table_head(out: &mut String, names: &str, alignment: &str) {
+    let _ = writeln!(out, "{names}");
+    let _ = writeln!(out, "{alignment}");
 }
 
 /// One table row: `| a | b |`.
