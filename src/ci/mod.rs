@@ -268,6 +268,19 @@ fn status(failed: bool) -> Status {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_place_that_sets_a_rule_overrides_it_and_is_checked() {
+        let parse = |t: &str| byte_threshold(HIGHEST_WASTED_BYTES, t);
+        let mut rule = Threshold::Value(1);
+        set(&mut rule, &None, parse).unwrap();
+        assert_eq!(rule, Threshold::Value(1));
+        set(&mut rule, &Some("2B".into()), parse).unwrap();
+        assert_eq!(rule, Threshold::Value(2));
+        let err = set(&mut rule, &Some("lots".into()), parse).unwrap_err();
+        assert!(err.to_string().contains(HIGHEST_WASTED_BYTES), "{err}");
+        assert_eq!(rule, Threshold::Value(2));
+    }
+
     fn judged(e: f64, w: u64, u: f64) -> Judged {
         Judged {
             efficiency: e,
