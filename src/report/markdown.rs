@@ -300,6 +300,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_table_is_its_head_then_one_line_a_row() {
+        let mut out = String::new();
+        table_head(&mut out, "| n | name |", "|---:|---|");
+        row(&mut out, &[&7, &"a b"]);
+        row(&mut out, &[]);
+        assert_eq!(out, "| n | name |\n|---:|---|\n| 7 | a b |\n|\n");
+    }
+
+    #[test]
     fn text_is_inert() {
         assert_eq!(
             text("docker.io/library/base:1@sha256:ab (annotation)"),
