@@ -99,3 +99,23 @@ pub fn fit_left(text: &str, width: usize) -> String {
     cut.extend(text.chars().skip(n + 1 - width.max(1)));
     cut
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rows_shown_start_at_the_top_and_fill_the_body_under_its_header() {
+        let rows: Vec<u32> = (0..10).collect();
+        let mut list = ListState::default();
+        list.select(8, rows.len());
+        list.keep_in_view(3);
+        let shown: Vec<(usize, &u32)> = shown_rows(&rows, &list, Rect::new(0, 0, 20, 4)).collect();
+        assert_eq!(shown, [(6, &6), (7, &7), (8, &8)]);
+        assert_eq!(shown_rows(&rows, &list, Rect::new(0, 0, 20, 0)).count(), 0);
+        let head = list_head("Path".into(), Some("no files"), Theme::plain());
+        assert_eq!(head.len(), 2);
+        assert_eq!(head[1].to_string(), "  no files");
+        assert_eq!(list_head("Path".into(), None, Theme::plain()).len(), 1);
+    }
+}
