@@ -4,7 +4,7 @@
 //! have. All of them are off unless a flag or the rules file sets them.
 
 use super::threshold::{Threshold, byte_threshold};
-use super::{Number, RuleResult, Status, parse_kinds, set, status};
+use super::{Number, RuleResult, Status, parse_kinds, status};
 use crate::error::{Error, Result};
 use crate::findings::Kind;
 
@@ -56,24 +56,18 @@ impl GrowthRules {
     pub fn resolve(file: &GrowthText, flags: &GrowthText) -> Result<Self> {
         let mut rules = GrowthRules::default();
         for (layer, kinds_from) in [(file, FAIL_ON_NEW), (flags, "--fail-on-new")] {
-            set(
-                &mut rules.highest_growth,
-                &layer.highest_growth,
-                parse_growth,
-            )?;
-            set(
-                &mut rules.highest_pull_cost,
-                &layer.highest_pull_cost,
-                |t| byte_threshold(HIGHEST_PULL_COST, t),
-            )?;
-            set(
-                &mut rules.highest_wasted_growth,
-                &layer.highest_wasted_growth,
-                |t| byte_threshold(HIGHEST_WASTED_GROWTH, t),
-            )?;
-            set(&mut rules.fail_on_new, &layer.fail_on_new, |t| {
-                parse_kinds(kinds_from, t)
-            })?;
+            if let Some(text) = &layer.highest_growth {
+                rules.highest_growth = parse_growth(text)?;
+            }
+            if let Some(text) = &layer.highest_pull_cost {
+                rules.highest_pull_cost = byte_threshold(HIGHEST_PULL_COST, text)?;
+            }
+            if let Some(text) = &layer.highest_wasted_growth {
+                rules.highest_wasted_growth = byte_threshold(HIGHEST_WASTED_GROWTH, text)?;
+            }
+            if let Some(text) = &layer.fail_on_new {
+                rules.fail_on_new = parse_kinds(kinds_from, text)?;
+            }
         }
         Ok(rules)
     }

@@ -53,44 +53,22 @@ impl Rules {
         let mut rules = Rules::default();
         // Where a value came from, for its error: the file's key or the flag.
         for (layer, kinds_from) in [(file, FAIL_ON_FINDINGS), (flags, "--fail-on")] {
-            set(
-                &mut rules.lowest_efficiency,
-                &layer.lowest_efficiency,
-                |t| parse_fraction(LOWEST_EFFICIENCY, t),
-            )?;
-            set(
-                &mut rules.highest_wasted_bytes,
-                &layer.highest_wasted_bytes,
-                |t| byte_threshold(HIGHEST_WASTED_BYTES, t),
-            )?;
-            set(
-                &mut rules.highest_user_wasted_percent,
-                &layer.highest_user_wasted_percent,
-                |t| parse_fraction(HIGHEST_USER_WASTED_PERCENT, t),
-            )?;
-            set(&mut rules.fail_on_findings, &layer.fail_on_findings, |t| {
-                parse_kinds(kinds_from, t)
-            })?;
+            if let Some(text) = &layer.lowest_efficiency {
+                rules.lowest_efficiency = parse_fraction(LOWEST_EFFICIENCY, text)?;
+            }
+            if let Some(text) = &layer.highest_wasted_bytes {
+                rules.highest_wasted_bytes = byte_threshold(HIGHEST_WASTED_BYTES, text)?;
+            }
+            if let Some(text) = &layer.highest_user_wasted_percent {
+                rules.highest_user_wasted_percent =
+                    parse_fraction(HIGHEST_USER_WASTED_PERCENT, text)?;
+            }
+            if let Some(text) = &layer.fail_on_findings {
+                rules.fail_on_findings = parse_kinds(kinds_from, text)?;
+            }
         }
         Ok(rules)
     }
-}
-
-/// A rule's value from one place's `text`, when that place sets it: the
-/// places are read in turn (the file, then the flags), so a later one wins,
-/// and each one's text must be valid.
-fn set<T, E>(
-    rule: &mut T,
-    text: &Option<String>,
-    parse: impl FnOnce(&str) -> Result<T, E>,
-) -> Result<()>
-where
-    Error: From<E>,
-{
-    if let Some(text) = text {
-        *rule = parse(text)?;
-    }
-    Ok(())
 }
 
 /// `secret,package-cache` → kinds; `none`, `off` or empty → no kind.
@@ -267,19 +245,6 @@ fn status(failed: bool) -> Status {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_place_that_sets_a_rule_overrides_it_and_is_checked() {
-        let parse = |t: &str| byte_threshold(HIGHEST_WASTED_BYTES, t);
-        let mut rule = Threshold::Value(1);
-        set(&mut rule, &None, parse).unwrap();
-        assert_eq!(rule, Threshold::Value(1));
-        set(&mut rule, &Some("2B".into()), parse).unwrap();
-        assert_eq!(rule, Threshold::Value(2));
-        let err = set(&mut rule, &Some("lots".into()), parse).unwrap_err();
-        assert!(err.to_string().contains(HIGHEST_WASTED_BYTES), "{err}");
-        assert_eq!(rule, Threshold::Value(2));
-    }
 
     fn judged(e: f64, w: u64, u: f64) -> Judged {
         Judged {
