@@ -33,6 +33,10 @@ pub enum Error {
     /// The user cancelled the load.
     #[error("cancelled")]
     Cancelled,
+    /// The UI's loader thread panicked (a bug in peel, not in the input):
+    /// what the panic said.
+    #[error("internal error while reading the image: {0}")]
+    Panicked(String),
 }
 
 impl Error {

@@ -36,48 +36,44 @@ impl FigureDelta {
     }
 }
 
-/// (JSON key, label, unit, how to read it) of one figure.
-type Row = (
-    &'static str,
-    &'static str,
-    Unit,
-    fn(&Figures) -> Option<f64>,
-);
+/// (JSON key, label, unit) of each figure, in the order [`values`] reads
+/// them.
+const ROWS: [(&str, &str, Unit); 8] = [
+    ("totalBytes", "total", Unit::Bytes),
+    ("visibleBytes", "visible", Unit::Bytes),
+    ("wastedBytes", "wasted", Unit::Bytes),
+    ("efficiency", "efficiency", Unit::Ratio),
+    ("userWastedBytes", "user wasted", Unit::Bytes),
+    ("fileCount", "files", Unit::Count),
+    ("layerCount", "layers", Unit::Count),
+    ("compressedBytes", "compressed", Unit::Bytes),
+];
+
+/// One image's figures in the order of [`ROWS`] (`None`: not known).
+fn values(f: &Figures) -> [Option<f64>; 8] {
+    let whole = |n: u64| Some(n as f64);
+    [
+        whole(f.total_bytes),
+        whole(f.visible_bytes),
+        whole(f.wasted_bytes),
+        Some(f.efficiency),
+        whole(f.user_wasted_bytes),
+        whole(f.file_count),
+        whole(f.layer_count),
+        f.compressed_bytes.and_then(whole),
+    ]
+}
 
 pub fn compare(old: &Figures, new: &Figures) -> Vec<FigureDelta> {
-    let rows: [Row; 8] = [
-        ("totalBytes", "total", Unit::Bytes, |f| {
-            Some(f.total_bytes as f64)
-        }),
-        ("visibleBytes", "visible", Unit::Bytes, |f| {
-            Some(f.visible_bytes as f64)
-        }),
-        ("wastedBytes", "wasted", Unit::Bytes, |f| {
-            Some(f.wasted_bytes as f64)
-        }),
-        ("efficiency", "efficiency", Unit::Ratio, |f| {
-            Some(f.efficiency)
-        }),
-        ("userWastedBytes", "user wasted", Unit::Bytes, |f| {
-            Some(f.user_wasted_bytes as f64)
-        }),
-        ("fileCount", "files", Unit::Count, |f| {
-            Some(f.file_count as f64)
-        }),
-        ("layerCount", "layers", Unit::Count, |f| {
-            Some(f.layer_count as f64)
-        }),
-        ("compressedBytes", "compressed", Unit::Bytes, |f| {
-            f.compressed_bytes.map(|b| b as f64)
-        }),
-    ];
-    rows.into_iter()
-        .map(|(key, label, unit, read)| FigureDelta {
+    let pairs = values(old).into_iter().zip(values(new));
+    ROWS.into_iter()
+        .zip(pairs)
+        .map(|((key, label, unit), (old, new))| FigureDelta {
             key,
             label,
             unit,
-            old: read(old),
-            new: read(new),
+            old,
+            new,
         })
         .collect()
 }

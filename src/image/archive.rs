@@ -399,11 +399,17 @@ fn resolve(
         members.has_json("manifest.json"),
         members.has_json("index.json"),
     );
+    let wanted = Wanted {
+        what,
+        reference,
+        selection,
+        origin,
+    };
     if manifest && !(index && prefer == Prefer::Index) {
-        return resolve_manifest(members, what, reference, selection, origin);
+        return resolve_manifest(members, wanted);
     }
     if index {
-        return resolve_index(members, what, reference, selection, origin);
+        return resolve_index(members, wanted);
     }
     if members.repositories && members.v1_json {
         return Err(Error::invalid(
@@ -418,21 +424,27 @@ fn resolve(
     ))
 }
 
+/// What the image is resolved for: the archive's name, the reference,
+/// the selection asked for and where the stream comes from.
+#[derive(Clone, Copy)]
+struct Wanted<'a> {
+    what: &'a str,
+    reference: &'a str,
+    selection: &'a Selection,
+    origin: Origin<'a>,
+}
+
 /// Through `manifest.json`, as `docker load` reads it.
-fn resolve_manifest(
-    members: &Members,
-    what: &str,
-    reference: &str,
-    selection: &Selection,
-    origin: Origin<'_>,
-) -> Result<Image> {
+fn resolve_manifest(members: &Members, wanted: Wanted<'_>) -> Result<Image> {
+    let what = wanted.what;
     let manifest = members.json("manifest.json", what, "manifest")?;
-    let (item, warnings) = docker_archive::select(&manifest, what, selection.tag.as_deref())?;
+    let (item, warnings) =
+        docker_archive::select(&manifest, what, wanted.selection.tag.as_deref())?;
     let config = members.json(&item.config, what, "config")?;
     let blobs = item
         .layers
         .iter()
-        .map(|name| members.layer(name, what).map(|b| origin.locate(b)))
+        .map(|name| members.layer(name, what).map(|b| wanted.origin.locate(b)))
         .collect::<Result<Vec<_>>>()?;
     let config = parse_config(&format!("{what}: {}", item.config), &config)?;
     // The config's labels may declare the base; a Docker 25+ archive
@@ -446,11 +458,11 @@ fn resolve_manifest(
         declared_base,
         warnings,
     };
-    let format = origin.format("docker-archive");
-    let image = assemble(reference, format, config, blobs, described)?;
+    let format = wanted.origin.format("docker-archive");
+    let image = assemble(wanted.reference, format, config, blobs, described)?;
     // A docker-save archive holds one platform: it must be the one asked for.
     if let (Some(want), Some(os), Some(arch)) = (
-        &selection.platform,
+        &wanted.selection.platform,
         image.config.os.as_deref(),
         image.config.architecture.as_deref(),
     ) && !want.matches(os, arch, image.config.variant.as_deref())
@@ -467,28 +479,23 @@ fn resolve_manifest(
 }
 
 /// Through `index.json`, as skopeo reads an oci-archive.
-fn resolve_index(
-    members: &Members,
-    what: &str,
-    reference: &str,
-    selection: &Selection,
-    origin: Origin<'_>,
-) -> Result<Image> {
+fn resolve_index(members: &Members, wanted: Wanted<'_>) -> Result<Image> {
+    let what = wanted.what;
     let index = members.json("index.json", what, "index")?;
     let mut fetch = |d: &oci_spec::image::Descriptor| members.blob(d, what);
-    let resolved = oci::resolve(&index, what, selection, &mut fetch)?;
+    let resolved = oci::resolve(&index, what, wanted.selection, &mut fetch)?;
     let blobs = resolved
         .layers
         .iter()
         .map(|d| {
             members
                 .layer(&oci::blob_path(d), what)
-                .map(|b| origin.locate(b.described_by(d)))
+                .map(|b| wanted.origin.locate(b.described_by(d)))
                 .map_err(|e| oci::name_artifact_layer(e, d))
         })
         .collect::<Result<Vec<_>>>()?;
-    let format = origin.format("oci-archive");
-    assemble_resolved(reference, format, what, resolved, blobs)
+    let format = wanted.origin.format("oci-archive");
+    assemble_resolved(wanted.reference, format, what, resolved, blobs)
 }
 
 /// A layer member left for later: where its bytes are in the file.

@@ -25,8 +25,7 @@ pub fn render(outcome: &Outcome) -> String {
         rules_section(&mut out, verdict);
     }
 
-    let _ = writeln!(out, "| figure | value |");
-    let _ = writeln!(out, "|---|---|");
+    table_head(&mut out, "| figure | value |", "|---|---|");
     let rows = [
         ("total", size(exact.total_bytes)),
         ("visible", size(exact.visible_bytes)),
@@ -54,28 +53,25 @@ pub fn render(outcome: &Outcome) -> String {
         ),
     ];
     for (name, value) in rows {
-        let _ = writeln!(out, "| {name} | {value} |");
+        row(&mut out, &[&name, &value]);
     }
     if let Some(base) = super::base_image(analysis) {
-        let _ = writeln!(out, "| base image | {} |", text(&base));
+        row(&mut out, &[&"base image", &text(&base)]);
     }
     if let Some(fixed) = fixed_row(outcome) {
-        let _ = writeln!(out, "| if all fixed | {fixed} |");
+        row(&mut out, &[&"if all fixed", &fixed]);
     }
     let _ = writeln!(out);
 
     let _ = writeln!(out, "### Layers");
     let _ = writeln!(out);
-    let _ = writeln!(out, "| # | size | command |");
-    let _ = writeln!(out, "|---:|---:|---|");
+    table_head(&mut out, "| # | size | command |", "|---:|---:|---|");
     for (idx, layer) in image.layers.iter().enumerate() {
         let command = layer.command();
         let command = single_line(&command);
-        let _ = writeln!(
-            out,
-            "| {idx} | {} | {} |",
-            size(layer.changes.size),
-            code(&command, true)
+        row(
+            &mut out,
+            &[&idx, &size(layer.changes.size), &code(&command, true)],
         );
     }
     let _ = writeln!(out);
@@ -130,17 +126,21 @@ pub fn render(outcome: &Outcome) -> String {
     if !exact.wasted.is_empty() {
         let _ = writeln!(out, "### Largest wasted entries");
         let _ = writeln!(out);
-        let _ = writeln!(out, "| bytes | reason | layer | hidden by | path |");
-        let _ = writeln!(out, "|---:|---|---:|---:|---|");
+        table_head(
+            &mut out,
+            "| bytes | reason | layer | hidden by | path |",
+            "|---:|---|---:|---:|---|",
+        );
         for waste in exact.wasted.iter().take(WASTED_ROWS) {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} | {} |",
-                size(waste.bytes),
-                waste.reason.name(),
-                waste.layer,
-                waste.hidden_by,
-                code(&path::display(&waste.path), true)
+            row(
+                &mut out,
+                &[
+                    &size(waste.bytes),
+                    &waste.reason.name(),
+                    &waste.layer,
+                    &waste.hidden_by,
+                    &code(&path::display(&waste.path), true),
+                ],
             );
         }
         if exact.wasted.len() > WASTED_ROWS {
@@ -173,25 +173,38 @@ pub(crate) fn rules_section(out: &mut String, verdict: &crate::ci::Verdict) {
         let _ = writeln!(out, "**FAIL**: {}.", verdict.failed_summary());
     }
     let _ = writeln!(out);
-    let _ = writeln!(out, "| rule | threshold | value | status |");
-    let _ = writeln!(out, "|---|---|---|---|");
+    table_head(
+        out,
+        "| rule | threshold | value | status |",
+        "|---|---|---|---|",
+    );
     for rule in &verdict.rules {
-        let threshold = rule
-            .threshold
-            .map(number)
-            .unwrap_or_else(|| "disabled".into());
+        let threshold = rule.threshold.map_or_else(|| "disabled".into(), number);
         let value = match rule.status {
             Status::Skip => "-".to_string(),
             _ => number(rule.value),
         };
-        let _ = writeln!(
+        row(
             out,
-            "| {} | {threshold} | {value} | {} |",
-            text(&rule.name),
-            rule.status.name()
+            &[&text(&rule.name), &threshold, &value, &rule.status.name()],
         );
     }
     let _ = writeln!(out);
+}
+
+/// A table's first two lines: the column names, and how each is aligned.
+pub fn table_head(out: &mut String, names: &str, alignment: &str) {
+    let _ = writeln!(out, "{names}");
+    let _ = writeln!(out, "{alignment}");
+}
+
+/// One table row: `| a | b |`.
+pub fn row(out: &mut String, cells: &[&dyn std::fmt::Display]) {
+    out.push('|');
+    for cell in cells {
+        let _ = write!(out, " {cell} |");
+    }
+    out.push('\n');
 }
 
 fn number(n: Number) -> String {
@@ -285,6 +298,15 @@ pub(crate) fn prose(raw: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_table_is_its_head_then_one_line_a_row() {
+        let mut out = String::new();
+        table_head(&mut out, "| n | name |", "|---:|---|");
+        row(&mut out, &[&7, &"a b"]);
+        row(&mut out, &[]);
+        assert_eq!(out, "| n | name |\n|---:|---|\n| 7 | a b |\n|\n");
+    }
 
     #[test]
     fn text_is_inert() {

@@ -182,10 +182,7 @@ pub(crate) fn rules_section(out: &mut String, verdict: &crate::ci::Verdict) {
         .unwrap_or(0)
         .max(32);
     for rule in &verdict.rules {
-        let threshold = rule
-            .threshold
-            .map(number)
-            .unwrap_or_else(|| "disabled".into());
+        let threshold = rule.threshold.map_or_else(|| "disabled".into(), number);
         let detail = match rule.status {
             Status::Skip => String::new(),
             _ => format!("  value {}", number(rule.value)),

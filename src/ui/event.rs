@@ -5,6 +5,7 @@ use crossterm::event::{KeyEvent, MouseEvent};
 
 use super::compare::CompareMarks;
 use crate::content::{Content, ContentError, Extracted};
+use crate::error::Error;
 use crate::pipeline::Outcome;
 use crate::progress::ProgressSnapshot;
 use crate::tree::NodeId;
@@ -17,8 +18,9 @@ pub enum Event {
     Tick,
     /// How far the loader got.
     Progress(ProgressSnapshot),
-    /// The loader finished (or failed: the message).
-    Loaded(Box<Result<Outcome, String>>),
+    /// The loader finished (or failed: the pipeline's error, or
+    /// [`Error::Panicked`] when the loader panicked).
+    Loaded(Box<Result<Outcome, Error>>),
     /// `peel diff` in a terminal: NEW (loaded just before) compared with
     /// OLD; compare mode turns on.
     Compared(Box<CompareMarks>),

@@ -96,6 +96,21 @@ macro_rules! actions {
                 match self { $( Action::$variant => $help, )* }
             }
 
+            /// The move in a list an action makes (`page` rows a page), if
+            /// it is one of the six moves.
+            pub fn list_move(self, page: isize) -> Option<crate::ui::components::Move> {
+                use crate::ui::components::Move;
+                Some(match self {
+                    Action::Up => Move::By(-1),
+                    Action::Down => Move::By(1),
+                    Action::PageUp => Move::By(-page),
+                    Action::PageDown => Move::By(page),
+                    Action::Home => Move::Home,
+                    Action::End => Move::End,
+                    _ => return None,
+                })
+            }
+
             /// Shows or hides a class of the tree's entries.
             pub fn is_class_toggle(self) -> bool {
                 matches!(
@@ -577,6 +592,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_six_moves_and_nothing_else_move_a_list() {
+        use crate::ui::components::Move;
+        let moves: Vec<(Action, Move)> = Action::ALL
+            .iter()
+            .filter_map(|a| Some((*a, a.list_move(7)?)))
+            .collect();
+        assert_eq!(
+            moves,
+            [
+                (Action::Up, Move::By(-1)),
+                (Action::Down, Move::By(1)),
+                (Action::PageUp, Move::By(-7)),
+                (Action::PageDown, Move::By(7)),
+                (Action::Home, Move::Home),
+                (Action::End, Move::End),
+            ]
+        );
+    }
+
+    #[test]
     fn dive_key_names_parse() {
         for name in [
             "ctrl+a",
@@ -652,51 +687,55 @@ mod tests {
 
     #[test]
     fn config_rebinds_and_names_bad_keys() {
-        let c = parse_config("[keybinding]\nquit = \"X, ctrl+q\"\n").unwrap();
-        let x = Key::parse("X").unwrap();
-        assert_eq!(c.keymap.resolve(&x, Scope::Layers), Some(Action::Quit));
-        assert_eq!(
-            c.keymap.resolve(&Key::parse("q").unwrap(), Scope::Layers),
-            None
-        );
-        let err = parse_config("[keybinding]\nquit = \"ctrl+bogus\"\n")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("keybinding.quit") && err.contains("ctrl+bogus"),
-            "{err}"
-        );
-        let c = parse_config("[keybinding]\nfindings-view = \"F\"\n").unwrap();
-        assert_eq!(
-            c.keymap.resolve(&Key::parse("F").unwrap(), Scope::Layers),
-            Some(Action::FindingsView)
-        );
-        assert_eq!(
-            c.keymap.resolve(&Key::parse("f").unwrap(), Scope::Layers),
-            None
-        );
-        // A key for two actions is refused, naming both (here quit's `x`
-        // against extract's default `x`).
-        let err = parse_config("[keybinding]\nquit = \"x\"\n")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("'x'") && err.contains("quit") && err.contains("extract-file"),
-            "{err}"
-        );
-        let c = parse_config("[keybinding]\nquit = \"x\"\nextract-file = \"ctrl+e\"\n").unwrap();
-        assert_eq!(
-            c.keymap.resolve(&Key::parse("x").unwrap(), Scope::Tree),
-            Some(Action::Quit)
-        );
-        let err = parse_config("[keybinding]\nfly = \"q\"\n")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("keybinding.fly"), "{err}");
-        let err = parse_config("[filetree]\npane-width = 3\n")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("pane-width"), "{err}");
+        // (config, key, scope, the action the key then does)
+        let rebinds: [(&str, &str, Scope, Option<Action>); 5] = [
+            (
+                "quit = \"X, ctrl+q\"",
+                "X",
+                Scope::Layers,
+                Some(Action::Quit),
+            ),
+            ("quit = \"X, ctrl+q\"", "q", Scope::Layers, None),
+            (
+                "findings-view = \"F\"",
+                "F",
+                Scope::Layers,
+                Some(Action::FindingsView),
+            ),
+            ("findings-view = \"F\"", "f", Scope::Layers, None),
+            (
+                "quit = \"x\"\nextract-file = \"ctrl+e\"",
+                "x",
+                Scope::Tree,
+                Some(Action::Quit),
+            ),
+        ];
+        for (config, key, scope, action) in rebinds {
+            let c = parse_config(&format!("[keybinding]\n{config}\n")).unwrap();
+            let key = Key::parse(key).unwrap();
+            assert_eq!(c.keymap.resolve(&key, scope), action, "{config}: {key}");
+        }
+        // (config, what its error names)
+        let refused: [(&str, &[&str]); 4] = [
+            (
+                "[keybinding]\nquit = \"ctrl+bogus\"",
+                &["keybinding.quit", "ctrl+bogus"],
+            ),
+            // A key for two actions, naming both (quit's `x` against
+            // extract's default `x`).
+            (
+                "[keybinding]\nquit = \"x\"",
+                &["'x'", "quit", "extract-file"],
+            ),
+            ("[keybinding]\nfly = \"q\"", &["keybinding.fly"]),
+            ("[filetree]\npane-width = 3", &["pane-width"]),
+        ];
+        for (config, names) in refused {
+            let err = parse_config(&format!("{config}\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(names.iter().all(|n| err.contains(n)), "{config}: {err}");
+        }
         let c = parse_config(
             "[filetree]\nshow-attributes = false\n[layer]\nshow-aggregated-changes = true\n",
         )

@@ -202,27 +202,15 @@ fn run_ui(
     // The loader: open + analyse on its own thread.
     {
         let tx = tx.clone();
-        std::thread::spawn(move || {
-            let load = std::panic::AssertUnwindSafe(|| load(plan).map_err(|e| e.to_string()));
-            // A bug in the reader ends the UI with a message, not a hang.
-            let result = std::panic::catch_unwind(load).unwrap_or_else(|panic| {
-                let what = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_default();
-                Err(format!("internal error while reading the image: {what}"))
-            });
-            match result {
-                Ok((outcome, marks)) => {
-                    let _ = tx.send(Event::Loaded(Box::new(Ok(outcome))));
-                    if let Some(marks) = marks {
-                        let _ = tx.send(Event::Compared(Box::new(marks)));
-                    }
+        std::thread::spawn(move || match load_catching(load, plan) {
+            Ok((outcome, marks)) => {
+                let _ = tx.send(Event::Loaded(Box::new(Ok(outcome))));
+                if let Some(marks) = marks {
+                    let _ = tx.send(Event::Compared(Box::new(marks)));
                 }
-                Err(e) => {
-                    let _ = tx.send(Event::Loaded(Box::new(Err(e))));
-                }
+            }
+            Err(e) => {
+                let _ = tx.send(Event::Loaded(Box::new(Err(e))));
             }
         });
     }
@@ -240,11 +228,6 @@ fn run_ui(
     outcome?;
     if signalled.load(Ordering::Relaxed) {
         return Ok(Ended::Interrupted);
-    }
-    if let Some((msg, true)) = &app.message
-        && matches!(app.phase, Phase::Loading(_))
-    {
-        return Err(Error::Config(msg.clone()));
     }
     if matches!(app.phase, Phase::Loading(_)) {
         // Cancelled while loading.
@@ -278,10 +261,10 @@ fn event_loop(
             Err(RecvTimeoutError::Disconnected) => return Ok(()),
         };
         let redraw = !matches!(first, Event::Tick) || content::fetch_progress().is_some();
-        app.update(first);
+        feed(app, first)?;
         // Drain what is already queued, then draw once.
         while let Ok(ev) = rx.try_recv() {
-            app.update(ev);
+            feed(app, ev)?;
         }
         for cmd in std::mem::take(&mut app.commands) {
             match cmd {
@@ -308,6 +291,38 @@ fn event_loop(
         }
         if redraw {
             term.draw(app).map_err(io)?;
+        }
+    }
+}
+
+/// `load(plan)`, a panic in it caught as [`Error::Panicked`]: a bug in
+/// the reader ends the UI with a message, not a hang.
+fn load_catching<P>(load: impl FnOnce(P) -> Load, plan: P) -> Load {
+    let load = std::panic::AssertUnwindSafe(|| load(plan));
+    std::panic::catch_unwind(load).unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(Error::Panicked(what))
+    })
+}
+
+/// Give `ev` to the app; a failed load ends the loop with the pipeline's
+/// own error, which `main` prints and maps to an exit status as for `--ci`.
+fn feed(app: &mut App, ev: Event) -> Result<()> {
+    match ev {
+        Event::Loaded(result) => match *result {
+            Err(e) => Err(e),
+            ok => {
+                app.update(Event::Loaded(Box::new(ok)));
+                Ok(())
+            }
+        },
+        ev => {
+            app.update(ev);
+            Ok(())
         }
     }
 }
@@ -373,5 +388,34 @@ pub fn run_pending(app: &mut App) {
         if let Some(ev) = ev {
             app.update(ev);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panicking_loader_is_its_own_kind() {
+        let e = load_catching(|()| panic!("bad index {}", 7), ()).unwrap_err();
+        assert!(
+            matches!(&e, Error::Panicked(what) if what == "bad index 7"),
+            "{e:?}"
+        );
+        assert_eq!(
+            e.to_string(),
+            "internal error while reading the image: bad index 7"
+        );
+        let e = load_catching(|()| std::panic::panic_any(3_u8), ()).unwrap_err();
+        assert!(
+            matches!(&e, Error::Panicked(what) if what.is_empty()),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn a_failing_loader_keeps_the_pipelines_error() {
+        let e = load_catching(|()| Err(Error::invalid("x.tar", "not a tar")), ()).unwrap_err();
+        assert!(matches!(e, Error::Invalid { .. }), "{e:?}");
     }
 }

@@ -29,6 +29,7 @@ mod bugs;
 mod compare;
 mod copy;
 mod extract;
+mod load_errors;
 mod sizes;
 mod summaries;
 

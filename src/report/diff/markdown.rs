@@ -10,7 +10,7 @@ use super::{
 };
 use crate::diff::side::FindingRow;
 use crate::image::config::single_line;
-use crate::report::markdown::{code, prose, rules_section, text};
+use crate::report::markdown::{code, prose, row, rules_section, table_head, text};
 use crate::report::size;
 
 /// Directories listed in the details.
@@ -31,8 +31,7 @@ pub fn render(view: &DiffView<'_>) -> String {
     }
     let figure = |key: &str| c.figure(key).map(delta).unwrap_or_default();
     let base = base_verdict(c.layers.base);
-    let _ = writeln!(out, "| | |");
-    let _ = writeln!(out, "|---|---|");
+    table_head(&mut out, "| | |", "|---|---|");
     let _ = writeln!(out, "| visible size | {} |", figure("visibleBytes"));
     let _ = writeln!(out, "| wasted | {} |", figure("wastedBytes"));
     let _ = writeln!(out, "| pull cost | {} |", pull_cost(c));
@@ -57,8 +56,11 @@ pub fn render(view: &DiffView<'_>) -> String {
             c.files.len()
         );
         let _ = writeln!(out);
-        let _ = writeln!(out, "| delta | change | path | layer |");
-        let _ = writeln!(out, "|---:|---|---|---|");
+        table_head(
+            &mut out,
+            "| delta | change | path | layer |",
+            "|---:|---|---|---|",
+        );
         for file in c.files.iter().take(LISTED) {
             let layer = match file.layer {
                 Some(l) => {
@@ -67,12 +69,14 @@ pub fn render(view: &DiffView<'_>) -> String {
                 }
                 None => "-".into(),
             };
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {layer} |",
-                signed_size(file.delta()),
-                file.change.name(),
-                code(&shown(&file.path), true)
+            row(
+                &mut out,
+                &[
+                    &signed_size(file.delta()),
+                    &file.change.name(),
+                    &code(&shown(&file.path), true),
+                    &layer,
+                ],
             );
         }
         let _ = writeln!(out);
@@ -81,35 +85,43 @@ pub fn render(view: &DiffView<'_>) -> String {
 
     let _ = writeln!(out, "<details><summary>Details</summary>");
     let _ = writeln!(out);
-    let _ = writeln!(out, "| figure | old | new | delta |");
-    let _ = writeln!(out, "|---|---:|---:|---:|");
+    table_head(
+        &mut out,
+        "| figure | old | new | delta |",
+        "|---|---:|---:|---:|",
+    );
     for f in &c.figures {
         let _ = writeln!(out, "| {} |", figure_cells(f).join(" | "));
     }
     let _ = writeln!(out);
-    let _ = writeln!(out, "| # | size | compressed | old | command |");
-    let _ = writeln!(out, "|---:|---:|---:|---|---|");
+    table_head(
+        &mut out,
+        "| # | size | compressed | old | command |",
+        "|---:|---:|---:|---|---|",
+    );
     for (i, layer) in view.new.layers.iter().enumerate() {
-        let _ = writeln!(
-            out,
-            "| {i} | {} | {} | {} | {} |",
-            size(layer.size),
-            layer.compressed.map(size).unwrap_or_else(|| "-".into()),
-            layer_mark(c, i),
-            code(&single_line(&layer.command), true)
+        row(
+            &mut out,
+            &[
+                &i,
+                &size(layer.size),
+                &layer.compressed.map(size).unwrap_or_else(|| "-".into()),
+                &layer_mark(c, i),
+                &code(&single_line(&layer.command), true),
+            ],
         );
     }
     let _ = writeln!(out);
     if !c.directories.is_empty() {
-        let _ = writeln!(out, "| delta | files | directory |");
-        let _ = writeln!(out, "|---:|---:|---|");
+        table_head(&mut out, "| delta | files | directory |", "|---:|---:|---|");
         for dir in c.directories.iter().take(DIRECTORIES) {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} |",
-                signed_size(dir.delta),
-                dir.files,
-                code(&shown(&dir.path), true)
+            row(
+                &mut out,
+                &[
+                    &signed_size(dir.delta),
+                    &dir.files,
+                    &code(&shown(&dir.path), true),
+                ],
             );
         }
         let _ = writeln!(out);

@@ -27,13 +27,10 @@ impl App {
         let Modal::History(h) = &mut self.modal else {
             return;
         };
+        if let Some(step) = action.and_then(|a| a.list_move(page)) {
+            return step.apply(&mut h.list, n);
+        }
         match action {
-            Some(Action::Up) => h.list.move_by(-1, n),
-            Some(Action::Down) => h.list.move_by(1, n),
-            Some(Action::PageUp) => h.list.move_by(-page, n),
-            Some(Action::PageDown) => h.list.move_by(page, n),
-            Some(Action::Home) => h.list.home(),
-            Some(Action::End) => h.list.end(n),
             Some(Action::Quit) if ctrl => self.quit = true,
             Some(Action::Open) => {
                 let (node, step) = (h.node, h.selected().map(|s| s.layer));

@@ -249,7 +249,7 @@ impl App {
             Event::Loaded(result) => match *result {
                 Ok(analysis) => self.set_analysis(analysis),
                 Err(e) => {
-                    self.warn(e);
+                    self.warn(e.to_string());
                     self.quit = true;
                 }
             },

@@ -178,13 +178,11 @@ impl Viewer {
         // The top line goes as far as a last screenful, never past it.
         let tops = self.body.line_count().saturating_sub(height) + 1;
         let page = height.saturating_sub(1).max(1) as isize;
+        if let Some(step) = action.and_then(|a| a.list_move(page)) {
+            step.apply(&mut self.lines, tops);
+            return ModalKey::Stay;
+        }
         match action {
-            Some(Action::Up) => self.lines.move_by(-1, tops),
-            Some(Action::Down) => self.lines.move_by(1, tops),
-            Some(Action::PageUp) => self.lines.move_by(-page, tops),
-            Some(Action::PageDown) => self.lines.move_by(page, tops),
-            Some(Action::Home) => self.lines.home(),
-            Some(Action::End) => self.lines.end(tops),
             Some(Action::Quit) if ctrl => return ModalKey::Quit,
             Some(Action::Suspend) => return ModalKey::Suspend,
             Some(Action::Quit | Action::CloseFilterFiles | Action::Open) => {

@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
-use super::{block, fit, fit_left, right};
+use super::{block, fit, fit_left, list_head, right};
 use crate::report::size;
 use crate::ui::app::App;
 use crate::ui::components::history::History;
@@ -18,13 +18,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, h: &History) {
     let Some(l) = app.loaded() else { return };
     let body = inner(area);
     let width = body.width as usize;
-    let mut lines = vec![Line::styled(
+    let mut lines = list_head(
         format!("  {:>5} {:>9}  {:<12}  Command", "Layer", "Bytes", "What"),
-        theme.label(),
-    )];
-    if h.steps.is_empty() {
-        lines.push(Line::styled("  no layer touched this path", theme.dim()));
-    }
+        h.steps.is_empty().then_some("no layer touched this path"),
+        theme,
+    );
     let height = body.height.saturating_sub(1) as usize;
     let top = h.list.selected().saturating_sub(height.saturating_sub(1));
     for (pos, step) in h.steps.iter().enumerate().skip(top).take(height) {

@@ -3,10 +3,9 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
-use super::{block, fit_left, list_row, right};
+use super::{block, fit_left, list_head, list_row, right, shown_rows};
 use crate::report::size;
 use crate::ui::app::{App, Focus, Loaded};
 use crate::ui::components::largest::LIMIT;
@@ -27,21 +26,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
     };
     let width = inner(area).width as usize;
     let path_w = width.saturating_sub(18).max(8);
-    let mut lines = vec![Line::styled(
+    let mut lines = list_head(
         format!("{:<path_w$}  {:>9} {:>5}", "Path", "Bytes", "Layer"),
-        theme.label(),
-    )];
-    if files.is_empty() {
-        lines.push(Line::styled("  no files", theme.dim()));
-    }
-    let height = inner(area).height.saturating_sub(1) as usize;
-    for (pos, file) in files
-        .files
-        .iter()
-        .enumerate()
-        .skip(files.list.top())
-        .take(height)
-    {
+        files.is_empty().then_some("no files"),
+        theme,
+    );
+    for (pos, file) in shown_rows(&files.files, &files.list, inner(area)) {
         let path = fit_left(&sanitize(&l.analysis.tree.display_path(file.node)), path_w);
         let text = format!(
             "{path:<path_w$}  {} {:>5}",

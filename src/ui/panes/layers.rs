@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{block, fit, right};
+use super::{block, fit, right, shown_rows};
 use crate::report::size;
 use crate::ui::app::{App, Focus, Loaded};
 use crate::ui::layout::inner;
@@ -36,13 +36,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
     }
     header.push_str("Command");
     lines.push(Line::styled(header, theme.label()));
-    let rows = inner(area).height.saturating_sub(1) as usize;
-    for (idx, layer) in layers
-        .iter()
-        .enumerate()
-        .skip(l.layers.list.top())
-        .take(rows)
-    {
+    for (idx, layer) in shown_rows(layers, &l.layers.list, inner(area)) {
         let mark = match shared {
             Some(c) if c.is_shared(idx) => "=",
             Some(_) => "+",

@@ -81,6 +81,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
                     if *bad { theme.error() } else { theme.label() },
                 )
             } else {
+                // Every view ends with help and quit.
                 let actions: &[(Action, &str)] = match (app.focus, app.view) {
                     (Focus::Layers, _) => &[
                         (Action::Down, "layer"),
@@ -92,8 +93,6 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
                         (Action::FindingsView, "findings"),
                         (Action::DiveFigures, "dive"),
                         (Action::FilterFiles, "filter"),
-                        (Action::Help, "help"),
-                        (Action::Quit, "quit"),
                     ],
                     (Focus::Right, RightView::Waste) => &[
                         (Action::Open, "show in tree"),
@@ -102,24 +101,18 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
                         (Action::WasteView, "back to tree"),
                         (Action::FindingsView, "findings"),
                         (Action::ToggleView, "layers"),
-                        (Action::Help, "help"),
-                        (Action::Quit, "quit"),
                     ],
                     (Focus::Right, RightView::Largest) => &[
                         (Action::Open, "show in tree"),
                         (Action::PathHistory, "history"),
                         (Action::CopyPath, "copy path"),
                         (Action::LargestView, "back to tree"),
-                        (Action::Help, "help"),
-                        (Action::Quit, "quit"),
                     ],
                     (Focus::Right, RightView::Findings) => &[
                         (Action::Open, "show in tree"),
                         (Action::FindingsView, "back to tree"),
                         (Action::WasteView, "waste"),
                         (Action::ToggleView, "layers"),
-                        (Action::Help, "help"),
-                        (Action::Quit, "quit"),
                     ],
                     (Focus::Right, RightView::Tree) => &[
                         (Action::ToggleCollapseDir, "collapse"),
@@ -132,12 +125,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
                         (Action::ToggleFiletreeAttributes, "attrs"),
                         (Action::ToggleSortOrder, "sort"),
                         (Action::FilterFiles, "filter"),
-                        (Action::Help, "help"),
-                        (Action::Quit, "quit"),
                     ],
                 };
                 let items: Vec<(String, &str)> = actions
                     .iter()
+                    .chain(&[(Action::Help, "help"), (Action::Quit, "quit")])
                     .map(|(a, label)| {
                         let key = if *a == Action::ToggleModifiedFiles {
                             km.keys(*a)

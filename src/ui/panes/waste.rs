@@ -3,10 +3,9 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
-use super::{block, fit_left, list_row, right};
+use super::{block, fit_left, list_head, list_row, right, shown_rows};
 use crate::report::size;
 use crate::ui::app::{App, Focus, Loaded};
 use crate::ui::components::waste::WasteRow;
@@ -38,22 +37,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
         header_tail.push_str(&format!(" {:>5} {:>6}", "Added", "Hidden"));
     }
     let path_w = width.saturating_sub(tail_w).max(8);
-    let mut lines = vec![Line::styled(
+    let mut lines = list_head(
         format!("{:<path_w$}{header_tail}", "Path"),
-        theme.label(),
-    )];
-    if wasted.is_empty() {
-        lines.push(Line::styled("  nothing is wasted", theme.dim()));
-    }
-    let height = inner(area).height.saturating_sub(1) as usize;
-    for (pos, row) in l
-        .waste
-        .rows
-        .iter()
-        .enumerate()
-        .skip(l.waste.list.top())
-        .take(height)
-    {
+        wasted.is_empty().then_some("nothing is wasted"),
+        theme,
+    );
+    for (pos, row) in shown_rows(&l.waste.rows, &l.waste.list, inner(area)) {
         let (path, bytes, why, added, hidden) = match *row {
             WasteRow::Group(gi) => {
                 let g = &l.waste.groups[gi as usize];
