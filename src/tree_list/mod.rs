@@ -26,11 +26,13 @@ use crate::tree::{NodeId, State, Tree};
 
 mod filter;
 mod list_state;
+mod marks;
 mod overlay;
 mod rows;
 mod view;
 
 use self::filter::{Matches, Names};
+use self::marks::LayerMarks;
 use self::view::{Agg, FlatVersion, Own, attr_key};
 
 /// The root node of every [`Tree`].
@@ -149,6 +151,8 @@ pub struct TreeList {
     /// Display paths (`/a/b`) and names, for the filter.
     paths: Vec<Box<str>>,
     names: Names,
+    /// dive's marks per layer, for drawing them unstored.
+    marks: LayerMarks,
 
     // Settings.
     layer: u32,
@@ -161,6 +165,9 @@ pub struct TreeList {
     overlay: Option<std::sync::Arc<Overlay>>,
 
     // Derived.
+    /// The views hold placeholder marks (unmodified, or removed), each
+    /// drawn by [`TreeList::view`] (see [`marks`]).
+    lazy_marks: bool,
     matches: Matches,
     view: Vec<NodeView>,
     /// What each node's children add up to.
@@ -179,10 +186,13 @@ pub struct TreeList {
     queued: Vec<bool>,
     /// Scratch of a whole pass: every node's own part of its view.
     own_scratch: Vec<Own>,
-    /// Scratch of a visibility pass: each node's shown children and rows.
-    below_scratch: Vec<(u32, u32)>,
+    /// Scratch of a visibility pass: each node's shown children, rows and
+    /// changed children.
+    below_scratch: Vec<(u32, u32, u32)>,
     /// Scratch of [`TreeList::update`]: the dirty nodes, sorted.
     dirty_scratch: Vec<NodeId>,
+    /// Scratch of a layer change: the paths it may change.
+    layer_scratch: Vec<NodeId>,
 }
 
 impl TreeList {
@@ -223,6 +233,7 @@ impl TreeList {
         let parents: Vec<NodeId> = tree.nodes.iter().map(|n| n.parent).collect();
         let paths = display_paths(tree);
         let names = Names::new(&paths, &parents);
+        let marks = LayerMarks::new(&ver_start, &versions, &layer_start, &layer_ids, &parents);
         let mut list = TreeList {
             child_start,
             child_ids,
@@ -234,6 +245,7 @@ impl TreeList {
             layer_ids,
             paths,
             names,
+            marks,
             layer: tree.layer_count.saturating_sub(1),
             compare,
             sort: SortBy::Name,
@@ -241,6 +253,7 @@ impl TreeList {
             filter: None,
             collapsed: vec![false; n],
             overlay: None,
+            lazy_marks: false,
             matches: Matches::new(n),
             view: vec![NodeView::default(); n],
             agg: vec![Agg::default(); n],
@@ -253,6 +266,7 @@ impl TreeList {
             own_scratch: Vec::new(),
             below_scratch: Vec::new(),
             dirty_scratch: Vec::new(),
+            layer_scratch: Vec::new(),
         };
         list.full_view();
         list.settle(None);
@@ -261,8 +275,14 @@ impl TreeList {
 
     // ---- reading ----
 
-    pub fn view(&self, node: NodeId) -> &NodeView {
-        &self.view[node.index()]
+    /// What `node` looks like in the current view (its mark drawn from
+    /// its versions when the view does not store it).
+    pub fn view(&self, node: NodeId) -> NodeView {
+        let mut v = self.view[node.index()];
+        if self.lazy_marks && node != ROOT {
+            v.mark = v.mark.map(|_| self.drawn_mark(node.index(), v.is_dir));
+        }
+        v
     }
 
     pub fn selection(&self) -> usize {
@@ -612,6 +632,23 @@ impl TreeList {
                     || fresh.agg[i] != self.agg[i]
             });
             return Err(format!("the view differs from a whole pass at node {at:?}"));
+        }
+        if fresh.lazy_marks != self.lazy_marks {
+            return Err(format!(
+                "marks drawn: {}, expected {}",
+                self.lazy_marks, fresh.lazy_marks
+            ));
+        }
+        if self.lazy_marks {
+            let mut stored = self.clone();
+            stored.full_view_as(false);
+            if let Some(i) = (0..self.view.len())
+                .find(|&i| self.view(NodeId::from(i as u32)) != stored.view(NodeId::from(i as u32)))
+            {
+                return Err(format!(
+                    "the mark drawn at node {i} differs from a stored one"
+                ));
+            }
         }
         if fresh.match_count != self.match_count {
             return Err(format!(
