@@ -193,6 +193,9 @@ pub struct TreeList {
     dirty_scratch: Vec<NodeId>,
     /// Scratch of a layer change: the paths it may change.
     layer_scratch: Vec<NodeId>,
+    /// From this many nodes on, a whole pass runs on two threads
+    /// ([`view::PARALLEL_FROM`]; lower in tests).
+    parallel_from: usize,
 }
 
 impl TreeList {
@@ -267,6 +270,7 @@ impl TreeList {
             below_scratch: Vec::new(),
             dirty_scratch: Vec::new(),
             layer_scratch: Vec::new(),
+            parallel_from: view::PARALLEL_FROM,
         };
         list.full_view();
         list.settle(None);
