@@ -9,7 +9,7 @@
 //! row's mark is computed when it is drawn: a path's own mark from its
 //! versions, a directory's "modified below" from the per-layer sets here.
 
-use super::view::{FlatVersion, own_mark};
+use super::view::{FlatVersion, dive_mark, own_mark};
 use super::{Compare, Mark, ROOT};
 use crate::tree::NodeId;
 
@@ -57,9 +57,7 @@ impl LayerMarks {
             let from = out.below.len();
             let ids = &layer_ids[layer_start[l] as usize..layer_start[l + 1] as usize];
             for &id in ids {
-                let mark = own_mark(versions_of(id.index()), layer, Compare::Dive)
-                    .and_then(|(m, _)| m)
-                    .unwrap_or(Mark::Unmodified);
+                let mark = dive_mark(versions_of(id.index()), layer);
                 if mark == Mark::Unmodified {
                     continue;
                 }

@@ -91,9 +91,14 @@ pub(super) struct Own {
 pub(super) const PARALLEL_FROM: usize = 200_000;
 
 impl TreeList {
+    /// Node `id`'s versions, oldest first.
+    fn versions_of(&self, id: usize) -> &[FlatVersion] {
+        &self.versions[self.ver_start[id] as usize..self.ver_start[id + 1] as usize]
+    }
+
     /// Node `id`'s own part of its view.
     pub(super) fn own(&self, id: usize) -> Own {
-        let vs = &self.versions[self.ver_start[id] as usize..self.ver_start[id + 1] as usize];
+        let vs = self.versions_of(id);
         let own = match &self.overlay {
             Some(o) => o.own_mark(id, vs),
             None => own_mark(vs, self.layer, self.compare),
@@ -206,10 +211,7 @@ impl TreeList {
     /// Node `id`'s mark as drawn, when its marks are not stored: its own
     /// from its versions, a directory's raised by a change below.
     pub(super) fn drawn_mark(&self, id: usize, is_dir: bool) -> Mark {
-        let vs = &self.versions[self.ver_start[id] as usize..self.ver_start[id + 1] as usize];
-        let mark = own_mark(vs, self.layer, Compare::Dive)
-            .and_then(|(m, _)| m)
-            .unwrap_or(Mark::Unmodified);
+        let mark = dive_mark(self.versions_of(id), self.layer);
         if is_dir
             && mark == Mark::Unmodified
             && self
@@ -301,11 +303,7 @@ impl TreeList {
                     next_at -= 1;
                 }
                 let own = if next_at > 0 && at_layer[next_at - 1].index() == id {
-                    let vs = &self.versions
-                        [self.ver_start[id] as usize..self.ver_start[id + 1] as usize];
-                    own_mark(vs, self.layer, Compare::Dive)
-                        .and_then(|(m, _)| m)
-                        .unwrap_or(Mark::Unmodified)
+                    dive_mark(self.versions_of(id), self.layer)
                 } else {
                     Mark::Unmodified
                 };
@@ -494,6 +492,14 @@ pub(super) fn attr_key(meta: &crate::layer::Meta) -> u64 {
 /// The index of the last version at or below `layer`.
 fn at(vs: &[FlatVersion], layer: u32) -> Option<usize> {
     vs.partition_point(|v| v.layer <= layer).checked_sub(1)
+}
+
+/// The node's own mark at `layer` in dive's view (unmodified when it has
+/// none: a directory kept only for structure).
+pub(super) fn dive_mark(vs: &[FlatVersion], layer: u32) -> Mark {
+    own_mark(vs, layer, Compare::Dive)
+        .and_then(|(m, _)| m)
+        .unwrap_or(Mark::Unmodified)
 }
 
 /// The node's own mark at `layer` and the version that describes it (for a
