@@ -282,7 +282,13 @@ struct Times {
     by_kind: std::collections::BTreeMap<&'static str, Vec<Duration>>,
     cpu_all: Vec<Duration>,
     cpu_by_kind: std::collections::BTreeMap<&'static str, Vec<Duration>>,
+    /// The keys over a frame's budget on a CPU: kind, place in the
+    /// sequence, wall and CPU time.
+    slow: Vec<(&'static str, usize, Duration, Duration)>,
 }
+
+/// A frame at 60 Hz: what a key must fit in.
+const BUDGET: Duration = Duration::from_millis(16);
 
 /// This thread's time on a CPU so far (Linux's schedstat, in ns), if known.
 fn on_cpu() -> Option<Duration> {
@@ -299,7 +305,7 @@ impl Times {
         term: &mut Terminal<TestBackend>,
         seq: &[(&'static str, (KeyCode, KeyModifiers))],
     ) {
-        for (kind, (code, mods)) in seq {
+        for (at, (kind, (code, mods))) in seq.iter().enumerate() {
             let cpu = on_cpu();
             let t = Instant::now();
             app.update(Event::Key(KeyEvent::new(*code, *mods)));
@@ -309,6 +315,9 @@ impl Times {
             self.all.push(d);
             self.by_kind.entry(kind).or_default().push(d);
             if let (Some(a), Some(b)) = (cpu, on_cpu()) {
+                if b.saturating_sub(a) > BUDGET {
+                    self.slow.push((kind, at, d, b.saturating_sub(a)));
+                }
                 self.cpu_all.push(b.saturating_sub(a));
                 self.cpu_by_kind
                     .entry(kind)
@@ -326,6 +335,14 @@ impl Times {
                 "time on a CPU (counted in scheduler ticks: a mean over many keys is exact, one key is not)"
             );
             print_table(self.cpu_by_kind, self.cpu_all);
+        }
+        println!("keys over {} on a CPU: {}", ms(BUDGET), self.slow.len());
+        for (kind, at, wall, cpu) in &self.slow {
+            println!(
+                "  {kind:<16} key {at:>4} of the sequence: {} wall, {} on a CPU",
+                ms(*wall),
+                ms(*cpu)
+            );
         }
     }
 }

@@ -25,12 +25,15 @@ use crate::layer::path;
 use crate::tree::{NodeId, State, Tree};
 
 mod filter;
+mod invariants;
 mod list_state;
+mod marks;
 mod overlay;
 mod rows;
 mod view;
 
 use self::filter::{Matches, Names};
+use self::marks::LayerMarks;
 use self::view::{Agg, FlatVersion, Own, attr_key};
 
 /// The root node of every [`Tree`].
@@ -149,6 +152,8 @@ pub struct TreeList {
     /// Display paths (`/a/b`) and names, for the filter.
     paths: Vec<Box<str>>,
     names: Names,
+    /// dive's marks per layer, for drawing them unstored.
+    marks: LayerMarks,
 
     // Settings.
     layer: u32,
@@ -161,6 +166,9 @@ pub struct TreeList {
     overlay: Option<std::sync::Arc<Overlay>>,
 
     // Derived.
+    /// The views hold placeholder marks (unmodified, or removed), each
+    /// drawn by [`TreeList::view`] (see [`marks`]).
+    lazy_marks: bool,
     matches: Matches,
     view: Vec<NodeView>,
     /// What each node's children add up to.
@@ -179,10 +187,16 @@ pub struct TreeList {
     queued: Vec<bool>,
     /// Scratch of a whole pass: every node's own part of its view.
     own_scratch: Vec<Own>,
-    /// Scratch of a visibility pass: each node's shown children and rows.
-    below_scratch: Vec<(u32, u32)>,
+    /// Scratch of a visibility pass: each node's shown children, rows and
+    /// changed children.
+    below_scratch: Vec<(u32, u32, u32)>,
     /// Scratch of [`TreeList::update`]: the dirty nodes, sorted.
     dirty_scratch: Vec<NodeId>,
+    /// Scratch of a layer change: the paths it may change.
+    layer_scratch: Vec<NodeId>,
+    /// From this many nodes on, a whole pass runs on two threads
+    /// ([`view::PARALLEL_FROM`]; lower in tests).
+    parallel_from: usize,
 }
 
 impl TreeList {
@@ -223,6 +237,7 @@ impl TreeList {
         let parents: Vec<NodeId> = tree.nodes.iter().map(|n| n.parent).collect();
         let paths = display_paths(tree);
         let names = Names::new(&paths, &parents);
+        let marks = LayerMarks::new(&ver_start, &versions, &layer_start, &layer_ids, &parents);
         let mut list = TreeList {
             child_start,
             child_ids,
@@ -234,6 +249,7 @@ impl TreeList {
             layer_ids,
             paths,
             names,
+            marks,
             layer: tree.layer_count.saturating_sub(1),
             compare,
             sort: SortBy::Name,
@@ -241,6 +257,7 @@ impl TreeList {
             filter: None,
             collapsed: vec![false; n],
             overlay: None,
+            lazy_marks: false,
             matches: Matches::new(n),
             view: vec![NodeView::default(); n],
             agg: vec![Agg::default(); n],
@@ -253,6 +270,8 @@ impl TreeList {
             own_scratch: Vec::new(),
             below_scratch: Vec::new(),
             dirty_scratch: Vec::new(),
+            layer_scratch: Vec::new(),
+            parallel_from: view::PARALLEL_FROM,
         };
         list.full_view();
         list.settle(None);
@@ -261,8 +280,14 @@ impl TreeList {
 
     // ---- reading ----
 
-    pub fn view(&self, node: NodeId) -> &NodeView {
-        &self.view[node.index()]
+    /// What `node` looks like in the current view (its mark drawn from
+    /// its versions when the view does not store it).
+    pub fn view(&self, node: NodeId) -> NodeView {
+        let mut v = self.view[node.index()];
+        if self.lazy_marks && node != ROOT {
+            v.mark = v.mark.map(|_| self.drawn_mark(node.index(), v.is_dir));
+        }
+        v
     }
 
     pub fn selection(&self) -> usize {
@@ -597,65 +622,6 @@ impl TreeList {
         self.list.selected = self.list.selected.min(self.row_count().saturating_sub(1));
         self.list.top = self.list.top.min(self.list.selected);
         self.sel = self.row(self.list.selected);
-    }
-
-    /// Is the model consistent? (the view equals a whole pass, the rows a
-    /// plain walk, the selection in range)
-    #[doc(hidden)]
-    pub fn check_invariants(&self) -> Result<(), String> {
-        let mut fresh = self.clone();
-        fresh.full_view();
-        if fresh.view != self.view || fresh.span != self.span || fresh.agg != self.agg {
-            let at = (0..self.view.len()).find(|&i| {
-                fresh.view[i] != self.view[i]
-                    || fresh.span[i] != self.span[i]
-                    || fresh.agg[i] != self.agg[i]
-            });
-            return Err(format!("the view differs from a whole pass at node {at:?}"));
-        }
-        if fresh.match_count != self.match_count {
-            return Err(format!(
-                "match count {} vs {}",
-                self.match_count, fresh.match_count
-            ));
-        }
-        if let Some(f) = &self.filter
-            && let Some(i) =
-                (1..self.paths.len()).find(|&i| self.matches.hit[i] != f.is_match(&self.paths[i]))
-        {
-            return Err(format!("{} matched wrongly", self.paths[i]));
-        }
-        let walked = self.walk();
-        let rows = self.rows();
-        if walked != rows {
-            return Err(format!(
-                "rows differ from a plain walk ({} vs {})",
-                rows.len(),
-                walked.len()
-            ));
-        }
-        if rows.len() != self.row_count() {
-            return Err(format!("{} rows, {} counted", rows.len(), self.row_count()));
-        }
-        for (i, r) in rows.iter().enumerate() {
-            if self.row(i) != Some(*r) || self.index_of(r.node) != Some(i) {
-                return Err(format!("row {i} is not found by its index or node"));
-            }
-        }
-        if self.sel != rows.get(self.list.selected).copied() {
-            return Err("the selected row is stale".into());
-        }
-        if !rows.is_empty() && self.list.selected >= rows.len() {
-            return Err(format!(
-                "selection {} out of {}",
-                self.list.selected,
-                rows.len()
-            ));
-        }
-        if rows.is_empty() && self.list.selected != 0 {
-            return Err("selection in an empty list".into());
-        }
-        Ok(())
     }
 }
 

@@ -393,7 +393,7 @@ fn a_filter_opens_collapsed_directories() {
 /// result equals one thread's, and the incremental keys agree with them.
 #[test]
 fn large_trees_are_derived_on_two_threads_alike() {
-    let files: Vec<String> = (0..view::PARALLEL_FROM)
+    let files: Vec<String> = (0..20_000)
         .map(|i| format!("d{}/s{}/f{i}={}", i % 97, i % 13, i % 7 + 1))
         .collect();
     let later: Vec<String> = (0..3000)
@@ -405,8 +405,9 @@ fn large_trees_are_derived_on_two_threads_alike() {
     let first: Vec<&str> = files.iter().map(String::as_str).collect();
     let second: Vec<&str> = later.iter().map(String::as_str).collect();
     let tree = build(&[&first, &second, &["extra=5"]]);
-    assert!(tree.nodes.len() > view::PARALLEL_FROM);
     let mut list = TreeList::new(&tree, Compare::Dive);
+    list.parallel_from = 10_000;
+    list.full_view();
     for step in 0..6 {
         match step {
             0 => list.set_layer(0),
@@ -422,4 +423,38 @@ fn large_trees_are_derived_on_two_threads_alike() {
         assert!(both == one, "step {step}: two threads differ from one");
         list.check_invariants().unwrap();
     }
+}
+
+/// dive's view draws its marks from the versions while no class is hidden:
+/// what it draws equals a view that stores them, at every layer, through
+/// hide keys (which store them) and back, and a directory replaced by a
+/// file does not pass a change below it up.
+#[test]
+fn dive_marks_drawn_equal_marks_stored() {
+    let tree = build(&[
+        &["a/", "a/x=1", "a/y=2", "b/", "b/c/", "b/c/d=3", "e=1"],
+        &["a/x=5", "-b/c/d", "f/g=2"],
+        &["-a", "a=9", "b/c/h=1"],
+        &["b/c/h=4", "-e"],
+    ]);
+    let mut list = TreeList::new(&tree, Compare::Dive);
+    for layer in [0, 1, 2, 3, 0, 3, 1, 2] {
+        list.set_layer(layer);
+        assert!(list.lazy_marks, "layer {layer}: marks stored");
+        list.check_invariants().unwrap();
+        let drawn = lines(&tree, &list);
+        list.toggle_shown(Mark::Removed);
+        assert!(!list.lazy_marks);
+        list.check_invariants().unwrap();
+        list.toggle_shown(Mark::Removed);
+        list.check_invariants().unwrap();
+        assert_eq!(lines(&tree, &list), drawn, "layer {layer}");
+    }
+    list.set_layer(1);
+    assert_eq!(
+        lines(&tree, &list),
+        [
+            "~a 7", "~  x 5", "   y 2", "~b 0", "~  c 0", "-    d 3", " e 1", "+f 2", "+  g 2",
+        ]
+    );
 }

@@ -84,21 +84,33 @@ pub(super) struct Own {
     size: u64,
 }
 
-/// Below this many nodes a whole pass runs on one thread (a thread costs
-/// more than it saves).
-pub(super) const PARALLEL_FROM: usize = 50_000;
+/// Below this many nodes a whole pass runs on one thread: a thread costs
+/// more than it saves, and on a busy machine (2 cores, the waste view's
+/// worker on one) the key then waits for the slower half. At 100k paths one
+/// thread's pass takes a few ms; at a million, two halve its 30 ms.
+pub(super) const PARALLEL_FROM: usize = 200_000;
 
 impl TreeList {
+    /// Node `id`'s versions, oldest first.
+    fn versions_of(&self, id: usize) -> &[FlatVersion] {
+        &self.versions[self.ver_start[id] as usize..self.ver_start[id + 1] as usize]
+    }
+
     /// Node `id`'s own part of its view.
     pub(super) fn own(&self, id: usize) -> Own {
-        let vs = &self.versions[self.ver_start[id] as usize..self.ver_start[id + 1] as usize];
+        let vs = self.versions_of(id);
         let own = match &self.overlay {
             Some(o) => o.own_mark(id, vs),
             None => own_mark(vs, self.layer, self.compare),
         };
         match own {
             None => Own::default(),
-            Some((mark, state)) => {
+            Some((mut mark, state)) => {
+                if self.lazy_marks && mark != Some(Mark::Removed) {
+                    // Drawn from the versions (see `marks`); a removal
+                    // stays, its bytes do not count.
+                    mark = Some(Mark::Unmodified);
+                }
                 // An ancestor kept only for structure is a directory.
                 let (is_dir, size) = state.map_or((true, 0), |v| (v.is_dir, v.size));
                 Own {
@@ -127,7 +139,7 @@ impl TreeList {
             return NodeView::default();
         };
         let mut mark = own_mark.unwrap_or(Mark::Unmodified);
-        if is_dir && mark == Mark::Unmodified && a.changed > 0 {
+        if is_dir && mark == Mark::Unmodified && a.changed > 0 && !self.lazy_marks {
             mark = Mark::Modified;
         }
         let matched = self.matches.hit[id];
@@ -150,7 +162,7 @@ impl TreeList {
                 *o = self.own(from + i);
             }
         };
-        if out.len() < PARALLEL_FROM {
+        if out.len() < self.parallel_from {
             fill(0, out);
             return;
         }
@@ -190,8 +202,36 @@ impl TreeList {
         v.matched && v.mark.is_some_and(|m| self.shown[m.index()])
     }
 
+    /// Are the marks drawn rather than stored? In dive's view with every
+    /// class shown, where a mark decides no visibility.
+    pub(super) fn wants_lazy_marks(&self) -> bool {
+        self.overlay.is_none() && self.compare == Compare::Dive && self.shown == [true; 4]
+    }
+
+    /// Node `id`'s mark as drawn, when its marks are not stored: its own
+    /// from its versions, a directory's raised by a change below.
+    pub(super) fn drawn_mark(&self, id: usize, is_dir: bool) -> Mark {
+        let mark = dive_mark(self.versions_of(id), self.layer);
+        if is_dir
+            && mark == Mark::Unmodified
+            && self
+                .marks
+                .changed_below(self.layer, NodeId::from(id as u32))
+        {
+            Mark::Modified
+        } else {
+            mark
+        }
+    }
+
     /// Every node's view again.
     pub(super) fn full_view(&mut self) {
+        self.full_view_as(self.wants_lazy_marks());
+    }
+
+    /// Every node's view again, its marks stored or (`lazy`) drawn.
+    pub(super) fn full_view_as(&mut self, lazy: bool) {
+        self.lazy_marks = lazy;
         let n = self.parents.len();
         let mut own = std::mem::take(&mut self.own_scratch);
         own.resize(n, Own::default());
@@ -216,21 +256,65 @@ impl TreeList {
     /// a hide key, a new filter or collapsing all changes (none of them
     /// changes a mark or a size). A lean whole pass: no versions read.
     pub(super) fn visibility_view(&mut self) {
+        if self.lazy_marks != self.wants_lazy_marks() {
+            // A class hidden or shown again in dive's view: the marks
+            // are to be stored, or no longer.
+            self.visibility_pass::<true>();
+        } else {
+            self.visibility_pass::<false>();
+        }
+    }
+
+    /// [`TreeList::visibility_view`]'s pass; `REMARK`: in dive's view, the
+    /// marks stored afresh (the layer's own paths read, a directory's
+    /// raised by what its children add up to) or dropped to placeholders.
+    fn visibility_pass<const REMARK: bool>(&mut self) {
         let n = self.parents.len();
-        // What the shown children add up to, found afresh: (visible, span).
+        let to_lazy = self.wants_lazy_marks();
+        let layer = self.layer as usize;
+        // The paths with a version at the layer: the only ones whose own
+        // mark in dive's view can be other than unmodified.
+        let at_layer: &[NodeId] = if REMARK && layer < self.layer_count() {
+            &self.layer_ids[self.layer_start[layer] as usize..self.layer_start[layer + 1] as usize]
+        } else {
+            &[]
+        };
+        let mut next_at = at_layer.len();
+        // What the shown children add up to, found afresh: (visible, span,
+        // changed).
         let mut below = std::mem::take(&mut self.below_scratch);
         below.clear();
-        below.resize(n, (0, 0));
+        below.resize(n, (0, 0, 0));
         let mut matches = 0;
         for id in (1..n).rev() {
-            let (visible, span) = below[id];
+            let (visible, span, changed) = below[id];
             let a = &mut self.agg[id];
             a.visible = visible;
             a.span = span;
+            if REMARK {
+                a.changed = changed;
+            }
             let mut v = self.view[id];
-            let Some(mark) = v.mark else {
+            let Some(mut mark) = v.mark else {
                 continue;
             };
+            if REMARK {
+                while next_at > 0 && at_layer[next_at - 1].index() > id {
+                    next_at -= 1;
+                }
+                let own = if next_at > 0 && at_layer[next_at - 1].index() == id {
+                    dive_mark(self.versions_of(id), self.layer)
+                } else {
+                    Mark::Unmodified
+                };
+                mark = match own {
+                    Mark::Removed => Mark::Removed,
+                    _ if to_lazy => Mark::Unmodified,
+                    Mark::Unmodified if v.is_dir && changed > 0 => Mark::Modified,
+                    own => own,
+                };
+                v.mark = Some(mark);
+            }
             v.matched = self.matches.hit[id];
             let filter_ok = self.filter.is_none() || v.matched;
             v.visible = (self.shown[mark.index()] && filter_ok) || visible > 0;
@@ -242,9 +326,14 @@ impl TreeList {
             let p = &mut below[self.parents[id].index()];
             p.0 += u32::from(v.visible);
             p.1 += span;
+            p.2 += u32::from(mark != Mark::Unmodified);
         }
         let root = &mut self.agg[ROOT.index()];
-        (root.visible, root.span) = below[ROOT.index()];
+        (root.visible, root.span, _) = below[ROOT.index()];
+        if REMARK {
+            root.changed = below[ROOT.index()].2;
+            self.lazy_marks = to_lazy;
+        }
         self.view[ROOT.index()] = self.root_view();
         self.match_count = matches;
         self.below_scratch = below;
@@ -315,20 +404,45 @@ impl TreeList {
 
     /// The view at layer `to` coming from layer `from`: only paths with a
     /// version in the layers between can change (none against an overlay,
-    /// whose marks do not depend on the layer).
+    /// whose marks do not depend on the layer), and of those fewer by the
+    /// compare mode:
+    /// - all changes (against layer 0): a path's view depends on its
+    ///   version at layer 0 and its last one, so the layers above the lower;
+    /// - only the layer's changes: what either layer changed (nothing else
+    ///   is part of either view but as an ancestor);
+    /// - dive's view, marks drawn: existence and size, which depend on the
+    ///   last version and on a removal at the layer itself, so the layers
+    ///   above the lower and the lower's removals;
+    /// - dive's view, marks stored: every layer between, both included.
     pub(super) fn move_layer(&mut self, from: u32, to: u32) {
-        if self.overlay.is_some() {
+        if self.overlay.is_some() || from == to {
             return;
         }
         let (lo, hi) = (from.min(to) as usize, from.max(to) as usize);
-        let ids = &self.layer_ids[self.layer_start[lo] as usize
-            ..self.layer_start[(hi + 1).min(self.layer_count())] as usize];
-        if ids.len() > self.parents.len() / 4 {
+        let mut dirty = std::mem::take(&mut self.layer_scratch);
+        dirty.clear();
+        let ids_of = |a: usize, b: usize| {
+            let b = b.min(self.layer_count());
+            &self.layer_ids[self.layer_start[a.min(b)] as usize..self.layer_start[b] as usize]
+        };
+        let parts: [&[NodeId]; 2] = match self.compare {
+            Compare::Aggregated => [ids_of(lo + 1, hi + 1), &[]],
+            Compare::Layer => [ids_of(lo, lo + 1), ids_of(hi, hi + 1)],
+            Compare::Dive if self.lazy_marks => {
+                [ids_of(lo + 1, hi + 1), self.marks.removed(lo as u32)]
+            }
+            Compare::Dive => [ids_of(lo, hi + 1), &[]],
+        };
+        let whole = parts[0].len() + parts[1].len() > self.parents.len() / 4;
+        if !whole {
+            dirty.extend(parts.iter().flat_map(|p| p.iter().copied()));
+        }
+        if whole {
             self.full_view();
         } else {
-            let ids = ids.to_vec();
-            self.update(ids);
+            self.update(dirty.iter().copied());
         }
+        self.layer_scratch = dirty;
     }
 
     fn layer_count(&self) -> usize {
@@ -380,10 +494,18 @@ fn at(vs: &[FlatVersion], layer: u32) -> Option<usize> {
     vs.partition_point(|v| v.layer <= layer).checked_sub(1)
 }
 
+/// The node's own mark at `layer` in dive's view (unmodified when it has
+/// none: a directory kept only for structure).
+pub(super) fn dive_mark(vs: &[FlatVersion], layer: u32) -> Mark {
+    own_mark(vs, layer, Compare::Dive)
+        .and_then(|(m, _)| m)
+        .unwrap_or(Mark::Unmodified)
+}
+
 /// The node's own mark at `layer` and the version that describes it (for a
 /// removed node, the one it had), or None when the node is not part of the
 /// view by itself.
-fn own_mark(
+pub(super) fn own_mark(
     vs: &[FlatVersion],
     layer: u32,
     compare: Compare,

@@ -580,7 +580,7 @@ impl App {
                 },
                 (Focus::Right, RightView::Tree) => {
                     if let Some(node) = l.tree.selected_node() {
-                        let v = *l.tree.view(node);
+                        let v = l.tree.view(node);
                         if v.is_dir {
                             l.tree.toggle_collapse();
                         } else {
