@@ -512,13 +512,10 @@ impl App {
             }
             Action::ToggleFiletreeAttributes => self.show_attributes = !self.show_attributes,
             Action::ToggleWrapTree => self.wrap = !self.wrap,
-            Action::Up => self.move_selection(Move::By(-1)),
-            Action::Down => self.move_selection(Move::By(1)),
-            Action::PageUp => self.move_selection(Move::By(-page)),
-            Action::PageDown => self.move_selection(Move::By(page)),
-            Action::Home => self.move_selection(Move::Home),
-            Action::End => self.move_selection(Move::End),
-            _ => self.loaded_action(action),
+            _ => match action.list_move(page) {
+                Some(step) => self.move_selection(step),
+                None => self.loaded_action(action),
+            },
         }
         self.scroll_all();
     }
