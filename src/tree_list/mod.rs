@@ -21,6 +21,7 @@ pub use self::list_state::ListState;
 pub use self::overlay::Overlay;
 pub use self::rows::Rows;
 
+use crate::layer::LayerIdx;
 use crate::layer::path;
 use crate::tree::{NodeId, State, Tree};
 
@@ -307,8 +308,10 @@ impl TreeList {
         self.list.top
     }
 
-    pub fn layer(&self) -> u32 {
-        self.layer
+    /// The selected layer (kept as a bare `u32` inside, beside the flat
+    /// version columns).
+    pub fn layer(&self) -> LayerIdx {
+        LayerIdx::from(self.layer)
     }
 
     pub fn compare(&self) -> Compare {
@@ -338,8 +341,8 @@ impl TreeList {
 
     // ---- settings that change the view ----
 
-    pub fn set_layer(&mut self, layer: u32) {
-        let layer = layer.min(self.layer_count.saturating_sub(1));
+    pub fn set_layer(&mut self, layer: LayerIdx) {
+        let layer = u32::from(layer).min(self.layer_count.saturating_sub(1));
         if layer != self.layer {
             let keep = self.selected_node();
             let from = std::mem::replace(&mut self.layer, layer);
@@ -565,9 +568,9 @@ impl TreeList {
     /// Show `node` at `layer` (the waste view's jump): selected, its
     /// ancestors expanded; when the filter or a hidden class would hide it,
     /// they are cleared. False when the node is not in that layer's view.
-    pub fn jump_to(&mut self, layer: u32, node: NodeId) -> bool {
+    pub fn jump_to(&mut self, layer: LayerIdx, node: NodeId) -> bool {
         let keep = self.selected_node();
-        let layer = layer.min(self.layer_count.saturating_sub(1));
+        let layer = u32::from(layer).min(self.layer_count.saturating_sub(1));
         let from = std::mem::replace(&mut self.layer, layer);
         self.move_layer(from, layer);
         if !self.view.get(node.index()).is_some_and(|v| v.visible) {

@@ -1,7 +1,7 @@
 use proptest::prelude::*;
 
 use super::*;
-use crate::layer::{EntryKind, LayerChanges, Meta, Op, Record};
+use crate::layer::{EntryKind, LayerChanges, LayerIdx, Meta, Op, Record};
 use crate::tree;
 
 fn meta(kind: EntryKind, size: u64, hash: u64) -> Meta {
@@ -86,7 +86,7 @@ fn sample() -> Tree {
 fn aggregated_marks_against_layer_zero() {
     let tree = sample();
     let list = TreeList::new(&tree, Compare::Aggregated);
-    assert_eq!(list.layer(), 2);
+    assert_eq!(list.layer(), LayerIdx::from(2));
     assert_eq!(
         lines(&tree, &list),
         [
@@ -106,12 +106,12 @@ fn layer_mode_shows_only_that_layers_changes() {
     let tree = sample();
     let mut list = TreeList::new(&tree, Compare::Layer);
     assert_eq!(lines(&tree, &list), ["~app 5", "-  big 50", "+  small 5"]);
-    list.set_layer(1);
+    list.set_layer(LayerIdx::from(1));
     assert_eq!(
         lines(&tree, &list),
         ["+app 50", "+  big 50", "~etc 12", "~  passwd 12"]
     );
-    list.set_layer(0);
+    list.set_layer(LayerIdx::from(0));
     assert_eq!(list.rows().len(), 5);
     assert!(
         list.rows()
@@ -139,7 +139,7 @@ fn dive_mode_shows_the_whole_tree_with_the_layers_changes() {
             "     sh 100",
         ]
     );
-    list.set_layer(1);
+    list.set_layer(LayerIdx::from(1));
     assert_eq!(
         lines(&tree, &list),
         [
@@ -249,10 +249,10 @@ fn selection_follows_node_across_layers() {
     let tree = sample();
     let mut list = TreeList::new(&tree, Compare::Aggregated);
     assert!(list.reveal(tree.lookup(b"etc/passwd").unwrap()));
-    list.set_layer(1);
+    list.set_layer(LayerIdx::from(1));
     assert_eq!(list.selected_node(), tree.lookup(b"etc/passwd"));
     list.set_compare(Compare::Layer);
-    list.set_layer(2);
+    list.set_layer(LayerIdx::from(2));
     // Not in layer 2's changes: the selection stays in range.
     assert!(list.selection() < list.rows().len());
 }
@@ -354,7 +354,7 @@ proptest! {
                 Op2::Right => list.right(),
                 Op2::Collapse => list.toggle_collapse(),
                 Op2::CollapseAll => list.toggle_collapse_all(),
-                Op2::Layer(l) => list.set_layer(l as u32),
+                Op2::Layer(l) => list.set_layer(LayerIdx::from(l as u32)),
                 Op2::Compare(c) => list.set_compare([Compare::Aggregated, Compare::Layer, Compare::Dive][c as usize]),
                 Op2::Toggle(m) => list.toggle_shown(Mark::ALL[m as usize]),
                 Op2::Sort(size) => list.set_sort(if size { SortBy::Size } else { SortBy::Name }),
@@ -410,9 +410,9 @@ fn large_trees_are_derived_on_two_threads_alike() {
     list.full_view();
     for step in 0..6 {
         match step {
-            0 => list.set_layer(0),
+            0 => list.set_layer(LayerIdx::from(0)),
             1 => list.toggle_shown(Mark::Unmodified),
-            2 => list.set_layer(1),
+            2 => list.set_layer(LayerIdx::from(1)),
             3 => list.set_filter(Filter::parse("f1", false).unwrap()),
             4 => list.toggle_collapse_all(),
             _ => list.set_compare(Compare::Aggregated),
@@ -439,7 +439,7 @@ fn dive_marks_drawn_equal_marks_stored() {
     ]);
     let mut list = TreeList::new(&tree, Compare::Dive);
     for layer in [0, 1, 2, 3, 0, 3, 1, 2] {
-        list.set_layer(layer);
+        list.set_layer(LayerIdx::from(layer));
         assert!(list.lazy_marks, "layer {layer}: marks stored");
         list.check_invariants().unwrap();
         let drawn = lines(&tree, &list);
@@ -450,7 +450,7 @@ fn dive_marks_drawn_equal_marks_stored() {
         list.check_invariants().unwrap();
         assert_eq!(lines(&tree, &list), drawn, "layer {layer}");
     }
-    list.set_layer(1);
+    list.set_layer(LayerIdx::from(1));
     assert_eq!(
         lines(&tree, &list),
         [

@@ -6,6 +6,7 @@ use crossterm::event::{KeyEvent, MouseEvent};
 use super::compare::CompareMarks;
 use crate::content::{Content, ContentError, Extracted};
 use crate::error::Error;
+use crate::layer::LayerIdx;
 use crate::pipeline::Outcome;
 use crate::progress::ProgressSnapshot;
 use crate::tree::NodeId;
@@ -44,13 +45,13 @@ pub enum Command {
     ReadFile {
         token: u64,
         node: NodeId,
-        layer: u32,
+        layer: LayerIdx,
         /// Where the window starts in the file.
         offset: u64,
     },
     Extract {
         node: NodeId,
-        layer: u32,
+        layer: LayerIdx,
         dest: std::path::PathBuf,
         /// The user agreed to replace what is there.
         overwrite: bool,

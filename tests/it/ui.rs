@@ -141,7 +141,7 @@ fn layer_changes_of_the_first_layers() {
     for _ in 0..5 {
         key(&mut app, KeyCode::Down);
     }
-    assert_eq!(app.loaded().unwrap().layer(), 5);
+    assert_eq!(app.loaded().unwrap().layer().index(), 5);
     insta::assert_snapshot!("layer5_changes", screen(&app));
 }
 
@@ -200,7 +200,7 @@ fn waste_view_jumps_to_the_entry() {
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.view, RightView::Tree);
-    assert_eq!(app.loaded().unwrap().layer(), 4);
+    assert_eq!(app.loaded().unwrap().layer().index(), 4);
     assert_eq!(selected_path(&app), "/tmp/build.log");
     // Sorting cycles and keeps the selection in range.
     key(&mut app, KeyCode::Char('w'));
@@ -287,8 +287,8 @@ fn findings_keys_move_toggle_and_jump_to_the_tree() {
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.view, RightView::Tree);
     assert_eq!(app.focus, Focus::Right);
-    assert_eq!(app.loaded().unwrap().layer(), 6);
-    assert_eq!(app.loaded().unwrap().tree.layer(), 6);
+    assert_eq!(app.loaded().unwrap().layer().index(), 6);
+    assert_eq!(app.loaded().unwrap().tree.layer().index(), 6);
     assert_eq!(selected_path(&app), "/root/.ssh/id_rsa");
     let (msg, bad) = app.message.clone().unwrap();
     assert!(!bad && msg.contains("layer 6: /root/.ssh/id_rsa"), "{msg}");
@@ -299,7 +299,7 @@ fn findings_keys_move_toggle_and_jump_to_the_tree() {
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.loaded().unwrap().layer(), 3);
+    assert_eq!(app.loaded().unwrap().layer().index(), 3);
     assert_eq!(selected_path(&app), "/var/cache/apk/binutils.apk");
 
     // Even where the tree was filtered and in all-changes mode.
@@ -310,7 +310,7 @@ fn findings_keys_move_toggle_and_jump_to_the_tree() {
     key(&mut app, KeyCode::Char('f'));
     key(&mut app, KeyCode::Down); // the copy-up: layers 5 → 8
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.loaded().unwrap().layer(), 5);
+    assert_eq!(app.loaded().unwrap().layer().index(), 5);
     assert_eq!(selected_path(&app), "/opt/peel/blob.bin");
 
     // A finding about the configuration has nowhere to go: a message.
@@ -323,7 +323,7 @@ fn findings_keys_move_toggle_and_jump_to_the_tree() {
         msg.contains("no-healthcheck") && msg.contains("configuration"),
         "{msg}"
     );
-    assert_eq!(app.loaded().unwrap().layer(), 5);
+    assert_eq!(app.loaded().unwrap().layer().index(), 5);
 
     // w and f switch between the lists, the same key again goes back, and
     // esc closes the list; ctrl+o says how findings are ordered.
@@ -431,7 +431,7 @@ fn many_paths_are_counted() {
     app.update(Event::Resize(100, 20));
     insta::assert_snapshot!("findings_many_paths_short", screen(&app));
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.loaded().unwrap().layer(), 1);
+    assert_eq!(app.loaded().unwrap().layer().index(), 1);
     assert_eq!(selected_path(&app), "/tmp/build/obj00.o");
 }
 
@@ -452,7 +452,7 @@ fn enter_prefers_a_path_of_the_first_layer() {
     assert_eq!(dup.paths, vec!["/b/copy2.bin", "/z/copy1.bin"]);
     key(&mut app, KeyCode::Char('f'));
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.loaded().unwrap().layer(), 1);
+    assert_eq!(app.loaded().unwrap().layer().index(), 1);
     assert_eq!(selected_path(&app), "/z/copy1.bin");
 }
 
@@ -716,14 +716,14 @@ fn mouse_click_selects_pane_and_row_and_wheel_scrolls() {
         MouseEventKind::Down(MouseButton::Left),
     );
     assert_eq!(app.focus, Focus::Layers);
-    assert_eq!(app.loaded().unwrap().layer(), 3);
+    assert_eq!(app.loaded().unwrap().layer().index(), 3);
     click(
         &mut app,
         areas.layer_rows.x + 2,
         areas.layer_rows.y,
         MouseEventKind::Down(MouseButton::Left),
     );
-    assert_eq!(app.loaded().unwrap().layer(), 0);
+    assert_eq!(app.loaded().unwrap().layer().index(), 0);
     click(
         &mut app,
         areas.tree_rows.x + 5,

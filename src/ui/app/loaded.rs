@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use crate::findings::Finding;
+use crate::layer::LayerIdx;
 use crate::pipeline::Outcome;
 use crate::tree::NodeId;
 use crate::tree_list::TreeList;
@@ -62,16 +63,14 @@ impl Loaded {
             // NEW's final filesystem is its last layer's: the viewer and
             // extract read there.
             let last = self.layers.len().saturating_sub(1);
-            let n = self.layers.len();
-            self.layers.list.select(last, n);
-            self.tree.set_layer(last as u32);
+            self.select_layer(last);
             Some(summary)
         }
     }
 
     /// The selected layer.
-    pub fn layer(&self) -> usize {
-        self.layers.selected()
+    pub fn layer(&self) -> LayerIdx {
+        LayerIdx::new(self.layers.selected()).unwrap_or_default()
     }
 
     /// The image's findings.
@@ -84,22 +83,22 @@ impl Loaded {
     pub fn select_layer(&mut self, layer: usize) {
         let n = self.layers.len();
         self.layers.list.select(layer, n);
-        self.tree.set_layer(self.layer() as u32);
+        self.tree.set_layer(self.layer());
     }
 
     /// Move the layer selection; the tree follows.
     pub fn move_layer(&mut self, m: Move) {
         let n = self.layers.len();
         m.apply(&mut self.layers.list, n);
-        self.tree.set_layer(self.layer() as u32);
+        self.tree.set_layer(self.layer());
     }
 
     /// Show `node` in the tree at `layer`: that layer selected, the node
     /// selected with its ancestors expanded. The message for the status line.
-    fn show_in_tree(&mut self, layer: u32, node: NodeId) -> String {
+    fn show_in_tree(&mut self, layer: LayerIdx, node: NodeId) -> String {
         let n = self.layers.len();
-        self.layers.list.select(layer as usize, n);
-        let shown = self.tree.jump_to(self.layer() as u32, node);
+        self.layers.list.select(layer.index(), n);
+        let shown = self.tree.jump_to(self.layer(), node);
         let path = crate::ui::sanitize(&self.analysis.tree.display_path(node));
         if shown {
             format!("layer {}: {path}", self.layer())
@@ -109,7 +108,7 @@ impl Loaded {
     }
 
     /// Show `node` at `layer` in the tree (a path's history); the message.
-    pub fn show_node(&mut self, layer: u32, node: NodeId) -> String {
+    pub fn show_node(&mut self, layer: LayerIdx, node: NodeId) -> String {
         self.show_in_tree(layer, node)
     }
 
@@ -127,12 +126,12 @@ impl Loaded {
         if let Some(WasteRow::Group(g)) = self.waste.selected_row() {
             let group = &self.waste.groups[g as usize];
             let (layer, dir) = (group.layers.0, group.dir);
-            return Some(self.show_in_tree(layer.into(), dir));
+            return Some(self.show_in_tree(layer, dir));
         }
         let idx = self.waste.selected_entry()?;
         let w = &analysis.exact.wasted[idx as usize];
         let node = analysis.tree.lookup(&w.path)?;
-        Some(self.show_in_tree(w.layer.into(), node))
+        Some(self.show_in_tree(w.layer, node))
     }
 
     /// Enter on the selected finding: show where it is in the tree. The
@@ -149,7 +148,7 @@ impl Loaded {
                 ),
                 false,
             ),
-            Some((layer, Some(node))) => (self.show_in_tree(layer.into(), node), true),
+            Some((layer, Some(node))) => (self.show_in_tree(layer, node), true),
             Some((layer, None)) => {
                 self.select_layer(layer.index());
                 (

@@ -25,6 +25,7 @@ use super::keymap::{Action, Config, Key, KeyCode2, Scope};
 use super::layout::{self, Areas};
 use super::theme::Theme;
 use crate::content::Origin;
+use crate::layer::LayerIdx;
 use crate::pipeline::Outcome;
 use crate::progress::ProgressSnapshot;
 use crate::tree::NodeId;
@@ -74,18 +75,18 @@ pub enum Modal {
     ConfirmOverwrite {
         target: PathBuf,
         node: NodeId,
-        layer: u32,
+        layer: LayerIdx,
         dest: PathBuf,
     },
     Extract {
         input: String,
         node: NodeId,
-        layer: u32,
+        layer: LayerIdx,
     },
     /// The extract destination does not exist: create it? (y/n)
     ConfirmCreate {
         node: NodeId,
-        layer: u32,
+        layer: LayerIdx,
         dest: PathBuf,
     },
     /// Standard input, before it is read: keep its layers in `folder`
@@ -315,7 +316,7 @@ impl App {
             Compare::Dive
         };
         let mut tree = TreeList::new(&analysis.tree, compare);
-        tree.set_layer(0);
+        tree.set_layer(LayerIdx::BOTTOM);
         if self.config.collapse_dirs {
             tree.toggle_collapse_all();
         }
@@ -500,7 +501,7 @@ impl App {
             Action::CopyCommand => {
                 let command = self
                     .loaded()
-                    .and_then(|l| l.analysis.image.layers.get(l.layer()))
+                    .and_then(|l| l.analysis.image.layers.get(l.layer().index()))
                     .map(|layer| layer.command());
                 match command {
                     Some(c) if !c.is_empty() => {
@@ -582,7 +583,7 @@ impl App {
                             l.tree.toggle_collapse();
                         } else {
                             self.next_token += 1;
-                            let layer = l.layer() as u32;
+                            let layer = l.layer();
                             let (viewer, read) =
                                 Viewer::open(tree, node, &v, layer, self.next_token);
                             self.commands.extend(read);
@@ -610,7 +611,7 @@ impl App {
                         self.modal = Modal::Extract {
                             input: dest,
                             node,
-                            layer: l.layer() as u32,
+                            layer: l.layer(),
                         };
                     }
                 }

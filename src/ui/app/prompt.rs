@@ -8,6 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::{App, Focus, Modal, Phase, RightView};
 use crate::content::ContentError;
+use crate::layer::LayerIdx;
 use crate::tree::NodeId;
 use crate::tree_list::Filter;
 use crate::ui::components::viewer;
@@ -88,7 +89,7 @@ impl App {
 
     /// Extract into `dest` (which exists), asking first when the target
     /// does.
-    fn extract_into(&mut self, node: NodeId, layer: u32, dest: PathBuf) {
+    fn extract_into(&mut self, node: NodeId, layer: LayerIdx, dest: PathBuf) {
         let Some(l) = self.loaded() else { return };
         let target = crate::content::target_path(&l.analysis.tree, node, &dest);
         if std::fs::symlink_metadata(&target).is_ok() {
@@ -104,7 +105,7 @@ impl App {
         self.modal = Modal::None;
     }
 
-    fn start_extract(&mut self, node: NodeId, layer: u32, dest: PathBuf, overwrite: bool) {
+    fn start_extract(&mut self, node: NodeId, layer: LayerIdx, dest: PathBuf, overwrite: bool) {
         self.commands.push(Command::Extract {
             node,
             layer,

@@ -1,13 +1,14 @@
 //! A path's history (`H`): every layer that touched it, with what it did
 //! and the size it left; enter shows the path at that layer.
 
+use crate::layer::LayerIdx;
 use crate::tree::{NodeId, State, Tree};
 use crate::tree_list::{ListState, Mark};
 
 /// One layer's change of the path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {
-    pub layer: u32,
+    pub layer: LayerIdx,
     pub mark: Mark,
     /// Content bytes after the change (0 for a removal, a directory).
     pub bytes: u64,
@@ -36,7 +37,7 @@ impl History {
             }
             let step = match &v.state {
                 State::Present { meta, .. } => Step {
-                    layer: v.layer.into(),
+                    layer: v.layer,
                     mark: if present_before {
                         Mark::Modified
                     } else {
@@ -46,7 +47,7 @@ impl History {
                     what: meta.kind.name().to_string(),
                 },
                 State::Absent(reason) => Step {
-                    layer: v.layer.into(),
+                    layer: v.layer,
                     mark: Mark::Removed,
                     bytes: 0,
                     what: reason.name().to_string(),

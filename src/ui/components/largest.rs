@@ -1,6 +1,7 @@
 //! The largest files in the image (`L`): the files the last layer shows,
 //! largest first, a flat list made once when the image is read.
 
+use crate::layer::LayerIdx;
 use crate::tree::{NodeId, Tree};
 use crate::tree_list::ListState;
 
@@ -13,7 +14,7 @@ pub struct Largest {
     pub node: NodeId,
     pub bytes: u64,
     /// The layer whose entry the image shows.
-    pub layer: u32,
+    pub layer: LayerIdx,
 }
 
 #[derive(Debug, Default)]
@@ -33,7 +34,7 @@ impl LargestFiles {
             .map(|f| Largest {
                 node: f.node,
                 bytes: f.size,
-                layer: f.layer.into(),
+                layer: f.layer,
             })
             .collect();
         let order = |a: &Largest, b: &Largest| b.bytes.cmp(&a.bytes).then(a.node.cmp(&b.node));

@@ -4,6 +4,7 @@ use crossterm::event::KeyCode;
 
 use super::ModalKey;
 use crate::content::Content;
+use crate::layer::LayerIdx;
 use crate::report::size;
 use crate::tree::{NodeId, State, Tree};
 use crate::tree_list::ListState;
@@ -19,7 +20,7 @@ pub struct Viewer {
     pub token: u64,
     /// What is shown: for reading the next window of a large file.
     pub node: NodeId,
-    pub layer: u32,
+    pub layer: LayerIdx,
     pub title: String,
     pub body: ViewerBody,
     /// The viewer has no cursor: its selected line is the first one shown.
@@ -100,7 +101,7 @@ impl Viewer {
         tree: &Tree,
         node: NodeId,
         view: &NodeView,
-        layer: u32,
+        layer: LayerIdx,
         token: u64,
     ) -> (Viewer, Option<Command>) {
         let title = format!(
@@ -111,7 +112,7 @@ impl Viewer {
         let body = if view.mark == Some(Mark::Removed) {
             ViewerBody::Error("removed in this layer: nothing to show".into())
         } else {
-            match tree.node(node).at(layer.into()).map(|v| &v.state) {
+            match tree.node(node).at(layer).map(|v| &v.state) {
                 Some(State::Present {
                     content: Some(_), ..
                 }) => {

@@ -14,7 +14,7 @@ use crate::ui::{count, sanitize};
 
 pub fn draw_layer(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
     let theme = app.theme;
-    let Some(layer) = l.analysis.image.layers.get(l.layer()) else {
+    let Some(layer) = l.analysis.image.layers.get(l.layer().index()) else {
         f.render_widget(block("Layer details", false, theme), area);
         return;
     };

@@ -30,7 +30,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, h: &History) {
             .analysis
             .image
             .layers
-            .get(step.layer as usize)
+            .get(step.layer.index())
             .map(|layer| super::findings::one_line(&layer.command()))
             .unwrap_or_default();
         let head = format!(

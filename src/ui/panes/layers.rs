@@ -18,7 +18,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
     // the # column (dive's, from 0) beside it.
     let mut title = format!(
         "Layer {} of {} · #{}",
-        l.layer() + 1,
+        l.layer().index() + 1,
         l.analysis.image.layers.len(),
         l.layer()
     );
@@ -58,7 +58,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, l: &Loaded) {
             &cmd
         }));
         let text = fit(&text, inner(area).width as usize);
-        let style = if idx == l.layer() {
+        let style = if idx == l.layer().index() {
             theme.selected(focused)
         } else {
             ratatui::style::Style::new()

@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{block, fit};
+use crate::layer::LayerIdx;
 use crate::layer::{EntryKind, Meta};
 use crate::report::size;
 use crate::tree::State;
@@ -105,14 +106,14 @@ fn meta_of<'a>(tree: &'a crate::tree::Tree, row: &Row, list: &TreeList) -> Optio
     let node = tree.node(row.node);
     // Compare mode shows NEW's final filesystem.
     let layer = if list.overlay().is_some() {
-        u32::MAX
+        LayerIdx::from(u32::MAX)
     } else {
         list.layer()
     };
-    match node.at(layer.into()).map(|v| &v.state) {
+    match node.at(layer).map(|v| &v.state) {
         Some(State::Present { meta, .. }) => Some(meta),
         _ => node.versions.iter().rev().find_map(|v| match &v.state {
-            State::Present { meta, .. } if u32::from(v.layer) <= layer => Some(meta),
+            State::Present { meta, .. } if v.layer <= layer => Some(meta),
             _ => None,
         }),
     }

@@ -105,7 +105,7 @@ fn app_at(outcome: Outcome, origin: Origin, path: &str, layer: u32) -> App {
     app.update(Event::Resize(120, 36));
     app.update(Event::Loaded(Box::new(Ok(outcome))));
     if let Phase::Ready(l) = &mut app.phase {
-        l.show_node(layer, node);
+        l.show_node(layer.into(), node);
     }
     app.focus = Focus::Right;
     app

@@ -147,7 +147,7 @@ fn view(app: &mut App, path: &str, layer: u32) -> ViewerBody {
         panic!("not loaded")
     };
     let node = l.analysis.tree.lookup(path.as_bytes()).unwrap();
-    l.show_node(layer, node);
+    l.show_node(layer.into(), node);
     press(app, KeyCode::Enter);
     peel::ui::run_pending(app);
     match &app.modal {

@@ -59,7 +59,7 @@ fn one_rm_rf_is_one_row_that_expands() {
     // added the entries.
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.view, RightView::Tree);
-    assert_eq!(app.loaded().unwrap().layer(), 0);
+    assert_eq!(app.loaded().unwrap().layer().index(), 0);
     assert_eq!(selected_path(&app), "/srv/cache");
 }
 
@@ -151,7 +151,7 @@ fn a_paths_history_lists_every_layer_that_touched_it() {
         peel::ui::app::Modal::History(h) => h
             .steps
             .iter()
-            .map(|s| (s.layer, s.mark.symbol(), s.bytes))
+            .map(|s| (s.layer.index(), s.mark.symbol(), s.bytes))
             .collect::<Vec<_>>(),
         other => panic!("{other:?}"),
     };
@@ -164,7 +164,7 @@ fn a_paths_history_lists_every_layer_that_touched_it() {
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.modal, peel::ui::app::Modal::None);
-    assert_eq!(app.loaded().unwrap().layer(), 8);
+    assert_eq!(app.loaded().unwrap().layer().index(), 8);
     assert_eq!(selected_path(&app), "/opt/peel/blob.bin");
 }
 
