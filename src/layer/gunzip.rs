@@ -9,7 +9,7 @@
 //! flate2's do, so that a corrupt stream's one-line message does not depend
 //! on the build.
 
-use std::io::{self, Read};
+use std::io::Read;
 
 /// A decoder of a gzip stream of one or more members over `reader`.
 pub fn decoder<'a, R: Read + 'a>(reader: R) -> Box<dyn Read + 'a> {
@@ -23,32 +23,12 @@ pub fn decoder<'a, R: Read + 'a>(reader: R) -> Box<dyn Read + 'a> {
     }
 }
 
-/// flate2's error for a bad gzip header.
-pub(crate) fn bad_header() -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidInput, "invalid gzip header")
-}
-
-/// flate2's error for a member whose CRC-32 or length does not match.
-pub(crate) fn bad_trailer() -> io::Error {
-    io::Error::new(
-        io::ErrorKind::InvalidInput,
-        "corrupt gzip stream does not have a matching checksum",
-    )
-}
-
-/// flate2's error for bad deflate data.
-pub(crate) fn bad_deflate() -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidInput, "corrupt deflate stream")
-}
-
 #[cfg(feature = "isal")]
 mod isal_reader {
     use std::io::{self, Read};
 
     use isal::error::Error as IsalError;
     use isal::{DecompCode, read::GzipDecoder};
-
-    use super::{bad_deflate, bad_header, bad_trailer};
 
     /// igzip over a reader, its errors made flate2's.
     pub struct Gunzip<R: Read> {
@@ -84,6 +64,24 @@ mod isal_reader {
                 e
             })
         }
+    }
+
+    /// flate2's error for a bad gzip header.
+    fn bad_header() -> io::Error {
+        io::Error::new(io::ErrorKind::InvalidInput, "invalid gzip header")
+    }
+
+    /// flate2's error for a member whose CRC-32 or length does not match.
+    fn bad_trailer() -> io::Error {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "corrupt gzip stream does not have a matching checksum",
+        )
+    }
+
+    /// flate2's error for bad deflate data.
+    fn bad_deflate() -> io::Error {
+        io::Error::new(io::ErrorKind::InvalidInput, "corrupt deflate stream")
     }
 
     /// igzip's error as flate2 words it; `ended`: the input had ended.
@@ -159,7 +157,7 @@ mod isal_reader {
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
+    use std::io::{self, Write};
 
     use super::*;
 
