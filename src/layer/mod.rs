@@ -3,6 +3,7 @@
 pub(crate) mod ahead;
 pub mod digest;
 pub mod entry;
+mod gunzip;
 pub mod path;
 pub mod pipelined;
 mod position;

@@ -5,8 +5,6 @@
 
 use std::io::{self, Chain, Cursor, Read};
 
-use flate2::read::MultiGzDecoder;
-
 /// How a blob is compressed, as its first bytes say.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Compression {
@@ -110,7 +108,7 @@ fn decoder<'a, R: Read + 'a>(
 ) -> io::Result<Box<dyn Read + 'a>> {
     Ok(match compression {
         Compression::None => Box::new(reader),
-        Compression::Gzip => Box::new(MultiGzDecoder::new(reader)),
+        Compression::Gzip => super::gunzip::decoder(reader),
         Compression::Zstd => {
             let mut decoder = zstd::stream::read::Decoder::new(reader)?;
             decoder.window_log_max(ZSTD_WINDOW_LOG_MAX)?;
