@@ -36,7 +36,9 @@ COPY . .
 # build.rs reads the commit from git; the context has no .git.
 ARG PEEL_BUILD_COMMIT=
 ENV PEEL_BUILD_COMMIT=${PEEL_BUILD_COMMIT}
-RUN cargo build --release --locked \
+# musl's static build has no libisal: gzip is then inflated by zlib-rs (the
+# same results and errors; see the README's Install).
+RUN cargo build --release --locked --no-default-features \
     && mkdir -p /dist/usr/local/bin \
     && cp target/release/peel /dist/usr/local/bin/peel
 
