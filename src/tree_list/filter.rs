@@ -3,14 +3,16 @@
 //! Matching a million paths one by one is too slow for a key press, so:
 //! - a plain pattern (no regex syntax, no `/`) can only match inside one
 //!   name, so a path matches when its parent's path does or its own name
-//!   does: one search over all names laid end to end (a literal search,
-//!   memchr-fast), then one pass down the node ids;
+//!   does: one literal search over the distinct names laid end to end
+//!   (each name searched once however many paths hold it), then one pass
+//!   down the node ids;
 //! - a pattern typed onto the previous one (`file-0` → `file-04`) matches
 //!   a subset of what that one matched: only those paths are tried again;
 //! - anything else tries every path.
 
 use regex::Regex;
 
+use super::touched;
 use crate::tree::NodeId;
 
 /// A path filter: matching nodes and their ancestors stay visible.
@@ -108,35 +110,54 @@ fn first_line(s: &str) -> &str {
     s.lines().last().unwrap_or(s).trim()
 }
 
-/// Every node's display name laid end to end, each followed by `/` (which
-/// no name holds), for one literal search over all of them.
+/// Every distinct display name laid end to end, each followed by `/`
+/// (which no name holds), for one literal search over all of them; and
+/// each node's name as an index into them. Images repeat names by the
+/// thousand (`index.js`, `__init__.py`, `file-042.dat` in every
+/// directory), so the search covers far fewer bytes than the paths.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Names {
     text: String,
-    /// Node `i`'s name is `text[start[i]..start[i + 1] - 1]`.
+    /// Distinct name `k` is `text[start[k]..start[k + 1] - 1]`.
     start: Vec<u32>,
+    /// Node `i`'s name is distinct name `of[i]` (the root's is empty).
+    of: Vec<u32>,
 }
 
 impl Names {
     /// From the display paths (`/a/b`) and the parents.
     pub(super) fn new(paths: &[Box<str>], parents: &[NodeId]) -> Names {
-        let mut text = String::with_capacity(paths.len() * 16);
-        let mut start = Vec::with_capacity(paths.len() + 1);
+        let mut text = String::with_capacity(paths.len() * 4);
+        let mut start = Vec::new();
+        let mut of = Vec::with_capacity(paths.len());
+        let mut seen: rustc_hash::FxHashMap<&str, u32> = Default::default();
         for (id, path) in paths.iter().enumerate() {
-            start.push(text.len() as u32);
-            if id > 0 {
+            let name = if id == 0 {
+                ""
+            } else {
                 let parent = &paths[parents[id].index()];
                 let skip = if &**parent == "/" {
                     1
                 } else {
                     parent.len() + 1
                 };
-                text.push_str(&path[skip.min(path.len())..]);
-            }
-            text.push('/');
+                &path[skip.min(path.len())..]
+            };
+            let k = *seen.entry(name).or_insert_with(|| {
+                start.push(text.len() as u32);
+                text.push_str(name);
+                text.push('/');
+                start.len() as u32 - 1
+            });
+            of.push(k);
         }
         start.push(text.len() as u32);
-        Names { text, start }
+        Names { text, start, of }
+    }
+
+    /// How many distinct names there are.
+    fn distinct(&self) -> usize {
+        self.start.len() - 1
     }
 }
 
@@ -148,14 +169,25 @@ pub(super) struct Matches {
     pub(super) hit: Vec<bool>,
     /// The matching nodes, ascending.
     list: Vec<NodeId>,
+    /// The previous pattern's `hit` and `list`, kept to be filled again:
+    /// a million-node buffer allocated afresh costs a key its page faults.
+    spare: (Vec<bool>, Vec<NodeId>),
 }
 
 impl Matches {
+    /// For `n` nodes, every buffer written once now (at load) rather than
+    /// on the first keys typed.
     pub(super) fn new(n: usize) -> Matches {
+        let empty_list = || {
+            let mut list = touched(n, NodeId::from(0));
+            list.clear();
+            list
+        };
         Matches {
             of: None,
-            hit: vec![false; n],
-            list: Vec::new(),
+            hit: touched(n, false),
+            list: empty_list(),
+            spare: (touched(n, false), empty_list()),
         }
     }
 
@@ -169,8 +201,10 @@ impl Matches {
         parents: &[NodeId],
     ) -> Option<Vec<NodeId>> {
         let n = self.hit.len();
-        let mut hit = vec![false; n];
-        let mut list = Vec::new();
+        let (mut hit, mut list) = std::mem::take(&mut self.spare);
+        hit.clear();
+        hit.resize(n, false);
+        list.clear();
         match filter {
             None => {}
             Some(f) if f.literal().is_some() => {
@@ -200,8 +234,10 @@ impl Matches {
         }
         let changed = changed_between(&self.list, &list, n);
         self.of = filter.cloned();
-        self.hit = hit;
-        self.list = list;
+        self.spare = (
+            std::mem::replace(&mut self.hit, hit),
+            std::mem::replace(&mut self.list, list),
+        );
         changed
     }
 }
@@ -210,18 +246,19 @@ impl Matches {
 /// path (a literal without `/` never spans two names).
 fn literal_hits(lit: &str, names: &Names, parents: &[NodeId], hit: &mut [bool]) {
     let finder = Regex::new(&regex::escape(lit)).expect("an escaped literal is a regex");
-    let mut node = 0usize;
+    let mut name_hit = vec![false; names.distinct()];
+    let mut k = 0usize;
     for m in finder.find_iter(&names.text) {
         let at = m.start() as u32;
-        while names.start[node + 1] <= at {
-            node += 1;
+        while names.start[k + 1] <= at {
+            k += 1;
         }
-        hit[node] = true;
+        name_hit[k] = true;
     }
     // The root's name is empty: it matches nothing by itself.
     hit[0] = false;
     for id in 1..hit.len() {
-        hit[id] |= hit[parents[id].index()];
+        hit[id] = name_hit[names.of[id] as usize] || hit[parents[id].index()];
     }
 }
 
@@ -284,6 +321,42 @@ mod tests {
         assert!(!f("ab", true).narrows(&f("ab", false)));
         assert!(f("a.b", false).narrows(&f("a", false)));
         assert!(!f("a", true).narrows(&f("ab", true)));
+    }
+
+    /// A literal found through the distinct names marks exactly the
+    /// paths that hold it, names repeated across directories included.
+    #[test]
+    fn literal_hits_are_the_paths_holding_the_text() {
+        let paths: Vec<Box<str>> = [
+            "/",
+            "/a",
+            "/a/lib",
+            "/a/lib/x.so",
+            "/b",
+            "/b/lib",
+            "/b/lib/x.so",
+            "/b/x.so",
+            "/libx",
+        ]
+        .map(Box::from)
+        .to_vec();
+        let parents = ids(&[0, 0, 1, 2, 0, 4, 5, 4, 0]);
+        let names = Names::new(&paths, &parents);
+        assert_eq!(
+            names.distinct(),
+            6,
+            "the root's empty name, a, lib, x.so, b, libx"
+        );
+        for lit in ["lib", "x.so", "b", "a", "so", "zz", "libx"] {
+            let mut hit = vec![false; paths.len()];
+            literal_hits(lit, &names, &parents, &mut hit);
+            let want: Vec<bool> = paths
+                .iter()
+                .enumerate()
+                .map(|(i, p)| i > 0 && p.contains(lit))
+                .collect();
+            assert_eq!(hit, want, "{lit}");
+        }
     }
 
     fn ids(raw: &[u32]) -> Vec<NodeId> {

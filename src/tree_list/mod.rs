@@ -256,7 +256,7 @@ impl TreeList {
             sort: SortBy::Name,
             shown: [true; 4],
             filter: None,
-            collapsed: vec![false; n],
+            collapsed: touched(n, false),
             overlay: None,
             lazy_marks: false,
             matches: Matches::new(n),
@@ -267,9 +267,9 @@ impl TreeList {
             list: ListState::default(),
             sel: None,
             heap: Default::default(),
-            queued: vec![false; n],
-            own_scratch: Vec::new(),
-            below_scratch: Vec::new(),
+            queued: touched(n, false),
+            own_scratch: touched(n, Own::default()),
+            below_scratch: touched(n, (0, 0, 0)),
             dirty_scratch: Vec::new(),
             layer_scratch: Vec::new(),
             parallel_from: view::PARALLEL_FROM,
@@ -626,6 +626,15 @@ impl TreeList {
         self.list.top = self.list.top.min(self.list.selected);
         self.sel = self.row(self.list.selected);
     }
+}
+
+/// `n` copies of `fill`, written now: a scratch buffer for whole passes,
+/// its pages faulted in at load rather than on the first key that needs it
+/// (`vec![0; n]` maps zeroed pages that fault when first written).
+fn touched<T: Clone>(n: usize, fill: T) -> Vec<T> {
+    let mut v = Vec::with_capacity(n);
+    v.resize(n, fill);
+    v
 }
 
 /// Every node's display path, built parent first.

@@ -273,11 +273,14 @@ impl TreeList {
         let to_lazy = self.wants_lazy_marks();
         let layer = self.layer as usize;
         // The paths with a version at the layer: the only ones whose own
-        // mark in dive's view can be other than unmodified.
-        let at_layer: &[NodeId] = if REMARK && layer < self.layer_count() {
-            &self.layer_ids[self.layer_start[layer] as usize..self.layer_start[layer + 1] as usize]
-        } else {
+        // mark in dive's view can be other than unmodified. Back to drawn
+        // marks, only the layer's removals keep theirs: no versions read.
+        let at_layer: &[NodeId] = if !REMARK || layer >= self.layer_count() {
             &[]
+        } else if to_lazy {
+            self.marks.removed(self.layer)
+        } else {
+            &self.layer_ids[self.layer_start[layer] as usize..self.layer_start[layer + 1] as usize]
         };
         let mut next_at = at_layer.len();
         // What the shown children add up to, found afresh: (visible, span,
@@ -303,7 +306,11 @@ impl TreeList {
                     next_at -= 1;
                 }
                 let own = if next_at > 0 && at_layer[next_at - 1].index() == id {
-                    dive_mark(self.versions_of(id), self.layer)
+                    if to_lazy {
+                        Mark::Removed
+                    } else {
+                        dive_mark(self.versions_of(id), self.layer)
+                    }
                 } else {
                     Mark::Unmodified
                 };
@@ -510,6 +517,39 @@ pub(super) fn own_mark(
     layer: u32,
     compare: Compare,
 ) -> Option<(Option<Mark>, Option<FlatVersion>)> {
+    match vs {
+        [] => None,
+        [only] => own_mark_of_one(*only, layer, compare),
+        _ => own_mark_searched(vs, layer, compare),
+    }
+}
+
+/// [`own_mark`] of a path with one version, as most are: no search (a
+/// whole pass over a million paths is mostly this).
+fn own_mark_of_one(
+    v: FlatVersion,
+    layer: u32,
+    compare: Compare,
+) -> Option<(Option<Mark>, Option<FlatVersion>)> {
+    if !v.present || v.layer > layer {
+        return None;
+    }
+    let mark = match compare {
+        Compare::Dive | Compare::Layer if v.layer == layer => Mark::Added,
+        Compare::Dive => Mark::Unmodified,
+        Compare::Layer => return None,
+        Compare::Aggregated if v.layer == 0 => Mark::Unmodified,
+        Compare::Aggregated => Mark::Added,
+    };
+    Some((Some(mark), Some(v)))
+}
+
+/// [`own_mark`] of a path with any number of versions.
+fn own_mark_searched(
+    vs: &[FlatVersion],
+    layer: u32,
+    compare: Compare,
+) -> Option<(Option<Mark>, Option<FlatVersion>)> {
     if vs.is_empty() {
         return None;
     }
@@ -552,4 +592,35 @@ pub(super) fn own_mark(
         }
     };
     Some((Some(mark), after.or(before)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The one-version shortcut says what the search says, for every
+    /// layer, compare mode, kind and presence.
+    #[test]
+    fn one_version_marks_equal_the_searched_ones() {
+        for compare in [Compare::Dive, Compare::Layer, Compare::Aggregated] {
+            for at in 0..4 {
+                for (present, is_dir) in [(true, false), (true, true), (false, false)] {
+                    let v = FlatVersion {
+                        layer: at,
+                        present,
+                        is_dir,
+                        size: u64::from(present) * 7,
+                        attrs: 3,
+                    };
+                    for layer in 0..4 {
+                        assert_eq!(
+                            own_mark_of_one(v, layer, compare),
+                            own_mark_searched(&[v], layer, compare),
+                            "{compare:?} version at {at} (present {present}) seen at {layer}"
+                        );
+                    }
+                }
+            }
+        }
+    }
 }
