@@ -55,13 +55,16 @@ impl LayerMarks {
         for l in 0..layer_start.len().saturating_sub(1) {
             let layer = l as u32;
             let from = out.below.len();
+            let removed_from = out.removed.len();
             let ids = &layer_ids[layer_start[l] as usize..layer_start[l + 1] as usize];
             for &id in ids {
                 let mark = dive_mark(versions_of(id.index()), layer);
                 if mark == Mark::Unmodified {
                     continue;
                 }
-                if mark == Mark::Removed && out.removed.last() != Some(&id) {
+                // Once per layer (a path may have several versions in one),
+                // whatever the layer before removed.
+                if mark == Mark::Removed && out.removed[removed_from..].last() != Some(&id) {
                     out.removed.push(id);
                 }
                 // A directory is marked for a change below when every node

@@ -458,3 +458,23 @@ fn dive_marks_drawn_equal_marks_stored() {
         ]
     );
 }
+
+/// A path removed again after a layer that removed nothing (here `b/b`:
+/// removed with `b` in layer 1, made again in 2, removed in 3 when `b`
+/// becomes a file) is among layer 3's removals: leaving layer 3 drops its
+/// removed row, and showing every class again keeps its mark.
+#[test]
+fn a_path_removed_twice_counts_in_each_layer() {
+    let tree = build(&[&["b/b=3"], &["-b"], &["b/b/"], &["b=1"], &["c=1"]]);
+    let mut list = TreeList::new(&tree, Compare::Dive);
+    list.set_layer(LayerIdx::from(3));
+    list.check_invariants().unwrap();
+    assert!(list.view(tree.lookup(b"b/b").unwrap()).mark == Some(Mark::Removed));
+    list.set_layer(LayerIdx::from(4));
+    list.check_invariants().unwrap();
+    assert_eq!(list.view(tree.lookup(b"b/b").unwrap()).mark, None);
+    list.set_layer(LayerIdx::from(3));
+    list.toggle_shown(Mark::Unmodified);
+    list.toggle_shown(Mark::Unmodified);
+    list.check_invariants().unwrap();
+}
