@@ -94,6 +94,19 @@ fn built() -> Option<&'static Built> {
     }))
 }
 
+/// The diff ids of `tag`'s layers, as the engine lists them.
+fn diff_ids(tag: &str) -> Vec<String> {
+    let out = docker(&[
+        "image",
+        "inspect",
+        "--format",
+        "{{json .RootFS.Layers}}",
+        tag,
+    ])
+    .unwrap();
+    serde_json::from_str(out.trim()).unwrap()
+}
+
 fn saved(b: &Built, tag: &str) -> String {
     b.saved[tag].to_str().unwrap().to_string()
 }
@@ -316,10 +329,20 @@ fn real_pairs_layers_and_changes() {
     // The deleted bytes stay in a lower layer: new waste.
     assert!(del["waste"]["newBytes"].as_u64().unwrap() >= 65536);
 
-    // Reordered: the same files, no user layer in common.
+    // Reordered: the same files, the user layers in another order. The
+    // config step's layer can come out byte for byte the same in both
+    // orders (it holds `/app`, `conf` and `link` either way, and equal
+    // times when both builds run in one second): then it is shared by its
+    // diff id. So the count is the engine's own, read apart from peel.
     let re = diff(&v1, &saved(b, "peel-test/diff-reorder:1"));
-    assert_eq!(re["layers"]["shared"], json!(1));
-    assert_eq!(re["layers"]["added"], json!(2));
+    let (v1_ids, re_ids) = (diff_ids(V1), diff_ids("peel-test/diff-reorder:1"));
+    let in_common = re_ids.iter().filter(|id| v1_ids.contains(id)).count();
+    assert!(
+        (1..=2).contains(&in_common),
+        "the base, and at most the config step: {v1_ids:?} {re_ids:?}"
+    );
+    assert_eq!(re["layers"]["shared"], json!(in_common));
+    assert_eq!(re["layers"]["added"], json!(3 - in_common));
     assert_eq!(re["delta"]["visibleBytes"], json!(0));
     assert_eq!(re["layers"]["baseRelation"], json!("same-base"));
     assert!(
